@@ -1,0 +1,1 @@
+"""Qt-free analyses: functions that take media or arrays and parameters and return typed results."""

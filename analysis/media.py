@@ -1,0 +1,294 @@
+"""Media ingest: probe any file PyAV can read, fingerprint it, decode its audio once to 16 kHz mono.
+
+Everything here uses FFmpeg's libraries through PyAV; no ffmpeg binary is needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import statistics
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+import numpy as np
+
+from analysis.errors import MediaError
+from analysis.progress import NullProgress, Progress, check
+
+log = logging.getLogger(__name__)
+
+ANALYSIS_RATE = 16_000
+"""Sample rate of the decoded audio every analysis works on (Whisper's and Silero's rate)."""
+
+_FINGERPRINT_CHUNK = 1 << 20
+_VFR_PACKETS = 240
+
+
+@dataclass(frozen=True, slots=True)
+class VideoStreamInfo:
+    """The first real video stream of a file (cover art in audio files is not one)."""
+
+    width: int
+    height: int
+    fps: float
+    """Average frame rate (frames per second)."""
+    variable_frame_rate: bool
+    frame_count: int | None
+    """Number of frames when the container declares it, else None."""
+    codec: str
+
+
+@dataclass(frozen=True, slots=True)
+class AudioStreamInfo:
+    """The first audio stream of a file."""
+
+    sample_rate: int
+    channels: int
+    codec: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """What a probe learns about a media file without decoding it."""
+
+    path: str
+    container: str
+    size_bytes: int
+    duration_ms: int
+    video: VideoStreamInfo | None
+    audio: AudioStreamInfo | None
+
+    @property
+    def has_video(self) -> bool:
+        return self.video is not None
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    """Open a media file, turning every way it can fail into a MediaError the user can read."""
+    if not path.exists():
+        raise MediaError(f"{path}: file not found")
+    if path.is_dir():
+        raise MediaError(f"{path}: is a folder, not a media file")
+    if path.stat().st_size == 0:
+        raise MediaError(f"{path}: the file is empty (0 bytes)")
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except PermissionError as exc:
+        raise MediaError(f"{path}: permission denied") from exc
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise MediaError(
+            f"{path}: not a readable audio or video file; it may be truncated or corrupt ({reason})"
+        ) from exc
+
+
+def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    return None
+
+
+def _is_variable_frame_rate(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> bool:
+    """Look at the first packets' presentation times: a constant-rate stream has equal steps."""
+    times: list[int] = []
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                times.append(packet.pts)
+            if len(times) >= _VFR_PACKETS:
+                break
+    except av.error.FFmpegError:
+        pass
+    if len(times) < 3:
+        return False
+    times.sort()
+    steps = [b - a for a, b in zip(times, times[1:], strict=False) if b > a]
+    if len(steps) < 2:
+        return False
+    typical = statistics.median(steps)
+    # A dropped frame in a constant-rate file leaves a step of two or three frame periods: not VFR.
+    return any(abs(step - typical * max(1, round(step / typical))) > 0.1 * typical for step in steps)
+
+
+def _duration_ms(container: av.container.InputContainer) -> int:
+    if container.duration is not None and container.duration > 0:
+        return round(container.duration / 1000)
+    longest = 0.0
+    for stream in container.streams:
+        if stream.duration is not None and stream.time_base is not None:
+            longest = max(longest, float(stream.duration * stream.time_base))
+    return round(longest * 1000)
+
+
+def _rate(value: Fraction | None) -> float:
+    return float(value) if value else 0.0
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Describe a media file. Raises MediaError if it is missing, empty, corrupt or has no stream at all."""
+    path = Path(path)
+    with _open(path) as container:
+        vstream = _video_stream(container)
+        video = None
+        if vstream is not None:
+            ctx = vstream.codec_context
+            video = VideoStreamInfo(
+                width=ctx.width,
+                height=ctx.height,
+                fps=_rate(vstream.average_rate) or _rate(vstream.guessed_rate),
+                variable_frame_rate=_is_variable_frame_rate(container, vstream),
+                frame_count=vstream.frames or None,
+                codec=ctx.name,
+            )
+        audio = None
+        if container.streams.audio:
+            astream = container.streams.audio[0]
+            actx = astream.codec_context
+            audio = AudioStreamInfo(
+                sample_rate=actx.sample_rate or 0,
+                channels=actx.channels or 0,
+                codec=actx.name,
+            )
+        if video is None and audio is None:
+            raise MediaError(f"{path}: holds neither an audio nor a video stream")
+        info = MediaInfo(
+            path=str(path.resolve()),
+            container=container.format.name,
+            size_bytes=path.stat().st_size,
+            duration_ms=_duration_ms(container),
+            video=video,
+            audio=audio,
+        )
+    if info.duration_ms <= 0:
+        raise MediaError(f"{path}: the media has zero length (no audio samples or video frames)")
+    return info
+
+
+def fingerprint(path: str | os.PathLike[str]) -> str:
+    """A content hash that is cheap on files of any size.
+
+    BLAKE2b of the file size and three 1 MiB samples (start, middle, end). Files up to 3 MiB are hashed
+    whole. Hashing a multi-gigabyte video fully would cost seconds at every open; these samples already
+    differ between any two real recordings, and the size guards against appended or cut data.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(size.to_bytes(8, "little"))
+    with path.open("rb") as handle:
+        if size <= 3 * _FINGERPRINT_CHUNK:
+            digest.update(handle.read())
+        else:
+            for offset in (0, size // 2, size - _FINGERPRINT_CHUNK):
+                handle.seek(offset)
+                digest.update(handle.read(_FINGERPRINT_CHUNK))
+    return digest.hexdigest()
+
+
+def decode_audio(
+    path: str | os.PathLike[str],
+    sample_rate: int = ANALYSIS_RATE,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Decode the first audio stream to mono float32 at ``sample_rate``, streaming.
+
+    Samples are written into one preallocated array sized from the declared duration, so memory stays
+    at the size of the result. Sample 0 is media time 0: a stream that starts late is padded with
+    silence. Corrupt packets are skipped (and logged); a file with no audio stream raises MediaError.
+    """
+    progress = progress or NullProgress()
+    path = Path(path)
+    with _open(path) as container:
+        if not container.streams.audio:
+            raise MediaError(f"{path}: has no audio track; audio analysis needs sound")
+        stream = container.streams.audio[0]
+        duration_s = _duration_ms(container) / 1000
+        start_s = (container.start_time or 0) / 1_000_000
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+        buffer = np.zeros(int(duration_s * sample_rate) + sample_rate, dtype=np.float32)
+        filled = 0
+        skipped = 0
+        first = True
+
+        def append(samples: np.ndarray) -> None:
+            nonlocal buffer, filled
+            end = filled + samples.shape[0]
+            if end > buffer.shape[0]:
+                grown = np.zeros(max(end, int(buffer.shape[0] * 1.25)), dtype=np.float32)
+                grown[:filled] = buffer[:filled]
+                buffer = grown
+            buffer[filled:end] = samples
+            filled = end
+
+        for index, packet in enumerate(container.demux(stream)):
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                skipped += 1
+                continue
+            for frame in frames:
+                if first and frame.time is not None:
+                    first = False
+                    offset = round((frame.time - start_s) * sample_rate)
+                    if offset > 0:
+                        filled = offset
+                for out in resampler.resample(frame):
+                    append(out.to_ndarray().reshape(-1))
+            if index % 256 == 0:
+                check(progress)
+                if duration_s > 0 and packet.pts is not None and packet.time_base is not None:
+                    progress.update(min(float(packet.pts * packet.time_base) / duration_s, 1.0), "decoding audio")
+        for out in resampler.resample(None):
+            append(out.to_ndarray().reshape(-1))
+    if skipped:
+        log.warning("%s: skipped %d undecodable audio packets", path, skipped)
+    if filled == 0:
+        raise MediaError(f"{path}: the audio track holds no decodable samples; the file may be corrupt")
+    progress.update(1.0, "audio decoded")
+    if filled < 0.9 * buffer.shape[0]:
+        return buffer[:filled].copy()
+    return buffer[:filled]
+
+
+def audio_cache_path(cache_dir: str | os.PathLike[str], media_fingerprint: str, sample_rate: int = ANALYSIS_RATE) -> Path:
+    """Where the decoded audio of a media file lives in a project's cache folder."""
+    return Path(cache_dir) / f"audio-{media_fingerprint}-{sample_rate}hz-mono-f32.npy"
+
+
+def load_audio(
+    path: str | os.PathLike[str],
+    cache_dir: str | os.PathLike[str],
+    media_fingerprint: str | None = None,
+    sample_rate: int = ANALYSIS_RATE,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Decoded audio of ``path``, from the cache when present (memory-mapped, instant), else decoded and cached."""
+    media_fingerprint = media_fingerprint or fingerprint(path)
+    cached = audio_cache_path(cache_dir, media_fingerprint, sample_rate)
+    if cached.exists():
+        try:
+            samples = np.load(cached, mmap_mode="r")
+            if samples.dtype == np.float32 and samples.ndim == 1:
+                return samples
+        except (ValueError, OSError) as exc:
+            log.warning("ignoring unreadable audio cache %s: %s", cached, exc)
+    samples = decode_audio(path, sample_rate, progress)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(".partial.npy")
+    try:
+        np.save(partial, samples)
+        os.replace(partial, cached)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        log.warning("could not cache decoded audio at %s: %s", cached, exc)
+    return samples

@@ -1,0 +1,262 @@
+"""Synthesized media with known content, for the demo, the tests and the benchmarks.
+
+A :class:`Scene` is built piece by piece (speech, silence, loud bursts, moving shapes) and remembers
+exactly when each piece starts and ends, so an analysis of the written file can be checked against it.
+Speech comes from espeak-ng when it is installed, otherwise from speech-like modulated noise.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from scipy.signal import resample_poly
+
+SCENE_RATE = 48_000
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One piece of a scene, in milliseconds of media time."""
+
+    kind: str
+    """``speech``, ``silence``, ``burst`` or ``motion``."""
+    start_ms: int
+    end_ms: int
+    peak_ms: int | None = None
+    """For a burst: the time of its loudest sample."""
+
+
+def espeak_available() -> bool:
+    return shutil.which("espeak-ng") is not None
+
+
+def espeak(text: str, sample_rate: int = SCENE_RATE, voice: str = "en", words_per_minute: int = 160) -> np.ndarray:
+    """Speak ``text`` with espeak-ng; leading and trailing silence is trimmed so timings are exact."""
+    result = subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(words_per_minute), "--stdout", text],
+        capture_output=True,
+        check=True,
+    )
+    with wave.open(io.BytesIO(result.stdout)) as wav:
+        rate = wav.getframerate()
+        raw = wav.readframes(wav.getnframes())
+    samples = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    loud = np.flatnonzero(np.abs(samples) > 0.02 * np.abs(samples).max())
+    samples = samples[loud[0] : loud[-1] + 1]
+    samples = resample_poly(samples, sample_rate, rate).astype(np.float32)
+    return samples * (0.5 / max(float(np.abs(samples).max()), 1e-6))
+
+
+def speech_like(duration_s: float, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Noise shaped like speech: a voiced buzz and noise, modulated at syllable rate (about 4 Hz)."""
+    n = int(round(duration_s * sample_rate))
+    t = np.arange(n) / sample_rate
+    pitch = 120 + 30 * np.sin(2 * np.pi * 0.7 * t)
+    voiced = np.sign(np.sin(2 * np.pi * np.cumsum(pitch) / sample_rate)) * 0.3
+    noise = rng.standard_normal(n) * 0.15
+    syllables = 0.5 * (1 - np.cos(2 * np.pi * 4.0 * t + rng.uniform(0, np.pi)))
+    signal = (voiced + noise) * syllables
+    fade = min(n // 2, int(0.01 * sample_rate))
+    if fade:
+        ramp = np.linspace(0, 1, fade)
+        signal[:fade] *= ramp
+        signal[-fade:] *= ramp[::-1]
+    return (signal * 0.5 / max(float(np.abs(signal).max()), 1e-6)).astype(np.float32)
+
+
+def burst(duration_s: float, sample_rate: int, amplitude: float, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """A loud tone-and-noise burst with a triangular envelope; returns it and the index of its loudest sample."""
+    n = int(round(duration_s * sample_rate))
+    t = np.arange(n) / sample_rate
+    envelope = 1 - np.abs(np.linspace(-1, 1, n))
+    carrier = 0.7 * np.sin(2 * np.pi * 440 * t) + 0.3 * rng.uniform(-1, 1, n)
+    signal = (amplitude * envelope * carrier).astype(np.float32)
+    return signal, int(np.argmax(np.abs(signal)))
+
+
+@dataclass
+class Scene:
+    """Audio built in time order, with the video's moving-shape intervals, and the log of what is where."""
+
+    sample_rate: int = SCENE_RATE
+    seed: int = 7
+    events: list[Event] = field(default_factory=list)
+    _chunks: list[np.ndarray] = field(default_factory=list)
+    _length: int = 0
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+
+    @property
+    def duration_ms(self) -> int:
+        return round(self._length * 1000 / self.sample_rate)
+
+    def _ms(self, samples: int) -> int:
+        return round(samples * 1000 / self.sample_rate)
+
+    def _append(self, kind: str, samples: np.ndarray, peak_index: int | None = None) -> Event:
+        start = self._length
+        self._chunks.append(samples.astype(np.float32))
+        self._length += samples.shape[0]
+        peak = None if peak_index is None else self._ms(start + peak_index)
+        event = Event(kind, self._ms(start), self._ms(self._length), peak)
+        self.events.append(event)
+        return event
+
+    def speech(self, text: str | None = None, duration_s: float = 2.0) -> Event:
+        """Spoken ``text`` (espeak-ng) or, without espeak-ng or text, speech-like noise."""
+        if text is not None and espeak_available():
+            return self._append("speech", espeak(text, self.sample_rate))
+        return self._append("speech", speech_like(duration_s, self.sample_rate, self.rng))
+
+    def silence(self, duration_s: float, noise_floor: float = 0.0005) -> Event:
+        n = int(round(duration_s * self.sample_rate))
+        return self._append("silence", (self.rng.standard_normal(n) * noise_floor).astype(np.float32))
+
+    def burst(self, duration_s: float = 0.3, amplitude: float = 0.95) -> Event:
+        signal, peak = burst(duration_s, self.sample_rate, amplitude, self.rng)
+        return self._append("burst", signal, peak)
+
+    def motion(self, start_ms: int, end_ms: int) -> Event:
+        """Mark an interval in which the video's square moves (it stands still elsewhere)."""
+        event = Event("motion", start_ms, end_ms)
+        self.events.append(event)
+        return event
+
+    def samples(self) -> np.ndarray:
+        return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+
+    def of_kind(self, kind: str) -> list[Event]:
+        return [event for event in self.events if event.kind == kind]
+
+
+def square_frames(
+    duration_ms: int, fps: int, width: int, height: int, motion: list[Event], speed_px_s: float = 160.0
+) -> Iterator[np.ndarray]:
+    """RGB frames of a light square on a dark textured background that moves only inside ``motion``."""
+    rng = np.random.default_rng(3)
+    background = (40 + rng.integers(0, 30, (height, width, 1))).astype(np.uint8).repeat(3, axis=2)
+    side = max(8, height // 6)
+    travel = max(1, width - side)
+    position = 0.0
+    frame_count = int(duration_ms * fps / 1000)
+    for index in range(frame_count):
+        t_ms = index * 1000 / fps
+        if any(event.start_ms <= t_ms < event.end_ms for event in motion):
+            position += speed_px_s / fps
+        x = int(position) % (2 * travel)
+        x = x if x < travel else 2 * travel - x
+        y = (height - side) // 2
+        frame = background.copy()
+        frame[y : y + side, x : x + side] = (230, 200, 60)
+        yield frame
+
+
+def write_media(
+    path: str | Path,
+    audio: np.ndarray | None,
+    sample_rate: int = SCENE_RATE,
+    *,
+    duration_ms: int | None = None,
+    video_size: tuple[int, int] | None = (320, 240),
+    fps: int = 25,
+    motion: list[Event] | None = None,
+    channels: int = 2,
+    audio_codec: str | None = None,
+    video_codec: str = "libx264",
+    faststart: bool = False,
+) -> Path:
+    """Write a media file with PyAV: video of a moving square and/or the given audio.
+
+    ``video_size=None`` writes audio only, ``audio=None`` writes video only. The container follows the
+    suffix (.mp4, .mkv, .webm, .mov, .avi, .wav, .mp3, .m4a, .flac, .ogg …).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if duration_ms is None:
+        if audio is None:
+            raise ValueError("a video-only file needs duration_ms")
+        duration_ms = round(audio.shape[0] * 1000 / sample_rate)
+    codec = audio_codec or {
+        ".wav": "pcm_s16le",
+        ".mp3": "libmp3lame",
+        ".flac": "flac",
+        ".ogg": "libopus",
+        ".webm": "libopus",
+        ".mkv": "aac",
+        ".avi": "libmp3lame",
+    }.get(suffix, "aac")
+    vcodec = {".webm": "libvpx", ".avi": "mpeg4"}.get(suffix, video_codec)
+    options = {"movflags": "+faststart"} if faststart else {}
+    with av.open(str(path), "w", options=options) as container:
+        vstream = None
+        if video_size is not None:
+            vstream = container.add_stream(vcodec, rate=fps)
+            vstream.width, vstream.height = video_size
+            vstream.pix_fmt = "yuv420p"
+            if vcodec == "libx264":
+                vstream.options = {"preset": "ultrafast", "g": str(fps * 2)}
+        astream = None
+        if audio is not None:
+            if codec == "libopus" and sample_rate != 48_000:
+                raise ValueError("Opus needs 48 kHz audio")
+            astream = container.add_stream(codec, rate=sample_rate)
+            astream.layout = "stereo" if channels == 2 else "mono"
+        audio_frames = _audio_frames(astream, audio, channels) if astream is not None else iter(())
+        pending_audio = next(audio_frames, None)
+        frames = (
+            square_frames(duration_ms, fps, video_size[0], video_size[1], motion or [])
+            if vstream is not None
+            else iter(())
+        )
+        for index, rgb in enumerate(frames):
+            t = index / fps
+            while pending_audio is not None and pending_audio.pts / sample_rate <= t:
+                container.mux(astream.encode(pending_audio))
+                pending_audio = next(audio_frames, None)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = index
+            frame.time_base = Fraction(1, fps)
+            container.mux(vstream.encode(frame))
+        while pending_audio is not None:
+            container.mux(astream.encode(pending_audio))
+            pending_audio = next(audio_frames, None)
+        if vstream is not None:
+            container.mux(vstream.encode(None))
+        if astream is not None:
+            container.mux(astream.encode(None))
+    return path
+
+
+def _audio_frames(stream: av.audio.stream.AudioStream, audio: np.ndarray, channels: int) -> Iterator[av.AudioFrame]:
+    """Cut mono float audio into encoder-sized frames in the encoder's sample format."""
+    ctx = stream.codec_context
+    fmt = ctx.format.name if ctx.format is not None else "fltp"
+    size = ctx.frame_size or 1024
+    layout = "stereo" if channels == 2 else "mono"
+    clipped = np.clip(audio, -1.0, 1.0)
+    for start in range(0, clipped.shape[0], size):
+        block = clipped[start : start + size]
+        planes = np.repeat(block[None, :], channels, axis=0)
+        if fmt.startswith("s16"):
+            data = (planes * 32767).astype(np.int16)
+        elif fmt.startswith("s32"):
+            data = (planes * 2147483647).astype(np.int32)
+        else:
+            data = planes.astype(np.float32)
+        if not fmt.endswith("p"):
+            data = data.T.reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=fmt, layout=layout)
+        frame.sample_rate = stream.sample_rate
+        frame.pts = start
+        frame.time_base = Fraction(1, stream.sample_rate)
+        yield frame
