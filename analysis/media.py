@@ -260,7 +260,9 @@ def decode_audio(
     return buffer[:filled]
 
 
-def audio_cache_path(cache_dir: str | os.PathLike[str], media_fingerprint: str, sample_rate: int = ANALYSIS_RATE) -> Path:
+def audio_cache_path(
+    cache_dir: str | os.PathLike[str], media_fingerprint: str, sample_rate: int = ANALYSIS_RATE
+) -> Path:
     """Where the decoded audio of a media file lives in a project's cache folder."""
     return Path(cache_dir) / f"audio-{media_fingerprint}-{sample_rate}hz-mono-f32.npy"
 

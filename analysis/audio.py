@@ -1,0 +1,282 @@
+"""Audio salience: per-window envelope, μ ± kσ outliers merged into segments, and their statistics.
+
+The method follows the original Streamlit script: summarise the signal per window (1 s by default),
+flag windows whose value lies outside [μ − kσ, μ + kσ], and place each flagged moment on the loudest
+sample near it (the script's ``chercher_pic``). The envelope is computed once; changing k, the tails
+or the feature only re-thresholds a few thousand numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from scipy import stats as sps
+
+from analysis.progress import NullProgress, Progress, check
+
+PEAK_SEARCH_MS = 500
+"""Half-width of the search for the loudest sample around a flagged segment (``chercher_pic``)."""
+
+K_MIN, K_MAX, K_STEP = 0.5, 5.0, 0.1
+MIN_WINDOW_MS = 50
+_DB_FLOOR = 1e-10
+_MAD_TO_SIGMA = 1.4826
+"""MAD × 1.4826 estimates σ for normally distributed data."""
+_BLOCK_WINDOWS_SAMPLES = 8_000_000
+
+
+class Feature(StrEnum):
+    """Which per-window value is thresholded."""
+
+    RMS = "rms"
+    RMS_DB = "rms_db"
+    PEAK = "peak"
+
+
+class Tails(StrEnum):
+    """Which side of the band counts as an outlier."""
+
+    BOTH = "both"
+    HIGH = "high"
+    LOW = "low"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Envelope:
+    """One value per window of the audio: linear RMS, RMS in dBFS and peak |x|.
+
+    Window ``i`` covers samples ``[i·w, (i+1)·w)`` with ``w = window_ms · sample_rate / 1000``; a last
+    partial window is kept when it is at least half a window long.
+    """
+
+    sample_rate: int
+    window_ms: int
+    n_samples: int
+    rms: np.ndarray
+    rms_db: np.ndarray
+    peak: np.ndarray
+
+    @property
+    def n_windows(self) -> int:
+        return int(self.rms.shape[0])
+
+    @property
+    def window_samples(self) -> int:
+        return self.window_ms * self.sample_rate // 1000
+
+    def values(self, feature: Feature | str) -> np.ndarray:
+        return {Feature.RMS: self.rms, Feature.RMS_DB: self.rms_db, Feature.PEAK: self.peak}[Feature(feature)]
+
+    def window_start_ms(self, index: int) -> int:
+        return index * self.window_ms
+
+    def window_end_ms(self, index: int) -> int:
+        return min((index + 1) * self.window_ms, self.n_samples * 1000 // self.sample_rate)
+
+
+@dataclass(frozen=True, slots=True)
+class Peak:
+    """A flagged segment: adjacent outlier windows on the same side of the band, merged."""
+
+    start_ms: int
+    end_ms: int
+    peak_ms: int
+    """High segments: the loudest sample within the segment ± 0.5 s. Low segments: the quietest window's centre."""
+    z: float
+    """The most extreme z-score among the segment's windows (negative for low outliers)."""
+    value: float
+    """The feature's value in that window."""
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionStats:
+    """How the chosen feature is distributed and how many windows the band leaves out."""
+
+    feature: str
+    k: float
+    tails: str
+    robust: bool
+    mean: float
+    """μ, or the median when robust."""
+    std: float
+    """σ, or MAD × 1.4826 when robust."""
+    low: float
+    high: float
+    n_windows: int
+    n_outliers: int
+    outlier_fraction: float
+    expected_fraction: float
+    """What a normal distribution would leave outside the band: 2·(1 − Φ(k)) for both tails, 1 − Φ(k) for one."""
+    tail_ratio: float
+    """Observed / expected: above 1 the tails are heavier than a Gaussian's."""
+    skewness: float
+    excess_kurtosis: float
+
+
+@dataclass(frozen=True, slots=True)
+class OutlierResult:
+    peaks: tuple[Peak, ...]
+    stats: DistributionStats
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DistributionPlotData:
+    """A histogram with the fitted normal curve (in counts) and a normal Q–Q plot."""
+
+    counts: np.ndarray
+    edges: np.ndarray
+    curve_x: np.ndarray
+    curve_y: np.ndarray
+    qq_theoretical: np.ndarray
+    """Standard normal quantiles at (i − 0.5)/n."""
+    qq_observed: np.ndarray
+    """The sorted values, standardised with the same centre and scale as the band."""
+
+
+def compute_envelope(
+    samples: np.ndarray, sample_rate: int, window_ms: int = 1000, progress: Progress | None = None
+) -> Envelope:
+    """Per-window RMS and peak |x|, vectorised over blocks of whole windows."""
+    if window_ms < MIN_WINDOW_MS:
+        raise ValueError(f"the window must be at least {MIN_WINDOW_MS} ms (got {window_ms} ms)")
+    if window_ms * sample_rate % 1000:
+        raise ValueError(f"a {window_ms} ms window is not a whole number of samples at {sample_rate} Hz")
+    progress = progress or NullProgress()
+    w = window_ms * sample_rate // 1000
+    n = int(samples.shape[0])
+    full = n // w
+    keep_partial = n - full * w >= w / 2
+    count = full + int(keep_partial)
+    sum_squares = np.empty(count, dtype=np.float64)
+    peak = np.empty(count, dtype=np.float32)
+    block = max(1, _BLOCK_WINDOWS_SAMPLES // w)
+    for first in range(0, full, block):
+        check(progress)
+        last = min(full, first + block)
+        frames = np.asarray(samples[first * w : last * w], dtype=np.float32).reshape(-1, w)
+        sum_squares[first:last] = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+        peak[first:last] = np.maximum(frames.max(axis=1), -frames.min(axis=1))
+        progress.update(last / max(count, 1), "audio envelope")
+    lengths = np.full(count, w, dtype=np.float64)
+    if keep_partial:
+        tail = np.asarray(samples[full * w :], dtype=np.float32)
+        sum_squares[full] = float(np.dot(tail, tail))
+        peak[full] = float(np.abs(tail).max())
+        lengths[full] = tail.shape[0]
+    rms = np.sqrt(sum_squares / lengths)
+    rms_db = 20 * np.log10(np.maximum(rms, _DB_FLOOR))
+    return Envelope(sample_rate, window_ms, n, rms.astype(np.float32), rms_db.astype(np.float32), peak)
+
+
+def _center_scale(values: np.ndarray, robust: bool) -> tuple[float, float]:
+    if robust:
+        center = float(np.median(values))
+        return center, float(np.median(np.abs(values - center))) * _MAD_TO_SIGMA
+    return float(values.mean()), float(values.std())
+
+
+def expected_fraction(k: float, tails: Tails | str) -> float:
+    """Share of a normal distribution outside μ ± kσ on the chosen side(s)."""
+    one_tail = float(sps.norm.sf(k))
+    return 2 * one_tail if Tails(tails) is Tails.BOTH else one_tail
+
+
+def _moments(values: np.ndarray) -> tuple[float, float]:
+    """Population skewness and excess kurtosis (scipy's defaults, bias=True)."""
+    centred = values.astype(np.float64) - values.mean()
+    m2 = float(np.mean(centred**2))
+    if m2 == 0:
+        return 0.0, 0.0
+    return float(np.mean(centred**3)) / m2**1.5, float(np.mean(centred**4)) / m2**2 - 3.0
+
+
+def _runs(signs: np.ndarray) -> list[tuple[int, int, int]]:
+    """(first, last_exclusive, sign) of each run of equal non-zero signs."""
+    change = np.flatnonzero(np.diff(signs)) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [signs.shape[0]]))
+    return [(int(s), int(e), int(signs[s])) for s, e in zip(starts, ends, strict=True) if signs[s] != 0]
+
+
+def find_peaks(
+    envelope: Envelope,
+    samples: np.ndarray,
+    k: float = 2.0,
+    tails: Tails | str = Tails.BOTH,
+    feature: Feature | str = Feature.RMS,
+    robust: bool = False,
+) -> OutlierResult:
+    """Flag windows outside [centre − k·scale, centre + k·scale] and merge them into peaks.
+
+    ``samples`` is the audio the envelope came from; it is read only around flagged segments.
+    """
+    if not K_MIN - 1e-9 <= k <= K_MAX + 1e-9:
+        raise ValueError(f"k must lie between {K_MIN} and {K_MAX} (got {k})")
+    tails = Tails(tails)
+    feature = Feature(feature)
+    values = envelope.values(feature)
+    if values.shape[0] == 0:
+        raise ValueError("the audio is shorter than half a window; nothing to analyse")
+    center, scale = _center_scale(values, robust)
+    low, high = center - k * scale, center + k * scale
+    z = (values - center) / scale if scale > 0 else np.zeros(values.shape, dtype=np.float64)
+    signs = np.zeros(values.shape[0], dtype=np.int8)
+    if scale > 0:
+        if tails in (Tails.BOTH, Tails.HIGH):
+            signs[values > high] = 1
+        if tails in (Tails.BOTH, Tails.LOW):
+            signs[values < low] = -1
+    rate = envelope.sample_rate
+    peaks = []
+    for first, last, sign in _runs(signs):
+        extreme = first + int(np.argmax(z[first:last] * sign))
+        start_ms = envelope.window_start_ms(first)
+        end_ms = envelope.window_end_ms(last - 1)
+        if sign > 0:
+            lo = max(0, (start_ms - PEAK_SEARCH_MS) * rate // 1000)
+            hi = min(envelope.n_samples, (end_ms + PEAK_SEARCH_MS) * rate // 1000)
+            loudest = lo + int(np.argmax(np.abs(samples[lo:hi])))
+            peak_ms = round(loudest * 1000 / rate)
+        else:
+            peak_ms = (envelope.window_start_ms(extreme) + envelope.window_end_ms(extreme)) // 2
+        peaks.append(Peak(start_ms, end_ms, peak_ms, float(z[extreme]), float(values[extreme])))
+    n_outliers = int(np.count_nonzero(signs))
+    expected = expected_fraction(k, tails)
+    observed = n_outliers / values.shape[0]
+    skewness, kurtosis = _moments(values)
+    summary = DistributionStats(
+        feature=feature.value,
+        k=float(k),
+        tails=tails.value,
+        robust=robust,
+        mean=center,
+        std=scale,
+        low=low,
+        high=high,
+        n_windows=int(values.shape[0]),
+        n_outliers=n_outliers,
+        outlier_fraction=observed,
+        expected_fraction=expected,
+        tail_ratio=observed / expected,
+        skewness=skewness,
+        excess_kurtosis=kurtosis,
+    )
+    return OutlierResult(tuple(peaks), summary)
+
+
+def distribution_plot_data(
+    envelope: Envelope, feature: Feature | str = Feature.RMS, robust: bool = False, bins: int = 50
+) -> DistributionPlotData:
+    """Data for the normal-curve panel: histogram, fitted Gaussian scaled to counts, Q–Q points."""
+    values = envelope.values(feature).astype(np.float64)
+    center, scale = _center_scale(values, robust)
+    counts, edges = np.histogram(values, bins=bins)
+    curve_x = np.linspace(edges[0], edges[-1], 200)
+    width = edges[1] - edges[0]
+    curve_y = sps.norm.pdf(curve_x, center, scale) * values.shape[0] * width if scale > 0 else np.zeros_like(curve_x)
+    n = values.shape[0]
+    theoretical = sps.norm.ppf((np.arange(1, n + 1) - 0.5) / n)
+    observed = (np.sort(values) - center) / scale if scale > 0 else np.zeros(n)
+    return DistributionPlotData(counts, edges, curve_x, curve_y, theoretical, observed)

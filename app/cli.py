@@ -1,0 +1,382 @@
+"""The headless command line: ``python main.py analyze …``. Never imports Qt.
+
+Results go to stdout (JSON with ``--json``, a readable summary otherwise); progress, warnings and
+errors go to stderr. Errors are one line and a non-zero exit code; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from analysis.audio import K_MAX, K_MIN, MIN_WINDOW_MS, Feature, Tails
+from analysis.errors import DownloadError, MediaError, SalientError
+from analysis.pauses import PauseMethod, Span
+from analysis.progress import Cancelled
+from app.pipeline import AudioAnalysis, AudioOptions, analyze_audio
+from app.store import ProjectError
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_MEDIA = 3
+EXIT_DOWNLOAD = 4
+EXIT_PROJECT = 5
+EXIT_CANCELLED = 130
+
+_EXIT_CODES = """exit codes:
+  0    success
+  1    internal error (a bug: please report it with the output of --debug)
+  2    wrong command-line usage
+  3    the media cannot be used (missing, empty, truncated, corrupt, no audio track)
+  4    the URL cannot be downloaded (offline, private video, bad URL or cookies file)
+  5    the project cannot be opened or saved (corrupt, from a newer Salient, read-only)
+  130  cancelled (Ctrl+C)"""
+
+
+class TerminalProgress:
+    """Progress on stderr: a bar on a terminal, a line per stage otherwise, nothing when quiet."""
+
+    def __init__(self, stream: TextIO, quiet: bool = False) -> None:
+        self._stream = stream
+        self._quiet = quiet
+        self._bar = None
+        self._last_message = ""
+        if not quiet and stream.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=1000, file=stream, bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}", leave=False
+            )
+
+    def update(self, fraction: float, message: str = "") -> None:
+        if self._quiet:
+            return
+        if self._bar is not None:
+            self._bar.set_description_str(message, refresh=False)
+            self._bar.n = round(min(max(fraction, 0.0), 1.0) * 1000)
+            self._bar.refresh()
+        elif message and message != self._last_message:
+            self._stream.write(f"{message}…\n")
+            self._stream.flush()
+        self._last_message = message or self._last_message
+
+    @property
+    def cancelled(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _k_value(text: str) -> float:
+    try:
+        k = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"k must be a number, not {text!r}") from None
+    steps = round(k * 10)
+    if not (K_MIN <= k <= K_MAX) or not math.isclose(steps / 10, k, abs_tol=1e-9):
+        raise argparse.ArgumentTypeError(f"k must lie between {K_MIN} and {K_MAX:g} in steps of 0.1 (got {text})")
+    return steps / 10
+
+
+def _window_ms(text: str) -> int:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the window is a number of seconds, not {text!r}") from None
+    ms = round(seconds * 1000)
+    if ms < MIN_WINDOW_MS or not math.isclose(ms, seconds * 1000, abs_tol=1e-6):
+        raise argparse.ArgumentTypeError(
+            f"the window must be at least {MIN_WINDOW_MS / 1000} s in whole ms (got {text})"
+        )
+    return ms
+
+
+def _pause_ms(text: str) -> int:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the minimum pause is a number of seconds, not {text!r}") from None
+    if not 0.05 <= seconds <= 10:
+        raise argparse.ArgumentTypeError(f"the minimum pause must lie between 0.05 and 10 s (got {text})")
+    return round(seconds * 1000)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="salient",
+        description="Salient: find the salient moments of filmed speech (loud peaks, pauses) and keep them in a "
+        "project file. Run without a command to open the demo.",
+        epilog="commands:\n  analyze   analyse a media file or URL\n  demo      generate the demo video and "
+        "analyse it\n\nrun 'salient COMMAND --help' for a command's options.\n\n" + _EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--demo", action="store_true", help="generate the demo video and analyse it")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    analyze = commands.add_parser(
+        "analyze",
+        help="analyse a media file or URL and store the results in a project",
+        description="Decode the audio, flag windows outside μ ± kσ of the chosen feature as peaks, find pauses "
+        "with Silero VAD, and store everything in a project file (default: next to the media, "
+        "VIDEO.salient). Progress goes to stderr.",
+        epilog=_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    analyze.add_argument("input", metavar="INPUT", help="a media file (video or audio) or an http(s) URL")
+    analyze.add_argument("--project", metavar="P", type=Path, help="project file to write (default: next to INPUT)")
+    analyze.add_argument(
+        "--k", type=_k_value, default=2.0, help="band half-width in σ: 0.5 to 5 in steps of 0.1 (default 2)"
+    )
+    analyze.add_argument(
+        "--window", type=_window_ms, default=1000, metavar="SECONDS", help="envelope window, ≥ 0.05 s (default 1.0)"
+    )
+    analyze.add_argument(
+        "--feature",
+        choices=[f.value for f in Feature],
+        default=Feature.RMS.value,
+        help="value thresholded per window: linear RMS (default), RMS in dBFS, or peak |x|",
+    )
+    analyze.add_argument(
+        "--tails",
+        choices=[t.value for t in Tails],
+        default=Tails.BOTH.value,
+        help="flag windows above, below or on both sides of the band (default both)",
+    )
+    analyze.add_argument("--robust", action="store_true", help="use the median and MAD instead of μ and σ")
+    analyze.add_argument(
+        "--min-pause", type=_pause_ms, default=250, metavar="SECONDS", help="shortest pause, in seconds (default 0.25)"
+    )
+    analyze.add_argument(
+        "--pause-method",
+        choices=[m.value for m in PauseMethod],
+        default=PauseMethod.SILERO.value,
+        help="speech detection: Silero VAD (default) or an energy threshold",
+    )
+    analyze.add_argument("--cookies", type=Path, metavar="FILE", help="Netscape cookies file for a URL that needs one")
+    analyze.add_argument("--json", action="store_true", help="print one JSON object with every result on stdout")
+    _add_common(analyze)
+
+    demo = commands.add_parser(
+        "demo",
+        help="generate the demo video and analyse it",
+        description="Write a half-minute demo video with speech, loud bursts, pauses and movement, analyse it, and "
+        "print what was found.",
+    )
+    demo.add_argument("--out", type=Path, metavar="DIR", help="folder for the demo (default: the user's data folder)")
+    demo.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    _add_common(demo)
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--debug", action="store_true", help="verbose logging and tracebacks on errors")
+
+
+def _seconds(ms: int | None) -> float | None:
+    return None if ms is None else round(ms / 1000, 3)
+
+
+def _span(span: Span) -> dict[str, float | None]:
+    return {"start_s": _seconds(span.start_ms), "end_s": _seconds(span.end_ms)}
+
+
+def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
+    """The ``--json`` document: times in seconds, everything a script needs."""
+    info = result.media.info
+    video = info.video
+    metrics = result.pauses.metrics
+    stats = result.stats
+    return {
+        "project": str(result.project_path),
+        "media": {
+            "path": info.path,
+            "source_url": result.media.source_url,
+            "container": info.container,
+            "size_bytes": info.size_bytes,
+            "duration_s": _seconds(info.duration_ms),
+            "has_video": info.has_video,
+            "has_audio": info.has_audio,
+            "fps": video.fps if video else None,
+            "width": video.width if video else None,
+            "height": video.height if video else None,
+            "variable_frame_rate": video.variable_frame_rate if video else None,
+            "frame_count": video.frame_count if video else None,
+            "sample_rate": info.audio.sample_rate if info.audio else None,
+            "channels": info.audio.channels if info.audio else None,
+        },
+        "audio_peaks": [
+            {
+                "start_s": _seconds(peak.start_ms),
+                "end_s": _seconds(peak.end_ms),
+                "peak_s": _seconds(peak.peak_ms),
+                "z": round(peak.z, 4),
+                "value": peak.value,
+                "pause_before_s": _seconds(context.before.duration_ms) if context.before else None,
+                "pause_after_s": _seconds(context.after.duration_ms) if context.after else None,
+            }
+            for peak, context in zip(result.peaks, result.contexts, strict=True)
+        ],
+        "pauses": [_span(pause) for pause in result.pauses.pauses],
+        "speech": [_span(span) for span in result.pauses.speech],
+        "pause_metrics": {
+            "method": result.pauses.method,
+            "min_pause_s": _seconds(result.options.min_pause_ms),
+            "count": metrics.count,
+            "total_s": _seconds(metrics.total_ms),
+            "mean_s": round(metrics.mean_ms / 1000, 3),
+            "median_s": round(metrics.median_ms / 1000, 3),
+            "longest_s": _seconds(metrics.longest_ms),
+            "per_minute": round(metrics.per_minute, 3),
+            "speech_ratio": round(metrics.speech_ratio, 4),
+        },
+        "stats": {
+            "k": stats.k,
+            "window_s": _seconds(result.options.window_ms),
+            "feature": stats.feature,
+            "tails": stats.tails,
+            "robust": stats.robust,
+            "mean": stats.mean,
+            "std": stats.std,
+            "low": stats.low,
+            "high": stats.high,
+            "n_windows": stats.n_windows,
+            "n_outliers": stats.n_outliers,
+            "outlier_fraction": stats.outlier_fraction,
+            "expected_fraction": stats.expected_fraction,
+            "tail_ratio": stats.tail_ratio,
+            "skewness": stats.skewness,
+            "excess_kurtosis": stats.excess_kurtosis,
+        },
+        "timings_s": {stage: _seconds(ms) for stage, ms in result.timings_ms.items()},
+    }
+
+
+def _clock(ms: int) -> str:
+    minutes, rest = divmod(ms, 60_000)
+    return f"{minutes:02d}:{rest / 1000:06.3f}"
+
+
+def print_summary(result: AudioAnalysis, out: TextIO) -> None:
+    """A readable account of the findings."""
+    info = result.media.info
+    stats = result.stats
+    metrics = result.pauses.metrics
+    kind = f"video {info.video.width}×{info.video.height} at {info.video.fps:.3g} fps" if info.video else "audio only"
+    out.write(f"{info.path}\n  {_clock(info.duration_ms)} long, {kind}\n  project: {result.project_path}\n\n")
+    band = "median ± k·MAD·1.4826" if stats.robust else "μ ± kσ"
+    out.write(
+        f"Audio peaks ({stats.feature}, {result.options.window_ms} ms windows, {band}, k = {stats.k:g}, "
+        f"tails: {stats.tails}): {len(result.peaks)}\n"
+    )
+    for peak, context in zip(result.peaks, result.contexts, strict=True):
+        before = f"{context.before.duration_ms / 1000:.2f} s" if context.before else "—"
+        after = f"{context.after.duration_ms / 1000:.2f} s" if context.after else "—"
+        out.write(
+            f"  {_clock(peak.start_ms)} – {_clock(peak.end_ms)}  peak {_clock(peak.peak_ms)}  z = {peak.z:+.2f}  "
+            f"pause before {before}, after {after}\n"
+        )
+    out.write(
+        f"\nWindows outside the band: {stats.n_outliers} of {stats.n_windows} ({stats.outlier_fraction:.2%}); "
+        f"a normal distribution would leave {stats.expected_fraction:.2%} (ratio {stats.tail_ratio:.2f}).\n"
+        f"Skewness {stats.skewness:.2f}, excess kurtosis {stats.excess_kurtosis:.2f}.\n\n"
+    )
+    out.write(
+        f"Pauses ≥ {result.options.min_pause_ms / 1000:g} s ({result.pauses.method}): {metrics.count}, "
+        f"total {metrics.total_ms / 1000:.2f} s, mean {metrics.mean_ms / 1000:.2f} s, median "
+        f"{metrics.median_ms / 1000:.2f} s, longest {metrics.longest_ms / 1000:.2f} s, "
+        f"{metrics.per_minute:.1f} per minute; speech {metrics.speech_ratio:.0%} of the time.\n"
+    )
+    for pause in result.pauses.pauses:
+        out.write(f"  {_clock(pause.start_ms)} – {_clock(pause.end_ms)}  ({pause.duration_ms / 1000:.2f} s)\n")
+
+
+def _run_analyze(args: argparse.Namespace, progress: TerminalProgress) -> int:
+    options = AudioOptions(
+        k=args.k,
+        window_ms=args.window,
+        feature=Feature(args.feature),
+        tails=Tails(args.tails),
+        robust=args.robust,
+        min_pause_ms=args.min_pause,
+        pause_method=PauseMethod(args.pause_method),
+    )
+    result = analyze_audio(args.input, args.project, options, args.cookies, progress)
+    progress.close()
+    _emit(result, args.json)
+    return EXIT_OK
+
+
+def _run_demo(args: argparse.Namespace, progress: TerminalProgress) -> int:
+    from app.demo import make_demo
+
+    progress.update(0.0, "writing the demo video")
+    path, scene = make_demo(args.out)
+    result = analyze_audio(path, None, AudioOptions(), None, progress)
+    progress.close()
+    if not args.json:
+        bursts = ", ".join(_clock(event.peak_ms or 0) for event in scene.of_kind("burst"))
+        sys.stdout.write(f"Demo video written to {path}\nIt holds loud bursts at {bursts}.\n\n")
+    _emit(result, args.json)
+    return EXIT_OK
+
+
+def _emit(result: AudioAnalysis, as_json: bool) -> None:
+    if as_json:
+        json.dump(analysis_to_json(result), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_summary(result, sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["demo"])
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    progress = TerminalProgress(sys.stderr, quiet=args.quiet)
+    runner = {"analyze": _run_analyze, "demo": _run_demo}[args.command]
+    try:
+        return runner(args, progress)
+    except (Cancelled, KeyboardInterrupt):
+        progress.close()
+        sys.stderr.write("salient: cancelled\n")
+        return EXIT_CANCELLED
+    except SalientError as exc:
+        progress.close()
+        if args.debug:
+            traceback.print_exc()
+        sys.stderr.write(f"salient: error: {exc}\n")
+        return _exit_code(exc)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one readable line, not a traceback
+        progress.close()
+        if args.debug:
+            traceback.print_exc()
+        sys.stderr.write(f"salient: internal error: {type(exc).__name__}: {exc} (run again with --debug for details)\n")
+        return EXIT_INTERNAL
+
+
+def _exit_code(exc: SalientError) -> int:
+    if isinstance(exc, MediaError):
+        return EXIT_MEDIA
+    if isinstance(exc, DownloadError):
+        return EXIT_DOWNLOAD
+    if isinstance(exc, ProjectError):
+        return EXIT_PROJECT
+    return EXIT_INTERNAL

@@ -1,0 +1,239 @@
+"""The audio analysis as the CLI and (later) the window's jobs run it: media in, results in the project.
+
+Input is checked before the project is touched, so bad media or a failed download leave an existing
+project exactly as it was. Each analysis is recorded as a run (parameters, library versions, timings);
+decoded audio and envelopes are cached in the project's sidecar folder, keyed by content and parameters.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+
+from analysis import audio, media, pauses
+from analysis.audio import DistributionStats, Envelope, Feature, Peak, Tails
+from analysis.errors import MediaError
+from analysis.pauses import PauseContext, PauseMethod, PauseResult
+from analysis.progress import Cancelled, NullProgress, Progress, SubProgress
+from app.store import PROJECT_SUFFIX, MediaRecord, NewSegment, Store, data_dir_for
+
+log = logging.getLogger(__name__)
+
+RUN_AUDIO_PEAKS = "audio_peaks"
+RUN_PAUSES = "pauses"
+TRACK_AUDIO_PEAK = "audio_peak"
+TRACK_PAUSE = "pause"
+TRACK_SPEECH = "speech"
+
+
+@dataclass(frozen=True, slots=True)
+class AudioOptions:
+    """Parameters of the audio salience analysis; defaults follow the original script."""
+
+    k: float = 2.0
+    window_ms: int = 1000
+    feature: Feature = Feature.RMS
+    tails: Tails = Tails.BOTH
+    robust: bool = False
+    min_pause_ms: int = 250
+    pause_method: PauseMethod = PauseMethod.SILERO
+
+    def peak_params(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "window_ms": self.window_ms,
+            "feature": self.feature.value,
+            "tails": self.tails.value,
+            "robust": self.robust,
+        }
+
+    def pause_params(self) -> dict[str, Any]:
+        return {"min_pause_ms": self.min_pause_ms, "method": self.pause_method.value}
+
+
+@dataclass(frozen=True, slots=True)
+class AudioAnalysis:
+    """Everything one ``analyze`` found, and where it was stored."""
+
+    project_path: Path
+    media: MediaRecord
+    options: AudioOptions
+    peaks: tuple[Peak, ...]
+    stats: DistributionStats
+    pauses: PauseResult
+    contexts: tuple[PauseContext, ...]
+    """For each peak, the pauses around its peak time."""
+    timings_ms: dict[str, int] = field(default_factory=dict)
+
+
+def is_url(text: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text))
+
+
+def default_project_path(source: str) -> Path:
+    """Next to a local file (``talk.mp4`` → ``talk.salient``); for a URL, in the current folder, named after it."""
+    if not is_url(source):
+        return Path(source).with_suffix(PROJECT_SUFFIX)
+    parsed = urlparse(source)
+    name = (parse_qs(parsed.query).get("v") or [Path(parsed.path).stem or parsed.hostname or "download"])[0]
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "download"
+    return Path.cwd() / f"{slug}{PROJECT_SUFFIX}"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions recorded with every run, so a result can be traced to the code that produced it."""
+    versions = {}
+    for name in ("salient", "numpy", "scipy", "av", "onnxruntime", "faster-whisper"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _envelope_cache(store: Store, fingerprint: str, window_ms: int) -> Path:
+    return store.cache_dir / f"envelope-{fingerprint}-{window_ms}ms.npy"
+
+
+def load_envelope(store: Store, fingerprint: str, samples: np.ndarray, window_ms: int) -> Envelope:
+    """The envelope from the project cache, or computed and cached."""
+    cached = _envelope_cache(store, fingerprint, window_ms)
+    if cached.exists():
+        try:
+            stacked = np.load(cached)
+            return Envelope(media.ANALYSIS_RATE, window_ms, int(samples.shape[0]), *stacked)
+        except (ValueError, OSError, TypeError) as exc:
+            log.warning("ignoring unreadable envelope cache %s: %s", cached, exc)
+    envelope = audio.compute_envelope(samples, media.ANALYSIS_RATE, window_ms)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".partial.npy")
+        np.save(partial, np.vstack((envelope.rms, envelope.rms_db, envelope.peak)))
+        os.replace(partial, cached)
+    except OSError as exc:
+        log.warning("could not cache the envelope at %s: %s", cached, exc)
+    return envelope
+
+
+def _fetch(source: str, project_path: Path, cookies: Path | None, progress: Progress) -> Path:
+    from analysis import download
+
+    result = download.download(source, data_dir_for(project_path) / "media", cookies=cookies, progress=progress)
+    return result.path
+
+
+def analyze_audio(
+    source: str | os.PathLike[str],
+    project_path: str | os.PathLike[str] | None = None,
+    options: AudioOptions | None = None,
+    cookies: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> AudioAnalysis:
+    """Probe, decode (cached), find μ ± kσ peaks and pauses, and store both runs in the project."""
+    options = options or AudioOptions()
+    progress = progress or NullProgress()
+    timings: dict[str, int] = {}
+    source = str(source)
+    project = Path(project_path) if project_path else default_project_path(source)
+    if project.suffix != PROJECT_SUFFIX and not project.exists():
+        project = project.with_name(project.name + PROJECT_SUFFIX)
+
+    def timed(stage: str, start: float) -> None:
+        timings[stage] = round((time.perf_counter() - start) * 1000)
+
+    source_url = None
+    if is_url(source):
+        start = time.perf_counter()
+        source_url = source
+        path = _fetch(
+            source, project, Path(cookies) if cookies else None, SubProgress(progress, 0.0, 0.3, "download: ")
+        )
+        timed("download", start)
+    else:
+        path = Path(source)
+
+    start = time.perf_counter()
+    info = media.probe(path)
+    timed("probe", start)
+    if not info.has_audio:
+        raise MediaError(f"{path}: has no audio track; audio analysis needs sound")
+    start = time.perf_counter()
+    fingerprint = media.fingerprint(path)
+    timed("fingerprint", start)
+
+    store = Store.open(project)
+    try:
+        record = store.add_media(info, fingerprint, source_url)
+        base = 0.3 if source_url else 0.0
+        peaks_run = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), library_versions())
+        try:
+            start = time.perf_counter()
+            samples = media.load_audio(
+                path, store.cache_dir, fingerprint, progress=SubProgress(progress, base, base + 0.5, "")
+            )
+            timed("decode", start)
+            start = time.perf_counter()
+            envelope = load_envelope(store, fingerprint, samples, options.window_ms)
+            timed("envelope", start)
+            start = time.perf_counter()
+            outliers = audio.find_peaks(envelope, samples, options.k, options.tails, options.feature, options.robust)
+            timed("peaks", start)
+        except BaseException as exc:
+            _end(store, peaks_run, exc, timings)
+            raise
+        store.finish_run(
+            peaks_run,
+            {"stats": asdict(outliers.stats), "timings_ms": dict(timings)},
+            {TRACK_AUDIO_PEAK: [NewSegment(p.start_ms, p.end_ms, p.peak_ms, p.z, p.value) for p in outliers.peaks]},
+            elapsed_ms=sum(timings.values()),
+            artifacts={
+                "audio": str(media.audio_cache_path(store.cache_dir, fingerprint).relative_to(store.data_dir)),
+                "envelope": str(_envelope_cache(store, fingerprint, options.window_ms).relative_to(store.data_dir)),
+            },
+        )
+
+        pauses_run = store.start_run(record.id, RUN_PAUSES, options.pause_params(), library_versions())
+        try:
+            start = time.perf_counter()
+            found = pauses.detect_pauses(
+                samples,
+                media.ANALYSIS_RATE,
+                options.min_pause_ms,
+                options.pause_method,
+                SubProgress(progress, base + 0.5, 1.0, ""),
+            )
+            timed("pauses", start)
+        except BaseException as exc:
+            _end(store, pauses_run, exc, {"pauses": timings.get("pauses", 0)})
+            raise
+        store.finish_run(
+            pauses_run,
+            {"metrics": asdict(found.metrics), "method": found.method},
+            {
+                TRACK_PAUSE: [NewSegment(p.start_ms, p.end_ms) for p in found.pauses],
+                TRACK_SPEECH: [NewSegment(s.start_ms, s.end_ms) for s in found.speech],
+            },
+            elapsed_ms=timings["pauses"],
+        )
+    finally:
+        store.close()
+    contexts = tuple(pauses.pause_context(peak.peak_ms, found.pauses) for peak in outliers.peaks)
+    progress.update(1.0, "done")
+    return AudioAnalysis(project.resolve(), record, options, outliers.peaks, outliers.stats, found, contexts, timings)
+
+
+def _end(store: Store, run_id: int, exc: BaseException, timings: dict[str, int]) -> None:
+    """Record why a run stopped: cancelled by the user, or failed with the error's message."""
+    cancelled = isinstance(exc, Cancelled | KeyboardInterrupt)
+    status = "cancelled" if cancelled else "failed"
+    message = "cancelled by the user" if cancelled else (str(exc) or type(exc).__name__)
+    store.end_run(run_id, status, message, sum(timings.values()))

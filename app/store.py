@@ -1,0 +1,414 @@
+"""The project file: one SQLite database plus a sidecar folder for caches and downloaded media.
+
+The store is the only code that reads or writes the database. Every write is its own committed
+transaction (WAL, synchronous=FULL), so a crash loses nothing already done. Opening never writes before
+the file has been checked: a corrupt file or one from a newer version is reported and left untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from analysis.errors import SalientError
+from analysis.media import AudioStreamInfo, MediaInfo, VideoStreamInfo
+
+log = logging.getLogger(__name__)
+
+PROJECT_SUFFIX = ".salient"
+APPLICATION_ID = 0x53414C4E
+"""'SALN': marks a SQLite file as a Salient project (PRAGMA application_id)."""
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+
+
+class ProjectError(SalientError):
+    """A project file cannot be opened or written: corrupt, not a project, from a newer version, unwritable."""
+
+
+def _migrations() -> dict[int, str]:
+    folder = resources.files("app") / "migrations"
+    scripts = {}
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            scripts[int(match.group(1))] = entry.read_text(encoding="utf-8")
+    return scripts
+
+
+MIGRATIONS = _migrations()
+SCHEMA_VERSION = max([1, *MIGRATIONS])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def data_dir_for(project_path: str | Path) -> Path:
+    """The sidecar folder of a project: ``talk.salient`` keeps its files in ``talk.salient-data/``."""
+    project_path = Path(project_path)
+    return project_path.with_name(project_path.name + "-data")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRecord:
+    id: int
+    path: str
+    fingerprint: str
+    source_url: str | None
+    info: MediaInfo
+    added_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    media_id: int
+    kind: str
+    params: dict[str, Any]
+    versions: dict[str, str]
+    status: str
+    error: str | None
+    summary: dict[str, Any] | None
+    started_at: str
+    finished_at: str | None
+    elapsed_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRecord:
+    id: int
+    run_id: int
+    track: str
+    start_ms: int
+    end_ms: int
+    peak_ms: int | None
+    score: float | None
+    value: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewSegment:
+    """A span to store; ``score`` is a z-score for peaks."""
+
+    start_ms: int
+    end_ms: int
+    peak_ms: int | None = None
+    score: float | None = None
+    value: float | None = None
+
+
+def media_info_to_json(info: MediaInfo) -> str:
+    return json.dumps(asdict(info), sort_keys=True)
+
+
+def media_info_from_json(text: str) -> MediaInfo:
+    data = json.loads(text)
+    video = VideoStreamInfo(**data["video"]) if data.get("video") else None
+    audio = AudioStreamInfo(**data["audio"]) if data.get("audio") else None
+    return MediaInfo(**{**data, "video": video, "audio": audio})
+
+
+def _check_existing_file(path: Path) -> None:
+    """Refuse anything that is not a SQLite file before SQLite gets a chance to write to it."""
+    if path.is_dir():
+        raise ProjectError(f"{path}: is a folder, not a project file")
+    with path.open("rb") as handle:
+        header = handle.read(len(_SQLITE_HEADER))
+    if header != _SQLITE_HEADER:
+        raise ProjectError(
+            f"{path}: not a Salient project, or the file is corrupt (no SQLite header); it was left untouched"
+        )
+
+
+class Store:
+    """An open project file. Not thread-safe: one owner (the session, or the CLI) uses it."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    # -- opening -----------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, create: bool = True) -> Store:
+        """Open a project, creating it when ``create`` and it does not exist yet."""
+        path = Path(path).resolve()
+        exists = path.exists()
+        if not exists and not create:
+            raise ProjectError(f"{path}: no such project")
+        if exists:
+            _check_existing_file(path)
+        elif not path.parent.is_dir():
+            raise ProjectError(f"{path.parent}: folder does not exist, cannot create the project there")
+        mode = "rw" if exists else "rwc"
+        try:
+            db = sqlite3.connect(f"file:{path}?mode={mode}", uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ProjectError(f"{path}: cannot open the project ({exc})") from exc
+        try:
+            if exists:
+                cls._verify(path, db)
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA busy_timeout = 5000")
+            store = cls(path, db)
+            if exists:
+                store._migrate()
+                store._mark_interrupted_runs()
+            else:
+                store._create()
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise ProjectError(f"{path}: the project file is corrupt ({exc}); it was left untouched") from exc
+        except BaseException:
+            db.close()
+            raise
+        data_dir_for(path).mkdir(exist_ok=True)
+        return store
+
+    @staticmethod
+    def _verify(path: Path, db: sqlite3.Connection) -> None:
+        """Read-only checks: a Salient file, not from a newer version, not damaged."""
+        application_id = db.execute("PRAGMA application_id").fetchone()[0]
+        if application_id != APPLICATION_ID:
+            raise ProjectError(f"{path}: a SQLite database, but not a Salient project; it was left untouched")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ProjectError(
+                f"{path}: this project was written by a newer version of Salient (project format {version}; "
+                f"this version reads up to {SCHEMA_VERSION}). Update Salient to open it; the file was left untouched."
+            )
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise ProjectError(
+                f"{path}: the project file is damaged ({'; '.join(problems[:3])}); it was left untouched"
+            )
+
+    def _create(self) -> None:
+        script = (resources.files("app") / "schema.sql").read_text(encoding="utf-8")
+        with self.transaction():
+            for statement in _statements(script):
+                self._db.execute(statement)
+            self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("INSERT INTO meta(key, value) VALUES ('created_at', ?)", (_now(),))
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        for target in sorted(v for v in MIGRATIONS if v > version):
+            log.info("migrating %s to project format %d", self.path, target)
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[target]):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target}")
+
+    def _mark_interrupted_runs(self) -> None:
+        with self.transaction():
+            count = self._db.execute(
+                "UPDATE runs SET status = 'interrupted', error = 'the application stopped while it ran' "
+                "WHERE status = 'running'"
+            ).rowcount
+        if count:
+            log.warning("%s: %d analysis run(s) were interrupted by a crash", self.path, count)
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed unit of work; rolled back whole if anything inside fails."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise ProjectError(f"{self.path}: cannot write to the project ({exc})") from exc
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._db.execute("ROLLBACK")
+            raise ProjectError(f"{self.path}: could not save to the project ({exc})") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def data_dir(self) -> Path:
+        return data_dir_for(self.path)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def integrity_check(self) -> list[str]:
+        return [row[0] for row in self._db.execute("PRAGMA integrity_check")]
+
+    # -- media -------------------------------------------------------------------------------------
+
+    def add_media(self, info: MediaInfo, fingerprint: str, source_url: str | None = None) -> MediaRecord:
+        """Register a media file, or update where it now lives if the same content is already known."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO media(path, fingerprint, source_url, size_bytes, duration_ms, info_json, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, info_json = excluded.info_json, "
+                "source_url = COALESCE(excluded.source_url, media.source_url)",
+                (
+                    info.path,
+                    fingerprint,
+                    source_url,
+                    info.size_bytes,
+                    info.duration_ms,
+                    media_info_to_json(info),
+                    _now(),
+                ),
+            )
+        record = self.media_by_fingerprint(fingerprint)
+        assert record is not None
+        return record
+
+    def _media_from_row(self, row: tuple) -> MediaRecord:
+        return MediaRecord(row[0], row[1], row[2], row[3], media_info_from_json(row[4]), row[5])
+
+    def media_by_fingerprint(self, fingerprint: str) -> MediaRecord | None:
+        row = self._db.execute(
+            "SELECT id, path, fingerprint, source_url, info_json, added_at FROM media WHERE fingerprint = ?",
+            (fingerprint,),
+        ).fetchone()
+        return self._media_from_row(row) if row else None
+
+    def all_media(self) -> list[MediaRecord]:
+        rows = self._db.execute(
+            "SELECT id, path, fingerprint, source_url, info_json, added_at FROM media ORDER BY id"
+        ).fetchall()
+        return [self._media_from_row(row) for row in rows]
+
+    # -- runs --------------------------------------------------------------------------------------
+
+    def start_run(self, media_id: int, kind: str, params: Mapping[str, Any], versions: Mapping[str, str]) -> int:
+        """Record that an analysis started (status 'running'); a crash leaves it to be marked interrupted."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs(media_id, kind, params_json, versions_json, status, started_at) "
+                "VALUES (?, ?, ?, ?, 'running', ?)",
+                (media_id, kind, json.dumps(dict(params), sort_keys=True), json.dumps(dict(versions)), _now()),
+            )
+        return int(cursor.lastrowid)
+
+    def finish_run(
+        self,
+        run_id: int,
+        summary: Mapping[str, Any],
+        segments: Mapping[str, Iterable[NewSegment]],
+        elapsed_ms: int,
+        artifacts: Mapping[str, str] | None = None,
+    ) -> None:
+        """Store a run's results and mark it done, all in one transaction."""
+        with self.transaction() as db:
+            for track, spans in segments.items():
+                db.executemany(
+                    "INSERT INTO segments(run_id, track, start_ms, end_ms, peak_ms, score, value) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(run_id, track, s.start_ms, s.end_ms, s.peak_ms, s.score, s.value) for s in spans],
+                )
+            for name, relpath in (artifacts or {}).items():
+                db.execute("INSERT INTO artifacts(run_id, name, relpath) VALUES (?, ?, ?)", (run_id, name, relpath))
+            db.execute(
+                "UPDATE runs SET status = 'done', summary_json = ?, finished_at = ?, elapsed_ms = ? WHERE id = ?",
+                (json.dumps(dict(summary), sort_keys=True), _now(), elapsed_ms, run_id),
+            )
+
+    def end_run(self, run_id: int, status: str, error: str | None, elapsed_ms: int) -> None:
+        """Mark a run failed or cancelled, keeping the reason."""
+        if status not in ("failed", "cancelled"):
+            raise ValueError(f"a run ends 'failed' or 'cancelled', not {status!r}")
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET status = ?, error = ?, finished_at = ?, elapsed_ms = ? WHERE id = ?",
+                (status, error, _now(), elapsed_ms, run_id),
+            )
+
+    def _run_from_row(self, row: tuple) -> RunRecord:
+        return RunRecord(
+            id=row[0],
+            media_id=row[1],
+            kind=row[2],
+            params=json.loads(row[3]),
+            versions=json.loads(row[4]),
+            status=row[5],
+            error=row[6],
+            summary=json.loads(row[7]) if row[7] else None,
+            started_at=row[8],
+            finished_at=row[9],
+            elapsed_ms=row[10],
+        )
+
+    _RUN_COLUMNS = (
+        "id, media_id, kind, params_json, versions_json, status, error, summary_json, started_at, finished_at, "
+        "elapsed_ms"
+    )
+
+    def run(self, run_id: int) -> RunRecord:
+        row = self._db.execute(f"SELECT {self._RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(run_id)
+        return self._run_from_row(row)
+
+    def runs(self, media_id: int | None = None, kind: str | None = None) -> list[RunRecord]:
+        query = f"SELECT {self._RUN_COLUMNS} FROM runs WHERE (? IS NULL OR media_id = ?) AND (? IS NULL OR kind = ?)"
+        rows = self._db.execute(query + " ORDER BY id", (media_id, media_id, kind, kind)).fetchall()
+        return [self._run_from_row(row) for row in rows]
+
+    def latest_run(self, media_id: int, kind: str, params: Mapping[str, Any] | None = None) -> RunRecord | None:
+        """The newest finished run of ``kind``, with exactly ``params`` when given."""
+        for record in reversed(self.runs(media_id, kind)):
+            if record.status == "done" and (params is None or record.params == json.loads(json.dumps(dict(params)))):
+                return record
+        return None
+
+    def artifacts(self, run_id: int) -> dict[str, Path]:
+        rows = self._db.execute("SELECT name, relpath FROM artifacts WHERE run_id = ?", (run_id,)).fetchall()
+        return {name: self.data_dir / relpath for name, relpath in rows}
+
+    # -- segments ----------------------------------------------------------------------------------
+
+    def segments(self, run_id: int, track: str) -> list[SegmentRecord]:
+        rows = self._db.execute(
+            "SELECT id, run_id, track, start_ms, end_ms, peak_ms, score, value FROM segments "
+            "WHERE run_id = ? AND track = ? ORDER BY start_ms, id",
+            (run_id, track),
+        ).fetchall()
+        return [SegmentRecord(*row) for row in rows]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a schema script into statements: comment lines dropped, then split on ';' (no triggers here)."""
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
+    return [statement.strip() for statement in code.split(";") if statement.strip()]
