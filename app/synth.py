@@ -112,11 +112,11 @@ class Scene:
         self.events.append(event)
         return event
 
-    def speech(self, text: str | None = None, duration_s: float = 2.0) -> Event:
-        """Spoken ``text`` (espeak-ng) or, without espeak-ng or text, speech-like noise."""
+    def speech(self, text: str | None = None, duration_s: float = 2.0, level: float = 1.0) -> Event:
+        """Spoken ``text`` (espeak-ng) or, without espeak-ng or text, speech-like noise; ``level`` scales it."""
         if text is not None and espeak_available():
-            return self._append("speech", espeak(text, self.sample_rate))
-        return self._append("speech", speech_like(duration_s, self.sample_rate, self.rng))
+            return self._append("speech", espeak(text, self.sample_rate) * level)
+        return self._append("speech", speech_like(duration_s, self.sample_rate, self.rng) * level)
 
     def silence(self, duration_s: float, noise_floor: float = 0.0005) -> Event:
         n = int(round(duration_s * self.sample_rate))
@@ -193,7 +193,7 @@ def write_media(
         ".ogg": "libopus",
         ".webm": "libopus",
         ".mkv": "aac",
-        ".avi": "libmp3lame",
+        ".avi": "pcm_s16le",
     }.get(suffix, "aac")
     vcodec = {".webm": "libvpx", ".avi": "mpeg4"}.get(suffix, video_codec)
     options = {"movflags": "+faststart"} if faststart else {}
