@@ -1,0 +1,185 @@
+"""The project file: creation, reopening, refusal of corrupt or newer files, crash recovery."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis import media
+from app import store as store_module
+from app.store import APPLICATION_ID, SCHEMA_VERSION, NewSegment, ProjectError, Store
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return tmp_path / "talk.salient"
+
+
+def test_new_project_has_the_schema_wal_and_a_sidecar_folder(project: Path) -> None:
+    with Store.open(project) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.integrity_check() == ["ok"]
+        assert store.data_dir == project.with_name("talk.salient-data") and store.data_dir.is_dir()
+    db = sqlite3.connect(project)
+    assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"meta", "media", "runs", "artifacts", "segments"} <= tables
+
+
+def test_media_runs_and_segments_round_trip(project: Path, talk_video: Path) -> None:
+    info = media.probe(talk_video)
+    with Store.open(project) as store:
+        record = store.add_media(info, "abc123", source_url="https://example.org/v")
+        run = store.start_run(record.id, "audio_peaks", {"k": 2.0, "tails": "both"}, {"numpy": "2"})
+        peaks = [NewSegment(3000, 4000, 3300, 2.6, 0.18), NewSegment(11000, 12000, 11785, 2.7, 0.19)]
+        store.finish_run(run, {"stats": {"mean": 0.1}}, {"audio_peak": peaks}, 120, {"envelope": "cache/e.npy"})
+    with Store.open(project) as store:
+        (again,) = store.all_media()
+        assert again.info == info and again.fingerprint == "abc123"
+        assert again.source_url == "https://example.org/v"
+        latest = store.latest_run(again.id, "audio_peaks", {"tails": "both", "k": 2.0})
+        assert latest is not None and latest.status == "done" and latest.elapsed_ms == 120
+        assert latest.summary == {"stats": {"mean": 0.1}}
+        assert store.latest_run(again.id, "audio_peaks", {"k": 3.0, "tails": "both"}) is None
+        segments = store.segments(latest.id, "audio_peak")
+        assert [(s.start_ms, s.end_ms, s.peak_ms, s.score) for s in segments] == [
+            (3000, 4000, 3300, 2.6),
+            (11000, 12000, 11785, 2.7),
+        ]
+        assert store.artifacts(latest.id) == {"envelope": store.data_dir / "cache/e.npy"}
+        moved = store.add_media(info, "abc123")
+        assert moved.id == again.id and moved.source_url == "https://example.org/v"
+
+
+def test_a_failed_transaction_leaves_nothing_half_written(project: Path, talk_video: Path) -> None:
+    with Store.open(project) as store:
+        record = store.add_media(media.probe(talk_video), "f")
+        run = store.start_run(record.id, "pauses", {}, {})
+        bad = [NewSegment(1000, 2000), NewSegment(3000, 2000)]
+        with pytest.raises(sqlite3.IntegrityError):
+            store.finish_run(run, {}, {"pause": bad}, 5)
+        assert store.segments(run, "pause") == []
+        assert store.run(run).status == "running"
+
+
+def test_project_from_a_newer_version_is_refused_and_untouched(project: Path) -> None:
+    Store.open(project).close()
+    db = sqlite3.connect(project)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    before = digest(project)
+    with pytest.raises(ProjectError, match="written by a newer version of Salient"):
+        Store.open(project)
+    assert digest(project) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "no SQLite header"),
+        (b"PK\x03\x04 a zip file, not a project" * 10, "no SQLite header"),
+    ],
+)
+def test_files_that_are_not_projects_are_refused_and_untouched(project: Path, content: bytes, message: str) -> None:
+    project.write_bytes(content)
+    with pytest.raises(ProjectError, match=message):
+        Store.open(project)
+    assert project.read_bytes() == content
+
+
+def test_a_damaged_project_is_reported_never_overwritten(project: Path, talk_video: Path) -> None:
+    with Store.open(project) as store:
+        record = store.add_media(media.probe(talk_video), "f")
+        for index in range(300):
+            run = store.start_run(record.id, "pauses", {"i": index}, {"x": "y" * 200})
+            store.finish_run(run, {}, {"pause": [NewSegment(i, i + 10) for i in range(20)]}, 1)
+    db = sqlite3.connect(project)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = bytearray(project.read_bytes())
+    page_size = 4096
+    for offset in range(2 * page_size, len(data) - page_size, 3 * page_size):
+        data[offset + 8 : offset + 200] = b"\xff" * 192
+    project.write_bytes(bytes(data))
+    Path(str(project) + "-wal").unlink(missing_ok=True)
+    before = digest(project)
+    with pytest.raises(ProjectError, match="damaged|corrupt"):
+        Store.open(project)
+    assert digest(project) == before
+
+
+def test_a_plain_sqlite_database_is_not_a_project(project: Path) -> None:
+    db = sqlite3.connect(project)
+    db.execute("CREATE TABLE notes(text)")
+    db.commit()
+    db.close()
+    before = digest(project)
+    with pytest.raises(ProjectError, match="not a Salient project"):
+        Store.open(project)
+    assert digest(project) == before
+
+
+def test_runs_left_running_by_a_killed_process_are_marked_interrupted(project: Path, talk_video: Path) -> None:
+    script = f"""
+import os, sys
+from analysis import media
+from app.store import Store
+store = Store.open({str(project)!r})
+record = store.add_media(media.probe({str(talk_video)!r}), "f")
+done = store.start_run(record.id, "pauses", {{}}, {{}})
+store.finish_run(done, {{}}, {{}}, 1)
+store.start_run(record.id, "audio_peaks", {{"k": 2.0}}, {{}})
+os.kill(os.getpid(), 9)
+"""
+    completed = subprocess.run([sys.executable, "-c", script], cwd=Path(store_module.__file__).parents[1])
+    assert completed.returncode == -9
+    with Store.open(project) as store:
+        statuses = [(r.kind, r.status) for r in store.runs()]
+        assert statuses == [("pauses", "done"), ("audio_peaks", "interrupted")]
+        assert store.integrity_check() == ["ok"]
+
+
+def test_ending_a_run_keeps_the_reason(project: Path, talk_video: Path) -> None:
+    with Store.open(project) as store:
+        record = store.add_media(media.probe(talk_video), "f")
+        run = store.start_run(record.id, "pauses", {}, {})
+        store.end_run(run, "cancelled", "cancelled by the user", 40)
+        assert (store.run(run).status, store.run(run).error) == ("cancelled", "cancelled by the user")
+        with pytest.raises(ValueError):
+            store.end_run(run, "done", None, 1)
+
+
+def test_missing_folder_gives_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="folder does not exist"):
+        Store.open(tmp_path / "nowhere" / "p.salient")
+    with pytest.raises(ProjectError, match="no such project"):
+        Store.open(tmp_path / "p.salient", create=False)
+
+
+def test_older_projects_are_migrated_in_order(project: Path, monkeypatch) -> None:
+    Store.open(project).close()
+    monkeypatch.setattr(
+        store_module,
+        "MIGRATIONS",
+        {
+            SCHEMA_VERSION + 1: "CREATE TABLE annotators (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+            SCHEMA_VERSION + 2: "-- a comment; with a semicolon\nALTER TABLE annotators ADD COLUMN email TEXT;",
+        },
+    )
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
+    with Store.open(project) as store:
+        assert store.schema_version == SCHEMA_VERSION + 2
+    db = sqlite3.connect(project)
+    columns = [row[1] for row in db.execute("PRAGMA table_info(annotators)")]
+    assert columns == ["id", "name", "email"]

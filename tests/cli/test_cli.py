@@ -1,0 +1,263 @@
+"""The headless CLI, run as a user runs it: ``python main.py …`` in a subprocess."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis import media
+from app.store import SCHEMA_VERSION, Store
+from app.synth import Scene
+from tests.conftest import interior_silences
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=240,
+    )
+
+
+def tree_digest(*paths: Path) -> dict[str, str]:
+    """Every file under the given paths with its SHA-256: to prove nothing changed."""
+    found = {}
+    for base in paths:
+        for path in sorted([base, *base.rglob("*")] if base.is_dir() else [base]):
+            if path.is_file():
+                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+@pytest.fixture
+def talk_copy(tmp_path: Path, talk_video: Path) -> Path:
+    return Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
+
+
+def test_analyze_json_reports_peaks_pauses_and_stats(talk_copy: Path, talk_scene: Scene) -> None:
+    result = run("analyze", str(talk_copy), "--tails", "high", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    project = talk_copy.with_suffix(".salient")
+    assert report["project"] == str(project) and project.exists()
+    m = report["media"]
+    assert (m["path"], m["has_video"], m["has_audio"], m["fps"], m["width"], m["height"]) == (
+        str(talk_copy),
+        True,
+        True,
+        25.0,
+        320,
+        240,
+    )
+    assert abs(m["duration_s"] - talk_scene.duration_ms / 1000) <= 0.05
+
+    bursts = talk_scene.of_kind("burst")
+    assert len(report["audio_peaks"]) == len(bursts)
+    for peak, burst in zip(report["audio_peaks"], bursts, strict=True):
+        assert set(peak) >= {"start_s", "end_s", "peak_s", "z", "pause_before_s", "pause_after_s"}
+        assert peak["start_s"] - 1 <= burst.peak_ms / 1000 <= peak["end_s"] + 1
+        assert abs(peak["peak_s"] - burst.peak_ms / 1000) <= 0.02
+        assert peak["z"] > 2
+
+    expected = interior_silences(talk_scene)
+    assert len(report["pauses"]) == len(expected)
+    for pause, (start, end) in zip(report["pauses"], expected, strict=True):
+        assert abs(pause["start_s"] - start / 1000) <= 0.1 and abs(pause["end_s"] - end / 1000) <= 0.1
+    first_peak = report["audio_peaks"][0]
+    assert first_peak["pause_before_s"] is None
+    assert first_peak["pause_after_s"] == pytest.approx(
+        report["pauses"][0]["end_s"] - report["pauses"][0]["start_s"], abs=0.0011
+    )
+
+    samples = media.decode_audio(talk_copy)
+    windows = [samples[i : i + 16000] for i in range(0, len(samples), 16000)]
+    rms = np.array([np.sqrt(np.mean(w.astype(np.float64) ** 2)) for w in windows if len(w) >= 8000])
+    stats = report["stats"]
+    assert stats["k"] == 2.0 and stats["n_windows"] == len(rms)
+    assert stats["mean"] == pytest.approx(rms.mean(), rel=1e-5)
+    assert stats["std"] == pytest.approx(rms.std(), rel=1e-5)
+    outside = float(np.mean(rms > rms.mean() + 2 * rms.std()))
+    assert stats["outlier_fraction"] == pytest.approx(outside)
+    assert stats["expected_fraction"] == pytest.approx(0.0227501, rel=1e-5)
+    assert stats["tail_ratio"] == pytest.approx(outside / 0.0227501, rel=1e-5)
+    assert set(report["timings_s"]) >= {"probe", "decode", "envelope", "peaks", "pauses"}
+
+
+def test_reanalysis_with_another_k_reuses_the_decoded_audio(talk_copy: Path) -> None:
+    assert run("analyze", str(talk_copy), "--json", "--quiet").returncode == 0
+    cache = talk_copy.with_name("talk.salient-data") / "cache"
+    cached_audio = list(cache.glob("audio-*.npy"))
+    assert len(cached_audio) == 1
+    mtime = cached_audio[0].stat().st_mtime_ns
+    second = run("analyze", str(talk_copy), "--k", "1.5", "--tails", "both", "--json", "--quiet")
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["stats"]["k"] == 1.5
+    assert cached_audio[0].stat().st_mtime_ns == mtime
+    with Store.open(talk_copy.with_suffix(".salient")) as store:
+        runs = [(r.kind, r.params.get("k"), r.status) for r in store.runs()]
+    assert runs == [("audio_peaks", 2.0, "done"), ("pauses", None, "done")] + [
+        ("audio_peaks", 1.5, "done"),
+        ("pauses", None, "done"),
+    ]
+
+
+def test_audio_only_input_is_analysed(tmp_path: Path, talk_audio_only: Path) -> None:
+    project = tmp_path / "elsewhere.salient"
+    result = run("analyze", str(talk_audio_only), "--project", str(project), "--json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    m = json.loads(result.stdout)["media"]
+    assert (m["has_video"], m["has_audio"], m["fps"], m["width"], m["height"]) == (False, True, None, None, None)
+    assert project.exists()
+
+
+def test_readable_summary_without_json(talk_copy: Path) -> None:
+    result = run("analyze", str(talk_copy), "--tails", "high")
+    assert result.returncode == 0, result.stderr
+    assert "Audio peaks (rms, 1000 ms windows, μ ± kσ, k = 2, tails: high): 2" in result.stdout
+    assert "Pauses ≥ 0.25 s (silero): 3" in result.stdout
+
+
+@pytest.fixture
+def existing_project(tmp_path: Path, talk_copy: Path) -> Path:
+    project = tmp_path / "kept.salient"
+    assert run("analyze", str(talk_copy), "--project", str(project), "--quiet").returncode == 0
+    return project
+
+
+@pytest.mark.parametrize(
+    ("make_input", "code", "message"),
+    [
+        (lambda tmp, fx: str(tmp / "missing.mp4"), 3, "file not found"),
+        (lambda tmp, fx: str(fx["empty_file"]), 3, "the file is empty (0 bytes)"),
+        (lambda tmp, fx: str(fx["truncated_video"]), 3, "it may be truncated or corrupt"),
+        (lambda tmp, fx: str(fx["not_media"]), 3, "not a readable audio or video file"),
+        (lambda tmp, fx: str(fx["zero_length_audio"]), 3, "zero length"),
+        (lambda tmp, fx: str(fx["video_only"]), 3, "has no audio track"),
+        (lambda tmp, fx: "ftp://example.org/video.mp4", 4, "only http(s) URLs are accepted"),
+        (lambda tmp, fx: "http://127.0.0.1:9/nothing.mp4", 4, "could not connect"),
+    ],
+)
+def test_bad_input_fails_cleanly_and_leaves_the_project_unchanged(
+    request: pytest.FixtureRequest, tmp_path: Path, existing_project: Path, make_input, code: int, message: str
+) -> None:
+    names = ["empty_file", "truncated_video", "not_media", "zero_length_audio", "video_only"]
+    fixtures = {name: request.getfixturevalue(name) for name in names}
+    data_dir = existing_project.with_name(existing_project.name + "-data")
+    before = tree_digest(existing_project, data_dir)
+    result = run("analyze", make_input(tmp_path, fixtures), "--project", str(existing_project), "--json", "--quiet")
+    assert result.returncode == code
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("salient: error: ") and message in lines[0]
+    assert "Traceback" not in result.stderr
+    assert tree_digest(existing_project, data_dir) == before
+
+
+def test_project_errors_exit_5_and_touch_nothing(tmp_path: Path, talk_copy: Path, existing_project: Path) -> None:
+    db = sqlite3.connect(existing_project)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    before = tree_digest(existing_project)
+    result = run("analyze", str(talk_copy), "--project", str(existing_project))
+    assert result.returncode == 5
+    assert "written by a newer version of Salient" in result.stderr
+    assert tree_digest(existing_project) == before
+
+    garbage = tmp_path / "garbage.salient"
+    garbage.write_bytes(b"\x00garbage" * 100)
+    result = run("analyze", str(talk_copy), "--project", str(garbage))
+    assert result.returncode == 5 and "not a Salient project, or the file is corrupt" in result.stderr
+    assert garbage.read_bytes() == b"\x00garbage" * 100
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--k", "7"], "k must lie between 0.5 and 5 in steps of 0.1"),
+        (["--k", "2.05"], "k must lie between 0.5 and 5 in steps of 0.1"),
+        (["--window", "0.01"], "the window must be at least 0.05 s"),
+        (["--tails", "middle"], "invalid choice: 'middle'"),
+        (["--feature", "loudness"], "invalid choice: 'loudness'"),
+    ],
+)
+def test_wrong_options_exit_2_with_the_reason(talk_copy: Path, args: list[str], message: str) -> None:
+    result = run("analyze", str(talk_copy), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not talk_copy.with_suffix(".salient").exists()
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = run("analyze", str(tmp_path / "missing.mp4"), "--debug")
+    assert result.returncode == 3
+    assert "Traceback" in result.stderr and "salient: error:" in result.stderr
+
+
+def test_help_documents_every_command_and_option() -> None:
+    top = run("--help")
+    assert top.returncode == 0
+    for word in ("analyze", "demo", "exit codes", "130"):
+        assert word in top.stdout
+    analyze = run("analyze", "--help")
+    for option in (
+        "--project",
+        "--k",
+        "--window",
+        "--feature",
+        "--tails",
+        "--robust",
+        "--min-pause",
+        "--json",
+        "--cookies",
+        "--pause-method",
+        "--debug",
+    ):
+        assert option in analyze.stdout
+
+
+def test_demo_generates_and_analyses_the_demo_video(tmp_path: Path) -> None:
+    result = run("demo", "--out", str(tmp_path), "--json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["media"]["has_video"] and report["media"]["width"] == 640
+    assert len(report["audio_peaks"]) == 3
+    assert report["pause_metrics"]["count"] >= 5
+    assert (tmp_path / "demo.mp4").exists() and (tmp_path / "demo.salient").exists()
+
+
+QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6", "widgets")
+
+
+def test_analysis_store_and_cli_never_import_qt() -> None:
+    headless = [
+        *sorted((ROOT / "analysis").glob("*.py")),
+        *(ROOT / "app" / name for name in ("cli.py", "store.py", "pipeline.py", "synth.py", "demo.py")),
+        ROOT / "main.py",
+    ]
+    for path in headless:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not [n for n in names if n.split(".")[0] in QT_MODULES], f"{path} imports {names}"
+    probe = "import sys, app.cli, app.pipeline; print([m for m in sys.modules if m.split('.')[0] in %r])" % (
+        QT_MODULES,
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert loaded.stdout.strip() == "[]"
