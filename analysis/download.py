@@ -135,7 +135,7 @@ def _cookies_text(path: Path) -> str:
 
 
 def check_cookies_file(path: str | os.PathLike[str]) -> Path:
-    """Return the path of a readable Netscape cookies file (as browsers' cookies.txt exports write); else DownloadError."""
+    """Return the path of a readable Netscape cookies file (as cookies.txt add-ons export); else DownloadError."""
     cookies = Path(path).expanduser()
     _cookies_text(cookies)
     return cookies
@@ -187,9 +187,6 @@ class _YtDlpLog:
         else:
             log.info("yt-dlp: %s", message)
 
-    def info(self, message: str) -> None:
-        log.info("yt-dlp: %s", message)
-
     def warning(self, message: str) -> None:
         log.warning("yt-dlp: %s", message)
 
@@ -209,6 +206,8 @@ class _Hook:
         self._stages = stages
         self._last = 0.0
         self.targets: set[Path] = set()
+        self.fetched = False
+        """Whether any data arrived; a file already on disk only gets a "finished" report."""
 
     def __call__(self, status: dict[str, Any]) -> None:
         # Raising here is the only way to stop yt-dlp mid-file; it closes the file and lets the error through.
@@ -219,6 +218,7 @@ class _Hook:
             self.targets.add(Path(status["tmpfilename"]))
         if status.get("status") not in ("downloading", "finished"):
             return
+        self.fetched = self.fetched or status["status"] == "downloading"
         format_id = str((status.get("info_dict") or {}).get("format_id", ""))
         start, end, what = self._stages.get(format_id, (0.0, 1.0, ""))
         done = status.get("downloaded_bytes") or 0
@@ -266,6 +266,9 @@ def _options(dest: Path, cookies: str | None, template: str, hook: _Hook, select
         "fixup": "never",
         "updatetime": False,
         "socket_timeout": 30,
+        # The command line's retries for a connection that breaks off; as a library yt-dlp gives up at once.
+        "retries": 10,
+        "fragment_retries": 10,
         # A text stream, not the path: yt-dlp writes the cookie jar back to a cookies file when it closes.
         "cookiefile": io.StringIO(cookies) if cookies is not None else None,
     }
@@ -297,13 +300,14 @@ def download(
         with yt_dlp.YoutubeDL(_options(dest, cookie_text, _OUTPUT_TEMPLATE, hook, selector)) as ydl:
             info = ydl.extract_info(url, download=False)
             _refuse_unusable(info, url)
+            check(progress)
             title = info.get("title")
             chosen = list(selector.chosen)
             if len(chosen) != 2:
                 stages.update({str(fmt.get("format_id", "")): (0.0, 1.0, "") for fmt in chosen})
                 done = ydl.process_ie_result(info, download=True)
                 path = Path(done["requested_downloads"][0]["filepath"])
-                progress.update(1.0, f"downloaded {path.name}")
+                progress.update(1.0, f"downloaded {path.name}" if hook.fetched else f"already downloaded: {path.name}")
                 return DownloadResult(path=path, url=url, title=title, merged=False)
             merged_base = Path(ydl.prepare_filename(info))
         for suffix in (".mp4", ".mkv"):
@@ -316,7 +320,7 @@ def download(
         with yt_dlp.YoutubeDL(_options(dest, cookie_text, _STREAM_TEMPLATE, hook, selector)) as ydl:
             done = ydl.process_ie_result(info, download=True)
         video_path, audio_path = (Path(entry["filepath"]) for entry in done["requested_downloads"])
-    except yt_dlp.utils.DownloadError as exc:
+    except (yt_dlp.utils.YoutubeDLError, OSError) as exc:
         hook.remove_partial_files()
         raise DownloadError(_explain(exc, url)) from exc
     except BaseException:
@@ -331,11 +335,11 @@ def download(
 
 
 def _refuse_unusable(info: dict[str, Any], url: str) -> None:
-    """Playlists and live streams cannot become one media file here (a live stream needs ffmpeg)."""
+    """Playlists and live streams cannot become one media file here (yt-dlp records a live stream with ffmpeg)."""
     if info.get("_type") in ("playlist", "multi_video"):
         raise DownloadError(f"{url} is a playlist or channel, not one video: pass the URL of a single video")
-    if info.get("is_live") or info.get("live_status") in ("is_live", "is_upcoming", "post_live"):
-        raise DownloadError(f"{url} is a live stream: download it after the broadcast has ended")
+    if info.get("is_live") or info.get("live_status") in ("is_live", "is_upcoming"):
+        raise DownloadError(f"{url} is live or has not started yet: download it after the broadcast has ended")
 
 
 def _stream_stages(chosen: list[dict[str, Any]]) -> dict[str, tuple[float, float, str]]:
@@ -411,25 +415,36 @@ _TEXT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (
         ("members-only", "members only", "join this channel", "subscribers only", "premium"),
-        "this video is for members or subscribers only: pass a cookies file of an account with access "
-        "(--cookies)",
+        "this video is for members or subscribers only: pass a cookies file of an account with access (--cookies)",
     ),
     (
         ("sign in", "log in", "login", "logged in", "logged-in", "registered users", "authentication"),
         "this video needs a signed-in account: pass a cookies file of an account that can see it (--cookies)",
     ),
     (
-        ("not available in your country", "geo restrict", "geo-restrict"),
-        "this video is not available in your country",
-    ),
-    (
-        ("video unavailable", "is unavailable", "not available", "no longer available", "been removed",
-         "been deleted", "does not exist", "terminated"),
-        "this video is unavailable: it was removed, blocked or never existed",
+        ("bytes, expected", "content too short"),
+        "the connection broke off during the download: try again",
     ),
     (
         ("requested format is not available", "no video formats found"),
         "the site offers no downloadable format for this video",
+    ),
+    (
+        ("not available in your country", "geo restrict", "geo-restrict"),
+        "this video is not available in your country",
+    ),
+    (
+        (
+            "video unavailable",
+            "is unavailable",
+            "not available",
+            "no longer available",
+            "been removed",
+            "been deleted",
+            "does not exist",
+            "terminated",
+        ),
+        "this video is unavailable: it was removed, blocked or never existed",
     ),
 )
 
@@ -440,7 +455,7 @@ def _explain(error: BaseException, url: str) -> str:
     host = urlsplit(url).netloc or url
     for item in chain:
         if isinstance(item, (CookieLoadError, http.cookiejar.LoadError)):
-            return f"the cookies file could not be loaded: export it again in Netscape format ({error})"
+            return "the cookies file could not be loaded: export it again in Netscape format (--cookies)"
     for item in chain:
         if isinstance(item, HTTPError):
             status, reason = item.status, (item.reason or "").lower()
@@ -465,6 +480,9 @@ def _explain(error: BaseException, url: str) -> str:
             reason = _connection_reason(chain)
             suffix = f" ({reason})" if reason else ""
             return f"could not connect to {host}: check your internet connection{suffix}"
+    for item in chain:
+        if isinstance(item, OSError) and item.filename:
+            return f"could not save the download as {item.filename}: {item.strerror or item}"
     for item in chain:
         if isinstance(item, GeoRestrictedError):
             return "this video is not available in your country"
@@ -508,14 +526,14 @@ def _first_video(container: av.container.InputContainer) -> av.video.stream.Vide
 
 def _packets(
     container: av.container.InputContainer, source: av.stream.Stream, target: av.stream.Stream
-) -> Iterator[tuple[float, int, av.Packet]]:
-    """Packets of ``source`` re-addressed to ``target``, keyed by decode time in seconds for interleaving."""
+) -> Iterator[tuple[float, av.Packet]]:
+    """Packets of ``source`` re-addressed to ``target``, with their decode time in seconds for interleaving."""
     for packet in container.demux(source):
         if packet.dts is None:  # the empty packet that ends a demux
             continue
         seconds = float(packet.dts * packet.time_base)
         packet.stream = target
-        yield seconds, target.index, packet
+        yield seconds, packet
 
 
 def merge_streams(
@@ -546,8 +564,12 @@ def merge_streams(
             with av.open(str(partial), "w") as out:
                 video_out = out.add_stream_from_template(video)
                 audio_out = out.add_stream_from_template(audio)
-                merged = heapq.merge(_packets(video_in, video, video_out), _packets(audio_in, audio, audio_out))
-                for index, (seconds, _, packet) in enumerate(merged):
+                merged = heapq.merge(
+                    _packets(video_in, video, video_out),
+                    _packets(audio_in, audio, audio_out),
+                    key=lambda item: item[0],
+                )
+                for index, (seconds, packet) in enumerate(merged):
                     out.mux(packet)
                     if index % _MERGE_CHECK_PACKETS == 0:
                         check(progress)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app.synth import Scene, write_media
 
-_SENTENCES = [
+SENTENCES = [
     "Good evening and welcome to this debate about the future of our cities",
     "Housing prices have doubled in ten years",
     "and young people cannot afford to live where they work",
@@ -35,7 +35,7 @@ def build_demo_scene() -> Scene:
     scene.silence(0.8)
     pauses = [0.6, 1.5, 0.4, 2.0, 0.8, 1.0, 0.5]
     bursts_after = {1, 4, 6}
-    for index, sentence in enumerate(_SENTENCES):
+    for index, sentence in enumerate(SENTENCES):
         scene.speech(sentence, duration_s=3.0)
         if index in bursts_after:
             scene.burst(0.3)

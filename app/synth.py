@@ -237,8 +237,13 @@ def write_media(
     return path
 
 
-def _audio_frames(stream: av.audio.stream.AudioStream, audio: np.ndarray, channels: int) -> Iterator[av.AudioFrame]:
-    """Cut mono float audio into encoder-sized frames in the encoder's sample format."""
+def _audio_frames(
+    stream: av.audio.stream.AudioStream, audio: np.ndarray, channels: int, first_sample: int = 0
+) -> Iterator[av.AudioFrame]:
+    """Cut mono float audio into encoder-sized frames in the encoder's sample format.
+
+    ``first_sample`` is the stream position of ``audio[0]``, for writing long audio chunk by chunk.
+    """
     ctx = stream.codec_context
     fmt = ctx.format.name if ctx.format is not None else "fltp"
     size = ctx.frame_size or 1024
@@ -257,6 +262,34 @@ def _audio_frames(stream: av.audio.stream.AudioStream, audio: np.ndarray, channe
             data = data.T.reshape(1, -1)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=fmt, layout=layout)
         frame.sample_rate = stream.sample_rate
-        frame.pts = start
+        frame.pts = first_sample + start
         frame.time_base = Fraction(1, stream.sample_rate)
         yield frame
+
+
+def write_long_audio(
+    path: str | Path,
+    chunks: Iterator[np.ndarray],
+    sample_rate: int = SCENE_RATE,
+    channels: int = 2,
+    codec: str = "aac",
+) -> Path:
+    """Encode mono chunks one after the other into an audio file, never holding the whole signal."""
+    path = Path(path)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=sample_rate)
+        stream.layout = "stereo" if channels == 2 else "mono"
+        position = 0
+        remainder = np.zeros(0, np.float32)
+        size = stream.codec_context.frame_size or 1024
+        for chunk in chunks:
+            block = np.concatenate((remainder, chunk.astype(np.float32)))
+            whole = block.shape[0] // size * size
+            for frame in _audio_frames(stream, block[:whole], channels, position):
+                container.mux(stream.encode(frame))
+            position += whole
+            remainder = block[whole:]
+        for frame in _audio_frames(stream, remainder, channels, position):
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path

@@ -256,8 +256,6 @@ def test_analysis_store_and_cli_never_import_qt() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             assert not [n for n in names if n.split(".")[0] in QT_MODULES], f"{path} imports {names}"
-    probe = "import sys, app.cli, app.pipeline; print([m for m in sys.modules if m.split('.')[0] in %r])" % (
-        QT_MODULES,
-    )
+    probe = f"import sys, app.cli, app.pipeline; print([m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}])"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert loaded.stdout.strip() == "[]"

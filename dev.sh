@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Set up Salient in this checkout, then launch it or run its tests.
+#
+#   ./dev.sh launch [ARGS…]   set up, then run `python main.py ARGS…` (no ARGS: the demo)
+#   ./dev.sh test [PYTEST…]   set up, then lint and run the test suite
+#   ./dev.sh setup            set up only
+#
+# Setup installs the Debian packages Salient needs with apt-get when run as root (otherwise it prints
+# the apt-get line to run), creates .venv with Python 3.11 in the checkout and installs the pinned
+# dependencies (pyproject.toml, constraints.txt) into it. It is quick when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(
+  espeak-ng sox                                   # speech synthesis for the demo and the tests
+  libportaudio2                                   # sound output (sounddevice)
+  libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3   # Qt, offscreen
+)
+
+log() { printf '\033[1msalient setup:\033[0m %s\n' "$*" >&2; }
+
+missing_debian_packages() {
+  local package
+  for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || printf '%s ' "$package"
+  done
+}
+
+ensure_debian_packages() {
+  if ! command -v dpkg-query >/dev/null 2>&1; then
+    log "not a Debian system: install the equivalents of ${APT_PACKAGES[*]} yourself"
+    return
+  fi
+  local missing
+  missing=$(missing_debian_packages)
+  [ -z "$missing" ] && return
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian packages: $missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    log "these Debian packages are missing; install them with:"
+    printf '  sudo apt-get install -y %s\n' "$missing" >&2
+  fi
+}
+
+find_python() {
+  local candidate
+  for candidate in "${PYTHON:-}" python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      echo "$candidate"
+      return
+    fi
+  done
+  log "Python 3.11 is required (set PYTHON=/path/to/python3.11)"
+  exit 1
+}
+
+ensure_venv() {
+  if [ ! -x .venv/bin/python ]; then
+    log "creating .venv"
+    "$(find_python)" -m venv .venv
+  fi
+  local stamp=.venv/.salient-installed wanted
+  wanted=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+    log "installing Python dependencies into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+    .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
+    echo "$wanted" >"$stamp"
+  fi
+}
+
+setup() {
+  ensure_debian_packages
+  ensure_venv
+}
+
+command=${1:-launch}
+[ $# -gt 0 ] && shift
+case "$command" in
+  launch)
+    setup
+    exec .venv/bin/python main.py "$@"
+    ;;
+  test)
+    setup
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    exec .venv/bin/python -m pytest "$@"
+    ;;
+  setup)
+    setup
+    ;;
+  *)
+    echo "usage: ./dev.sh launch [ARGS…] | test [PYTEST ARGS…] | setup" >&2
+    exit 2
+    ;;
+esac
