@@ -24,7 +24,8 @@ MIN_WINDOW_MS = 50
 _DB_FLOOR = 1e-10
 _MAD_TO_SIGMA = 1.4826
 """MAD × 1.4826 estimates σ for normally distributed data."""
-_BLOCK_WINDOWS_SAMPLES = 8_000_000
+_BLOCK_SAMPLES = 1 << 18
+"""Samples per block of whole windows: 1 MiB of float32 and its squares stay in the CPU cache."""
 
 
 class Feature(StrEnum):
@@ -151,14 +152,19 @@ def compute_envelope(
     count = full + int(keep_partial)
     sum_squares = np.empty(count, dtype=np.float64)
     peak = np.empty(count, dtype=np.float32)
-    block = max(1, _BLOCK_WINDOWS_SAMPLES // w)
+    block = max(1, _BLOCK_SAMPLES // w)
+    scratch = np.empty(block * w, dtype=np.float32)
     for first in range(0, full, block):
-        check(progress)
+        if first % (block * 64) == 0:
+            check(progress)
+            progress.update(first / max(count, 1), "audio envelope")
         last = min(full, first + block)
         frames = np.asarray(samples[first * w : last * w], dtype=np.float32).reshape(-1, w)
-        sum_squares[first:last] = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+        squares = np.square(frames, out=scratch[: frames.size].reshape(frames.shape))
+        # NumPy sums a contiguous row pairwise: float32 with ~1e-7 relative error, several times faster
+        # than accumulating in float64.
+        sum_squares[first:last] = squares.sum(axis=1)
         peak[first:last] = np.maximum(frames.max(axis=1), -frames.min(axis=1))
-        progress.update(last / max(count, 1), "audio envelope")
     lengths = np.full(count, w, dtype=np.float64)
     if keep_partial:
         tail = np.asarray(samples[full * w :], dtype=np.float32)

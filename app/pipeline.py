@@ -47,6 +47,12 @@ class AudioOptions:
     min_pause_ms: int = 250
     pause_method: PauseMethod = PauseMethod.SILERO
 
+    def __post_init__(self) -> None:
+        """Accept the enums' string values too (``tails="high"``), as the CLI and settings give them."""
+        object.__setattr__(self, "feature", Feature(self.feature))
+        object.__setattr__(self, "tails", Tails(self.tails))
+        object.__setattr__(self, "pause_method", PauseMethod(self.pause_method))
+
     def peak_params(self) -> dict[str, Any]:
         return {
             "k": self.k,
@@ -144,8 +150,6 @@ def analyze_audio(
     timings: dict[str, int] = {}
     source = str(source)
     project = Path(project_path) if project_path else default_project_path(source)
-    if project.suffix != PROJECT_SUFFIX and not project.exists():
-        project = project.with_name(project.name + PROJECT_SUFFIX)
 
     def timed(stage: str, start: float) -> None:
         timings[stage] = round((time.perf_counter() - start) * 1000)
