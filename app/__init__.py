@@ -1,0 +1,1 @@
+"""The application: project store, analysis pipeline, command line, demo and synthesized media."""

@@ -1,0 +1,1 @@
+"""Files the project ships (icons, style sheets, vocabularies, small models); none are needed yet."""
