@@ -37,7 +37,9 @@ class ProjectError(SalientError):
 
 def _migrations() -> dict[int, str]:
     folder = resources.files("app") / "migrations"
-    scripts = {}
+    scripts: dict[int, str] = {}
+    if not folder.is_dir():
+        return scripts
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
