@@ -259,6 +259,7 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
             "excess_kurtosis": stats.excess_kurtosis,
         },
         "timings_s": {stage: _seconds(ms) for stage, ms in result.timings_ms.items()},
+        "warnings": list(result.warnings),
     }
 
 
@@ -332,6 +333,8 @@ def _run_demo(args: argparse.Namespace, progress: TerminalProgress) -> int:
 
 
 def _emit(result: AudioAnalysis, as_json: bool) -> None:
+    for warning in result.warnings:
+        sys.stderr.write(f"salient: warning: {warning}\n")
     if as_json:
         json.dump(analysis_to_json(result), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -79,6 +79,8 @@ class AudioAnalysis:
     contexts: tuple[PauseContext, ...]
     """For each peak, the pauses around its peak time."""
     timings_ms: dict[str, int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    """Things the user should know about the input (e.g. a truncated file analysed only in part)."""
 
 
 def is_url(text: str) -> bool:
@@ -185,6 +187,7 @@ def analyze_audio(
                 path, store.cache_dir, fingerprint, progress=SubProgress(progress, base, base + 0.5, "")
             )
             timed("decode", start)
+            warnings = _truncation_warnings(path, info.duration_ms, samples.shape[0] * 1000 // media.ANALYSIS_RATE)
             start = time.perf_counter()
             envelope = load_envelope(store, fingerprint, samples, options.window_ms)
             timed("envelope", start)
@@ -196,7 +199,7 @@ def analyze_audio(
             raise
         store.finish_run(
             peaks_run,
-            {"stats": asdict(outliers.stats), "timings_ms": dict(timings)},
+            {"stats": asdict(outliers.stats), "timings_ms": dict(timings), "warnings": list(warnings)},
             {TRACK_AUDIO_PEAK: [NewSegment(p.start_ms, p.end_ms, p.peak_ms, p.z, p.value) for p in outliers.peaks]},
             elapsed_ms=sum(timings.values()),
             artifacts={
@@ -232,7 +235,19 @@ def analyze_audio(
         store.close()
     contexts = tuple(pauses.pause_context(peak.peak_ms, found.pauses) for peak in outliers.peaks)
     progress.update(1.0, "done")
-    return AudioAnalysis(project.resolve(), record, options, outliers.peaks, outliers.stats, found, contexts, timings)
+    return AudioAnalysis(
+        project.resolve(), record, options, outliers.peaks, outliers.stats, found, contexts, timings, warnings
+    )
+
+
+def _truncation_warnings(path: Path, declared_ms: int, decoded_ms: int) -> tuple[str, ...]:
+    """A file whose audio stops well before its declared end was probably cut off (an interrupted copy)."""
+    if declared_ms - decoded_ms > max(1000, declared_ms // 20):
+        return (
+            f"{path}: the audio ends at {decoded_ms / 1000:.1f} s although the file declares "
+            f"{declared_ms / 1000:.1f} s; the file is probably truncated, only the part that exists was analysed",
+        )
+    return ()
 
 
 def _end(store: Store, run_id: int, exc: BaseException, timings: dict[str, int]) -> None:

@@ -113,3 +113,14 @@ def not_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("media") / "notes.mp4"
     path.write_text("these are meeting notes, not a video\n" * 50)
     return path
+
+
+@pytest.fixture(scope="session")
+def truncated_faststart_video(tmp_path_factory: pytest.TempPathFactory, talk_scene: Scene) -> Path:
+    """The first half of an MP4 whose index is at the front: it opens, but its second half is gone."""
+    folder = tmp_path_factory.mktemp("media")
+    whole = write_media(folder / "whole.mp4", talk_scene.samples(), talk_scene.sample_rate, faststart=True)
+    path = folder / "cut.mp4"
+    data = whole.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path

@@ -259,3 +259,19 @@ def test_analysis_store_and_cli_never_import_qt() -> None:
     probe = f"import sys, app.cli, app.pipeline; print([m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}])"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_a_truncated_file_that_still_opens_is_analysed_with_a_warning(truncated_faststart_video: Path) -> None:
+    result = run("analyze", str(truncated_faststart_video), "--json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    (warning,) = report["warnings"]
+    assert "the file is probably truncated" in warning and "declares 17.2 s" in warning
+    assert result.stderr == f"salient: warning: {warning}\n"
+    assert report["media"]["duration_s"] == pytest.approx(17.2, abs=0.05)
+    assert report["pauses"][-1]["end_s"] < 10
+
+
+def test_a_complete_file_has_no_warning(talk_copy: Path) -> None:
+    report = json.loads(run("analyze", str(talk_copy), "--json", "--quiet").stdout)
+    assert report["warnings"] == []
