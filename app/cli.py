@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from analysis.audio import K_MAX, K_MIN, MIN_WINDOW_MS, Feature, Tails
+from analysis.audio import K_MAX, K_MIN, K_STEP, MIN_WINDOW_MS, Feature, Tails
 from analysis.errors import DownloadError, MediaError, SalientError
 from analysis.pauses import PauseMethod, Span
 from analysis.progress import Cancelled
@@ -82,10 +82,10 @@ def _k_value(text: str) -> float:
         k = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"k must be a number, not {text!r}") from None
-    steps = round(k * 10)
-    if not (K_MIN <= k <= K_MAX) or not math.isclose(steps / 10, k, abs_tol=1e-9):
-        raise argparse.ArgumentTypeError(f"k must lie between {K_MIN} and {K_MAX:g} in steps of 0.1 (got {text})")
-    return steps / 10
+    steps = round(k / K_STEP)
+    if not (K_MIN <= k <= K_MAX) or not math.isclose(steps * K_STEP, k, abs_tol=1e-9):
+        raise argparse.ArgumentTypeError(f"k must lie between {K_MIN} and {K_MAX:g} in steps of {K_STEP} (got {text})")
+    return round(steps * K_STEP, 1)
 
 
 def _window_ms(text: str) -> int:
