@@ -120,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         "analyse it\n\nrun 'salient COMMAND --help' for a command's options.\n\n" + _EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--demo", action="store_true", help="generate the demo video and analyse it")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--demo", action="store_true", help="the same as the demo command (also: no command)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     analyze = commands.add_parser(
         "analyze",
@@ -345,9 +345,10 @@ def _emit(result: AudioAnalysis, as_json: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] == "--demo":
+        argv = ["demo", *argv[1:]]
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["demo"])
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
