@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 
 from analysis import audio, media, pauses
-from analysis.audio import DistributionStats, Envelope, Feature, Peak, Tails
+from analysis.audio import DistributionStats, Envelope, Feature, OutlierResult, Peak, Tails
 from analysis.errors import MediaError
 from analysis.pauses import PauseContext, PauseMethod, PauseResult
 from analysis.progress import Cancelled, NullProgress, Progress, SubProgress
@@ -108,13 +108,13 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def _envelope_cache(store: Store, fingerprint: str, window_ms: int) -> Path:
-    return store.cache_dir / f"envelope-{fingerprint}-{window_ms}ms.npy"
+def envelope_cache_path(cache_dir: Path, fingerprint: str, window_ms: int) -> Path:
+    return cache_dir / f"envelope-{fingerprint}-{window_ms}ms.npy"
 
 
-def load_envelope(store: Store, fingerprint: str, samples: np.ndarray, window_ms: int) -> Envelope:
-    """The envelope from the project cache, or computed and cached."""
-    cached = _envelope_cache(store, fingerprint, window_ms)
+def load_envelope(cache_dir: Path, fingerprint: str, samples: np.ndarray, window_ms: int) -> Envelope:
+    """The envelope from the project cache, or computed and cached. Safe in a worker thread (no store)."""
+    cached = envelope_cache_path(cache_dir, fingerprint, window_ms)
     if cached.exists():
         try:
             stacked = np.load(cached)
@@ -187,26 +187,17 @@ def analyze_audio(
                 path, store.cache_dir, fingerprint, progress=SubProgress(progress, base, base + 0.5, "")
             )
             timed("decode", start)
-            warnings = _truncation_warnings(path, info.duration_ms, samples.shape[0] * 1000 // media.ANALYSIS_RATE)
+            warnings = truncation_warnings(path, info.duration_ms, samples.shape[0] * 1000 // media.ANALYSIS_RATE)
             start = time.perf_counter()
-            envelope = load_envelope(store, fingerprint, samples, options.window_ms)
+            envelope = load_envelope(store.cache_dir, fingerprint, samples, options.window_ms)
             timed("envelope", start)
             start = time.perf_counter()
             outliers = audio.find_peaks(envelope, samples, options.k, options.tails, options.feature, options.robust)
             timed("peaks", start)
         except BaseException as exc:
-            _end(store, peaks_run, exc, timings)
+            record_stop(store, peaks_run, exc, sum(timings.values()))
             raise
-        store.finish_run(
-            peaks_run,
-            {"stats": asdict(outliers.stats), "timings_ms": dict(timings), "warnings": list(warnings)},
-            {TRACK_AUDIO_PEAK: [NewSegment(p.start_ms, p.end_ms, p.peak_ms, p.z, p.value) for p in outliers.peaks]},
-            elapsed_ms=sum(timings.values()),
-            artifacts={
-                "audio": str(media.audio_cache_path(store.cache_dir, fingerprint).relative_to(store.data_dir)),
-                "envelope": str(_envelope_cache(store, fingerprint, options.window_ms).relative_to(store.data_dir)),
-            },
-        )
+        record_peaks(store, peaks_run, fingerprint, options.window_ms, outliers, timings, warnings)
 
         pauses_run = store.start_run(record.id, RUN_PAUSES, options.pause_params(), library_versions())
         try:
@@ -220,17 +211,9 @@ def analyze_audio(
             )
             timed("pauses", start)
         except BaseException as exc:
-            _end(store, pauses_run, exc, {"pauses": timings.get("pauses", 0)})
+            record_stop(store, pauses_run, exc, timings.get("pauses", 0))
             raise
-        store.finish_run(
-            pauses_run,
-            {"metrics": asdict(found.metrics), "method": found.method},
-            {
-                TRACK_PAUSE: [NewSegment(p.start_ms, p.end_ms) for p in found.pauses],
-                TRACK_SPEECH: [NewSegment(s.start_ms, s.end_ms) for s in found.speech],
-            },
-            elapsed_ms=timings["pauses"],
-        )
+        record_pauses(store, pauses_run, found, timings["pauses"])
     finally:
         store.close()
     contexts = tuple(pauses.pause_context(peak.peak_ms, found.pauses) for peak in outliers.peaks)
@@ -240,7 +223,7 @@ def analyze_audio(
     )
 
 
-def _truncation_warnings(path: Path, declared_ms: int, decoded_ms: int) -> tuple[str, ...]:
+def truncation_warnings(path: Path, declared_ms: int, decoded_ms: int) -> tuple[str, ...]:
     """A file whose audio stops well before its declared end was probably cut off (an interrupted copy)."""
     if declared_ms - decoded_ms > max(1000, declared_ms // 20):
         return (
@@ -250,9 +233,44 @@ def _truncation_warnings(path: Path, declared_ms: int, decoded_ms: int) -> tuple
     return ()
 
 
-def _end(store: Store, run_id: int, exc: BaseException, timings: dict[str, int]) -> None:
+def record_peaks(
+    store: Store,
+    run_id: int,
+    fingerprint: str,
+    window_ms: int,
+    outliers: OutlierResult,
+    timings: dict[str, int],
+    warnings: tuple[str, ...] = (),
+) -> None:
+    """Store a finished peaks run: statistics, segments and the cache files it used."""
+    store.finish_run(
+        run_id,
+        {"stats": asdict(outliers.stats), "timings_ms": dict(timings), "warnings": list(warnings)},
+        {TRACK_AUDIO_PEAK: [NewSegment(p.start_ms, p.end_ms, p.peak_ms, p.z, p.value) for p in outliers.peaks]},
+        elapsed_ms=sum(timings.values()),
+        artifacts={
+            "audio": str(media.audio_cache_path(store.cache_dir, fingerprint).relative_to(store.data_dir)),
+            "envelope": str(envelope_cache_path(store.cache_dir, fingerprint, window_ms).relative_to(store.data_dir)),
+        },
+    )
+
+
+def record_pauses(store: Store, run_id: int, found: PauseResult, elapsed_ms: int) -> None:
+    """Store a finished pauses run: metrics, pauses and speech segments."""
+    store.finish_run(
+        run_id,
+        {"metrics": asdict(found.metrics), "method": found.method},
+        {
+            TRACK_PAUSE: [NewSegment(p.start_ms, p.end_ms) for p in found.pauses],
+            TRACK_SPEECH: [NewSegment(s.start_ms, s.end_ms) for s in found.speech],
+        },
+        elapsed_ms=elapsed_ms,
+    )
+
+
+def record_stop(store: Store, run_id: int, exc: BaseException, elapsed_ms: int) -> None:
     """Record why a run stopped: cancelled by the user, or failed with the error's message."""
     cancelled = isinstance(exc, Cancelled | KeyboardInterrupt)
     status = "cancelled" if cancelled else "failed"
     message = "cancelled by the user" if cancelled else (str(exc) or type(exc).__name__)
-    store.end_run(run_id, status, message, sum(timings.values()))
+    store.end_run(run_id, status, message, elapsed_ms)
