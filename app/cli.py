@@ -115,12 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="salient",
         description="Salient: find the salient moments of filmed speech (loud peaks, pauses) and keep them in a "
-        "project file. Run without a command to open the demo.",
+        "project file.\n\nThe window: python main.py [VIDEO_OR_PROJECT]   or   python main.py --demo\n"
+        "The command line (never loads Qt): python main.py COMMAND ...",
         epilog="commands:\n  analyze   analyse a media file or URL\n  demo      generate the demo video and "
         "analyse it\n\nrun 'salient COMMAND --help' for a command's options.\n\n" + _EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--demo", action="store_true", help="the same as the demo command (also: no command)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     analyze = commands.add_parser(
@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="generate the demo video and analyse it",
         description="Write a half-minute demo video with speech, loud bursts, pauses and movement, analyse it, and "
-        "print what was found.",
+        "print what was found, without opening the window.",
     )
     demo.add_argument("--out", type=Path, metavar="DIR", help="folder for the demo (default: the user's data folder)")
     demo.add_argument("--json", action="store_true", help="print the analysis as JSON")
@@ -345,9 +345,6 @@ def _emit(result: AudioAnalysis, as_json: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] == "--demo":
-        argv = ["demo", *argv[1:]]
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,

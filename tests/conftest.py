@@ -124,3 +124,25 @@ def truncated_faststart_video(tmp_path_factory: pytest.TempPathFactory, talk_sce
     data = whole.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    """A fresh settings file per test, so no test sees another's recent files or layout."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def no_threads_left(qtbot):
+    """Fails the test if any QThread still runs after it."""
+    yield
+    import gc
+
+    from PySide6.QtCore import QThread
+
+    def running() -> list[str]:
+        return [t.objectName() for t in gc.get_objects() if isinstance(t, QThread) and t.isRunning()]
+
+    qtbot.waitUntil(lambda: not running(), timeout=3000)

@@ -1,0 +1,330 @@
+"""The session: owns the open project (the only writer of its database) and the analysis state.
+
+Views subscribe to its ``*_changed`` signals and send intents back through the main window. Long work
+runs as jobs in worker threads that only compute; their results are stored here, in the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from analysis import audio, media, pauses, waveform
+from analysis.audio import DistributionPlotData, Envelope, OutlierResult
+from analysis.errors import MediaError, SalientError
+from analysis.pauses import PauseMetrics, PauseResult, Span
+from analysis.progress import SubProgress
+from app import pipeline
+from app.jobs import Job, JobProgress, JobRunner
+from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
+from app.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
+
+log = logging.getLogger(__name__)
+
+_PERSIST_DELAY_MS = 700
+"""Peak parameters are stored once the user stops moving the controls for this long."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AudioJobResult:
+    samples: np.ndarray
+    envelope: Envelope
+    pyramid: waveform.WaveformPyramid
+    outliers: OutlierResult
+    warnings: tuple[str, ...]
+    timings_ms: dict[str, int]
+
+
+class Session(QObject):
+    """One open project and its media, with the results the views show."""
+
+    media_opened = Signal(object)
+    """MediaRecord of the media now open"""
+    audio_ready = Signal(object)
+    """the decoded 16 kHz mono samples"""
+    waveform_ready = Signal(object)
+    """WaveformPyramid"""
+    envelope_changed = Signal(object)
+    """Envelope"""
+    peaks_changed = Signal(object)
+    """OutlierResult"""
+    pauses_changed = Signal(object)
+    """PauseResult"""
+    warning_issued = Signal(str)
+    error_occurred = Signal(str, str)
+    """message, details"""
+    closed = Signal()
+
+    def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.store: Store | None = None
+        self.media: MediaRecord | None = None
+        self.options = AudioOptions()
+        self.samples: np.ndarray | None = None
+        self.envelope: Envelope | None = None
+        self.pyramid: waveform.WaveformPyramid | None = None
+        self.outliers: OutlierResult | None = None
+        self.pauses: PauseResult | None = None
+        self._jobs: list[Job] = []
+        self._persist_timer = QTimer(self)
+        self._persist_timer.setSingleShot(True)
+        self._persist_timer.setInterval(_PERSIST_DELAY_MS)
+        self._persist_timer.timeout.connect(self._persist_peaks)
+
+    @property
+    def project_path(self) -> Path | None:
+        return self.store.path if self.store else None
+
+    # -- opening -----------------------------------------------------------------------------------
+
+    def open(self, path: str | Path, project_path: str | Path | None = None, source_url: str | None = None) -> bool:
+        """Open a media file (creating or reopening its project) or a ``.salient`` project.
+
+        Returns False, with ``error_occurred`` emitted, if it cannot be opened; what was open stays open.
+        """
+        path = Path(path)
+        try:
+            if path.suffix == PROJECT_SUFFIX:
+                store = Store.open(path, create=False)
+                record = self._project_media(store)
+            else:
+                info = media.probe(path)
+                fingerprint = media.fingerprint(path)
+                store = Store.open(project_path or pipeline.default_project_path(str(path)))
+                try:
+                    record = store.add_media(info, fingerprint, source_url)
+                except BaseException:
+                    store.close()
+                    raise
+        except SalientError as exc:
+            self.error_occurred.emit(str(exc), "")
+            return False
+        self.close()
+        self.store, self.media = store, record
+        self.options = self._stored_options(store, record)
+        self.media_opened.emit(record)
+        self._load_stored_pauses()
+        if record.info.has_audio:
+            self._start_audio_job()
+        else:
+            self.warning_issued.emit(f"{Path(record.path).name} has no audio track: there is no sound to analyse")
+        return True
+
+    def _project_media(self, store: Store) -> MediaRecord:
+        records = store.all_media()
+        if not records:
+            store.close()
+            raise ProjectError(f"{store.path}: the project holds no media yet")
+        record = records[-1]
+        if not Path(record.path).exists():
+            store.close()
+            raise MediaError(f"the media of this project is no longer at {record.path}; put it back there to open it")
+        return record
+
+    @staticmethod
+    def _stored_options(store: Store, record: MediaRecord) -> AudioOptions:
+        options = AudioOptions()
+        last_peaks = store.latest_run(record.id, RUN_AUDIO_PEAKS)
+        if last_peaks is not None:
+            options = replace(options, **last_peaks.params)
+        last_pauses = store.latest_run(record.id, RUN_PAUSES)
+        if last_pauses is not None:
+            params = last_pauses.params
+            options = replace(options, min_pause_ms=params["min_pause_ms"], pause_method=params["method"])
+        return options
+
+    def open_url(self, url: str, project_path: Path, cookies: Path | None = None) -> Job:
+        """Download in the background into the project's media folder, then open the file."""
+        from analysis import download
+
+        def work(progress: JobProgress) -> Path:
+            media_dir = project_path.with_name(project_path.name + "-data") / "media"
+            return download.download(url, media_dir, cookies=cookies, progress=progress).path
+
+        job = self.runner.submit(f"Downloading {url}", work)
+        job.succeeded.connect(lambda path: self.open(path, project_path, url))
+        job.failed.connect(self.error_occurred)
+        return job
+
+    def open_demo(self, folder: Path | None = None) -> Job:
+        """Generate the demo video in the background, then open it."""
+        from app.demo import make_demo
+
+        def work(progress: JobProgress) -> Path:
+            progress.update(0.1, "writing the demo video")
+            return make_demo(folder)[0]
+
+        job = self.runner.submit("Generating the demo video", work)
+        job.succeeded.connect(self.open)
+        job.failed.connect(self.error_occurred)
+        return job
+
+    def close(self) -> None:
+        """Stop this project's jobs and close it; everything was already saved."""
+        if self.store is None:
+            return
+        if self._persist_timer.isActive():
+            self._persist_timer.stop()
+            self._persist_peaks()
+        for job in self._jobs:
+            job.cancel()
+            job.wait(2000)
+        self._jobs.clear()
+        self.store.close()
+        self.store = self.media = None
+        self.samples = self.envelope = self.pyramid = self.outliers = self.pauses = None
+        self.closed.emit()
+
+    # -- audio analysis ----------------------------------------------------------------------------
+
+    def _start_audio_job(self) -> None:
+        assert self.store is not None and self.media is not None
+        store, record, options = self.store, self.media, self.options
+        cache_dir, path, fingerprint = store.cache_dir, Path(record.path), record.fingerprint
+        run_id = None
+        if store.latest_run(record.id, RUN_AUDIO_PEAKS, options.peak_params()) is None:
+            run_id = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), pipeline.library_versions())
+
+        def work(progress: JobProgress) -> AudioJobResult:
+            timings: dict[str, int] = {}
+            start = time.perf_counter()
+            samples = media.load_audio(path, cache_dir, fingerprint, progress=SubProgress(progress, 0.0, 0.85))
+            timings["decode"] = round((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            pyramid = waveform.build_pyramid(samples, media.ANALYSIS_RATE, SubProgress(progress, 0.85, 0.95))
+            timings["waveform"] = round((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            envelope = pipeline.load_envelope(cache_dir, fingerprint, samples, options.window_ms)
+            outliers = audio.find_peaks(envelope, samples, options.k, options.tails, options.feature, options.robust)
+            timings["peaks"] = round((time.perf_counter() - start) * 1000)
+            warnings = pipeline.truncation_warnings(
+                path, record.info.duration_ms, samples.shape[0] * 1000 // media.ANALYSIS_RATE
+            )
+            progress.update(1.0, "audio analysed")
+            return AudioJobResult(samples, envelope, pyramid, outliers, warnings, timings)
+
+        job = self._submit("Audio analysis", work, run_id)
+        job.succeeded.connect(lambda result: self._on_audio_job_succeeded(result, run_id))
+
+    def _submit(self, title: str, work, run_id: int | None) -> Job:  # noqa: ANN001 - a job function
+        job = self.runner.submit(f"{title}: {Path(self.media.path).name}", work)
+        self._jobs.append(job)
+        store = self.store
+
+        def stopped(message: str = "cancelled", details: str = "") -> None:
+            if run_id is not None and store is self.store:
+                store.end_run(run_id, "failed" if details else "cancelled", message, round(job.elapsed_s * 1000))
+
+        job.failed.connect(stopped)
+        job.failed.connect(self.error_occurred)
+        job.cancelled.connect(stopped)
+        job.finished.connect(lambda: self._jobs.remove(job) if job in self._jobs else None)
+        return job
+
+    def _on_audio_job_succeeded(self, result: AudioJobResult, run_id: int | None) -> None:
+        if self.store is None:
+            return
+        self.samples, self.envelope, self.pyramid, self.outliers = (
+            result.samples,
+            result.envelope,
+            result.pyramid,
+            result.outliers,
+        )
+        if run_id is not None:
+            pipeline.record_peaks(
+                self.store,
+                run_id,
+                self.media.fingerprint,
+                self.options.window_ms,
+                result.outliers,
+                result.timings_ms,
+                result.warnings,
+            )
+        for warning in result.warnings:
+            self.warning_issued.emit(warning)
+        self.audio_ready.emit(result.samples)
+        self.waveform_ready.emit(result.pyramid)
+        self.envelope_changed.emit(result.envelope)
+        self.peaks_changed.emit(result.outliers)
+        if self.pauses is None:
+            self._start_pauses_job()
+
+    def _start_pauses_job(self) -> None:
+        assert self.store is not None and self.media is not None and self.samples is not None
+        options, samples = self.options, self.samples
+        run_id = self.store.start_run(self.media.id, RUN_PAUSES, options.pause_params(), pipeline.library_versions())
+
+        def work(progress: JobProgress) -> PauseResult:
+            return pauses.detect_pauses(
+                samples, media.ANALYSIS_RATE, options.min_pause_ms, options.pause_method, progress
+            )
+
+        job = self._submit("Pauses", work, run_id)
+        job.succeeded.connect(lambda found: self._on_pauses_job_succeeded(found, run_id, job))
+
+    def _on_pauses_job_succeeded(self, found: PauseResult, run_id: int, job: Job) -> None:
+        if self.store is None:
+            return
+        pipeline.record_pauses(self.store, run_id, found, round(job.elapsed_s * 1000))
+        self.pauses = found
+        self.pauses_changed.emit(found)
+
+    def _load_stored_pauses(self) -> None:
+        """Pauses of the latest finished run with the current parameters, straight from the project."""
+        assert self.store is not None and self.media is not None
+        run = self.store.latest_run(self.media.id, RUN_PAUSES, self.options.pause_params())
+        if run is None or run.summary is None:
+            return
+        spans = {
+            track: tuple(Span(s.start_ms, s.end_ms) for s in self.store.segments(run.id, track))
+            for track in (pipeline.TRACK_PAUSE, pipeline.TRACK_SPEECH)
+        }
+        self.pauses = PauseResult(
+            run.summary["method"],
+            spans[pipeline.TRACK_SPEECH],
+            spans[pipeline.TRACK_PAUSE],
+            PauseMetrics(**run.summary["metrics"]),
+        )
+        self.pauses_changed.emit(self.pauses)
+
+    # -- live parameters ---------------------------------------------------------------------------
+
+    def set_options(self, options: AudioOptions) -> None:
+        """Recompute the peaks at once (the envelope is reused unless the window changed); store them soon."""
+        previous, self.options = self.options, options
+        if self.samples is None or self.media is None:
+            return
+        if options.window_ms != previous.window_ms or self.envelope is None:
+            self.envelope = pipeline.load_envelope(
+                self.store.cache_dir, self.media.fingerprint, self.samples, options.window_ms
+            )
+            self.envelope_changed.emit(self.envelope)
+        self.outliers = audio.find_peaks(
+            self.envelope, self.samples, options.k, options.tails, options.feature, options.robust
+        )
+        self.peaks_changed.emit(self.outliers)
+        self._persist_timer.start()
+
+    def _persist_peaks(self) -> None:
+        """Record the peaks of the parameters the user settled on, so the project reopens showing them."""
+        if self.store is None or self.media is None or self.outliers is None:
+            return
+        params = self.options.peak_params()
+        latest = self.store.latest_run(self.media.id, RUN_AUDIO_PEAKS)
+        if latest is not None and latest.params == params:
+            return
+        run_id = self.store.start_run(self.media.id, RUN_AUDIO_PEAKS, params, pipeline.library_versions())
+        pipeline.record_peaks(
+            self.store, run_id, self.media.fingerprint, self.options.window_ms, self.outliers, {"peaks": 0}
+        )
+
+    def distribution_data(self) -> DistributionPlotData | None:
+        if self.envelope is None:
+            return None
+        return audio.distribution_plot_data(self.envelope, self.options.feature, self.options.robust)

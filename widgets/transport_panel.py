@@ -1,0 +1,112 @@
+"""Transport controls under the video: play, step, jump, speed, loop, time and frame, sound state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+
+SPEED_CHOICES = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+
+
+def format_clock(ms: int) -> str:
+    """hh:mm:ss.mmm"""
+    ms = max(0, int(ms))
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+class TransportPanel(QWidget):
+    """Emits intents; the main window passes them to the player."""
+
+    play_toggled = Signal()
+    step_requested = Signal(int)
+    """frames, negative backward"""
+    jump_requested = Signal(int)
+    """ms, negative backward"""
+    speed_requested = Signal(float)
+    loop_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        self._buttons: dict[str, QToolButton] = {}
+        for key, text, tip, slot in (
+            ("back5", "−5 s", "Back 5 seconds", lambda: self.jump_requested.emit(-5000)),
+            ("back1", "−1 s", "Back 1 second (Shift+←)", lambda: self.jump_requested.emit(-1000)),
+            ("prev", "◀|", "Previous frame (←)", lambda: self.step_requested.emit(-1)),
+            ("play", "▶", "Play / pause (Space)", self.play_toggled.emit),
+            ("next", "|▶", "Next frame (→)", lambda: self.step_requested.emit(1)),
+            ("fwd1", "+1 s", "Forward 1 second (Shift+→)", lambda: self.jump_requested.emit(1000)),
+            ("fwd5", "+5 s", "Forward 5 seconds", lambda: self.jump_requested.emit(5000)),
+        ):
+            button = QToolButton(self)
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(slot)
+            layout.addWidget(button)
+            self._buttons[key] = button
+        self._loop = QToolButton(self)
+        self._loop.setText("⟲ Loop")
+        self._loop.setToolTip("Loop the visible selection of the timeline")
+        self._loop.setCheckable(True)
+        self._loop.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._loop.toggled.connect(self.loop_toggled)
+        layout.addWidget(self._loop)
+        self._speed = QComboBox(self)
+        for speed in SPEED_CHOICES:
+            self._speed.addItem(f"{speed:g}×", speed)
+        self._speed.setCurrentIndex(SPEED_CHOICES.index(1.0))
+        self._speed.setToolTip("Playback speed")
+        self._speed.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._speed.currentIndexChanged.connect(lambda i: self.speed_requested.emit(self._speed.itemData(i)))
+        layout.addWidget(self._speed)
+        layout.addSpacing(12)
+        self._time = QLabel(format_clock(0), self)
+        self._time.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self._time.font()
+        font.setFamily("monospace")
+        font.setStyleHint(font.StyleHint.Monospace)
+        self._time.setFont(font)
+        layout.addWidget(self._time)
+        self._frame = QLabel("frame —", self)
+        self._frame.setFont(font)
+        layout.addWidget(self._frame)
+        layout.addStretch(1)
+        self._sound = QLabel(self)
+        layout.addWidget(self._sound)
+        self._duration = 0
+
+    def set_duration(self, ms: int) -> None:
+        self._duration = ms
+
+    def set_position(self, ms: int, frame_index: int | None = None) -> None:
+        self._time.setText(f"{format_clock(ms)} / {format_clock(self._duration)}")
+        if frame_index is not None:
+            self._frame.setText(f"frame {frame_index}")
+
+    def set_frame_index(self, index: int | None) -> None:
+        self._frame.setText("no video" if index is None else f"frame {index}")
+
+    def set_playing(self, playing: bool) -> None:
+        self._buttons["play"].setText("❚❚" if playing else "▶")
+
+    def set_speed(self, speed: float) -> None:
+        self._speed.blockSignals(True)
+        self._speed.setCurrentIndex(SPEED_CHOICES.index(speed))
+        self._speed.blockSignals(False)
+
+    def set_sound(self, state: str) -> None:
+        """'sound', or 'muted: reason' (shown in orange so nobody waits for sound that cannot come)."""
+        muted = state.startswith("muted")
+        self._sound.setText(("🔇 " + state) if muted else "🔊 sound")
+        self._sound.setStyleSheet("color: #d08020;" if muted else "")
+        self._sound.setToolTip(state)
+
+    def set_loop_checked(self, checked: bool) -> None:
+        self._loop.blockSignals(True)
+        self._loop.setChecked(checked)
+        self._loop.blockSignals(False)
