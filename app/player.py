@@ -109,9 +109,10 @@ class AudioClock(Clock):
         self._stream.start()
 
     def stop(self) -> None:
+        position = self.position_ms()
         self._stream.stop()
         with self._lock:
-            self._position = self.position_ms() * self._rate / 1000
+            self._position = position * self._rate / 1000
             self._stamp = None
 
     def position_ms(self) -> float:
