@@ -34,9 +34,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from widgets.distribution_view import DistributionView
-from widgets.timeline_view import SpanTrack, TimelineView
-from widgets.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
 
 from analysis.audio import OutlierResult
 from analysis.pauses import PauseResult
@@ -46,9 +43,12 @@ from app.jobs import Job, JobRunner
 from app.player import FrameSourceInfo, PlayerController
 from app.session import Session
 from app.store import MediaRecord
+from widgets.distribution_view import DistributionView
 from widgets.jobs_panel import JobsPanel
+from widgets.timeline_view import SpanTrack, TimelineView
 from widgets.transport_panel import TransportPanel
 from widgets.video_view import VideoView
+from widgets.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
 
 log = logging.getLogger(__name__)
 
