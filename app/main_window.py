@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSlider,
     QAbstractSpinBox,
@@ -157,8 +157,8 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineView(self)
         self.waveform_track = WaveformTrack()
         self.envelope_track = EnvelopeTrack()
-        self.peaks_track = SpanTrack("audio_peaks", "Audio peaks", (220, 50, 50, 170))
-        self.pauses_track = SpanTrack("pauses", "Pauses", (70, 130, 220, 150))
+        self.peaks_track = SpanTrack("audio_peaks", "Audio peaks", QColor(220, 50, 50, 170))
+        self.pauses_track = SpanTrack("pauses", "Pauses", QColor(70, 130, 220, 150))
         for track in (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track):
             self.timeline.add_track(track)
         bottom = QWidget(self)
@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         self.distribution_dock.setObjectName("distribution_dock")
         self.distribution_dock.setWidget(self.distribution)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.distribution_dock)
+        self.resizeDocks([self.distribution_dock], [420], Qt.Orientation.Horizontal)
 
         self.jobs_panel = JobsPanel(self)
         self.jobs_dock = QDockWidget("Jobs", self)
@@ -586,6 +587,8 @@ class MainWindow(QMainWindow):
         splitter = self.settings.value("window/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([620, 330])
         layout = self.settings.value("timeline/layout")
         if isinstance(layout, dict):
             self.timeline.restore_layout(layout)

@@ -102,7 +102,7 @@ class TransportPanel(QWidget):
     def set_sound(self, state: str) -> None:
         """'sound', or 'muted: reason' (shown in orange so nobody waits for sound that cannot come)."""
         muted = state.startswith("muted")
-        self._sound.setText(("🔇 " + state) if muted else "🔊 sound")
+        self._sound.setText(state[0].upper() + state[1:] if muted else "Sound on")
         self._sound.setStyleSheet("color: #d08020;" if muted else "")
         self._sound.setToolTip(state)
 

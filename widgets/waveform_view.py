@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QWidget
 
 from analysis.audio import K_MAX, K_MIN, K_STEP, Feature, Peak, Tails
 from analysis.waveform import WaveformPyramid, envelope_points, waveform_points
@@ -283,16 +283,18 @@ class PeakControlsPanel(QWidget):
         self._robust = QCheckBox("median/MAD")
         self._robust.setToolTip("Centre and scale the band with the median and the MAD instead of μ and σ")
 
-        k_row = QHBoxLayout()
-        k_row.setContentsMargins(0, 0, 0, 0)
-        k_row.addWidget(self._slider, 1)
-        k_row.addWidget(self._k_label)
-        form = QFormLayout(self)
-        form.addRow(self._buddy("&k:", self._slider), k_row)
-        form.addRow(self._buddy("&Tails:", self._tails), self._tails)
-        form.addRow(self._buddy("&Feature:", self._feature), self._feature)
-        form.addRow(self._buddy("&Window:", self._window), self._window)
-        form.addRow(self._buddy("&Robust:", self._robust), self._robust)
+        # One row, so the timeline keeps the height: k's slider takes the slack.
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 2, 6, 2)
+        row.addWidget(self._buddy("&k:", self._slider))
+        row.addWidget(self._slider, 3)
+        row.addWidget(self._k_label)
+        for text, control in (("&Tails:", self._tails), ("&Feature:", self._feature), ("&Window:", self._window)):
+            row.addSpacing(10)
+            row.addWidget(self._buddy(text, control))
+            row.addWidget(control)
+        row.addSpacing(10)
+        row.addWidget(self._robust)
         QWidget.setTabOrder(self._slider, self._tails)
         QWidget.setTabOrder(self._tails, self._feature)
         QWidget.setTabOrder(self._feature, self._window)
