@@ -1,0 +1,290 @@
+"""The workbench window, offscreen, driven as a user drives it."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from analysis import audio, media
+from app.main_window import MainWindow
+from app.store import Store
+from app.synth import Scene, write_media
+
+pytestmark = pytest.mark.usefixtures("no_threads_left")
+
+
+@pytest.fixture
+def window(qtbot, settings, monkeypatch, tmp_path: Path) -> MainWindow:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def talk(tmp_path: Path, talk_video: Path) -> Path:
+    return Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
+
+
+def open_and_analyse(qtbot, window: MainWindow, path: Path) -> None:
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        assert window.open_path(path)
+    qtbot.waitUntil(lambda: window.player.frame is not None, timeout=10_000)
+
+
+def decoded_frames(path: Path) -> list[np.ndarray]:
+    """Every frame of the file as RGB, by a plain sequential PyAV decode."""
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+def timeline_pixel(window: MainWindow, key: str, ms: float) -> QPoint:
+    box = window.timeline.plot(key).vb
+    low, high = box.viewRange()[1]
+    return window.timeline.graphics_view.mapFromScene(box.mapViewToScene(QPointF(ms / 1000, (low + high) / 2)))
+
+
+def test_opening_a_video_runs_the_audio_analysis_and_shows_its_peaks(qtbot, window: MainWindow, talk: Path) -> None:
+    open_and_analyse(qtbot, window, talk)
+    samples = media.decode_audio(talk)
+    direct = audio.find_peaks(audio.compute_envelope(samples, 16_000, 1000), samples, 2.0)
+    shown = window.session.outliers
+    assert [(p.start_ms, p.end_ms, p.peak_ms) for p in shown.peaks] == [
+        (p.start_ms, p.end_ms, p.peak_ms) for p in direct.peaks
+    ]
+    assert shown.stats.mean == pytest.approx(direct.stats.mean, rel=1e-6)
+    markers = window.envelope_track.markers.data
+    assert sorted(int(round(x * 1000)) for x in markers["x"]) == [p.peak_ms for p in direct.peaks]
+    assert window.waveform_track.peak_count == len(direct.peaks)
+    assert window.peaks_track.span_count == len(direct.peaks)
+    assert window.pauses_track.span_count == len(window.session.pauses.pauses) == 3
+    assert window.windowTitle() == "talk.mp4 — Salient"
+    with Store.open(talk.with_suffix(".salient")) as store:
+        assert [(r.kind, r.status) for r in store.runs()] == [("audio_peaks", "done"), ("pauses", "done")]
+
+
+def test_moving_k_updates_the_markers_live(qtbot, window: MainWindow, talk: Path) -> None:
+    open_and_analyse(qtbot, window, talk)
+    samples = media.decode_audio(talk)
+    envelope = audio.compute_envelope(samples, 16_000, 1000)
+    for k in (1.0, 0.5, 3.0):
+        window.peak_controls.slider.setValue(round(k * 10))
+        expected = audio.find_peaks(envelope, samples, k)
+        assert len(window.envelope_track.markers.data) == len(expected.peaks)
+        assert window.session.outliers.stats.k == k
+        assert window.envelope_track.band.getRegion() == pytest.approx((expected.stats.low, expected.stats.high))
+    assert len(audio.find_peaks(envelope, samples, 0.5).peaks) > 2
+
+
+def test_k_settled_on_is_stored_and_reopened(qtbot, window: MainWindow, talk: Path, settings) -> None:
+    open_and_analyse(qtbot, window, talk)
+    window.peak_controls.slider.setValue(15)
+    window.session.close()
+    with Store.open(talk.with_suffix(".salient")) as store:
+        assert store.runs(kind="audio_peaks")[-1].params["k"] == 1.5
+    with qtbot.waitSignal(window.session.peaks_changed, timeout=20_000):
+        window.open_path(talk.with_suffix(".salient"))
+    assert window.session.options.k == 1.5 and window.peak_controls.params().k == 1.5
+
+
+def test_clicking_the_timeline_shows_the_exact_frame_at_that_time(qtbot, window: MainWindow, talk: Path) -> None:
+    open_and_analyse(qtbot, window, talk)
+    frames = decoded_frames(talk)
+    viewport = window.timeline.graphics_view.viewport()
+    for target_ms in (4321, 11_000, 700):
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=timeline_pixel(window, "pauses", target_ms))
+        clicked = window.player.position_ms
+        assert abs(clicked - target_ms) <= 40
+        expected_index = int(clicked * 25 // 1000)
+        qtbot.waitUntil(lambda i=expected_index: window.player.frame.index == i, timeout=5000)
+        assert np.array_equal(window.player.frame.image, frames[expected_index])
+        assert np.array_equal(window.video_view._pixels, frames[expected_index])
+
+
+def test_stepping_across_a_keyframe_is_exact(qtbot, window: MainWindow, talk: Path) -> None:
+    open_and_analyse(qtbot, window, talk)
+    frames = decoded_frames(talk)
+    with av.open(str(talk)) as container:
+        keyframes = [
+            i
+            for i, packet in enumerate(
+                sorted((p for p in container.demux(video=0) if p.pts is not None), key=lambda p: p.pts)
+            )
+            if packet.is_keyframe
+        ]
+    boundary = keyframes[1]
+    window.player.seek(boundary * 40 - 80)
+    qtbot.waitUntil(lambda: window.player.frame.index == boundary - 2, timeout=5000)
+    for expected in (boundary - 1, boundary, boundary + 1, boundary, boundary - 1):
+        step = 1 if expected > window.player.frame.index else -1
+        window.player.step(step)
+        qtbot.waitUntil(lambda e=expected: window.player.frame.index == e, timeout=5000)
+        assert np.array_equal(window.player.frame.image, frames[expected])
+        assert window.player.position_ms == expected * 40
+
+
+def test_keyboard_drives_the_player(qtbot, window: MainWindow, talk: Path) -> None:
+    open_and_analyse(qtbot, window, talk)
+    window.timeline.graphics_view.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.player.frame.index == 1, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert window.player.position_ms == 1040
+    peaks = sorted(p.peak_ms for p in window.session.outliers.peaks)
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert window.player.position_ms == peaks[0]
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert window.player.position_ms == peaks[1]
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    assert window.player.position_ms == peaks[0]
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    assert window.player.position_ms == window.player.duration_ms - 1
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    assert window.player.position_ms == 0
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.player.playing
+    qtbot.wait(300)
+    qtbot.keyClick(window, Qt.Key.Key_K)
+    assert not window.player.playing and window.player.position_ms > 150
+    start = window.timeline.visible_range()
+    qtbot.keyClick(window, Qt.Key.Key_Plus)
+    zoomed = window.timeline.visible_range()
+    assert zoomed[1] - zoomed[0] == pytest.approx((start[1] - start[0]) / 2, rel=0.01)
+    qtbot.keyClick(window, Qt.Key.Key_F)
+    assert window.timeline.visible_range() == (0, window.player.duration_ms)
+    names = [name for name, _ in window.shortcut_rows()]
+    assert {"Play / Pause", "Next Frame", "Next Peak", "Previous Peak", "Fit All", "Go to Start"} <= set(names)
+
+
+def test_the_slider_keeps_its_arrow_keys(qtbot, window: MainWindow, talk: Path) -> None:
+    open_and_analyse(qtbot, window, talk)
+    slider = window.peak_controls.slider
+    slider.setFocus()
+    qtbot.waitUntil(slider.hasFocus)
+    qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert window.session.options.k == 2.1
+    assert window.player.frame.index == 0
+
+
+def test_playback_plays_muted_on_the_wall_clock_without_a_device(qtbot, window: MainWindow, talk: Path) -> None:
+    open_and_analyse(qtbot, window, talk)
+    assert window.player.sound.startswith("muted")
+    assert "Muted" in window.transport._sound.text()
+    window.player.set_speed(2.0)
+    started = time.monotonic()
+    window.player.play()
+    qtbot.wait(500)
+    elapsed = time.monotonic() - started
+    window.player.pause()
+    assert window.player.position_ms == pytest.approx(elapsed * 2000, abs=150)
+    shown = window.player.frame.index
+    assert abs(shown - window.player.position_ms * 25 // 1000) <= 2
+
+
+@pytest.fixture(scope="module")
+def long_audio_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ten minutes of speech-like sound: its analysis takes long enough to be cancelled."""
+    scene = Scene(seed=2)
+    scene.speech(duration_s=600.0)
+    return write_media(tmp_path_factory.mktemp("long") / "long.m4a", scene.samples(), video_size=None, channels=1)
+
+
+@pytest.fixture
+def long_audio(tmp_path: Path, long_audio_source: Path) -> Path:
+    return Path(shutil.copy(long_audio_source, tmp_path / "long.m4a"))
+
+
+def test_cancel_stops_the_audio_job_and_is_recorded(qtbot, window: MainWindow, tmp_path: Path, long_audio) -> None:
+    window.open_path(long_audio)
+    (job,) = window.runner.running_jobs()
+    qtbot.waitUntil(lambda: job.fraction > 0.05, timeout=20_000)
+    row = window.jobs_panel.row(job.id)
+    asked = time.monotonic()
+    qtbot.mouseClick(row.button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(job.finished, timeout=2000):
+        pass
+    assert time.monotonic() - asked < 1.0
+    assert job.state == "cancelled" and row.message.text() == "cancelled"
+    with Store.open(tmp_path / "long.salient") as store:
+        (run,) = store.runs()
+        assert (run.kind, run.status) == ("audio_peaks", "cancelled")
+
+
+def test_a_corrupt_file_shows_an_error_and_the_window_survives(
+    qtbot, window: MainWindow, not_media: Path, talk: Path
+) -> None:
+    assert not window.open_path(not_media)
+    box = window.findChild(QMessageBox, "error_box")
+    assert box is not None and "not a readable audio or video file" in box.text()
+    box.close()
+    open_and_analyse(qtbot, window, talk)
+    assert window.session.outliers is not None
+
+
+def test_audio_only_media_opens_without_a_picture(qtbot, window: MainWindow, talk_audio_only: Path, tmp_path) -> None:
+    path = Path(shutil.copy(talk_audio_only, tmp_path / "talk.m4a"))
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        window.open_path(path)
+    assert window.player.frame is None
+    assert "audio only" in window.video_view._placeholder
+    window.player.seek(5000)
+    assert window.player.position_ms == 5000
+
+
+def test_a_failed_job_offers_its_details(qtbot, window: MainWindow, truncated_video: Path, tmp_path) -> None:
+    def broken(progress) -> None:
+        raise RuntimeError("the decoder ran out of memory")
+
+    job = window.runner.submit("Broken analysis", broken)
+    with qtbot.waitSignal(job.finished, timeout=5000):
+        pass
+    row = window.jobs_panel.row(job.id)
+    assert "failed: RuntimeError: the decoder ran out of memory" in row.message.text()
+    assert "Traceback" in row.details and row.button.text() == "Details…"
+    assert window.jobs_dock.isVisible()
+
+
+def test_closing_with_a_job_running_exits_within_two_seconds(qtbot, settings, long_audio: Path) -> None:
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.open_path(long_audio)
+    (job,) = win.runner.running_jobs()
+    qtbot.wait(200)
+    started = time.monotonic()
+    win.close()
+    assert time.monotonic() - started < 2.0
+    assert job.wait(0), "the worker thread still runs after the window closed"
+    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=1000)
+
+
+def test_recent_files_and_layout_are_remembered(qtbot, window: MainWindow, talk: Path, settings) -> None:
+    open_and_analyse(qtbot, window, talk)
+    window.timeline.set_track_visible("pauses", False)
+    window.save_settings()
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    assert again._recent()[0] == str(talk.with_suffix(".salient"))
+    assert not again.timeline.is_track_visible("pauses")
+    assert [a.text() for a in again.recent_menu.actions()] == [str(talk.with_suffix(".salient"))]
+    again.close()
+
+
+def test_the_demo_opens_with_every_panel_working(qtbot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=60_000):
+        window.open_demo()
+    qtbot.waitUntil(lambda: window.player.frame is not None, timeout=10_000)
+    assert len(window.session.outliers.peaks) == 3
+    assert window.session.pauses.metrics.count >= 5
+    assert window.player.frame.image.shape == (360, 640, 3)
