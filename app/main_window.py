@@ -588,7 +588,7 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
         else:
-            self.splitter.setSizes([620, 330])
+            self.splitter.setSizes([540, 460])
         layout = self.settings.value("timeline/layout")
         if isinstance(layout, dict):
             self.timeline.restore_layout(layout)

@@ -1,0 +1,50 @@
+"""Regenerates docs/window.png: the window with the demo video loaded, at its second audio peak.
+
+QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshot.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+def main() -> None:
+    app = QApplication([])
+    from app.main_window import MainWindow
+
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["XDG_DATA_HOME"] = folder
+        window = MainWindow(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
+        window.resize(1600, 1000)
+        window.show()
+        done = []
+        window.session.pauses_changed.connect(done.append)
+        window.open_demo()
+        deadline = time.monotonic() + 120
+        while not done and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+        peak = sorted(p.peak_ms for p in window.session.outliers.peaks)[1]
+        window.timeline.set_visible_range(max(0, peak - 12_000), peak + 12_000)
+        window.player.seek(peak)
+        end = time.monotonic() + 1.5
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+        window.grab().save(str(ROOT / "docs" / "window.png"))
+        window.close()
+
+
+if __name__ == "__main__":
+    main()
