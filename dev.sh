@@ -15,6 +15,8 @@ APT_PACKAGES=(
   espeak-ng sox                                   # speech synthesis for the demo and the tests
   libportaudio2                                   # sound output (sounddevice)
   libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3   # Qt, offscreen
+  libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-render0
+  libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0                # Qt in a real X11 window
 )
 
 log() { printf '\033[1msalient setup:\033[0m %s\n' "$*" >&2; }

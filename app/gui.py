@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,8 +22,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _no_display() -> bool:
+    """On Linux without X11 or Wayland, Qt would abort with a cryptic plugin error; say it plainly instead."""
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
+    if _no_display():
+        sys.stderr.write(
+            "salient: error: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+            "Run it on a desktop, under xvfb-run, or use the command line: python main.py --help\n"
+        )
+        return 2
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

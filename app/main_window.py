@@ -358,12 +358,12 @@ class MainWindow(QMainWindow):
     def _on_session_media_opened(self, record: MediaRecord) -> None:
         info = record.info
         self.setWindowTitle(f"{Path(record.path).name} — Salient")
+        self.transport.set_duration(info.duration_ms)
+        self.timeline.set_duration(info.duration_ms)
         self.player.open(record.path if info.has_video else None, info.duration_ms)
         if not info.has_video:
             self.video_view.set_frame(None)
             self.video_view.set_placeholder(f"{Path(record.path).name}\naudio only")
-        self.transport.set_duration(info.duration_ms)
-        self.timeline.set_duration(info.duration_ms)
         self.timeline.fit_all()
         self.peak_controls.set_params(self._params_from_options())
         for track in (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track):

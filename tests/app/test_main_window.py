@@ -288,3 +288,13 @@ def test_the_demo_opens_with_every_panel_working(qtbot, window: MainWindow) -> N
     assert len(window.session.outliers.peaks) == 3
     assert window.session.pauses.metrics.count >= 5
     assert window.player.frame.image.shape == (360, 640, 3)
+
+
+def test_the_time_label_shows_position_and_duration(qtbot, window: MainWindow, talk: Path) -> None:
+    open_and_analyse(qtbot, window, talk)
+    assert window.transport._time.text() == "00:00:00.000 / 00:00:17.216"
+    window.player.seek(65_432)
+    assert window.transport._time.text() == "00:00:17.215 / 00:00:17.216"
+    window.player.seek(3_250)
+    assert window.transport._time.text() == "00:00:03.250 / 00:00:17.216"
+    qtbot.waitUntil(lambda: window.transport._frame.text() == "frame 81", timeout=5000)
