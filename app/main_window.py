@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -40,13 +41,13 @@ from analysis.pauses import PauseResult
 from app import pipeline
 from app.frames import Frame
 from app.jobs import Job, JobRunner
-from app.player import FrameSourceInfo, PlayerController
+from app.player import FrameSourceInfo, PlayerController, parse_goto
 from app.session import Session
 from app.store import MediaRecord
 from widgets.distribution_view import DistributionView
 from widgets.jobs_panel import JobsPanel
 from widgets.timeline_view import SpanTrack, TimelineView
-from widgets.transport_panel import TransportPanel
+from widgets.transport_panel import TransportPanel, format_clock
 from widgets.video_view import VideoView
 from widgets.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
 
@@ -227,6 +228,7 @@ class MainWindow(QMainWindow):
             "start": self._action("Go to Start", lambda: p.seek(0), "Home"),
             "end": self._action("Go to End", lambda: p.seek(p.duration_ms), "End"),
             "loop": self._action("Loop Visible Range", self._on_loop_action, "Ctrl+L"),
+            "goto": self._action("&Go to Time or Frame…", self.go_to_dialog, "Ctrl+G"),
             "zoom_in": self._action("Zoom In", lambda: self.timeline.zoom(2.0), QKeySequence(Qt.Key.Key_Plus)),
             "zoom_in_eq": self._action("Zoom In", lambda: self.timeline.zoom(2.0), "="),
             "zoom_out": self._action("Zoom Out", lambda: self.timeline.zoom(0.5), QKeySequence(Qt.Key.Key_Minus)),
@@ -259,7 +261,7 @@ class MainWindow(QMainWindow):
         play_menu.addSeparator()
         play_menu.addActions([a["play_back"], a["pause"], a["play_fwd"]])
         play_menu.addSeparator()
-        play_menu.addActions([a["next_peak"], a["prev_peak"], a["start"], a["end"], a["loop"]])
+        play_menu.addActions([a["next_peak"], a["prev_peak"], a["start"], a["end"], a["goto"], a["loop"]])
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([a["demo"], a["shortcuts"], a["about"]])
         self._refresh_recent_menu()
@@ -473,6 +475,25 @@ class MainWindow(QMainWindow):
         if not start <= target <= end:
             half = (end - start) // 2
             self.timeline.set_visible_range(max(0, target - half), target + half)
+
+    def go_to_dialog(self) -> None:
+        text, accepted = QInputDialog.getText(
+            self, "Go to", "Time (1:02:03.5, 83.5) or frame (#1200):", text=format_clock(self.player.position_ms)
+        )
+        if accepted:
+            self.go_to(text)
+
+    def go_to(self, text: str) -> None:
+        """Seek to a typed time or frame number; a typo gets a message, not a jump."""
+        try:
+            kind, value = parse_goto(text)
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+            return
+        if kind == "frame":
+            self.player.seek_frame(value)
+        else:
+            self.player.seek(value)
 
     def _on_loop_action(self, checked: bool) -> None:
         self.transport.set_loop_checked(checked)

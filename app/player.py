@@ -9,6 +9,7 @@ device (or without PortAudio) the player runs muted on a wall clock and says why
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -41,6 +42,23 @@ def render_audio(samples: np.ndarray, position: float, step: float, frames: int)
         frac = (at - left).astype(np.float32)
         out[inside] = samples[left] * (1 - frac) + samples[left + 1] * frac
     return out, position + step * frames
+
+
+def parse_goto(text: str) -> tuple[str, int]:
+    """Read what a user types into Go to…: ``("frame", n)`` for ``#n``, ``f n`` or ``frame n``, else
+    ``("time", ms)`` for ``h:mm:ss.mmm``, ``mm:ss``, or seconds (``83.5``, ``83.5 s``). ValueError if neither."""
+    cleaned = text.strip().lower()
+    frame = re.fullmatch(r"(?:#|f|frame)\s*(\d+)", cleaned)
+    if frame:
+        return "frame", int(frame.group(1))
+    clock = re.fullmatch(r"(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d*)?)\s*s?", cleaned)
+    if not clock:
+        raise ValueError(f"not a time or a frame number: {text!r} (examples: 1:02:03.5, 83.5, #1200)")
+    parts = [float(part) for part in clock.groups() if part is not None]
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return "time", round(seconds * 1000)
 
 
 class Clock:
@@ -388,6 +406,14 @@ class PlayerController(QObject):
         if self._worker is not None:
             self._worker.request_time(self.position_ms)
         self.position_changed.emit(self.position_ms)
+
+    def seek_frame(self, index: int) -> None:
+        """Show frame ``index`` exactly; the playhead moves to that frame's own time when it arrives."""
+        if self._worker is None or self._info is None:
+            return
+        self.pause()
+        self._pending_step_from = index
+        self._worker.request_index(min(max(index, 0), self._info.frame_count - 1))
 
     def jump(self, delta_ms: int) -> None:
         self.seek(self._position + delta_ms)

@@ -298,3 +298,58 @@ def test_the_time_label_shows_position_and_duration(qtbot, window: MainWindow, t
     window.player.seek(3_250)
     assert window.transport._time.text() == "00:00:03.250 / 00:00:17.216"
     qtbot.waitUntil(lambda: window.transport._frame.text() == "frame 81", timeout=5000)
+
+
+def test_go_to_a_typed_frame_or_time(qtbot, window: MainWindow, talk: Path) -> None:
+    open_and_analyse(qtbot, window, talk)
+    frames = decoded_frames(talk)
+    window.go_to("#137")
+    qtbot.waitUntil(lambda: window.player.frame.index == 137, timeout=5000)
+    assert window.player.position_ms == 137 * 40
+    assert np.array_equal(window.player.frame.image, frames[137])
+    window.go_to("0:09.999")
+    qtbot.waitUntil(lambda: window.player.frame.index == 249, timeout=5000)
+    assert window.player.position_ms == 9999
+    window.go_to("soon")
+    assert window.player.position_ms == 9999
+    assert "not a time or a frame number" in window.statusBar().currentMessage()
+
+
+def test_dropping_a_file_opens_it(qtbot, window: MainWindow, talk: Path) -> None:
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(talk))])
+    event = QDropEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        window.dropEvent(event)
+    assert window.session.media.path == str(talk)
+
+
+def test_open_url_downloads_then_opens(qtbot, window: MainWindow, talk: Path, tmp_path: Path) -> None:
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            """Keep the test output clean."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(talk.parent)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        project = tmp_path / "projects" / "talk.salient"
+        project.parent.mkdir()
+        url = f"http://127.0.0.1:{server.server_address[1]}/talk.mp4"
+        with qtbot.waitSignal(window.session.pauses_changed, timeout=60_000):
+            window.session.open_url(url, project)
+    finally:
+        server.shutdown()
+    assert window.session.project_path == project
+    assert Path(window.session.media.path).parent == tmp_path / "projects" / "talk.salient-data" / "media"
+    assert window.session.media.source_url == url
+    assert len(window.session.outliers.peaks) == 2

@@ -81,3 +81,26 @@ print(state, moved > 2000, stopped >= 2000)
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["sound", "True", "True"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1:02:03.5", ("time", 3_723_500)),
+        ("02:03", ("time", 123_000)),
+        ("83.5", ("time", 83_500)),
+        (" 83.5 s ", ("time", 83_500)),
+        ("00:00:17.216", ("time", 17_216)),
+        ("#1200", ("frame", 1200)),
+        ("frame 12", ("frame", 12)),
+        ("F7", ("frame", 7)),
+    ],
+)
+def test_go_to_reads_times_and_frame_numbers(text: str, expected: tuple[str, int]) -> None:
+    assert player.parse_goto(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1:2:3:4", "#", "-5"])
+def test_go_to_refuses_what_it_cannot_read(text: str) -> None:
+    with pytest.raises(ValueError, match="not a time or a frame number"):
+        player.parse_goto(text)
