@@ -72,6 +72,8 @@ class Session(QObject):
         self.outliers: OutlierResult | None = None
         self.pauses: PauseResult | None = None
         self._jobs: list[Job] = []
+        self._job_runs: dict[int, int] = {}
+        """job id → the run it will finish, while it runs"""
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -174,7 +176,11 @@ class Session(QObject):
             self._persist_peaks()
         for job in self._jobs:
             job.cancel()
+        for job in self._jobs:
             job.wait(2000)
+            run_id = self._job_runs.pop(job.id, None)
+            if run_id is not None:
+                self.store.end_run(run_id, "cancelled", "the project was closed", round(job.elapsed_s * 1000))
         self._jobs.clear()
         self.store.close()
         self.store = self.media = None
@@ -210,15 +216,17 @@ class Session(QObject):
             return AudioJobResult(samples, envelope, pyramid, outliers, warnings, timings)
 
         job = self._submit("Audio analysis", work, run_id)
-        job.succeeded.connect(lambda result: self._on_audio_job_succeeded(result, run_id))
+        job.succeeded.connect(lambda result: self._on_audio_job_succeeded(result, job))
 
     def _submit(self, title: str, work, run_id: int | None) -> Job:  # noqa: ANN001 - a job function
         job = self.runner.submit(f"{title}: {Path(self.media.path).name}", work)
         self._jobs.append(job)
+        if run_id is not None:
+            self._job_runs[job.id] = run_id
         store = self.store
 
         def stopped(message: str = "cancelled", details: str = "") -> None:
-            if run_id is not None and store is self.store:
+            if self._job_runs.pop(job.id, None) is not None and store is self.store:
                 store.end_run(run_id, "failed" if details else "cancelled", message, round(job.elapsed_s * 1000))
 
         job.failed.connect(stopped)
@@ -227,7 +235,8 @@ class Session(QObject):
         job.finished.connect(lambda: self._jobs.remove(job) if job in self._jobs else None)
         return job
 
-    def _on_audio_job_succeeded(self, result: AudioJobResult, run_id: int | None) -> None:
+    def _on_audio_job_succeeded(self, result: AudioJobResult, job: Job) -> None:
+        run_id = self._job_runs.pop(job.id, None)
         if self.store is None:
             return
         self.samples, self.envelope, self.pyramid, self.outliers = (
@@ -266,10 +275,11 @@ class Session(QObject):
             )
 
         job = self._submit("Pauses", work, run_id)
-        job.succeeded.connect(lambda found: self._on_pauses_job_succeeded(found, run_id, job))
+        job.succeeded.connect(lambda found: self._on_pauses_job_succeeded(found, job))
 
-    def _on_pauses_job_succeeded(self, found: PauseResult, run_id: int, job: Job) -> None:
-        if self.store is None:
+    def _on_pauses_job_succeeded(self, found: PauseResult, job: Job) -> None:
+        run_id = self._job_runs.pop(job.id, None)
+        if self.store is None or run_id is None:
             return
         pipeline.record_pauses(self.store, run_id, found, round(job.elapsed_s * 1000))
         self.pauses = found

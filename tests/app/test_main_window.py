@@ -267,6 +267,8 @@ def test_closing_with_a_job_running_exits_within_two_seconds(qtbot, settings, lo
     assert time.monotonic() - started < 2.0
     assert job.wait(0), "the worker thread still runs after the window closed"
     qtbot.waitUntil(lambda: job.state == "cancelled", timeout=1000)
+    with Store.open(long_audio.with_suffix(".salient")) as store:
+        assert [(r.status, r.error) for r in store.runs()] == [("cancelled", "the project was closed")]
 
 
 def test_recent_files_and_layout_are_remembered(qtbot, window: MainWindow, talk: Path, settings) -> None:
