@@ -38,6 +38,8 @@ class AudioJobResult:
     outliers: OutlierResult
     warnings: tuple[str, ...]
     timings_ms: dict[str, int]
+    options: AudioOptions
+    """the parameters the peaks were computed with"""
 
 
 class Session(QObject):
@@ -213,7 +215,7 @@ class Session(QObject):
                 path, record.info.duration_ms, samples.shape[0] * 1000 // media.ANALYSIS_RATE
             )
             progress.update(1.0, "audio analysed")
-            return AudioJobResult(samples, envelope, pyramid, outliers, warnings, timings)
+            return AudioJobResult(samples, envelope, pyramid, outliers, warnings, timings, options)
 
         job = self._submit("Audio analysis", work, run_id)
         job.succeeded.connect(lambda result: self._on_audio_job_succeeded(result, job))
@@ -250,7 +252,7 @@ class Session(QObject):
                 self.store,
                 run_id,
                 self.media.fingerprint,
-                self.options.window_ms,
+                result.options.window_ms,
                 result.outliers,
                 result.timings_ms,
                 result.warnings,
@@ -261,6 +263,8 @@ class Session(QObject):
         self.waveform_ready.emit(result.pyramid)
         self.envelope_changed.emit(result.envelope)
         self.peaks_changed.emit(result.outliers)
+        if self.options.peak_params() != result.options.peak_params():
+            self.set_options(self.options)  # the controls moved while the audio was decoding
         if self.pauses is None:
             self._start_pauses_job()
 

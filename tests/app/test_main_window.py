@@ -355,3 +355,14 @@ def test_open_url_downloads_then_opens(qtbot, window: MainWindow, talk: Path, tm
     assert Path(window.session.media.path).parent == tmp_path / "projects" / "talk.salient-data" / "media"
     assert window.session.media.source_url == url
     assert len(window.session.outliers.peaks) == 2
+
+
+def test_moving_k_while_the_audio_decodes_is_not_lost(qtbot, window: MainWindow, talk: Path) -> None:
+    window.open_path(talk)
+    window.peak_controls.slider.setValue(10)
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        pass
+    assert window.session.outliers.stats.k == 1.0
+    samples = media.decode_audio(talk)
+    expected = audio.find_peaks(audio.compute_envelope(samples, 16_000, 1000), samples, 1.0)
+    assert len(window.envelope_track.markers.data) == len(expected.peaks)
