@@ -1,4 +1,4 @@
--- Salient project file, schema version 1 (the current one; PRAGMA user_version says which a file has).
+-- Salient project file, the current schema (PRAGMA user_version says which version a file has).
 -- New files are created from this script. Files written by an older version are brought up to date
 -- by app/migrations/NNNN_*.sql, numbered by the version they produce.
 -- Times are integer milliseconds of media time. Big arrays live in the sidecar folder (table artifacts).
@@ -57,3 +57,43 @@ CREATE TABLE segments (
     value    REAL
 );
 CREATE INDEX segments_by_track ON segments(run_id, track, start_ms);
+
+-- Added in project format 2 (app/migrations/0002_labels.sql).
+CREATE TABLE annotators (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+
+-- The label values a project uses. kind 'exclude' is the "not significant" mark (shot change, zoom…).
+CREATE TABLE vocabulary (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT    NOT NULL UNIQUE,
+    description TEXT    NOT NULL DEFAULT '',
+    color       TEXT    NOT NULL,
+    shortcut    TEXT    NOT NULL DEFAULT '',
+    kind        TEXT    NOT NULL DEFAULT 'label' CHECK (kind IN ('label', 'exclude')),
+    position    INTEGER NOT NULL
+);
+
+-- A label on a time range of one media file. source says where the range came from ('audio_peak',
+-- 'selection', later 'motion_peak'…); segment_key names a flagged segment across re-analyses.
+CREATE TABLE labels (
+    id            INTEGER PRIMARY KEY,
+    media_id      INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+    start_ms      INTEGER NOT NULL,
+    end_ms        INTEGER NOT NULL CHECK (end_ms > start_ms),
+    peak_ms       INTEGER,
+    source        TEXT    NOT NULL,
+    segment_key   TEXT,
+    vocabulary_id INTEGER NOT NULL REFERENCES vocabulary(id),
+    intensity     INTEGER CHECK (intensity BETWEEN 1 AND 5),
+    confidence    REAL    CHECK (confidence BETWEEN 0 AND 1),
+    note          TEXT    NOT NULL DEFAULT '',
+    annotator_id  INTEGER NOT NULL REFERENCES annotators(id),
+    provenance    TEXT    NOT NULL DEFAULT 'human',
+    created_at    TEXT    NOT NULL,
+    modified_at   TEXT    NOT NULL
+);
+CREATE INDEX labels_by_media ON labels(media_id, start_ms);
+CREATE INDEX labels_by_segment ON labels(media_id, segment_key);

@@ -173,13 +173,82 @@ def test_older_projects_are_migrated_in_order(project: Path, monkeypatch) -> Non
         store_module,
         "MIGRATIONS",
         {
-            SCHEMA_VERSION + 1: "CREATE TABLE annotators (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
-            SCHEMA_VERSION + 2: "-- a comment; with a semicolon\nALTER TABLE annotators ADD COLUMN email TEXT;",
+            SCHEMA_VERSION + 1: "CREATE TABLE speakers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+            SCHEMA_VERSION + 2: "-- a comment; with a semicolon\nALTER TABLE speakers ADD COLUMN email TEXT;",
         },
     )
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
     with Store.open(project) as store:
         assert store.schema_version == SCHEMA_VERSION + 2
     db = sqlite3.connect(project)
-    columns = [row[1] for row in db.execute("PRAGMA table_info(annotators)")]
+    columns = [row[1] for row in db.execute("PRAGMA table_info(speakers)")]
     assert columns == ["id", "name", "email"]
+
+
+def test_a_migrated_project_has_the_same_schema_as_a_new_one(tmp_path: Path) -> None:
+    """schema.sql and the migrations must agree: build a format-1 file, open it, compare with a new file."""
+    fresh, old = tmp_path / "fresh.salient", tmp_path / "old.salient"
+    Store.open(fresh).close()
+    Store.open(old).close()
+    db = sqlite3.connect(old)
+    for table in ("labels", "vocabulary", "annotators"):
+        db.execute(f"DROP TABLE {table}")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Store.open(old) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert len(store.vocabulary()) == 16
+
+    def schema(path: Path) -> set[tuple[str, str]]:
+        db = sqlite3.connect(path)
+        rows = db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall()
+        db.close()
+        return {(name, " ".join(sql.split())) for name, sql in rows}
+
+    assert schema(old) == schema(fresh)
+
+
+def test_labels_vocabulary_and_annotators(project: Path, talk_video: Path) -> None:
+    from app.store import NewLabel
+
+    with Store.open(project) as store:
+        media_id = store.add_media(media.probe(talk_video), "f").id
+        vocabulary = {entry.name: entry for entry in store.vocabulary()}
+        assert list(vocabulary)[:8] == [
+            "anger",
+            "contempt",
+            "disgust",
+            "fear",
+            "happiness",
+            "sadness",
+            "surprise",
+            "neutral",
+        ]
+        assert vocabulary["not significant"].kind == "exclude" and vocabulary["not significant"].shortcut == "X"
+        irony = vocabulary["irony"].id
+        label_id = store.add_label(
+            media_id, NewLabel(3000, 4000, irony, "audio_peak", 3300, "audio_peak:3000", 4, 0.8, "smirk"), "Ana"
+        )
+        store.update_vocabulary_entry(irony, name="  sarcasm ", color="#ff00ff")
+        label = store.label(label_id)
+        assert (label.value, label.intensity, label.confidence, label.note, label.annotator) == (
+            "sarcasm",
+            4,
+            0.8,
+            "smirk",
+            "Ana",
+        )
+        store.update_label(label_id, intensity=2, note="")
+        assert store.label(label_id).intensity == 2 and store.label(label_id).modified_at >= label.modified_at
+        with pytest.raises(ProjectError, match="1 label"):
+            store.delete_vocabulary_entry(irony)
+        with pytest.raises(ProjectError, match="already has a value named 'anger'"):
+            store.update_vocabulary_entry(irony, name="anger")
+        with pytest.raises(sqlite3.IntegrityError):
+            store.add_label(media_id, NewLabel(5000, 4000, irony, "selection"), "Ana")
+        store.delete_label(label_id)
+        assert store.labels(media_id) == []
+        restored = store.add_label(media_id, NewLabel(3000, 4000, irony, "audio_peak"), "Ana", label_id=label_id)
+        assert restored == label_id
+        assert store.annotator_id("Ana") == store.annotator_id("Ana")
