@@ -37,15 +37,18 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.audio import OutlierResult
-from analysis.pauses import PauseResult
+from analysis.pauses import PauseResult, pause_context
 from app import pipeline
 from app.frames import Frame
 from app.jobs import Job, JobRunner
+from app.labels import Segment
 from app.player import FrameSourceInfo, PlayerController, parse_goto
 from app.session import Session
-from app.store import MediaRecord
+from app.store import LabelRecord, MediaRecord
 from widgets.distribution_view import DistributionView
 from widgets.jobs_panel import JobsPanel
+from widgets.label_track import LabelMark, LabelTrack
+from widgets.review_panel import ReviewPanel, ReviewRow
 from widgets.timeline_view import SpanTrack, TimelineView
 from widgets.transport_panel import TransportPanel, format_clock
 from widgets.video_view import VideoView
@@ -128,6 +131,8 @@ class MainWindow(QMainWindow):
         self.player = PlayerController(self)
         self._shown_envelope: tuple[int, str] | None = None
         self._peak_times: list[int] = []
+        self._segments: dict[str, Segment] = {}
+        self._selection: list[int | None] = [None, None]
         self.setWindowTitle("Salient")
         self.setAcceptDrops(True)
         self._build_views()
@@ -160,7 +165,8 @@ class MainWindow(QMainWindow):
         self.envelope_track = EnvelopeTrack()
         self.peaks_track = SpanTrack("audio_peaks", "Audio peaks", QColor(220, 50, 50, 170))
         self.pauses_track = SpanTrack("pauses", "Pauses", QColor(70, 130, 220, 150))
-        for track in (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track):
+        self.label_track = LabelTrack()
+        for track in self._tracks():
             self.timeline.add_track(track)
         bottom = QWidget(self)
         bottom_layout = QVBoxLayout(bottom)
@@ -182,6 +188,14 @@ class MainWindow(QMainWindow):
         self.distribution_dock.setWidget(self.distribution)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.distribution_dock)
         self.resizeDocks([self.distribution_dock], [420], Qt.Orientation.Horizontal)
+
+        self.review_panel = ReviewPanel(self)
+        self.review_dock = QDockWidget("Review queue", self)
+        self.review_dock.setObjectName("review_dock")
+        self.review_dock.setWidget(self.review_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.review_dock)
+        self.tabifyDockWidget(self.distribution_dock, self.review_dock)
+        self.review_dock.raise_()
 
         self.jobs_panel = JobsPanel(self)
         self.jobs_dock = QDockWidget("Jobs", self)
@@ -233,11 +247,22 @@ class MainWindow(QMainWindow):
             "zoom_in_eq": self._action("Zoom In", lambda: self.timeline.zoom(2.0), "="),
             "zoom_out": self._action("Zoom Out", lambda: self.timeline.zoom(0.5), QKeySequence(Qt.Key.Key_Minus)),
             "fit": self._action("Fit All", self.timeline.fit_all, "F"),
+            "mark_in": self._action("Mark Selection Start", lambda: self._mark(0), "I"),
+            "mark_out": self._action("Mark Selection End", lambda: self._mark(1), "O"),
+            "queue_selection": self._action("Add Selection to the Review Queue", self._queue_selection, "Ctrl+Return"),
+            "annotator": self._action("Annotator &Name…", self.ask_annotator),
             "demo": self._action("Open &Demo", self.open_demo),
             "shortcuts": self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"),
             "about": self._action("&About Salient", self.show_about),
         }
         self.actions_by_name["loop"].setCheckable(True)
+        stack = self.session.labels.undo_stack
+        undo = stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        self.addActions([undo, redo])
+        self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
 
     def _build_menus(self) -> None:
         a = self.actions_by_name
@@ -248,11 +273,18 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["reopen_last"])
         file_menu.addSeparator()
         file_menu.addActions([a["close"], a["quit"]])
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([a["undo"], a["redo"]])
+        edit_menu.addSeparator()
+        edit_menu.addActions([a["mark_in"], a["mark_out"], a["queue_selection"]])
+        edit_menu.addSeparator()
+        edit_menu.addAction(a["annotator"])
         view_menu = bar.addMenu("&View")
         view_menu.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
         tracks_menu = view_menu.addMenu("&Tracks")
         tracks_menu.addActions(self.timeline.visibility_actions())
         view_menu.addSeparator()
+        view_menu.addAction(self.review_dock.toggleViewAction())
         view_menu.addAction(self.distribution_dock.toggleViewAction())
         view_menu.addAction(self.jobs_dock.toggleViewAction())
         play_menu = bar.addMenu("&Playback")
@@ -291,6 +323,18 @@ class MainWindow(QMainWindow):
         t.speed_requested.connect(p.set_speed)
         t.loop_toggled.connect(self._set_loop)
         self.runner.job_started.connect(self._on_runner_job_started)
+        book = s.labels
+        book.labels_reset.connect(self._refresh_labels)
+        book.vocabulary_changed.connect(self._on_vocabulary_changed)
+        book.label_added.connect(self._on_label_changed)
+        book.label_updated.connect(self._on_label_changed)
+        book.label_removed.connect(self._on_label_removed)
+        self.review_panel.row_selected.connect(self._on_review_row_selected)
+        self.review_panel.label_requested.connect(self._on_review_label_requested)
+        self.review_panel.details_edited.connect(self._on_review_details_edited)
+        self.label_track.signals.label_moved.connect(lambda label_id, start, end: book.move(label_id, start, end))
+        self.label_track.signals.label_delete_requested.connect(book.delete)
+        book.annotator = str(self.settings.value("annotator", "") or "")
         self.jobs_panel.cancel_requested.connect(self._on_jobs_panel_cancel_requested)
 
     # -- opening -----------------------------------------------------------------------------------
@@ -368,7 +412,7 @@ class MainWindow(QMainWindow):
             self.video_view.set_placeholder(f"{Path(record.path).name}\naudio only")
         self.timeline.fit_all()
         self.peak_controls.set_params(self._params_from_options())
-        for track in (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track):
+        for track in self._tracks():
             track.clear()
         self.distribution.clear()
         self._shown_envelope = None
@@ -401,20 +445,24 @@ class MainWindow(QMainWindow):
         self._peak_times = sorted(peak.peak_ms for peak in result.peaks)
         self.waveform_track.set_peaks(self._peak_times)
         self.peaks_track.set_spans([(peak.start_ms, peak.end_ms) for peak in result.peaks])
+        self._refresh_review()
         data = self.session.distribution_data()
         if data is not None:
             self.distribution.set_data(data, stats)
 
     def _on_session_pauses_changed(self, found: PauseResult) -> None:
         self.pauses_track.set_spans([(pause.start_ms, pause.end_ms) for pause in found.pauses])
+        self._refresh_review()
 
     def _on_session_closed(self) -> None:
         self.player.close()
         self.video_view.set_frame(None)
         self.video_view.set_placeholder("Open a video (Ctrl+O), drop one here, or try Help ▸ Open demo")
-        for track in (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track):
+        for track in self._tracks():
             track.clear()
         self.distribution.clear()
+        self.review_panel.set_rows([])
+        self._segments = {}
         self.setWindowTitle("Salient")
 
     def _on_peak_controls_params_changed(self, params: PeakParams) -> None:
@@ -507,6 +555,146 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Looping the visible part of the timeline.", 4000)
         else:
             self.player.set_loop(None)
+
+    # -- review and labels -------------------------------------------------------------------------
+
+    def _tracks(self) -> tuple:
+        return (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track, self.label_track)
+
+    def _collect_segments(self) -> dict[str, Segment]:
+        """Flagged segments, the selections labelled before, and those queued in this session."""
+        segments = {}
+        if self.session.outliers is not None:
+            for peak in self.session.outliers.peaks:
+                segment = Segment("audio_peak", peak.start_ms, peak.end_ms, peak.peak_ms)
+                segments[segment.key] = segment
+        for label in self.session.labels.labels:
+            if label.source == "selection" and label.segment_key and label.segment_key not in segments:
+                segments[label.segment_key] = Segment("selection", label.start_ms, label.end_ms, label.peak_ms)
+        for key, segment in self._segments.items():
+            if segment.source == "selection":
+                segments.setdefault(key, segment)
+        return segments
+
+    def _review_row(self, segment: Segment) -> ReviewRow:
+        book = self.session.labels
+        own = book.own_label(segment.key)
+        others = [f"{label.annotator}: {label.value}" for label in book.labels_for(segment.key) if label is not own]
+        z = None
+        if segment.source == "audio_peak" and self.session.outliers is not None:
+            z = next((p.z for p in self.session.outliers.peaks if p.start_ms == segment.start_ms), None)
+        moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
+        before = after = None
+        if self.session.pauses is not None:
+            context = pause_context(moment, self.session.pauses.pauses)
+            before = context.before.duration_ms if context.before else None
+            after = context.after.duration_ms if context.after else None
+        color = book.entry(own.vocabulary_id).color if own else ""
+        return ReviewRow(
+            segment.key,
+            segment.start_ms,
+            segment.end_ms,
+            segment.peak_ms,
+            z,
+            before,
+            after,
+            own.value if own else "",
+            color,
+            "\n".join(others),
+            own.intensity if own else None,
+            own.confidence if own else None,
+            own.note if own else "",
+        )
+
+    def _refresh_review(self) -> None:
+        self._segments = self._collect_segments()
+        self.review_panel.set_rows([self._review_row(segment) for segment in self._segments.values()])
+
+    def _refresh_labels(self) -> None:
+        self.label_track.set_labels([self._mark_of(label) for label in self.session.labels.labels])
+        self._refresh_review()
+
+    def _mark_of(self, label: LabelRecord) -> LabelMark:
+        color = self.session.labels.entry(label.vocabulary_id).color
+        return LabelMark(label.id, label.start_ms, label.end_ms, f"{label.value} · {label.annotator}", color)
+
+    def _on_vocabulary_changed(self) -> None:
+        self.review_panel.set_vocabulary(self.session.labels.vocabulary)
+
+    def _on_label_changed(self, label: LabelRecord) -> None:
+        self.label_track.put(self._mark_of(label))
+        segment = self._segments.get(label.segment_key or "")
+        if segment is None and label.source == "selection" and label.segment_key:
+            self._refresh_review()
+        elif segment is not None:
+            self.review_panel.update_row(self._review_row(segment))
+
+    def _on_label_removed(self, label_id: int) -> None:
+        self.label_track.remove(label_id)
+        self._refresh_review()
+
+    def _on_review_row_selected(self, key: str) -> None:
+        segment = self._segments.get(key)
+        if segment is None:
+            return
+        moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
+        context = self.review_panel.context_ms
+        self.player.play_range(max(0, moment - context), moment + context)
+        start, end = self.timeline.visible_range()
+        if not start <= moment <= end:
+            half = max((end - start) // 2, context)
+            self.timeline.set_visible_range(max(0, moment - half), moment + half)
+
+    def _on_review_label_requested(self, key: str, vocabulary_id: int) -> None:
+        segment = self._segments.get(key)
+        if segment is None or not self.ensure_annotator():
+            return
+        self.session.labels.label(segment, vocabulary_id)
+
+    def _on_review_details_edited(self, key: str, fields: dict) -> None:
+        own = self.session.labels.own_label(key)
+        if own is not None:
+            self.session.labels.update(own.id, **fields)
+
+    def ensure_annotator(self) -> bool:
+        """The annotator's name is asked once per machine, at the first label."""
+        if self.session.labels.annotator:
+            return True
+        return self.ask_annotator()
+
+    def ask_annotator(self) -> bool:
+        name, accepted = QInputDialog.getText(
+            self, "Annotator", "Your name, stored with every label you make:", text=self.session.labels.annotator
+        )
+        name = " ".join(name.split())
+        if not accepted or not name:
+            return False
+        self.session.labels.annotator = name
+        self.settings.setValue("annotator", name)
+        self._refresh_review()
+        return True
+
+    def _mark(self, which: int) -> None:
+        """I / O: the selection's start and end at the playhead, shown on the labels track."""
+        self._selection[which] = self.player.position_ms
+        start, end = self._selection
+        if start is not None and end is not None and end < start:
+            self._selection = [end, start]
+        self.label_track.set_selection(*self._selection)
+
+    def _queue_selection(self) -> None:
+        """Ctrl+Enter: the selection joins the review queue, selected, ready for a label key."""
+        start, end = self._selection
+        if start is None or end is None or end - start < 40:
+            self.statusBar().showMessage("Mark a selection first: I at its start, O at its end.", 5000)
+            return
+        segment = Segment("selection", start, end)
+        self._segments[segment.key] = segment
+        self.review_panel.set_rows([self._review_row(s) for s in self._segments.values()])
+        self.review_dock.show()
+        self.review_dock.raise_()
+        self.review_panel.select(segment.key)
+        self.review_panel.table.setFocus()
 
     # -- jobs --------------------------------------------------------------------------------------
 

@@ -264,6 +264,7 @@ class PlayerController(QObject):
         self._direction = 1
         self._playing = False
         self._loop: tuple[int, int] | None = None
+        self._stop_at: int | None = None
         self._frame: Frame | None = None
         self._pending_step_from: int | None = None
         self._timer = QTimer(self)
@@ -369,6 +370,7 @@ class PlayerController(QObject):
         self.playing_changed.emit(True)
 
     def pause(self) -> None:
+        self._stop_at = None
         if not self._playing:
             return
         self._position = self._clamp(self._clock.position_ms())
@@ -396,6 +398,13 @@ class PlayerController(QObject):
     def set_loop(self, start_ms: int | None, end_ms: int | None = None) -> None:
         """Loop playback over [start, end); None turns looping off."""
         self._loop = None if start_ms is None or end_ms is None or end_ms <= start_ms else (start_ms, end_ms)
+
+    def play_range(self, start_ms: int, end_ms: int) -> None:
+        """Play [start, end) once and pause at its end (a segment with its context)."""
+        self.pause()
+        self.seek(start_ms)
+        self._stop_at = min(end_ms, self._duration_ms)
+        self.play()
 
     def seek(self, ms: float) -> None:
         """Show the frame at ``ms`` (exact) and continue playing from there if playing."""
@@ -436,7 +445,7 @@ class PlayerController(QObject):
 
     def _on_timer_tick(self) -> None:
         position = self._clock.position_ms()
-        end = self._loop[1] if self._loop else self._duration_ms
+        end = self._loop[1] if self._loop else (self._stop_at or self._duration_ms)
         start = self._loop[0] if self._loop else 0
         if self._direction > 0 and position >= end:
             if self._loop:

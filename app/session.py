@@ -21,6 +21,7 @@ from analysis.pauses import PauseMetrics, PauseResult, Span
 from analysis.progress import SubProgress
 from app import pipeline
 from app.jobs import Job, JobProgress, JobRunner
+from app.labels import LabelBook
 from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
 
@@ -76,6 +77,7 @@ class Session(QObject):
         self._jobs: list[Job] = []
         self._job_runs: dict[int, int] = {}
         """job id → the run it will finish, while it runs"""
+        self.labels = LabelBook(self)
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -113,6 +115,7 @@ class Session(QObject):
         self.store, self.media = store, record
         self.options = self._stored_options(store, record)
         self.media_opened.emit(record)
+        self.labels.attach(store, record.id)
         self._load_stored_pauses()
         if record.info.has_audio:
             self._start_audio_job()
@@ -184,6 +187,7 @@ class Session(QObject):
             if run_id is not None:
                 self.store.end_run(run_id, "cancelled", "the project was closed", round(job.elapsed_s * 1000))
         self._jobs.clear()
+        self.labels.attach(None, None)
         self.store.close()
         self.store = self.media = None
         self.samples = self.envelope = self.pyramid = self.outliers = self.pauses = None

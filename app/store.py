@@ -165,6 +165,11 @@ LABEL_FIELDS = frozenset({"start_ms", "end_ms", "peak_ms", "vocabulary_id", "int
 VOCABULARY_FIELDS = frozenset({"name", "description", "color", "shortcut", "kind", "position"})
 
 
+def segment_key(source: str, start_ms: int, end_ms: int) -> str:
+    """Names a labelled range across re-analyses: ``audio_peak:3000:4000``."""
+    return f"{source}:{start_ms}:{end_ms}"
+
+
 def media_info_to_json(info: MediaInfo) -> str:
     return json.dumps(asdict(info), sort_keys=True)
 
@@ -496,15 +501,25 @@ class Store:
         return [VocabularyEntry(*row) for row in rows]
 
     def add_vocabulary_entry(
-        self, name: str, color: str, description: str = "", shortcut: str = "", kind: str = "label"
+        self,
+        name: str,
+        color: str,
+        description: str = "",
+        shortcut: str = "",
+        kind: str = "label",
+        entry_id: int | None = None,
+        position: int | None = None,
     ) -> int:
+        """Add a value at the end (or restore a deleted one under its old id and position: undo)."""
         name = _clean_name(name)
         try:
             with self.transaction() as db:
-                position = db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM vocabulary").fetchone()[0]
+                if position is None:
+                    position = db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM vocabulary").fetchone()[0]
                 cursor = db.execute(
-                    _INSERT_VOCABULARY,
-                    (name, description, color, shortcut, kind, position),
+                    "INSERT INTO vocabulary(id, name, description, color, shortcut, kind, position) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (entry_id, name, description, color, shortcut, kind, position),
                 )
         except sqlite3.IntegrityError as exc:
             raise ProjectError(f"the vocabulary already has a value named {name!r}") from exc

@@ -1,0 +1,152 @@
+"""Labelling in the window: keyboard-first review queue, undo/redo, labels track, selections."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.main_window import MainWindow
+from app.store import Store
+
+pytestmark = pytest.mark.usefixtures("no_threads_left")
+
+
+@pytest.fixture
+def window(qtbot, settings, monkeypatch, tmp_path: Path) -> MainWindow:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    settings.setValue("annotator", "Ana")
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def talk(tmp_path: Path, talk_video: Path) -> Path:
+    return Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
+
+
+def open_with_many_peaks(qtbot, window: MainWindow, talk: Path) -> None:
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        window.open_path(talk)
+    window.peak_controls.slider.setValue(5)  # k = 0.5: many flagged segments
+    assert len(window.review_panel.rows()) >= 5
+
+
+def stored(talk: Path) -> list[tuple[str, str, int]]:
+    with Store.open(talk.with_suffix(".salient")) as store:
+        return [(label.value, label.annotator, label.start_ms) for label in store.labels()]
+
+
+def press(qtbot, widget, key: Qt.Key) -> None:
+    qtbot.keyClick(widget, key)
+
+
+def test_label_five_segments_by_keyboard_undo_two_redo_one(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    panel, table = window.review_panel, window.review_panel.table
+    window.activateWindow()
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    panel.select(panel.rows()[0].key)
+    starts = [row.start_ms for row in panel.rows()[:5]]
+    for key in (Qt.Key.Key_1, Qt.Key.Key_5, Qt.Key.Key_X, Qt.Key.Key_2, Qt.Key.Key_3):
+        press(qtbot, table, key)
+        press(qtbot, table, Qt.Key.Key_Return)
+    expected = ["anger", "happiness", "not significant", "contempt", "disgust"]
+    assert stored(talk) == [(value, "Ana", start) for value, start in zip(expected, starts, strict=True)]
+    assert [row.label for row in panel.rows()[:5]] == expected
+    assert window.label_track.label_count == 5
+    assert panel.progress.text() == f"5 of {len(panel.rows())} labelled"
+
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [value for value, _, _ in stored(talk)] == expected[:3]
+    assert window.label_track.label_count == 3
+    assert [row.label for row in panel.rows()[:5]] == [*expected[:3], "", ""]
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert [value for value, _, _ in stored(talk)] == expected[:4]
+    assert window.label_track.label_count == 4
+
+
+def test_relabelling_a_segment_changes_the_label_instead_of_adding_one(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    panel = window.review_panel
+    first = panel.rows()[0].key
+    vocabulary = {entry.name: entry.id for entry in window.session.labels.vocabulary}
+    panel.label_requested.emit(first, vocabulary["irony"])
+    panel.label_requested.emit(first, vocabulary["emphasis"])
+    assert [value for value, _, _ in stored(talk)] == ["emphasis"]
+    panel.select(first)
+    panel.intensity.setValue(4)
+    panel.confidence.setValue(75)
+    panel.note.setText("pointing at the camera")
+    panel.note.editingFinished.emit()
+    with Store.open(talk.with_suffix(".salient")) as store:
+        (label,) = store.labels()
+    assert (label.intensity, label.confidence, label.note) == (4, 0.75, "pointing at the camera")
+    window.session.labels.undo_stack.undo()
+    window.session.labels.undo_stack.undo()
+    with Store.open(talk.with_suffix(".salient")) as store:
+        (label,) = store.labels()
+    assert (label.value, label.intensity, label.confidence, label.note) == ("emphasis", 4, None, "")
+
+
+def test_a_selection_is_queued_labelled_moved_and_deleted(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    window.player.seek(6000)
+    qtbot.keyClick(window, Qt.Key.Key_I)
+    window.player.seek(7500)
+    qtbot.keyClick(window, Qt.Key.Key_O)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    panel = window.review_panel
+    assert panel.selected_key() == "selection:6000:7500"
+    qtbot.waitUntil(panel.table.hasFocus)
+    qtbot.keyClick(panel.table, Qt.Key.Key_9)
+    assert stored(talk)[-1] == ("irritation", "Ana", 6000) or ("irritation", "Ana", 6000) in stored(talk)
+    (label,) = [label for label in window.session.labels.labels if label.source == "selection"]
+    window.label_track.signals.label_moved.emit(label.id, 6200, 8000)
+    with Store.open(talk.with_suffix(".salient")) as store:
+        moved = store.label(label.id)
+    assert (moved.start_ms, moved.end_ms, moved.segment_key) == (6200, 8000, "selection:6000:7500")
+    window.label_track.signals.label_delete_requested.emit(label.id)
+    assert all(start != 6200 for _, _, start in stored(talk))
+    window.session.labels.undo_stack.undo()
+    assert ("irritation", "Ana", 6200) in stored(talk)
+
+
+def test_the_annotator_is_asked_once_at_the_first_label(qtbot, settings, talk: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (asked.append(1), ("  Bea  ", True))[1])
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.session.pauses_changed, timeout=30_000):
+        win.open_path(talk)
+    panel = win.review_panel
+    vocabulary = {entry.name: entry.id for entry in win.session.labels.vocabulary}
+    for row in panel.rows():
+        panel.label_requested.emit(row.key, vocabulary["surprise"])
+    assert len(asked) == 1 and settings.value("annotator") == "Bea"
+    assert {annotator for _, annotator, _ in stored(talk)} == {"Bea"}
+    win.close()
+
+
+def test_labels_survive_reopening_the_project(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    panel = window.review_panel
+    vocabulary = {entry.name: entry.id for entry in window.session.labels.vocabulary}
+    key = panel.rows()[1].key
+    panel.label_requested.emit(key, vocabulary["hesitation"])
+    window.session.close()
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        window.open_path(talk.with_suffix(".salient"))
+    assert window.label_track.label_count == 1
+    assert {row.key: row.label for row in panel.rows()}[key] == "hesitation"

@@ -1,0 +1,291 @@
+"""The review queue: every flagged segment (and every selection) to label, keyboard first.
+
+Number keys (and the vocabulary's other shortcuts) label the selected row, X marks it not significant,
+Enter moves to the next unlabelled row, the arrows move. The panel only emits intents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.store import VocabularyEntry
+
+CONTEXT_CHOICES_S = (1, 5, 10, 20, 30, 40, 50, 60)
+SORTS = ("time", "z", "unlabelled")
+_COLUMNS = ("Range (s)", "Range", "Peak", "z", "Pause before", "Pause after", "Label")
+
+
+def _clock(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    minutes, rest = divmod(int(ms), 60_000)
+    return f"{minutes:02d}:{rest / 1000:06.3f}"
+
+
+def _seconds(ms: int | None) -> str:
+    return "—" if ms is None else f"{ms / 1000:.2f} s"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """One segment of the queue as the panel shows it."""
+
+    key: str
+    start_ms: int
+    end_ms: int
+    peak_ms: int | None = None
+    z: float | None = None
+    pause_before_ms: int | None = None
+    pause_after_ms: int | None = None
+    label: str = ""
+    """this annotator's value, empty when not yet labelled"""
+    color: str = ""
+    others: str = ""
+    """other annotators' values, for the tooltip"""
+    intensity: int | None = None
+    confidence: float | None = None
+    note: str = ""
+
+
+class _QueueTable(QTableWidget):
+    """Enter is the panel's, not the table's (it would start editing)."""
+
+    enter_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.enter_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ReviewPanel(QWidget):
+    row_selected = Signal(str)
+    """segment key: seek and play it with its context"""
+    label_requested = Signal(str, int)
+    """segment key, vocabulary id"""
+    details_edited = Signal(str, dict)
+    """segment key, {intensity | confidence | note: value}"""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        bar = QHBoxLayout()
+        self.sort = QComboBox(self)
+        self.sort.addItem("Sort by time", "time")
+        self.sort.addItem("Sort by z-score", "z")
+        self.sort.addItem("Not yet labelled first", "unlabelled")
+        self.sort.currentIndexChanged.connect(lambda _: self._fill())
+        bar.addWidget(self.sort)
+        bar.addWidget(QLabel("Context ±", self))
+        self.context = QComboBox(self)
+        for seconds in CONTEXT_CHOICES_S:
+            self.context.addItem(f"{seconds} s", seconds)
+        self.context.setCurrentIndex(CONTEXT_CHOICES_S.index(5))
+        self.context.setToolTip("Half-window around the peak played when a row is selected")
+        bar.addWidget(self.context)
+        bar.addStretch(1)
+        self.progress = QLabel(self)
+        bar.addWidget(self.progress)
+        layout.addLayout(bar)
+
+        self.table = _QueueTable(0, len(_COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(_COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        self.table.enter_pressed.connect(self.next_unlabelled)
+        layout.addWidget(self.table, 1)
+
+        details = QHBoxLayout()
+        details.addWidget(QLabel("Intensity", self))
+        self.intensity = QSpinBox(self)
+        self.intensity.setRange(0, 5)
+        self.intensity.setSpecialValueText("—")
+        self.intensity.setToolTip("1 (faint) to 5 (very strong)")
+        self.intensity.valueChanged.connect(lambda v: self._edit({"intensity": v or None}))
+        details.addWidget(self.intensity)
+        details.addWidget(QLabel("Confidence", self))
+        self.confidence = QSpinBox(self)
+        self.confidence.setRange(0, 100)
+        self.confidence.setSuffix(" %")
+        self.confidence.setSpecialValueText("—")
+        self.confidence.valueChanged.connect(lambda v: self._edit({"confidence": v / 100 if v else None}))
+        details.addWidget(self.confidence)
+        details.addWidget(QLabel("Note", self))
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText("free text, saved when you press Enter or leave the field")
+        self.note.editingFinished.connect(lambda: self._edit({"note": self.note.text()}))
+        details.addWidget(self.note, 1)
+        layout.addLayout(details)
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #909090;")
+        layout.addWidget(self.hint)
+
+        self._rows: dict[str, ReviewRow] = {}
+        self._order: list[str] = []
+        self._shortcuts: list[QShortcut] = []
+        self._loading = False
+
+    # -- data --------------------------------------------------------------------------------------
+
+    def set_vocabulary(self, entries: Sequence[VocabularyEntry]) -> None:
+        """One shortcut per value that has one (number keys, X for "not significant"…), active in the panel."""
+        for shortcut in self._shortcuts:
+            shortcut.setParent(None)
+            shortcut.deleteLater()
+        self._shortcuts = []
+        keys = []
+        for entry in entries:
+            if not entry.shortcut:
+                continue
+            shortcut = QShortcut(QKeySequence(entry.shortcut), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda entry_id=entry.id: self._label_current(entry_id))
+            self._shortcuts.append(shortcut)
+            keys.append(f"{entry.shortcut} {entry.name}")
+        self.hint.setText("Keys: " + " · ".join(keys) + " · Enter: next unlabelled · ↑/↓: move")
+
+    def set_rows(self, rows: Sequence[ReviewRow]) -> None:
+        """Replace the queue, keeping the selected segment selected when it is still there."""
+        current = self.selected_key()
+        self._rows = {row.key: row for row in rows}
+        self._fill(current)
+
+    def update_row(self, row: ReviewRow) -> None:
+        """Show one segment's new label state without rebuilding the table."""
+        if row.key not in self._rows:
+            return
+        self._rows[row.key] = row
+        self._write_row(self._order.index(row.key), row)
+        self._update_progress()
+        if row.key == self.selected_key():
+            self._show_details(row)
+
+    def rows(self) -> list[ReviewRow]:
+        return [self._rows[key] for key in self._order]
+
+    def selected_key(self) -> str | None:
+        selected = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self._order[selected[0].row()] if selected else None
+
+    def select(self, key: str) -> None:
+        if key in self._rows:
+            self.table.selectRow(self._order.index(key))
+
+    @property
+    def context_ms(self) -> int:
+        return int(self.context.currentData()) * 1000
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def next_unlabelled(self) -> None:
+        """Enter: confirm this row and move to the next one without a label (wrapping around)."""
+        if not self._order:
+            return
+        current = self.selected_key()
+        start = self._order.index(current) + 1 if current in self._order else 0
+        for offset in range(len(self._order)):
+            key = self._order[(start + offset) % len(self._order)]
+            if not self._rows[key].label:
+                self.select(key)
+                return
+        self.hint.setText("Every segment in the queue has your label.")
+
+    def _label_current(self, entry_id: int) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.label_requested.emit(key, entry_id)
+
+    def _edit(self, fields: dict) -> None:
+        key = self.selected_key()
+        if key is not None and not self._loading and self._rows[key].label:
+            self.details_edited.emit(key, fields)
+
+    # -- drawing -----------------------------------------------------------------------------------
+
+    def _sorted_keys(self) -> list[str]:
+        rows = list(self._rows.values())
+        mode = self.sort.currentData()
+        if mode == "z":
+            rows.sort(key=lambda r: (-(abs(r.z) if r.z is not None else -1), r.start_ms))
+        elif mode == "unlabelled":
+            rows.sort(key=lambda r: (bool(r.label), r.start_ms))
+        else:
+            rows.sort(key=lambda r: (r.start_ms, r.key))
+        return [row.key for row in rows]
+
+    def _fill(self, keep: str | None = None) -> None:
+        keep = keep if keep is not None else self.selected_key()
+        self._order = self._sorted_keys()
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self._order))
+        for index, key in enumerate(self._order):
+            self._write_row(index, self._rows[key])
+        self.table.blockSignals(False)
+        if keep in self._rows:
+            self.select(keep)
+        self._update_progress()
+
+    def _write_row(self, index: int, row: ReviewRow) -> None:
+        values = (
+            f"{row.start_ms / 1000:.2f}–{row.end_ms / 1000:.2f}",
+            f"{_clock(row.start_ms)}–{_clock(row.end_ms)}",
+            _clock(row.peak_ms),
+            "—" if row.z is None else f"{row.z:+.2f}",
+            _seconds(row.pause_before_ms),
+            _seconds(row.pause_after_ms),
+            row.label or "not yet labelled",
+        )
+        for column, text in enumerate(values):
+            item = self.table.item(index, column)
+            if item is None:
+                item = QTableWidgetItem()
+                self.table.setItem(index, column, item)
+            item.setText(text)
+        label_item = self.table.item(index, len(_COLUMNS) - 1)
+        label_item.setForeground(QColor(row.color) if row.label and row.color else QColor(150, 150, 150))
+        label_item.setToolTip(row.others or "")
+
+    def _update_progress(self) -> None:
+        done = sum(1 for row in self._rows.values() if row.label)
+        self.progress.setText(f"{done} of {len(self._rows)} labelled")
+
+    def _show_details(self, row: ReviewRow) -> None:
+        self._loading = True
+        self.intensity.setValue(row.intensity or 0)
+        self.confidence.setValue(round((row.confidence or 0) * 100))
+        self.note.setText(row.note)
+        for editor in (self.intensity, self.confidence, self.note):
+            editor.setEnabled(bool(row.label))
+        self._loading = False
+
+    def _on_table_selection_changed(self) -> None:
+        key = self.selected_key()
+        if key is None:
+            return
+        self._show_details(self._rows[key])
+        self.row_selected.emit(key)
