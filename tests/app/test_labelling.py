@@ -146,7 +146,7 @@ def test_labels_survive_reopening_the_project(qtbot, window: MainWindow, talk: P
     key = panel.rows()[1].key
     panel.label_requested.emit(key, vocabulary["hesitation"])
     window.session.close()
-    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+    with qtbot.waitSignal(window.session.peaks_changed, timeout=30_000):
         window.open_path(talk.with_suffix(".salient"))
     assert window.label_track.label_count == 1
     assert {row.key: row.label for row in panel.rows()}[key] == "hesitation"
