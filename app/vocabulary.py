@@ -45,9 +45,7 @@ def read_vocabulary_json(path: str | Path) -> list[dict[str, str]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise VocabularyError(
-            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from exc
+        raise VocabularyError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else None
         raise VocabularyError(f'{path}: not a Salient vocabulary ("format" is {found!r}, expected {FORMAT!r})')

@@ -1,0 +1,1376 @@
+"""Exports of a project's flagged segments and labels: clips, a Hugging Face dataset, an HTML report, tables.
+
+Qt-free: the CLI (``python main.py export``) and the window's File ▸ Export menu share this code.
+
+One *item* is one row of every export: a flagged segment (the ``audio_peak`` segments of a media's latest
+``audio_peaks`` run) with one of its labels, a flagged segment nobody labelled yet (an empty label), or a
+label on a range the user chose (source ``selection``). Several annotators labelling the same segment give
+several rows. Transcripts do not exist yet: the ``transcript`` column is always empty.
+
+Every export is all or nothing: it refuses to overwrite an existing file unless ``force`` is given, writes
+each file under a hidden temporary name and renames it when complete, and when it fails (disk full, no
+permission, a cancel) it removes every file and folder it created, so no half-written export is left.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+import logging
+import math
+import os
+import random
+import re
+import shutil
+import unicodedata
+import wave
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import av.error
+import numpy as np
+
+from analysis import audio, media
+from analysis.errors import SalientError
+from analysis.pauses import Span, pause_context
+from analysis.progress import NullProgress, Progress, SubProgress, check
+from app.frames import FrameSource
+from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, load_envelope
+from app.store import MediaRecord, RunRecord, Store
+
+log = logging.getLogger(__name__)
+
+SPLIT_NAMES = ("train", "validation", "test")
+KEYFRAMES = (("before", -1000, "t-1s"), ("at", 0, "t"), ("after", 1000, "t+1s"))
+"""Key frames of an item: (column suffix, offset from the peak or range centre in ms, file name suffix)."""
+METADATA_COLUMNS = (
+    "file_name",
+    "label",
+    "kind",
+    "intensity",
+    "confidence",
+    "annotator",
+    "provenance",
+    "note",
+    "source",
+    "video_id",
+    "source_path",
+    "source_url",
+    "start_s",
+    "end_s",
+    "peak_s",
+    "z",
+    "pause_before_s",
+    "pause_after_s",
+    "transcript",
+    "clip_start_s",
+    "clip_end_s",
+)
+"""Columns of a dataset's metadata; ``clip_*`` give the exported range (the segment ± context, within the media)."""
+KEYFRAME_COLUMNS = tuple(f"keyframe_{column}" for column, _, _ in KEYFRAMES)
+TABLE_COLUMNS = ("name", *METADATA_COLUMNS[1:-2])
+X264_OPTIONS = {"preset": "veryfast", "crf": "18"}
+"""Re-encoded clips: near-transparent quality (CRF 18) at a speed that keeps 720p export faster than real time."""
+AAC_BIT_RATE = 128_000
+REPORT_FRAME_WIDTH = 320
+"""Key frames in the report are scaled to this width, so a report of hundreds of observations stays small."""
+_NAME_PART_BYTES = 48
+_STEM_BYTES = 40
+_ANNOTATOR_BYTES = 32
+_RESERVED_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+)
+_FRAME_CHECK = 25
+"""Frames encoded between two checks for a cancel."""
+_SEEK_ATTEMPTS = 6
+
+
+class ExportError(SalientError):
+    """An export cannot be written: a file exists already, the disk is full, no permission, nothing to export."""
+
+
+def segment_key(source: str, start_ms: int, end_ms: int) -> str:
+    """The key that ties a label to the segment it was given on: ``audio_peak:12480:18120``."""
+    return f"{source}:{start_ms}:{end_ms}"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportItem:
+    """One row of an export: a segment or range, with one label or none, and what surrounds it."""
+
+    media_id: int
+    media_path: str
+    source_url: str | None
+    video_id: str
+    """The media's content fingerprint: the same recording has the same id wherever it lives."""
+    has_video: bool
+    duration_ms: int
+    start_ms: int
+    end_ms: int
+    peak_ms: int | None
+    z: float | None
+    """The flagged segment's z-score; None for a range the user chose."""
+    source: str
+    """'audio_peak' for a flagged segment, 'selection' (or another label source) for a range the user chose."""
+    label: str
+    """The vocabulary value, or '' for a flagged segment nobody labelled."""
+    kind: str
+    """'label', 'exclude' ("not significant"), or '' when unlabelled."""
+    intensity: int | None
+    confidence: float | None
+    annotator: str
+    note: str
+    provenance: str
+    label_id: int | None
+    pause_before_ms: int | None
+    """Duration of the nearest pause that ends at or before the item's moment."""
+    pause_after_ms: int | None
+    """Duration of the nearest pause that starts at or after the item's moment."""
+    name: str
+    """A base file name, unique within the export and safe on every file system."""
+    transcript: str = ""
+
+    @property
+    def moment_ms(self) -> int:
+        """The time the key frames are centred on: the peak, or the centre of the range."""
+        return self.peak_ms if self.peak_ms is not None else (self.start_ms + self.end_ms) // 2
+
+    def clip_range(self, context_ms: int) -> tuple[int, int]:
+        """The exported range: the item ± ``context_ms``, within the media."""
+        return max(0, self.start_ms - context_ms), min(self.duration_ms, self.end_ms + context_ms)
+
+
+def safe_name(text: str, max_bytes: int = _NAME_PART_BYTES) -> str:
+    """A file-name-safe form of any text: letters (any script), digits, ``-``, ``_`` and inner dots.
+
+    Separators, control characters and punctuation become ``_``; runs of dots collapse to one and no name
+    starts or ends with a dot, so ``../../etc/passwd`` gives ``etc_passwd``. Lower case, at most
+    ``max_bytes`` bytes of UTF-8, never a reserved Windows device name, ``unlabelled`` when nothing is left.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    kept = "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in text)
+    kept = re.sub(r"_*\._*", ".", kept)
+    kept = re.sub(r"\.{2,}", ".", kept)
+    kept = re.sub(r"_{2,}", "_", kept).strip("._-")
+    encoded = kept.encode("utf-8")[:max_bytes]
+    kept = encoded.decode("utf-8", errors="ignore").strip("._-")
+    if not kept:
+        return "unlabelled"
+    if kept.split(".")[0] in _RESERVED_NAMES:
+        kept = f"{kept}_"
+    return kept
+
+
+def _time_tag(ms: int) -> str:
+    return f"{ms / 1000:010.3f}"
+
+
+def _base_name(record: MediaRecord, start_ms: int, end_ms: int, label: str, annotator: str) -> str:
+    stem = safe_name(Path(record.path).stem, _STEM_BYTES)
+    parts = [stem, f"{_time_tag(start_ms)}-{_time_tag(end_ms)}", safe_name(label)]
+    if label:
+        parts.append(safe_name(annotator, _ANNOTATOR_BYTES))
+    return "_".join(parts)
+
+
+def _latest_spans(store: Store, media_id: int, kind: str, track: str) -> tuple[RunRecord | None, list[Any]]:
+    run = store.latest_run(media_id, kind)
+    return run, (store.segments(run.id, track) if run else [])
+
+
+def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
+    """Every row of the project's exports: per media in the order they were added, then in time order.
+
+    A flagged segment gives one row per label on it (``label.segment_key == segment_key('audio_peak', …)``)
+    or one unlabelled row (left out with ``labels_only``). Every other label (a selection, or a label whose
+    segment a later analysis no longer flags) is a row of its own range.
+    """
+    items: list[ExportItem] = []
+    used: set[str] = set()
+    for record in store.all_media():
+        _, segments = _latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)
+        _, pause_rows = _latest_spans(store, record.id, RUN_PAUSES, TRACK_PAUSE)
+        pauses = [Span(row.start_ms, row.end_ms) for row in pause_rows]
+        labels = store.labels(record.id)
+        by_key = {segment_key(TRACK_AUDIO_PEAK, s.start_ms, s.end_ms): s for s in segments}
+        attached: dict[str, list[Any]] = defaultdict(list)
+        loose = []
+        for label in labels:
+            if label.segment_key in by_key:
+                attached[label.segment_key].append(label)
+            else:
+                loose.append(label)
+        rows: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
+        for key, segment in by_key.items():
+            base = {
+                "start_ms": segment.start_ms,
+                "end_ms": segment.end_ms,
+                "peak_ms": segment.peak_ms,
+                "z": segment.score,
+                "source": TRACK_AUDIO_PEAK,
+            }
+            if not attached[key] and not labels_only:
+                rows.append(((segment.start_ms, segment.end_ms, 0), base))
+            for label in attached[key]:
+                rows.append(((segment.start_ms, segment.end_ms, label.id), {**base, "label": label}))
+        for label in loose:
+            if label.source == TRACK_AUDIO_PEAK:
+                log.info("label %d: its segment is no longer flagged; exported as a range of its own", label.id)
+            fields = {"start_ms": label.start_ms, "end_ms": label.end_ms, "peak_ms": label.peak_ms, "z": None}
+            rows.append(((label.start_ms, label.end_ms, label.id), {**fields, "source": label.source, "label": label}))
+        rows.sort(key=lambda row: row[0])
+        for _, fields in rows:
+            items.append(_item(record, fields, pauses, used))
+    return items
+
+
+def _item(record: MediaRecord, fields: dict[str, Any], pauses: Sequence[Span], used: set[str]) -> ExportItem:
+    label = fields.pop("label", None)
+    moment = fields["peak_ms"] if fields["peak_ms"] is not None else (fields["start_ms"] + fields["end_ms"]) // 2
+    context = pause_context(moment, pauses)
+    value = label.value if label else ""
+    annotator = label.annotator if label else ""
+    name = _base_name(record, fields["start_ms"], fields["end_ms"], value, annotator)
+    unique, counter = name, 2
+    while unique.casefold() in used:
+        unique, counter = f"{name}_{counter}", counter + 1
+    used.add(unique.casefold())
+    return ExportItem(
+        media_id=record.id,
+        media_path=record.path,
+        source_url=record.source_url,
+        video_id=record.fingerprint,
+        has_video=record.info.has_video,
+        duration_ms=record.info.duration_ms,
+        label=value,
+        kind=label.kind if label else "",
+        intensity=label.intensity if label else None,
+        confidence=label.confidence if label else None,
+        annotator=annotator,
+        note=label.note if label else "",
+        provenance=label.provenance if label else "",
+        label_id=label.id if label else None,
+        pause_before_ms=context.before.duration_ms if context.before else None,
+        pause_after_ms=context.after.duration_ms if context.after else None,
+        name=unique,
+        **fields,
+    )
+
+
+def _seconds(ms: int | None) -> float | None:
+    return None if ms is None else round(ms / 1000, 3)
+
+
+def item_row(item: ExportItem) -> dict[str, Any]:
+    """The item's values in export columns (times in seconds), without the file columns."""
+    return {
+        "name": item.name,
+        "label": item.label,
+        "kind": item.kind,
+        "intensity": item.intensity,
+        "confidence": item.confidence,
+        "annotator": item.annotator,
+        "provenance": item.provenance,
+        "note": item.note,
+        "source": item.source,
+        "video_id": item.video_id,
+        "source_path": item.media_path,
+        "source_url": item.source_url or "",
+        "start_s": _seconds(item.start_ms),
+        "end_s": _seconds(item.end_ms),
+        "peak_s": _seconds(item.peak_ms),
+        "z": None if item.z is None else round(item.z, 4),
+        "pause_before_s": _seconds(item.pause_before_ms),
+        "pause_after_s": _seconds(item.pause_after_ms),
+        "transcript": item.transcript,
+    }
+
+
+# -- writing files all or nothing ------------------------------------------------------------------
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+class _Outputs:
+    """The files one export writes: no overwrite without ``force``, each renamed into place when complete,
+    and all of them (with the folders made for them) removed by :meth:`rollback` when the export fails."""
+
+    def __init__(self, force: bool) -> None:
+        self._force = force
+        self.written: list[Path] = []
+        self._folders: list[Path] = []
+
+    def refuse_existing(self, paths: Iterable[Path]) -> None:
+        """Stop before writing anything if a target exists and ``force`` was not given."""
+        if self._force:
+            return
+        existing = [path for path in paths if path.exists() or path.is_symlink()]
+        if existing:
+            more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+            raise ExportError(f"{existing[0]} already exists{more}; export with --force to overwrite")
+
+    def folder(self, path: Path) -> Path:
+        missing = []
+        probe = path
+        while not probe.exists():
+            missing.append(probe)
+            probe = probe.parent
+        for folder in reversed(missing):
+            try:
+                folder.mkdir()
+            except OSError as exc:
+                raise ExportError(f"cannot create the folder {folder}: {_reason(exc)}") from exc
+            self._folders.append(folder)
+        if not path.is_dir():
+            raise ExportError(f"{path} is not a folder")
+        return path
+
+    @contextmanager
+    def writing(self, path: Path) -> Iterator[Path]:
+        """Yield a temporary path to write ``path`` to; rename it into place when the block succeeds."""
+        self.folder(path.parent)
+        partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+        try:
+            yield partial
+            os.replace(partial, path)
+        except (OSError, av.error.FFmpegError) as exc:
+            raise ExportError(f"cannot write {path}: {_reason(exc)}") from exc
+        finally:
+            try:
+                partial.unlink(missing_ok=True)
+            except OSError:
+                log.warning("could not remove the partial file %s", partial)
+        self.written.append(path)
+
+    def write_bytes(self, path: Path, data: bytes) -> Path:
+        with self.writing(path) as partial:
+            partial.write_bytes(data)
+        return path
+
+    def write_text(self, path: Path, text: str) -> Path:
+        return self.write_bytes(path, text.encode("utf-8"))
+
+    def copy(self, source: Path, path: Path) -> Path:
+        with self.writing(path) as partial:
+            shutil.copyfile(source, partial)
+        return path
+
+    def rollback(self) -> None:
+        """Remove every file this export wrote and every folder it made (if empty)."""
+        for path in reversed(self.written):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not remove %s after the failed export: %s", path, exc)
+        for folder in reversed(self._folders):
+            try:
+                folder.rmdir()
+            except OSError:
+                log.debug("left the folder %s (not empty or not removable)", folder)
+        self.written.clear()
+        self._folders.clear()
+
+
+@contextmanager
+def _all_or_nothing(force: bool) -> Iterator[_Outputs]:
+    outputs = _Outputs(force)
+    try:
+        yield outputs
+    except BaseException:
+        outputs.rollback()
+        raise
+
+
+# -- audio -----------------------------------------------------------------------------------------
+
+
+def _pcm16(samples: np.ndarray) -> np.ndarray:
+    """Float samples in [-1, 1] as 16-bit integers (round to nearest, clipped)."""
+    return np.round(np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * 32767).astype("<i2")
+
+
+def _write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
+    """16-bit PCM WAV of ``samples`` shaped (channels, n) or (n,): readable by every tool, Python's ``wave`` too."""
+    planes = np.atleast_2d(samples)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(planes.shape[0])
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(np.ascontiguousarray(_pcm16(planes).T).tobytes())
+
+
+def _sample_range(clip_start_ms: int, clip_end_ms: int, rate: int, total: int | None = None) -> tuple[int, int]:
+    """First sample and end of a range: exactly round(duration · rate) samples, within [0, total)."""
+    first = round(clip_start_ms * rate / 1000)
+    end = first + round((clip_end_ms - clip_start_ms) * rate / 1000)
+    return max(0, first), end if total is None else min(total, end)
+
+
+def _frame_samples(frame: av.AudioFrame) -> np.ndarray:
+    """A decoded audio frame as float32 (channels, n), whatever its sample format."""
+    data = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    if not frame.format.is_planar:
+        data = data.reshape(-1, channels).T
+    if data.dtype.kind == "i":
+        data = data.astype(np.float32) / float(2 ** (8 * data.dtype.itemsize - 1))
+    elif data.dtype.kind == "u":
+        data = (data.astype(np.float32) - 128) / 128
+    return data.astype(np.float32, copy=False)
+
+
+def decode_audio_range(path: str | os.PathLike[str], start_ms: int, end_ms: int) -> tuple[np.ndarray, int]:
+    """The source's first audio stream over [start, end) at its own rate and channels: (channels, n) float32.
+
+    Sample-exact on the clock of :func:`analysis.media.decode_audio` (0 = the container's start time):
+    exactly round((end − start) · rate / 1000) samples, fewer only where the audio ends first.
+    """
+    path = Path(path)
+    with av.open(str(path), metadata_errors="ignore") as container:
+        if not container.streams.audio:
+            raise ExportError(f"{path}: has no audio track")
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate
+        origin_s = (container.start_time or 0) / 1_000_000
+        first, end = _sample_range(start_ms, end_ms, rate)
+        out = np.zeros((stream.codec_context.channels, end - first), dtype=np.float32)
+        filled_to = first
+        # Audio packets are all keyframes: a second before the start is enough, unless the demuxer lands late.
+        for seek_ms in (start_ms - 1000, 0):
+            if seek_ms <= 0:
+                container.seek(0)
+            else:
+                container.seek(round((seek_ms / 1000 + origin_s) / stream.time_base), stream=stream, backward=True)
+            landed = None
+            for frame in _audio_frames_from(container, stream):
+                position = round((frame.time - origin_s) * rate) if frame.time is not None else filled_to
+                landed = position if landed is None else landed
+                if position >= end:
+                    break
+                data = _frame_samples(frame)
+                lo, hi = max(position, first), min(position + data.shape[1], end)
+                if hi > lo:
+                    out[:, lo - first : hi - first] = data[:, lo - position : hi - position]
+                    filled_to = max(filled_to, hi)
+            if seek_ms <= 0 or landed is None or landed <= first:
+                break
+            log.debug("%s: the audio seek landed after %d ms; decoding from the start", path, start_ms)
+    return out[:, : max(0, filled_to - first)], rate
+
+
+def _audio_frames_from(container: av.container.InputContainer, stream: av.stream.Stream) -> Iterator[av.AudioFrame]:
+    for packet in container.demux(stream):
+        try:
+            yield from packet.decode()
+        except av.error.InvalidDataError:
+            log.debug("skipped an undecodable audio packet at %s", packet.pts)
+
+
+# -- video -----------------------------------------------------------------------------------------
+
+
+def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    raise ExportError(f"{container.name}: has no video track")
+
+
+def _frame_ms(frame: av.VideoFrame, origin_us: int) -> float:
+    return (frame.time or 0.0) * 1000 - origin_us / 1000
+
+
+def _frames_from(
+    path: Path, clip_start_ms: int, clip_end_ms: int, progress: Progress
+) -> Iterator[tuple[av.VideoFrame, float]]:
+    """The frames shown from ``clip_start_ms`` (the frame on screen then, first) up to ``clip_end_ms``.
+
+    Seeks to the keyframe before the start and decodes forward; when a seek lands after the start (MPEG-TS
+    has no index), it seeks further back, last of all to the start of the file.
+    """
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = _video_stream(container)
+        stream.codec_context.thread_type = "AUTO"
+        origin_us = container.start_time or 0
+        back_ms = 0
+        for attempt in range(_SEEK_ATTEMPTS + 1):
+            target_ms = clip_start_ms - back_ms
+            if attempt == _SEEK_ATTEMPTS or target_ms <= 0:
+                container.seek(0)
+            else:
+                seconds = target_ms / 1000 + origin_us / 1_000_000
+                container.seek(round(seconds / stream.time_base), stream=stream, backward=True)
+            decoded = _decode_video(container, stream)
+            first = next(decoded, None)
+            if first is None:
+                return
+            if _frame_ms(first, origin_us) <= clip_start_ms or attempt == _SEEK_ATTEMPTS or target_ms <= 0:
+                break
+            back_ms = 1000 << attempt
+        pending, pending_ms = first, _frame_ms(first, origin_us)
+        for index, frame in enumerate(decoded):
+            if index % _FRAME_CHECK == 0:
+                check(progress)
+            time_ms = _frame_ms(frame, origin_us)
+            if time_ms <= clip_start_ms:
+                pending, pending_ms = frame, time_ms
+                continue
+            if pending is not None:
+                yield pending, pending_ms
+                pending = None
+            if time_ms >= clip_end_ms:
+                return
+            yield frame, time_ms
+        if pending is not None:
+            yield pending, pending_ms
+
+
+def _decode_video(container: av.container.InputContainer, stream: av.stream.Stream) -> Iterator[av.VideoFrame]:
+    try:
+        for packet in container.demux(stream):
+            try:
+                yield from packet.decode()
+            except (av.error.InvalidDataError, av.error.PatchWelcomeError):
+                log.debug("skipped an undecodable video packet at %s", packet.pts)
+    except av.error.FFmpegError as exc:
+        log.warning("%s: reading stopped early (%s)", container.name, exc)
+
+
+def _audio_out_frames(samples: np.ndarray, stream: av.audio.stream.AudioStream, offset: int) -> Iterator[av.AudioFrame]:
+    """(channels, n) float32 cut into encoder-sized planar float frames, the first at sample ``offset``."""
+    size = stream.codec_context.frame_size or 1024
+    layout = "mono" if samples.shape[0] == 1 else "stereo"
+    for start in range(0, samples.shape[1], size):
+        block = np.ascontiguousarray(np.clip(samples[:, start : start + size], -1.0, 1.0))
+        frame = av.AudioFrame.from_ndarray(block, format="fltp", layout=layout)
+        frame.sample_rate = stream.sample_rate
+        frame.pts = offset + start
+        frame.time_base = Fraction(1, stream.sample_rate)
+        yield frame
+
+
+def encode_clip(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    clip_start_ms: int,
+    clip_end_ms: int,
+    progress: Progress | None = None,
+) -> int:
+    """Re-encode [start, end) of a video as H.264 + AAC MP4 whose first frame is the frame shown at ``start``.
+
+    Frames keep their source timestamps (shifted to start at 0), so variable frame rates stay as they were.
+    The audio is decoded at the source's rate and channels from the first frame's time, so sound and
+    picture stay in sync. Returns the number of video frames written.
+    """
+    progress = progress or NullProgress()
+    source, target = Path(source), Path(target)
+    info = media.probe(source)
+    if info.video is None:
+        raise ExportError(f"{source}: has no video track")
+    frames = _frames_from(source, clip_start_ms, clip_end_ms, progress)
+    first = next(frames, None)
+    if first is None:
+        raise ExportError(f"{source}: no video frame between {clip_start_ms} and {clip_end_ms} ms")
+    first_frame, first_ms = first
+    first_pts = first_frame.pts or 0
+    time_base = first_frame.time_base or Fraction(1, 1000)
+    rate = Fraction(info.video.fps).limit_denominator(1001) if info.video.fps else Fraction(25)
+    width, height = first_frame.width // 2 * 2, first_frame.height // 2 * 2
+    samples = None
+    if info.has_audio:
+        samples, sample_rate = decode_audio_range(source, max(0, round(first_ms)), clip_end_ms)
+        samples = samples[:2] if samples.shape[0] > 2 else samples
+    count = 0
+    with av.open(str(target), "w", format="mp4") as out:
+        video = out.add_stream("libx264", rate=rate)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.codec_context.time_base = time_base
+        video.options = dict(X264_OPTIONS)
+        audio_frames: Iterator[av.AudioFrame] = iter(())
+        sound = None
+        if samples is not None and samples.shape[1]:
+            sound = out.add_stream("aac", rate=sample_rate)
+            sound.layout = "mono" if samples.shape[0] == 1 else "stereo"
+            sound.bit_rate = AAC_BIT_RATE
+            audio_frames = _audio_out_frames(samples, sound, 0)
+        pending_audio = next(audio_frames, None)
+        for frame, _ in _chain_first(first, frames):
+            shown = frame.reformat(width=width, height=height, format="yuv420p")
+            shown.pts = (frame.pts or 0) - first_pts
+            shown.time_base = time_base
+            shown.pict_type = av.video.frame.PictureType.NONE
+            seconds = float(shown.pts * time_base)
+            while sound is not None and pending_audio is not None and pending_audio.pts / sound.sample_rate <= seconds:
+                out.mux(sound.encode(pending_audio))
+                pending_audio = next(audio_frames, None)
+            out.mux(video.encode(shown))
+            count += 1
+        while sound is not None and pending_audio is not None:
+            out.mux(sound.encode(pending_audio))
+            pending_audio = next(audio_frames, None)
+        out.mux(video.encode(None))
+        if sound is not None:
+            out.mux(sound.encode(None))
+    return count
+
+
+def _chain_first(
+    first: tuple[av.VideoFrame, float], rest: Iterator[tuple[av.VideoFrame, float]]
+) -> Iterator[tuple[av.VideoFrame, float]]:
+    yield first
+    yield from rest
+
+
+def stream_copy_suffix(path: str | os.PathLike[str]) -> str:
+    """The container of a stream-copied clip: MP4 when the source is MP4-like, else Matroska (takes any codec)."""
+    return ".mp4" if Path(path).suffix.lower() in (".mp4", ".m4v", ".mov") else ".mkv"
+
+
+def copy_clip(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    clip_start_ms: int,
+    clip_end_ms: int,
+    progress: Progress | None = None,
+) -> None:
+    """Copy the packets of [start, end) without re-encoding: fast, but keyframe-aligned.
+
+    The clip starts at the keyframe at or before ``start`` (up to one GOP earlier, often 2–10 s), because a
+    video can only be decoded from a keyframe; it ends with the first video packet decoded at or after
+    ``end``. Timestamps are shifted so the clip starts at 0.
+    """
+    progress = progress or NullProgress()
+    source, target = Path(source), Path(target)
+    with av.open(str(source), metadata_errors="ignore") as container:
+        video = _video_stream(container)
+        sound = container.streams.audio[0] if container.streams.audio else None
+        origin_s = (container.start_time or 0) / 1_000_000
+        container.seek(round((clip_start_ms / 1000 + origin_s) / video.time_base), stream=video, backward=True)
+        end_s = clip_end_ms / 1000 + origin_s
+        with av.open(str(target), "w", format="mp4" if target.suffix == ".mp4" else "matroska") as out:
+            targets = {video: out.add_stream_from_template(video)}
+            if sound is not None:
+                targets[sound] = out.add_stream_from_template(sound)
+            zero_s: float | None = None
+            early_sound: list[av.Packet] = []
+            video_done = False
+            for index, packet in enumerate(container.demux(list(targets))):
+                if index % 64 == 0:
+                    check(progress)
+                if packet.dts is None or packet.pts is None:
+                    continue
+                time_s = float(packet.pts * packet.time_base)
+                if packet.stream is video:
+                    if video_done or (zero_s is None and not packet.is_keyframe):
+                        continue
+                    if float(packet.dts * packet.time_base) >= end_s:
+                        video_done = True
+                        if sound is None:
+                            break
+                        continue
+                    if zero_s is None:
+                        zero_s = time_s
+                        ready = [p for p in early_sound if float(p.pts * p.time_base) >= zero_s]
+                        for waiting in ready:
+                            _mux_rebased(out, waiting, targets[sound], zero_s)
+                        early_sound.clear()
+                    _mux_rebased(out, packet, targets[video], zero_s)
+                elif time_s >= end_s:
+                    if video_done:
+                        break
+                elif zero_s is None:
+                    early_sound.append(packet)
+                elif time_s >= zero_s:
+                    _mux_rebased(out, packet, targets[packet.stream], zero_s)
+
+
+def _mux_rebased(out: av.container.OutputContainer, packet: av.Packet, stream: av.stream.Stream, zero_s: float) -> None:
+    """Mux a copied packet into ``stream`` with its timestamps shifted so that ``zero_s`` becomes 0."""
+    shift = round(zero_s / packet.time_base)
+    packet.pts -= shift
+    packet.dts -= shift
+    packet.stream = stream
+    out.mux(packet)
+
+
+def _png(image: np.ndarray) -> bytes:
+    """An RGB image as PNG bytes (FFmpeg's encoder: one packet is one complete file)."""
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+    codec = av.CodecContext.create("png", "w")
+    codec.width, codec.height, codec.pix_fmt = image.shape[1], image.shape[0], "rgb24"
+    return b"".join(bytes(packet) for packet in [*codec.encode(frame), *codec.encode(None)])
+
+
+def keyframe_times(item: ExportItem) -> list[int]:
+    """The times of the key frames t − 1 s, t, t + 1 s (t = peak or range centre), within the media."""
+    last = max(0, item.duration_ms - 1)
+    return [min(max(0, item.moment_ms + offset), last) for _, offset, _ in KEYFRAMES]
+
+
+class _Frames:
+    """One open :class:`FrameSource` per media at a time (items come media by media, in time order)."""
+
+    def __init__(self, max_width: int | None = None) -> None:
+        self._max_width = max_width
+        self._path: str | None = None
+        self._source: FrameSource | None = None
+
+    def pngs(self, item: ExportItem) -> list[bytes]:
+        if self._path != item.media_path:
+            self.close()
+            self._source = FrameSource(item.media_path, max_width=self._max_width, cache_frames=4)
+            self._path = item.media_path
+        assert self._source is not None
+        return [_png(self._source.frame_at_time(ms).image) for ms in keyframe_times(item)]
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+        self._source, self._path = None, None
+
+
+# -- clips -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _ClipPaths:
+    """Where one item's files go; None for what the item does not get (no video in an audio-only file)."""
+
+    wav: Path
+    video: Path | None
+    keyframes: tuple[Path, ...]
+
+    def all(self) -> list[Path]:
+        return [self.wav, *([self.video] if self.video else []), *self.keyframes]
+
+
+class _ClipWriter:
+    """Writes items' WAVs, videos and key frames; an identical range already written is copied, not re-made."""
+
+    def __init__(
+        self,
+        store: Store,
+        outputs: _Outputs,
+        context_ms: int,
+        original_rate: bool = False,
+        stream_copy: bool = False,
+    ) -> None:
+        self._store = store
+        self._outputs = outputs
+        self._context_ms = context_ms
+        self._original_rate = original_rate
+        self._stream_copy = stream_copy
+        self._frames = _Frames()
+        self._done: dict[tuple[str, str, int, int], Path] = {}
+
+    def video_suffix(self, item: ExportItem) -> str:
+        return stream_copy_suffix(item.media_path) if self._stream_copy else ".mp4"
+
+    def write(self, item: ExportItem, paths: _ClipPaths, progress: Progress) -> None:
+        clip_start, clip_end = item.clip_range(self._context_ms)
+        self._once(("wav", item.media_path, clip_start, clip_end), paths.wav, lambda p: self._wav(item, p))
+        progress.update(0.1, item.name)
+        if paths.video is not None:
+            video_progress = SubProgress(progress, 0.1, 0.9)
+            self._once(
+                ("video", item.media_path, clip_start, clip_end),
+                paths.video,
+                lambda p: self._video(item, p, clip_start, clip_end, video_progress),
+            )
+        if paths.keyframes:
+            check(progress)
+            for path, data in zip(paths.keyframes, self._frames.pngs(item), strict=True):
+                self._outputs.write_bytes(path, data)
+        progress.update(1.0, item.name)
+
+    def _once(self, key: tuple[str, str, int, int], path: Path, make: Callable[[Path], None]) -> None:
+        done = self._done.get(key)
+        if done is not None:
+            self._outputs.copy(done, path)
+            return
+        with self._outputs.writing(path) as partial:
+            make(partial)
+        self._done[key] = path
+
+    def _wav(self, item: ExportItem, path: Path) -> None:
+        clip_start, clip_end = item.clip_range(self._context_ms)
+        if self._original_rate:
+            samples, rate = decode_audio_range(item.media_path, clip_start, clip_end)
+        else:
+            decoded = media.load_audio(item.media_path, self._store.cache_dir, item.video_id)
+            first, end = _sample_range(clip_start, clip_end, media.ANALYSIS_RATE, int(decoded.shape[0]))
+            samples, rate = np.asarray(decoded[first:end]), media.ANALYSIS_RATE
+        _write_wav(path, samples, rate)
+
+    def _video(self, item: ExportItem, path: Path, clip_start: int, clip_end: int, progress: Progress) -> None:
+        if self._stream_copy:
+            copy_clip(item.media_path, path, clip_start, clip_end, progress)
+        else:
+            encode_clip(item.media_path, path, clip_start, clip_end, progress)
+
+    def close(self) -> None:
+        self._frames.close()
+
+
+def _require(items: list[ExportItem], labels_only: bool) -> None:
+    if not items:
+        what = "labelled segments" if labels_only else "flagged segments or labels"
+        raise ExportError(f"nothing to export: the project has no {what}")
+
+
+def export_clips(
+    store: Store,
+    out_dir: str | os.PathLike[str],
+    *,
+    context_ms: int = 0,
+    labels_only: bool = False,
+    original_rate: bool = False,
+    stream_copy: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Per item: a WAV, an MP4 (video media only) and three key frames (PNG) in ``out_dir``.
+
+    The WAV holds exactly round((end − start + 2·context) · rate / 1000) samples (fewer only at the media's
+    ends): 16 kHz mono from the project's decoded audio, or the source's own rate and channels with
+    ``original_rate``. The MP4 is re-encoded so its first frame is the frame shown at the start; with
+    ``stream_copy`` its packets are copied instead (fast, but it starts at the keyframe before the start;
+    MKV when the source is not MP4). Returns the written files.
+    """
+    _check_context(context_ms)
+    progress = progress or NullProgress()
+    out_dir = Path(out_dir)
+    items = collect_items(store, labels_only)
+    _require(items, labels_only)
+    with _all_or_nothing(force) as outputs:
+        writer = _ClipWriter(store, outputs, context_ms, original_rate, stream_copy)
+        try:
+            plan = [(item, _clip_paths(out_dir, item, writer.video_suffix(item))) for item in items]
+            outputs.refuse_existing(path for _, paths in plan for path in paths.all())
+            outputs.folder(out_dir)
+            for index, (item, paths) in enumerate(plan):
+                check(progress)
+                writer.write(item, paths, SubProgress(progress, index / len(plan), (index + 1) / len(plan), ""))
+        finally:
+            writer.close()
+        written = list(outputs.written)
+    progress.update(1.0, f"{len(items)} clips exported")
+    log.info("exported %d items as %d files to %s", len(items), len(written), out_dir)
+    return written
+
+
+def _clip_paths(folder: Path, item: ExportItem, video_suffix: str, frames_folder: Path | None = None) -> _ClipPaths:
+    frames_folder = frames_folder or folder
+    video = folder / f"{item.name}{video_suffix}" if item.has_video else None
+    frames = tuple(frames_folder / f"{item.name}_{tag}.png" for _, _, tag in KEYFRAMES) if item.has_video else ()
+    return _ClipPaths(folder / f"{item.name}.wav", video, frames)
+
+
+def _check_context(context_ms: int) -> None:
+    if context_ms < 0:
+        raise ValueError(f"the context cannot be negative (got {context_ms} ms)")
+
+
+# -- dataset ---------------------------------------------------------------------------------------
+
+
+def split_videos(items: Sequence[ExportItem], fractions: tuple[float, float, float], seed: int = 0) -> dict[str, str]:
+    """Assign each video to train, validation or test: grouped (a video is in one split only), stratified.
+
+    The videos are shuffled with ``seed`` and taken largest first; while a split with a non-zero share
+    still has no video and enough videos remain, the smallest go to the smallest such splits; every other
+    video goes where it brings the splits' label counts and sizes closest to the shares (least squares).
+    Deterministic for a seed. Returns {video_id: split name}.
+    """
+    _check_fractions(fractions)
+    labels_of: dict[str, Counter[str]] = defaultdict(Counter)
+    for item in items:
+        labels_of[item.video_id][item.label] += 1
+    videos = sorted(labels_of)
+    random.Random(seed).shuffle(videos)
+    videos.sort(key=lambda video: -sum(labels_of[video].values()))
+    wanted = [name for name, share in sorted(zip(SPLIT_NAMES, fractions, strict=True), key=lambda p: p[1]) if share]
+    assignment: dict[str, str] = {}
+    seeded = [name for name in wanted if name != SPLIT_NAMES[0]]
+    if len(videos) >= len(wanted):
+        for name, video in zip(seeded, reversed(videos), strict=False):
+            assignment[video] = name
+    elif len(videos) > 1:
+        log.warning(
+            "%d videos cannot fill %d splits; some splits stay empty (a video is never split)", len(videos), len(wanted)
+        )
+    if len(videos) == 1:
+        log.warning("the project has one video: everything goes to train, validation and test are empty")
+        return {videos[0]: SPLIT_NAMES[0]}
+    totals = Counter[str]()
+    for video in videos:
+        totals.update(labels_of[video])
+    grand = sum(totals.values())
+    counts = {name: Counter[str]() for name in SPLIT_NAMES}
+    for video, name in assignment.items():
+        counts[name].update(labels_of[video])
+    share = dict(zip(SPLIT_NAMES, fractions, strict=True))
+
+    def cost(candidate: str, video: str) -> float:
+        total = 0.0
+        for name in SPLIT_NAMES:
+            counted = counts[name] + labels_of[video] if name == candidate else counts[name]
+            total += sum((counted[label] / totals[label] - share[name]) ** 2 for label in totals)
+            total += (sum(counted.values()) / grand - share[name]) ** 2
+        return total
+
+    for video in videos:
+        if video in assignment:
+            continue
+        best = min(
+            (name for name in SPLIT_NAMES if share[name] > 0), key=lambda name: (cost(name, video), -share[name])
+        )
+        assignment[video] = best
+        counts[best].update(labels_of[video])
+    return assignment
+
+
+def _check_fractions(fractions: tuple[float, float, float]) -> None:
+    if len(fractions) != 3 or any(f < 0 for f in fractions) or not math.isclose(sum(fractions), 1.0, abs_tol=1e-6):
+        raise ValueError(
+            f"a split is three non-negative shares (train, validation, test) summing to 1, not {fractions}"
+        )
+
+
+def _relative(path: Path, folder: Path) -> str:
+    return Path(os.path.relpath(path, folder)).as_posix()
+
+
+def _csv_value(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _write_csv(outputs: _Outputs, path: Path, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Path:
+    with outputs.writing(path) as partial, partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({column: _csv_value(row.get(column)) for column in columns} for row in rows)
+    return path
+
+
+def _write_jsonl(outputs: _Outputs, path: Path, rows: Sequence[dict[str, Any]]) -> Path:
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    return outputs.write_text(path, text)
+
+
+def export_dataset(
+    store: Store,
+    out_dir: str | os.PathLike[str],
+    *,
+    split: tuple[float, float, float] | None = None,
+    seed: int = 0,
+    context_ms: int = 0,
+    labels_only: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """A dataset that Hugging Face ``datasets`` loads as it is (``load_dataset("OUT/audio")``, ``…/video``).
+
+    ``OUT/audio/`` holds the 16 kHz WAVs and ``metadata.csv``; ``OUT/video/`` the re-encoded MP4s and
+    ``metadata.csv`` (with key frame columns). ``file_name`` is relative to the metadata file, as AudioFolder
+    and VideoFolder expect. With ``split``, each gets ``train/``, ``validation/`` and ``test/`` folders with
+    their own metadata, a video never in two splits. The key frames go to ``OUT/keyframes/`` and the
+    typed copies of the metadata (JSON Lines, ``file_name`` relative to OUT, a ``split`` column) to
+    ``OUT/audio.jsonl`` and ``OUT/video.jsonl``: ``datasets`` refuses a folder with two metadata files
+    (.csv and .jsonl) and picks the loader by the commonest file type, so three PNGs per MP4 would turn
+    the video folder into an image dataset. Returns ``out_dir``.
+    """
+    _check_context(context_ms)
+    progress = progress or NullProgress()
+    out_dir = Path(out_dir)
+    items = collect_items(store, labels_only)
+    _require(items, labels_only)
+    assignment = split_videos(items, split, seed) if split is not None else {}
+    folders = {name: Path(name) if split is not None else Path() for name in SPLIT_NAMES}
+    plan: list[tuple[ExportItem, str, _ClipPaths]] = []
+    for item in items:
+        name = assignment.get(item.video_id, SPLIT_NAMES[0])
+        sub = folders[name]
+        paths = _clip_paths(out_dir / "audio" / sub, item, ".mp4", out_dir / "keyframes" / sub)
+        if paths.video is not None:
+            paths = _ClipPaths(paths.wav, out_dir / "video" / sub / paths.video.name, paths.keyframes)
+        plan.append((item, name, paths))
+    used = sorted({name for _, name, _ in plan}, key=SPLIT_NAMES.index)
+    metadata_paths = [
+        out_dir / modality / folders[name] / "metadata.csv"
+        for modality in ("audio", "video")
+        for name in used
+        if modality == "audio" or any(p.video and n == name for _, n, p in plan)
+    ]
+    with _all_or_nothing(force) as outputs:
+        outputs.refuse_existing(
+            [
+                *(path for _, _, paths in plan for path in paths.all()),
+                *metadata_paths,
+                out_dir / "audio.jsonl",
+                *([out_dir / "video.jsonl"] if any(paths.video for _, _, paths in plan) else []),
+            ]
+        )
+        writer = _ClipWriter(store, outputs, context_ms)
+        try:
+            for index, (item, _, paths) in enumerate(plan):
+                check(progress)
+                writer.write(item, paths, SubProgress(progress, index / len(plan), (index + 1) / len(plan), ""))
+        finally:
+            writer.close()
+        _write_dataset_metadata(outputs, out_dir, folders, plan, context_ms)
+    counts = Counter(name for _, name, _ in plan)
+    progress.update(1.0, "dataset exported")
+    log.info("dataset of %d items in %s: %s", len(items), out_dir, dict(counts))
+    return out_dir
+
+
+def _write_dataset_metadata(
+    outputs: _Outputs,
+    out_dir: Path,
+    folders: dict[str, Path],
+    plan: Sequence[tuple[ExportItem, str, _ClipPaths]],
+    context_ms: int,
+) -> None:
+    """Per modality and split a ``metadata.csv`` (paths relative to it), and one typed ``OUT/<modality>.jsonl``."""
+    for modality in ("audio", "video"):
+        per_split: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        typed: list[dict[str, Any]] = []
+        for item, name, paths in plan:
+            path = paths.wav if modality == "audio" else paths.video
+            if path is None:
+                continue
+            clip_start, clip_end = item.clip_range(context_ms)
+            values = {k: v for k, v in item_row(item).items() if k != "name"}
+            values.update(clip_start_s=_seconds(clip_start), clip_end_s=_seconds(clip_end))
+            files = {"file_name": path}
+            if modality == "video":
+                files.update(zip(KEYFRAME_COLUMNS, paths.keyframes, strict=True))
+            folder = out_dir / modality / folders[name]
+            per_split[name].append({**{k: _relative(p, folder) for k, p in files.items()}, **values})
+            typed.append({**{k: _relative(p, out_dir) for k, p in files.items()}, **values, "split": name})
+        columns = METADATA_COLUMNS + (KEYFRAME_COLUMNS if modality == "video" else ())
+        for name, rows in per_split.items():
+            _write_csv(outputs, out_dir / modality / folders[name] / "metadata.csv", columns, rows)
+        if typed:
+            _write_jsonl(outputs, out_dir / f"{modality}.jsonl", typed)
+
+
+# -- tables ----------------------------------------------------------------------------------------
+
+
+def export_table(
+    store: Store,
+    path: str | os.PathLike[str],
+    fmt: str,
+    labels_only: bool = False,
+    force: bool = False,
+) -> Path:
+    """Every item as a row of a CSV file (empty cells for missing values) or a JSON list (nulls)."""
+    if fmt not in ("csv", "json"):
+        raise ValueError(f"a table is 'csv' or 'json', not {fmt!r}")
+    path = Path(path)
+    rows = [item_row(item) for item in collect_items(store, labels_only)]
+    with _all_or_nothing(force) as outputs:
+        outputs.refuse_existing([path])
+        if fmt == "csv":
+            _write_csv(outputs, path, TABLE_COLUMNS, rows)
+        else:
+            outputs.write_text(path, json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def _clock(ms: int) -> str:
+    minutes, rest = divmod(ms, 60_000)
+    return f"{minutes:02d}:{rest / 1000:06.3f}"
+
+
+def _figure_uri(figure: Any) -> str:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None}, bbox_inches="tight")
+    return _png_uri(buffer.getvalue())
+
+
+def _png_uri(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _plots(store: Store, record: MediaRecord, run: RunRecord, segments: Sequence[Any]) -> list[tuple[str, str]]:
+    """The envelope with μ, the μ ± kσ band and the peaks; the histogram with its normal curve; the Q–Q plot."""
+    from matplotlib.figure import Figure
+
+    params = run.params
+    stats = (run.summary or {}).get("stats", {})
+    samples = media.load_audio(record.path, store.cache_dir, record.fingerprint)
+    envelope = load_envelope(store.cache_dir, record.fingerprint, samples, int(params["window_ms"]))
+    feature = params.get("feature", "rms")
+    values = envelope.values(feature)
+    times = (np.arange(values.shape[0]) + 0.5) * envelope.window_ms / 1000
+    mean, low, high = stats.get("mean"), stats.get("low"), stats.get("high")
+    plots = []
+
+    figure = Figure(figsize=(10, 3))
+    axes = figure.add_subplot()
+    axes.plot(times, values, color="#4a6fa5", linewidth=0.8, label=feature)
+    if mean is not None:
+        axes.axhline(mean, color="#333333", linewidth=1, label="μ" if not params.get("robust") else "median")
+        axes.axhspan(low, high, color="#9ecae1", alpha=0.35, label=f"band (k = {params.get('k')})")
+    for index, segment in enumerate(segments):
+        axes.axvspan(segment.start_ms / 1000, segment.end_ms / 1000, color="#e6550d", alpha=0.2)
+        if segment.peak_ms is not None:
+            window = min(values.shape[0] - 1, segment.peak_ms // envelope.window_ms)
+            axes.plot(segment.peak_ms / 1000, values[window], "v", color="#e6550d", label="peak" if not index else None)
+    axes.set_xlabel("time (s)")
+    axes.set_ylabel(feature)
+    axes.legend(loc="upper right", fontsize="small")
+    plots.append(("Envelope, band and flagged segments", _figure_uri(figure)))
+
+    data = audio.distribution_plot_data(envelope, feature, bool(params.get("robust")))
+    figure = Figure(figsize=(10, 3.5))
+    histogram, qq = figure.subplots(1, 2)
+    histogram.stairs(data.counts, data.edges, fill=True, color="#9ecae1", label="windows")
+    histogram.plot(data.curve_x, data.curve_y, color="#08519c", label="fitted normal")
+    if low is not None:
+        for bound in (low, high):
+            histogram.axvline(bound, color="#e6550d", linestyle="--", linewidth=1)
+    histogram.set_xlabel(feature)
+    histogram.set_ylabel("windows")
+    histogram.legend(fontsize="small")
+    qq.plot(data.qq_theoretical, data.qq_observed, ".", markersize=3, color="#4a6fa5")
+    lo = float(min(data.qq_theoretical.min(initial=0), data.qq_observed.min(initial=0)))
+    hi = float(max(data.qq_theoretical.max(initial=0), data.qq_observed.max(initial=0)))
+    qq.plot([lo, hi], [lo, hi], color="#333333", linewidth=1)
+    k = float(params.get("k", 0))
+    for bound in (-k, k):
+        qq.axhline(bound, color="#e6550d", linestyle="--", linewidth=1)
+    qq.set_xlabel("normal quantiles")
+    qq.set_ylabel("standardised values")
+    qq.set_title("Q–Q plot", fontsize="small")
+    plots.append(("Distribution: histogram with the fitted normal curve, and Q–Q plot", _figure_uri(figure)))
+    return plots
+
+
+_CSS = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
+h3 { margin-bottom: .3em; }
+table { border-collapse: collapse; margin: .5em 0; }
+td, th { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+img.plot { max-width: 100%; }
+.frames { display: flex; gap: .6em; } .frames figure { margin: 0; } figcaption { font-size: .85em; color: #555; }
+.observation { border-left: 4px solid #e6550d; padding: .2em 1em; margin: 1.2em 0; background: #fafafa; }
+.muted { color: #777; }
+"""
+
+
+def _table(rows: Iterable[tuple[str, Any]]) -> str:
+    cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"<table>{cells}</table>"
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _media_section(store: Store, record: MediaRecord) -> str:
+    info = record.info
+    streams = []
+    if info.video:
+        v = info.video
+        rate = "variable" if v.variable_frame_rate else "constant"
+        streams.append(f"video {v.width}×{v.height}, {v.fps:.3g} fps ({rate}), {v.codec}")
+    if info.audio:
+        streams.append(f"audio {info.audio.sample_rate} Hz, {info.audio.channels} channel(s), {info.audio.codec}")
+    summary = [
+        ("file", record.path),
+        ("source URL", record.source_url or "—"),
+        ("video id", record.fingerprint),
+        ("duration", f"{info.duration_ms / 1000:.3f} s ({_clock(info.duration_ms)})"),
+        ("container", info.container),
+        ("streams", "; ".join(streams)),
+    ]
+    parts = [f"<h2>{html.escape(Path(record.path).name)}</h2>", _table(summary)]
+    run, segments = _latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)
+    if run is None:
+        parts.append('<p class="muted">No finished audio analysis: nothing flagged yet.</p>')
+        return "".join(parts)
+    params, stats = run.params, (run.summary or {}).get("stats", {})
+    parts.append("<h3>Analysis</h3>")
+    parts.append(
+        _table(
+            [
+                ("k", _fmt(params.get("k"))),
+                ("window", f"{params.get('window_ms')} ms"),
+                ("feature", params.get("feature")),
+                ("tails", params.get("tails")),
+                ("centre and scale", "median and MAD × 1.4826" if params.get("robust") else "mean μ and σ"),
+                ("μ", _fmt(stats.get("mean"))),
+                ("σ", _fmt(stats.get("std"))),
+                ("band", f"{_fmt(stats.get('low'))} … {_fmt(stats.get('high'))}"),
+                ("windows outside the band", f"{stats.get('n_outliers')} of {stats.get('n_windows')}"),
+                ("observed fraction", _fmt(stats.get("outlier_fraction"))),
+                ("expected for a normal distribution", _fmt(stats.get("expected_fraction"))),
+                ("tail ratio (observed / expected)", _fmt(stats.get("tail_ratio"))),
+                ("skewness", _fmt(stats.get("skewness"))),
+                ("excess kurtosis", _fmt(stats.get("excess_kurtosis"))),
+                ("flagged segments", len(segments)),
+            ]
+        )
+    )
+    pauses_run = store.latest_run(record.id, RUN_PAUSES)
+    metrics = (pauses_run.summary or {}).get("metrics") if pauses_run else None
+    if metrics:
+        parts.append(
+            _table(
+                [
+                    ("pauses", f"{metrics['count']} ({(pauses_run.summary or {}).get('method')})"),
+                    (
+                        "total / mean / longest",
+                        f"{metrics['total_ms'] / 1000:.2f} s / {metrics['mean_ms'] / 1000:.2f} s"
+                        f" / {metrics['longest_ms'] / 1000:.2f} s",
+                    ),
+                    ("pauses per minute", f"{metrics['per_minute']:.1f}"),
+                    ("speech", f"{metrics['speech_ratio']:.0%} of the time"),
+                ]
+            )
+        )
+    for caption, uri in _plots(store, record, run, segments):
+        parts.append(
+            f'<figure><img class="plot" alt="{html.escape(caption)}" src="{uri}"><figcaption>'
+            f"{html.escape(caption)}</figcaption></figure>"
+        )
+    return "".join(parts)
+
+
+def _span(start_ms: int, end_ms: int) -> str:
+    return f"{start_ms / 1000:.3f}–{end_ms / 1000:.3f} s ({_clock(start_ms)}–{_clock(end_ms)})"
+
+
+def _observation(group: Sequence[ExportItem], frames: list[bytes], context_ms: int) -> str:
+    """One segment or range with all its labels, its key frames and the pauses around it."""
+    first = group[0]
+    span = _span(first.start_ms, first.end_ms)
+    what = "flagged segment" if first.source == TRACK_AUDIO_PEAK else f"{first.source} range"
+    facts = [("time", span), ("kind", what)]
+    if context_ms:
+        facts.append((f"with {context_ms / 1000:g} s context", _span(*first.clip_range(context_ms))))
+    if first.peak_ms is not None:
+        facts.append(("peak", f"{first.peak_ms / 1000:.3f} s ({_clock(first.peak_ms)})"))
+    if first.z is not None:
+        facts.append(("z", f"{first.z:+.2f}"))
+    facts.append(("pause before", "—" if first.pause_before_ms is None else f"{first.pause_before_ms / 1000:.2f} s"))
+    facts.append(("pause after", "—" if first.pause_after_ms is None else f"{first.pause_after_ms / 1000:.2f} s"))
+    labelled = [item for item in group if item.label]
+    if labelled:
+        rows = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(_fmt(value, 3))}</td>"
+                for value in (
+                    item.label + (" (not significant)" if item.kind == "exclude" else ""),
+                    item.annotator,
+                    item.intensity,
+                    item.confidence,
+                    item.provenance,
+                    item.note or "—",
+                )
+            )
+            + "</tr>"
+            for item in labelled
+        )
+        labels = (
+            "<table><tr><th>label</th><th>annotator</th><th>intensity</th><th>confidence</th><th>provenance</th>"
+            f"<th>note</th></tr>{rows}</table>"
+        )
+    else:
+        labels = '<p class="muted">Not labelled yet.</p>'
+    figures = "".join(
+        f'<figure><img alt="{tag}" src="{_png_uri(data)}"><figcaption>{tag} ({ms / 1000:.3f} s)</figcaption></figure>'
+        for (_, _, tag), ms, data in zip(KEYFRAMES, keyframe_times(first), frames, strict=False)
+    )
+    transcript = f"<p><b>Transcript:</b> {html.escape(first.transcript)}</p>" if first.transcript else ""
+    return (
+        f'<div class="observation"><h3>{html.escape(span)}</h3>{_table(facts)}{labels}'
+        f"{f'<div class=frames>{figures}</div>' if figures else ''}{transcript}</div>"
+    )
+
+
+def export_report(
+    store: Store,
+    out_dir: str | os.PathLike[str],
+    *,
+    context_ms: int = 0,
+    labels_only: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """One self-contained ``report.html`` (inline CSS, images as data URIs; opens offline).
+
+    Per media: a summary, the analysis parameters and distribution statistics, and the plots (matplotlib
+    with the Agg canvas, never Qt). Then per observation (a segment or range with all its labels): time,
+    labels with annotator, intensity, confidence and note, key frames at t − 1 s, t, t + 1 s, and the
+    pauses around it; with ``context_ms``, also the range widened by it (as the clips are cut). All user
+    text is escaped.
+    """
+    _check_context(context_ms)
+    progress = progress or NullProgress()
+    path = Path(out_dir) / "report.html"
+    items = collect_items(store, labels_only)
+    records = store.all_media()
+    with _all_or_nothing(force) as outputs:
+        outputs.refuse_existing([path])
+        sections = []
+        frames = _Frames(max_width=REPORT_FRAME_WIDTH)
+        try:
+            for number, record in enumerate(records):
+                check(progress)
+                progress.update(number / max(1, len(records)), f"report: {Path(record.path).name}")
+                sections.append(_media_section(store, record))
+                groups: dict[tuple[int, int, str, int | None], list[ExportItem]] = {}
+                for item in items:
+                    if item.media_id == record.id:
+                        groups.setdefault((item.start_ms, item.end_ms, item.source, item.peak_ms), []).append(item)
+                if groups:
+                    sections.append(f"<h3>Observations ({len(groups)})</h3>")
+                for group in groups.values():
+                    check(progress)
+                    pngs = frames.pngs(group[0]) if group[0].has_video else []
+                    sections.append(_observation(group, pngs, context_ms))
+        finally:
+            frames.close()
+        created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        document = (
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>Salient report — {html.escape(store.path.stem)}</title><style>{_CSS}</style></head><body>"
+            f"<h1>Salient report — {html.escape(store.path.name)}</h1>"
+            f'<p class="muted">{len(records)} media, {len(items)} rows, written {created}.</p>'
+            + "".join(sections)
+            + "</body></html>\n"
+        )
+        outputs.folder(path.parent)
+        outputs.write_text(path, document)
+    progress.update(1.0, "report written")
+    return path

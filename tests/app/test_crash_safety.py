@@ -1,0 +1,93 @@
+"""Kill the application in the middle of labelling: every confirmed label is in the project afterwards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+LABELLER = r"""
+import itertools, os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from app.main_window import MainWindow
+settings = QSettings(sys.argv[2], QSettings.Format.IniFormat)
+settings.setValue("annotator", "Ana")
+window = MainWindow(settings)
+window.show()
+done = []
+window.session.pauses_changed.connect(done.append)
+window.open_path(sys.argv[1])
+while not (done and window.session.outliers is not None):
+    app.processEvents()
+    time.sleep(0.005)
+window.peak_controls.slider.setValue(5)
+panel = window.review_panel
+book = window.session.labels
+values = [entry for entry in book.vocabulary if entry.kind == "label"]
+rows = panel.rows()
+for step in itertools.count():
+    row = rows[step % len(rows)]
+    entry = values[step % len(values)]
+    panel.select(row.key)
+    panel.label_requested.emit(row.key, entry.id)
+    app.processEvents()
+    print(f"CONFIRMED {row.key} {entry.name}", flush=True)
+"""
+
+
+def test_sigkill_while_labelling_loses_no_confirmed_label(tmp_path: Path, talk_video: Path) -> None:
+    talk = Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
+    child = subprocess.Popen(
+        [sys.executable, "-c", LABELLER, str(talk), str(tmp_path / "settings.ini")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
+    )
+    steps: list[tuple[str, str]] = []
+    deadline = time.monotonic() + 120
+    try:
+        while len(steps) < 40 and time.monotonic() < deadline:
+            line = child.stdout.readline()
+            if not line:
+                break
+            _, key, value = line.rstrip("\n").split(" ", 2)
+            steps.append((key, value))
+        assert len(steps) >= 40, "the labelling child stopped before the kill"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+        # Lines the child printed between our last read and the kill were confirmed too.
+        steps += [tuple(line.split(" ", 2)[1:]) for line in child.stdout.read().splitlines()]
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL
+    project = talk.with_suffix(".salient")
+    with Store.open(project) as store:
+        assert store.integrity_check() == ["ok"]
+        stored = {label.segment_key: label.value for label in store.labels()}
+    last_confirmed = dict(steps)
+    cycle = list(dict.fromkeys(key for key, _ in steps))
+    # The child commits a label, then prints it: the kill may fall in between, so the segment after the
+    # last printed one may already hold a newer value. Every other segment holds exactly its last value.
+    unprinted = cycle[(cycle.index(steps[-1][0]) + 1) % len(cycle)]
+    assert set(last_confirmed) <= set(stored)
+    for key, value in last_confirmed.items():
+        if key != unprinted:
+            assert stored[key] == value, key
+    db = sqlite3.connect(project)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
