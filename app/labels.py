@@ -41,8 +41,8 @@ class LabelBook(QObject):
     """LabelRecord"""
     label_updated = Signal(object)
     """LabelRecord"""
-    label_removed = Signal(int)
-    """label id"""
+    label_removed = Signal(object)
+    """the LabelRecord that was removed"""
     labels_reset = Signal()
     vocabulary_changed = Signal()
 
@@ -178,8 +178,9 @@ class LabelBook(QObject):
         (self.label_added if added else self.label_updated).emit(record)
 
     def _forget_label(self, label_id: int) -> None:
-        self._labels.pop(label_id, None)
-        self.label_removed.emit(label_id)
+        record = self._labels.pop(label_id, None)
+        if record is not None:
+            self.label_removed.emit(record)
 
     def _refresh_vocabulary(self) -> None:
         self._vocabulary = self.store.vocabulary()

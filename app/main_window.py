@@ -629,9 +629,11 @@ class MainWindow(QMainWindow):
         elif segment is not None:
             self.review_panel.update_row(self._review_row(segment))
 
-    def _on_label_removed(self, label_id: int) -> None:
-        self.label_track.remove(label_id)
-        self._refresh_review()
+    def _on_label_removed(self, label: LabelRecord) -> None:
+        self.label_track.remove(label.id)
+        segment = self._segments.get(label.segment_key or "")
+        if segment is not None:
+            self.review_panel.update_row(self._review_row(segment))
 
     def _on_review_row_selected(self, key: str) -> None:
         segment = self._segments.get(key)

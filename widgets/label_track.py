@@ -1,16 +1,25 @@
-"""The labels track: each label a coloured range that can be moved, resized and deleted with the mouse,
-plus the current selection (mark in/out) that can be labelled like a flagged segment."""
+"""The labels track: every label a coloured range; click one to move or resize it, right-click to delete.
+
+All labels are painted by one item (only those in view, text only where it fits), so the track stays as
+fast with 5,000 labels as with five. The label being edited gets the one draggable region.
+"""
 
 from __future__ import annotations
 
+import bisect
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QMenu
 
 from widgets.timeline_view import Track
+
+_MAX_TEXTS = 300
+"""Above this many labels in view their names are left out: they would not be readable anyway."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,62 +33,91 @@ class LabelMark:
     color: str
 
 
-class _LabelRegion(pg.LinearRegionItem):
-    def __init__(self, track: LabelTrack, mark: LabelMark) -> None:
-        color = QColor(mark.color)
-        fill = QColor(color)
-        fill.setAlpha(110)
-        hover = QColor(color)
-        hover.setAlpha(170)
-        super().__init__(
-            values=(mark.start_ms / 1000, mark.end_ms / 1000),
-            brush=pg.mkBrush(fill),
-            hoverBrush=pg.mkBrush(hover),
-            pen=pg.mkPen(color, width=1),
-            movable=True,
-            swapMode="block",
-        )
-        self.track, self.mark = track, mark
-        self.text = pg.TextItem(mark.text, color=(235, 235, 235), anchor=(0, 0.5))
-        self.text.setParentItem(self)
-        self._place_text()
-        self.setToolTip(
-            f"{mark.text}\n{mark.start_ms / 1000:.3f}–{mark.end_ms / 1000:.3f} s · drag to move, "
-            "drag an edge to resize, right-click to delete"
-        )
-        self.sigRegionChangeFinished.connect(self._on_changed)
-        self.sigRegionChanged.connect(self._place_text)
-
-    def _place_text(self) -> None:
-        start, _ = self.getRegion()
-        self.text.setPos(start, 0.5)
-
-    def _on_changed(self) -> None:
-        start, end = self.getRegion()
-        start_ms, end_ms = round(start * 1000), round(end * 1000)
-        if (start_ms, end_ms) != (self.mark.start_ms, self.mark.end_ms):
-            self.track.signals.label_moved.emit(self.mark.id, start_ms, end_ms)
-
-    def mouseClickEvent(self, ev) -> None:  # noqa: ANN001, N802 - pyqtgraph's name
-        if ev.button() == pg.QtCore.Qt.MouseButton.RightButton:
-            ev.accept()
-            menu = QMenu()
-            delete = menu.addAction(f"Delete label {self.mark.text}")
-            if menu.exec(ev.screenPos().toPoint()) is delete:
-                self.track.signals.label_delete_requested.emit(self.mark.id)
-            return
-        super().mouseClickEvent(ev)
-
-
 class LabelTrackSignals(QObject):
     label_moved = Signal(int, int, int)
     """label id, new start ms, new end ms"""
     label_delete_requested = Signal(int)
 
 
-class LabelTrack(Track):
-    """Labels as movable ranges; changing one item at a time keeps it fast with thousands of labels."""
+class _LabelsItem(pg.GraphicsObject):
+    """Paints the labels in the visible range; clicks on a label activate it, elsewhere they seek."""
 
+    _TOP, _BOTTOM = 0.9, 0.1
+
+    def __init__(self, track: LabelTrack) -> None:
+        super().__init__()
+        self._track = track
+        self._extent = 1.0
+        self._styles: dict[str, tuple[QPen, QBrush]] = {}
+
+    def _style(self, color: str) -> tuple[QPen, QBrush]:
+        """One pen and brush per colour, made once (there are as many colours as vocabulary values)."""
+        style = self._styles.get(color)
+        if style is None:
+            fill = QColor(color)
+            fill.setAlpha(120)
+            pen = QPen(QColor(color))
+            pen.setCosmetic(True)
+            style = self._styles[color] = (pen, QBrush(fill))
+        return style
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return QRectF(0.0, 0.0, max(self._extent, 1e-3), 1.0)
+
+    def changed(self) -> None:
+        ends = [mark.end_ms for mark in self._track._marks.values()]
+        self.prepareGeometryChange()
+        self._extent = max(ends, default=1000) / 1000
+        self.update()
+
+    def paint(self, painter: QPainter, *args: Any) -> None:
+        view = self.getViewBox()
+        if view is None:
+            return
+        (x0, x1), _ = view.viewRange()
+        marks = self._track.marks_between(int(x0 * 1000), int(x1 * 1000) + 1)
+        pixel = self.pixelWidth() or 1e-3
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        height = self._TOP - self._BOTTOM
+        by_color: dict[str, list[QRectF]] = defaultdict(list)
+        for mark in marks:
+            width = max((mark.end_ms - mark.start_ms) / 1000, pixel)
+            by_color[mark.color].append(QRectF(mark.start_ms / 1000, self._BOTTOM, width, height))
+        for color, rects in by_color.items():
+            pen, brush = self._style(color)
+            painter.setPen(pen)
+            painter.setBrush(brush)
+            painter.drawRects(rects)
+        if len(marks) > _MAX_TEXTS:
+            return
+        painter.save()
+        transform = painter.transform()
+        painter.resetTransform()
+        painter.setPen(QColor(235, 235, 235))
+        for mark in marks:
+            top_left = transform.map(QPointF(mark.start_ms / 1000, self._TOP))
+            bottom_right = transform.map(QPointF(mark.end_ms / 1000, self._BOTTOM))
+            box = QRectF(top_left, bottom_right).normalized().adjusted(3, 0, -2, 0)
+            if box.width() > 24:
+                painter.drawText(box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, mark.text)
+        painter.restore()
+
+    def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
+        mark = self._track.mark_at(round(ev.pos().x() * 1000))
+        if mark is None:
+            ev.ignore()
+            return
+        ev.accept()
+        if ev.button() == Qt.MouseButton.RightButton:
+            menu = QMenu()
+            delete = menu.addAction(f"Delete label {mark.text}")
+            if menu.exec(ev.screenPos().toPoint()) is delete:
+                self._track.signals.label_delete_requested.emit(mark.id)
+            return
+        self._track.activate(mark.id)
+
+
+class LabelTrack(Track):
     key = "labels"
     title = "Labels"
     default_height = 40
@@ -87,7 +125,18 @@ class LabelTrack(Track):
     def __init__(self) -> None:
         super().__init__()
         self.signals = LabelTrackSignals()
-        self._regions: dict[int, _LabelRegion] = {}
+        self._marks: dict[int, LabelMark] = {}
+        self._order: list[tuple[int, int]] = []
+        """(start_ms, id) sorted, for range queries"""
+        self._longest_ms = 0
+        self._item = _LabelsItem(self)
+        self._active: int | None = None
+        self.active_region = pg.LinearRegionItem(
+            values=(0, 0), brush=pg.mkBrush(255, 255, 255, 50), pen=pg.mkPen(255, 255, 255, 220, width=2)
+        )
+        self.active_region.setZValue(20)
+        self.active_region.hide()
+        self.active_region.sigRegionChangeFinished.connect(self._on_active_region_changed)
         self.selection = pg.LinearRegionItem(
             values=(0, 0), brush=pg.mkBrush(255, 255, 255, 40), pen=pg.mkPen(255, 255, 255, 160), movable=False
         )
@@ -95,27 +144,90 @@ class LabelTrack(Track):
 
     def attach(self, plot: pg.PlotItem) -> None:
         super().attach(plot)
-        plot.addItem(self.selection, ignoreBounds=True)
-        for region in self._regions.values():
-            plot.addItem(region, ignoreBounds=True)
+        for item in (self._item, self.selection, self.active_region):
+            plot.addItem(item, ignoreBounds=True)
+
+    # -- data --------------------------------------------------------------------------------------
 
     def set_labels(self, marks: list[LabelMark]) -> None:
-        self.clear()
-        for mark in marks:
-            self.put(mark)
+        self._marks = {mark.id: mark for mark in marks}
+        self._order = sorted((mark.start_ms, mark.id) for mark in marks)
+        self._longest_ms = max((mark.end_ms - mark.start_ms for mark in marks), default=0)
+        self._deactivate_if_gone()
+        self._item.changed()
 
     def put(self, mark: LabelMark) -> None:
         """Add or replace one label."""
-        self.remove(mark.id)
-        region = _LabelRegion(self, mark)
-        self._regions[mark.id] = region
-        if self._plot is not None:
-            self._plot.addItem(region, ignoreBounds=True)
+        old = self._marks.get(mark.id)
+        if old is not None:
+            self._order.remove((old.start_ms, old.id))
+        self._marks[mark.id] = mark
+        bisect.insort(self._order, (mark.start_ms, mark.id))
+        self._longest_ms = max(self._longest_ms, mark.end_ms - mark.start_ms)
+        if self._active == mark.id:
+            self._show_active(mark)
+        self._item.changed()
 
     def remove(self, label_id: int) -> None:
-        region = self._regions.pop(label_id, None)
-        if region is not None and self._plot is not None:
-            self._plot.removeItem(region)
+        old = self._marks.pop(label_id, None)
+        if old is None:
+            return
+        self._order.remove((old.start_ms, old.id))
+        self._deactivate_if_gone()
+        self._item.changed()
+
+    def clear(self) -> None:
+        self.set_labels([])
+        self.selection.hide()
+
+    @property
+    def label_count(self) -> int:
+        return len(self._marks)
+
+    def marks_between(self, start_ms: int, end_ms: int) -> list[LabelMark]:
+        """Labels overlapping [start, end), in start order."""
+        first = bisect.bisect_left(self._order, (start_ms - self._longest_ms, -1))
+        last = bisect.bisect_left(self._order, (end_ms, -1))
+        marks = (self._marks[label_id] for _, label_id in self._order[first:last])
+        return [mark for mark in marks if mark.end_ms > start_ms]
+
+    def mark_at(self, ms: int) -> LabelMark | None:
+        """The shortest label under ``ms`` (the most specific one when labels overlap)."""
+        under = self.marks_between(ms, ms + 1)
+        return min(under, key=lambda mark: mark.end_ms - mark.start_ms) if under else None
+
+    # -- editing -----------------------------------------------------------------------------------
+
+    def activate(self, label_id: int | None) -> None:
+        """Give one label the draggable region (None: none)."""
+        self._active = label_id if label_id in self._marks else None
+        if self._active is None:
+            self.active_region.hide()
+        else:
+            self._show_active(self._marks[self._active])
+
+    @property
+    def active(self) -> int | None:
+        return self._active
+
+    def _show_active(self, mark: LabelMark) -> None:
+        self.active_region.blockSignals(True)
+        self.active_region.setRegion((mark.start_ms / 1000, mark.end_ms / 1000))
+        self.active_region.blockSignals(False)
+        self.active_region.show()
+
+    def _deactivate_if_gone(self) -> None:
+        if self._active is not None and self._active not in self._marks:
+            self.activate(None)
+
+    def _on_active_region_changed(self) -> None:
+        if self._active is None:
+            return
+        mark = self._marks[self._active]
+        start, end = self.active_region.getRegion()
+        start_ms, end_ms = round(start * 1000), round(end * 1000)
+        if (start_ms, end_ms) != (mark.start_ms, mark.end_ms) and end_ms > start_ms:
+            self.signals.label_moved.emit(mark.id, start_ms, end_ms)
 
     def set_selection(self, start_ms: int | None, end_ms: int | None) -> None:
         if start_ms is None or end_ms is None or end_ms <= start_ms:
@@ -123,15 +235,3 @@ class LabelTrack(Track):
             return
         self.selection.setRegion((start_ms / 1000, end_ms / 1000))
         self.selection.show()
-
-    @property
-    def label_count(self) -> int:
-        return len(self._regions)
-
-    def region(self, label_id: int) -> pg.LinearRegionItem:
-        return self._regions[label_id]
-
-    def clear(self) -> None:
-        for label_id in list(self._regions):
-            self.remove(label_id)
-        self.selection.hide()
