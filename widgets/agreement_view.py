@@ -176,10 +176,6 @@ class AgreementView(QWidget):
         self.disagreements_table.activated.connect(self._on_disagreements_activated)
         self.set_report(None)
 
-    @property
-    def report(self) -> AgreementReport | None:
-        return self._report
-
     def set_report(self, report: AgreementReport | None) -> None:
         """Show ``report``; None, or a report without shared segments, shows why there is nothing to compare."""
         self._report = report

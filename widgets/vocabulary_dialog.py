@@ -202,9 +202,6 @@ class VocabularyDialog(QDialog):
         if text:
             log.info("vocabulary: %s", text)
 
-    def entries(self) -> list[VocabularyEntry]:
-        return list(self._entries)
-
     def selected_entry(self) -> VocabularyEntry | None:
         rows = self.table.selectionModel().selectedRows()
         if not rows or not self._entries:
