@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.audio import OutlierResult
+from analysis.errors import SalientError
 from analysis.pauses import PauseResult, pause_context
 from app import pipeline
 from app.frames import Frame
@@ -52,6 +53,7 @@ from widgets.review_panel import ReviewPanel, ReviewRow
 from widgets.timeline_view import SpanTrack, TimelineView
 from widgets.transport_panel import TransportPanel, format_clock
 from widgets.video_view import VideoView
+from widgets.vocabulary_dialog import VocabularyDialog
 from widgets.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
 
 log = logging.getLogger(__name__)
@@ -133,6 +135,8 @@ class MainWindow(QMainWindow):
         self._peak_times: list[int] = []
         self._segments: dict[str, Segment] = {}
         self._selection: list[int | None] = [None, None]
+        self._vocabulary_dialog: VocabularyDialog | None = None
+        self._agreement_dock: QDockWidget | None = None
         self.setWindowTitle("Salient")
         self.setAcceptDrops(True)
         self._build_views()
@@ -251,6 +255,8 @@ class MainWindow(QMainWindow):
             "mark_out": self._action("Mark Selection End", lambda: self._mark(1), "O"),
             "queue_selection": self._action("Add Selection to the Review Queue", self._queue_selection, "Ctrl+Return"),
             "annotator": self._action("Annotator &Name…", self.ask_annotator),
+            "vocabulary": self._action("&Vocabulary…", self.show_vocabulary),
+            "agreement": self._action("&Agreement Between Annotators", self.show_agreement),
             "demo": self._action("Open &Demo", self.open_demo),
             "shortcuts": self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"),
             "about": self._action("&About Salient", self.show_about),
@@ -278,13 +284,14 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([a["mark_in"], a["mark_out"], a["queue_selection"]])
         edit_menu.addSeparator()
-        edit_menu.addAction(a["annotator"])
+        edit_menu.addActions([a["annotator"], a["vocabulary"]])
         view_menu = bar.addMenu("&View")
         view_menu.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
         tracks_menu = view_menu.addMenu("&Tracks")
         tracks_menu.addActions(self.timeline.visibility_actions())
         view_menu.addSeparator()
         view_menu.addAction(self.review_dock.toggleViewAction())
+        view_menu.addAction(a["agreement"])
         view_menu.addAction(self.distribution_dock.toggleViewAction())
         view_menu.addAction(self.jobs_dock.toggleViewAction())
         play_menu = bar.addMenu("&Playback")
@@ -620,6 +627,10 @@ class MainWindow(QMainWindow):
 
     def _on_vocabulary_changed(self) -> None:
         self.review_panel.set_vocabulary(self.session.labels.vocabulary)
+        if self._vocabulary_dialog is not None:
+            self._vocabulary_dialog.set_entries(self.session.labels.vocabulary)
+        if self.session.labels.store is not None:
+            self._refresh_labels()
 
     def _on_label_changed(self, label: LabelRecord) -> None:
         self.label_track.put(self._mark_of(label))
@@ -657,6 +668,71 @@ class MainWindow(QMainWindow):
         own = self.session.labels.own_label(key)
         if own is not None:
             self.session.labels.update(own.id, **fields)
+
+    def show_vocabulary(self) -> VocabularyDialog:
+        """The vocabulary editor; every change it asks for goes through the undoable label book."""
+        if self.session.labels.store is None:
+            self.statusBar().showMessage("Open a video or a project first: the vocabulary travels with it.", 5000)
+        if self._vocabulary_dialog is None:
+            dialog = self._vocabulary_dialog = VocabularyDialog(self)
+            book = self.session.labels
+            dialog.add_requested.connect(lambda *args: self._vocabulary_change(book.add_entry, *args))
+            dialog.update_requested.connect(
+                lambda entry_id, fields: self._vocabulary_change(book.update_entry, entry_id, dict(fields))
+            )
+            dialog.delete_requested.connect(lambda entry_id: self._vocabulary_change(book.delete_entry, entry_id))
+            dialog.import_requested.connect(lambda path: self._vocabulary_change(book.import_vocabulary, Path(path)))
+            dialog.export_requested.connect(lambda path: self._vocabulary_change(book.export_vocabulary, Path(path)))
+        self._vocabulary_dialog.set_entries(self.session.labels.vocabulary)
+        self._vocabulary_dialog.show()
+        return self._vocabulary_dialog
+
+    def _vocabulary_change(self, change, *args) -> None:  # noqa: ANN001, ANN002 - a book method and its arguments
+        """Apply one vocabulary change; a refusal (duplicate name, value in use, bad file) is shown in the dialog."""
+        if self.session.labels.store is None:
+            self._vocabulary_dialog.show_message("Open a video or a project first.")
+            return
+        try:
+            change(*args)
+        except SalientError as exc:
+            self._vocabulary_dialog.show_message(str(exc))
+
+    def show_agreement(self) -> None:
+        """Agreement between annotators on the same segments (made on first use: its statistics load slowly)."""
+        if self._agreement_dock is None:
+            from widgets.agreement_view import AgreementView
+
+            self.agreement_view = AgreementView(self)
+            self.agreement_view.unit_activated.connect(self._on_agreement_unit_activated)
+            self._agreement_dock = QDockWidget("Agreement", self)
+            self._agreement_dock.setObjectName("agreement_dock")
+            self._agreement_dock.setWidget(self.agreement_view)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self._agreement_dock)
+            self.tabifyDockWidget(self.review_dock, self._agreement_dock)
+            for signal in (
+                self.session.labels.label_added,
+                self.session.labels.label_updated,
+                self.session.labels.label_removed,
+                self.session.labels.labels_reset,
+            ):
+                signal.connect(self._refresh_agreement)
+        self._agreement_dock.show()
+        self._agreement_dock.raise_()
+        self._refresh_agreement()
+
+    def _refresh_agreement(self, *_: object) -> None:
+        from analysis.agreement import agreement, ratings_from_labels
+
+        if self._agreement_dock is None or self._agreement_dock.isHidden():
+            return
+        labels = self.session.labels.labels
+        self.agreement_view.set_report(agreement(ratings_from_labels(labels)) if labels else None)
+
+    def _on_agreement_unit_activated(self, key: str) -> None:
+        if key in self._segments:
+            self.review_dock.show()
+            self.review_dock.raise_()
+            self.review_panel.select(key)
 
     def ensure_annotator(self) -> bool:
         """The annotator's name is asked once per machine, at the first label."""

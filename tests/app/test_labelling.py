@@ -150,3 +150,41 @@ def test_labels_survive_reopening_the_project(qtbot, window: MainWindow, talk: P
         window.open_path(talk.with_suffix(".salient"))
     assert window.label_track.label_count == 1
     assert {row.key: row.label for row in panel.rows()}[key] == "hesitation"
+
+
+def test_renaming_a_value_in_the_vocabulary_renames_every_label(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    panel = window.review_panel
+    vocabulary = {entry.name: entry.id for entry in window.session.labels.vocabulary}
+    for row in panel.rows()[:3]:
+        panel.label_requested.emit(row.key, vocabulary["irony"])
+    dialog = window.show_vocabulary()
+    dialog.update_requested.emit(vocabulary["irony"], {"name": "sarcasm", "color": "#ff00ff"})
+    assert [value for value, _, _ in stored(talk)] == ["sarcasm"] * 3
+    assert [row.label for row in panel.rows()[:3]] == ["sarcasm"] * 3
+    dialog.update_requested.emit(vocabulary["anger"], {"name": "Sarcasm"})
+    assert dialog.message.text() == "the vocabulary already has a value named 'Sarcasm'"
+    dialog.delete_requested.emit(vocabulary["irony"])
+    assert dialog.message.text() == "labels use 'sarcasm': rename it, or relabel them first"
+    assert [value for value, _, _ in stored(talk)] == ["sarcasm"] * 3
+    window.session.labels.undo_stack.undo()
+    assert [value for value, _, _ in stored(talk)] == ["irony"] * 3
+    dialog.close()
+
+
+def test_agreement_between_two_annotators_is_shown(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    panel = window.review_panel
+    vocabulary = {entry.name: entry.id for entry in window.session.labels.vocabulary}
+    keys = [row.key for row in panel.rows()[:4]]
+    for key, value in zip(keys, ["anger", "fear", "fear", "irony"], strict=True):
+        panel.label_requested.emit(key, vocabulary[value])
+    window.session.labels.annotator = "Bea"
+    for key, value in zip(keys, ["anger", "fear", "irony", "irony"], strict=True):
+        panel.label_requested.emit(key, vocabulary[value])
+    window.show_agreement()
+    text = window.agreement_view.headline.text()
+    assert "2 annotators" in text and "4 shared segments" in text
+    assert window.agreement_view.disagreements_table.rowCount() == 1
+    panel.label_requested.emit(keys[2], vocabulary["fear"])
+    assert window.agreement_view.disagreements_table.rowCount() == 0
