@@ -29,7 +29,8 @@ from app.store import VocabularyEntry
 
 CONTEXT_CHOICES_S = (1, 5, 10, 20, 30, 40, 50, 60)
 SORTS = ("time", "z", "unlabelled")
-_COLUMNS = ("Range (s)", "Range", "Peak", "z", "Pause before", "Pause after", "Label")
+_COLUMNS = ("Label", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)")
+_LABEL_COLUMN = 0
 
 
 def _clock(ms: int | None) -> str:
@@ -252,13 +253,13 @@ class ReviewPanel(QWidget):
 
     def _write_row(self, index: int, row: ReviewRow) -> None:
         values = (
-            f"{row.start_ms / 1000:.2f}–{row.end_ms / 1000:.2f}",
+            row.label or "not yet labelled",
             f"{_clock(row.start_ms)}–{_clock(row.end_ms)}",
             _clock(row.peak_ms),
             "—" if row.z is None else f"{row.z:+.2f}",
             _seconds(row.pause_before_ms),
             _seconds(row.pause_after_ms),
-            row.label or "not yet labelled",
+            f"{row.start_ms / 1000:.2f}–{row.end_ms / 1000:.2f}",
         )
         for column, text in enumerate(values):
             item = self.table.item(index, column)
@@ -266,7 +267,7 @@ class ReviewPanel(QWidget):
                 item = QTableWidgetItem()
                 self.table.setItem(index, column, item)
             item.setText(text)
-        label_item = self.table.item(index, len(_COLUMNS) - 1)
+        label_item = self.table.item(index, _LABEL_COLUMN)
         label_item.setForeground(QColor(row.color) if row.label and row.color else QColor(150, 150, 150))
         label_item.setToolTip(row.others or "")
 
