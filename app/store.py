@@ -203,9 +203,15 @@ class Store:
     # -- opening -----------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, create: bool = True) -> Store:
-        """Open a project, creating it when ``create`` and it does not exist yet."""
+    def open(cls, path: str | Path, create: bool = True, read_only: bool = False) -> Store:
+        """Open a project, creating it when ``create`` and it does not exist yet.
+
+        ``read_only`` opens a second, reading connection (an export in a worker thread while the session
+        writes): nothing is migrated, marked or added, and a project needing migration is refused.
+        """
         path = Path(path).resolve()
+        if read_only:
+            return cls._open_read_only(path)
         exists = path.exists()
         if not exists and not create:
             raise ProjectError(f"{path}: no such project")
@@ -240,6 +246,21 @@ class Store:
             raise
         data_dir_for(path).mkdir(exist_ok=True)
         return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Store:
+        if not path.exists():
+            raise ProjectError(f"{path}: no such project")
+        _check_existing_file(path)
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            cls._verify(path, db)
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                raise ProjectError(f"{path}: open the project in Salient once to update it, then export")
+            db.execute("PRAGMA busy_timeout = 5000")
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{path}: cannot read the project ({exc})") from exc
+        return cls(path, db)
 
     @staticmethod
     def _verify(path: Path, db: sqlite3.Connection) -> None:

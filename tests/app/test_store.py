@@ -252,3 +252,19 @@ def test_labels_vocabulary_and_annotators(project: Path, talk_video: Path) -> No
         restored = store.add_label(media_id, NewLabel(3000, 4000, irony, "audio_peak"), "Ana", label_id=label_id)
         assert restored == label_id
         assert store.annotator_id("Ana") == store.annotator_id("Ana")
+
+
+def test_a_read_only_connection_reads_while_the_writer_works(project: Path, talk_video: Path) -> None:
+    from app.store import NewLabel
+
+    with Store.open(project) as writer:
+        media_id = writer.add_media(media.probe(talk_video), "f").id
+        run = writer.start_run(media_id, "audio_peaks", {}, {})
+        with Store.open(project, read_only=True) as reader:
+            assert [r.status for r in reader.runs()] == ["running"]
+            entry = writer.vocabulary()[0].id
+            writer.add_label(media_id, NewLabel(0, 1000, entry, "selection"), "Ana")
+            assert len(reader.labels()) == 1
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                reader.delete_label(reader.labels()[0].id)
+        assert writer.run(run).status == "running"
