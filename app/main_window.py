@@ -41,12 +41,14 @@ from analysis.errors import SalientError
 from analysis.pauses import PauseResult, pause_context
 from app import pipeline
 from app.frames import Frame
-from app.jobs import Job, JobRunner
+from app.jobs import Job, JobProgress, JobRunner
 from app.labels import Segment
 from app.player import FrameSourceInfo, PlayerController, parse_goto
 from app.session import Session
-from app.store import LabelRecord, MediaRecord
+from app.store import LabelRecord, MediaRecord, Store
 from widgets.distribution_view import DistributionView
+from widgets.export_dialog import KINDS as EXPORT_KINDS
+from widgets.export_dialog import ExportDialog, ExportOptions
 from widgets.jobs_panel import JobsPanel
 from widgets.label_track import LabelMark, LabelTrack
 from widgets.review_panel import ReviewPanel, ReviewRow
@@ -277,6 +279,10 @@ class MainWindow(QMainWindow):
         file_menu.addActions([a["open"], a["open_url"]])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         file_menu.addAction(a["reopen_last"])
+        export_menu = file_menu.addMenu("&Export")
+        for kind, title in EXPORT_KINDS.items():
+            action = export_menu.addAction(f"{title}…")
+            action.triggered.connect(lambda _=False, kind=kind: self.export_dialog(kind))
         file_menu.addSeparator()
         file_menu.addActions([a["close"], a["quit"]])
         edit_menu = bar.addMenu("&Edit")
@@ -668,6 +674,56 @@ class MainWindow(QMainWindow):
         own = self.session.labels.own_label(key)
         if own is not None:
             self.session.labels.update(own.id, **fields)
+
+    def export_dialog(self, kind: str) -> None:
+        if self.session.project_path is None:
+            self.statusBar().showMessage("Open a video or a project first.", 5000)
+            return
+        folder = self.session.project_path.with_name(f"{self.session.project_path.stem}-export-{kind}")
+        dialog = ExportDialog(kind, folder, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.export(dialog.options())
+
+    def export(self, options: ExportOptions) -> Job:
+        """Export in the background through a read-only connection; the session keeps writing meanwhile."""
+        project = self.session.project_path
+
+        def work(progress: JobProgress) -> Path:
+            from app import export
+
+            with Store.open(project, read_only=True) as store:
+                common = {"labels_only": options.labels_only, "force": options.force}
+                if options.kind == "clips":
+                    paths = export.export_clips(
+                        store,
+                        options.folder,
+                        context_ms=options.context_ms,
+                        original_rate=options.original_rate,
+                        stream_copy=options.stream_copy,
+                        progress=progress,
+                        **common,
+                    )
+                    return paths[0].parent if paths else options.folder
+                if options.kind == "dataset":
+                    return export.export_dataset(
+                        store,
+                        options.folder,
+                        split=options.split,
+                        seed=options.seed,
+                        context_ms=options.context_ms,
+                        progress=progress,
+                        **common,
+                    )
+                if options.kind == "report":
+                    return export.export_report(
+                        store, options.folder, context_ms=options.context_ms, progress=progress, **common
+                    )
+                return export.export_table(store, options.folder / f"segments.{options.kind}", options.kind, **common)
+
+        job = self.runner.submit(f"Export {EXPORT_KINDS[options.kind].lower()}", work)
+        job.succeeded.connect(lambda path: self.statusBar().showMessage(f"Exported to {path}", 15000))
+        job.failed.connect(self.show_error)
+        return job
 
     def show_vocabulary(self) -> VocabularyDialog:
         """The vocabulary editor; every change it asks for goes through the undoable label book."""
