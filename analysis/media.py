@@ -214,7 +214,9 @@ def decode_audio(
         stream = container.streams.audio[0]
         duration_s = _duration_ms(container) / 1000
         start_s = (container.start_time or 0) / 1_000_000
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+        # rematrix_maxval=1 makes the downmix an average: FFmpeg's default mixes stereo into mono at −3 dB
+        # per channel, which reads 1.41× too loud (dBFS +3 dB, peaks above 1).
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate, options={"rematrix_maxval": "1.0"})
         buffer = np.zeros(int(duration_s * sample_rate) + sample_rate, dtype=np.float32)
         filled = 0
         skipped = 0

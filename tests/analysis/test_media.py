@@ -167,3 +167,11 @@ def test_bad_input_gives_a_readable_media_error(
     with pytest.raises(MediaError, match="has no audio track"):
         media.decode_audio(video_only)
     assert media.probe(video_only).has_audio is False
+
+
+def test_stereo_is_averaged_into_mono(tmp_path: Path) -> None:
+    """Equal channels at amplitude 0.5 decode to 0.5, not FFmpeg's default −3 dB-per-channel sum of 0.71."""
+    tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(48_000) / 48_000)).astype(np.float32)
+    path = write_media(tmp_path / "tone.wav", tone, video_size=None, channels=2)
+    samples = media.decode_audio(path)
+    assert float(np.abs(samples[1000:-1000]).max()) == pytest.approx(0.5, abs=0.005)
