@@ -1,14 +1,14 @@
 """Salient's entry point.
 
 ``python main.py [VIDEO_OR_PROJECT]`` or ``python main.py --demo`` opens the window;
-``python main.py COMMAND …`` (``analyze``, ``demo``) runs the headless command line, which never imports Qt.
+``python main.py COMMAND …`` (``analyze``, ``export``, ``demo``) runs the headless command line, which never imports Qt.
 """
 
 from __future__ import annotations
 
 import sys
 
-CLI_COMMANDS = {"analyze", "demo", "-h", "--help"}
+CLI_COMMANDS = {"analyze", "demo", "export", "-h", "--help"}
 
 
 def main(argv: list[str]) -> int:

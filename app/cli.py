@@ -1,4 +1,4 @@
-"""The headless command line: ``python main.py analyze …``. Never imports Qt.
+"""The headless command line: ``python main.py analyze …``, ``python main.py export …``. Never imports Qt.
 
 Results go to stdout (JSON with ``--json``, a readable summary otherwise); progress, warnings and
 errors go to stderr. Errors are one line and a non-zero exit code; ``--debug`` adds the traceback.
@@ -20,8 +20,9 @@ from analysis.audio import K_MAX, K_MIN, K_STEP, MIN_WINDOW_MS, Feature, Tails
 from analysis.errors import DownloadError, MediaError, SalientError
 from analysis.pauses import PauseMethod, Span
 from analysis.progress import Cancelled
+from app.export import ExportError, export_clips, export_dataset, export_report, export_table
 from app.pipeline import AudioAnalysis, AudioOptions, analyze_audio
-from app.store import ProjectError
+from app.store import ProjectError, Store
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -29,7 +30,10 @@ EXIT_USAGE = 2
 EXIT_MEDIA = 3
 EXIT_DOWNLOAD = 4
 EXIT_PROJECT = 5
+EXIT_EXPORT = 6
 EXIT_CANCELLED = 130
+
+EXPORT_FORMATS = ("clips", "dataset", "report", "csv", "json")
 
 _EXIT_CODES = """exit codes:
   0    success
@@ -38,6 +42,7 @@ _EXIT_CODES = """exit codes:
   3    the media cannot be used (missing, empty, truncated, corrupt, no audio track)
   4    the URL cannot be downloaded (offline, private video, bad URL or cookies file)
   5    the project cannot be opened or saved (corrupt, from a newer Salient, read-only)
+  6    the export cannot be written (file exists without --force, disk full, no permission)
   130  cancelled (Ctrl+C)"""
 
 
@@ -118,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         "project file.\n\nThe window: python main.py [VIDEO_OR_PROJECT]   or   python main.py --demo\n"
         "The command line (never loads Qt): python main.py COMMAND ...",
         epilog="commands:\n  analyze   analyse a media file or URL\n  demo      generate the demo video and "
-        "analyse it\n\nrun 'salient COMMAND --help' for a command's options.\n\n" + _EXIT_CODES,
+        "analyse it\n  export    export a project's flagged segments and labels: clips, a dataset, a report, a "
+        "table\n\nrun 'salient COMMAND --help' for a command's options.\n\n" + _EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -175,7 +181,74 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, metavar="DIR", help="folder for the demo (default: the user's data folder)")
     demo.add_argument("--json", action="store_true", help="print the analysis as JSON")
     _add_common(demo)
+
+    export = commands.add_parser(
+        "export",
+        help="export a project's flagged segments and labels",
+        description="Export every flagged segment and label of a project: one row per (segment, label), an "
+        "unlabelled flagged segment as one row with an empty label. clips: per row a WAV (16 kHz mono, exact to "
+        "the sample), an MP4 re-encoded from the frame at the start, and key frames at t-1 s, t, t+1 s (PNG). "
+        "dataset: the same as a Hugging Face audiofolder (DIR/audio) and videofolder (DIR/video) with "
+        "metadata.csv. report: one self-contained report.html. csv, json: DIR/segments.csv or DIR/segments.json. "
+        "Transcripts do not exist yet: the transcript column is empty.",
+        epilog=_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("project", metavar="PROJECT", type=Path, help="the project file (.salient)")
+    export.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="what to export")
+    export.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write to (made if missing)")
+    export.add_argument("--labels-only", action="store_true", help="leave out flagged segments nobody labelled")
+    export.add_argument(
+        "--context",
+        type=_context_ms,
+        default=0,
+        metavar="SECONDS",
+        help="clips, dataset, report: widen each range by this much on both sides (default 0)",
+    )
+    export.add_argument(
+        "--split",
+        type=_split,
+        metavar="TRAIN,VALIDATION,TEST",
+        help="dataset: split by video into train/validation/test with these shares, e.g. 0.8,0.1,0.1",
+    )
+    export.add_argument("--seed", type=int, default=0, help="dataset: seed of the split (default 0)")
+    export.add_argument(
+        "--original-rate", action="store_true", help="clips: WAVs at the source's rate and channels, not 16 kHz mono"
+    )
+    export.add_argument(
+        "--stream-copy",
+        action="store_true",
+        help="clips: copy the video packets instead of re-encoding (fast; starts at the keyframe before the start)",
+    )
+    export.add_argument("--force", action="store_true", help="overwrite existing files")
+    _add_common(export)
     return parser
+
+
+def _context_ms(text: str) -> int:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the context is a number of seconds, not {text!r}") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise argparse.ArgumentTypeError(f"the context cannot be negative (got {text})")
+    return round(seconds * 1000)
+
+
+def _split(text: str) -> tuple[float, float, float]:
+    try:
+        shares = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a split is three numbers like 0.8,0.1,0.1, not {text!r}") from None
+    if (
+        len(shares) != 3
+        or any(not 0 <= share <= 1 for share in shares)
+        or not math.isclose(sum(shares), 1, abs_tol=1e-6)
+    ):
+        raise argparse.ArgumentTypeError(
+            f"a split is three shares (train, validation, test) between 0 and 1 that sum to 1 (got {text})"
+        )
+    return shares[0], shares[1], shares[2]
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -332,6 +405,58 @@ def _run_demo(args: argparse.Namespace, progress: TerminalProgress) -> int:
     return EXIT_OK
 
 
+def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
+    """Export the project in one format; prints the written files (the folder, for a dataset)."""
+    misplaced = [
+        option
+        for option, given, formats in (
+            ("--split", args.split is not None, ("dataset",)),
+            ("--original-rate", args.original_rate, ("clips",)),
+            ("--stream-copy", args.stream_copy, ("clips",)),
+            ("--context", args.context > 0, ("clips", "dataset", "report")),
+        )
+        if given and args.format not in formats
+    ]
+    if misplaced:
+        sys.stderr.write(f"salient: error: {misplaced[0]} does not apply to --format {args.format}\n")
+        return EXIT_USAGE
+    store = Store.open(args.project, create=False)
+    try:
+        common = {"labels_only": args.labels_only, "force": args.force}
+        if args.format == "clips":
+            written = export_clips(
+                store,
+                args.out,
+                context_ms=args.context,
+                original_rate=args.original_rate,
+                stream_copy=args.stream_copy,
+                progress=progress,
+                **common,
+            )
+        elif args.format == "dataset":
+            written = [
+                export_dataset(
+                    store,
+                    args.out,
+                    split=args.split,
+                    seed=args.seed,
+                    context_ms=args.context,
+                    progress=progress,
+                    **common,
+                )
+            ]
+        elif args.format == "report":
+            written = [export_report(store, args.out, context_ms=args.context, progress=progress, **common)]
+        else:
+            written = [export_table(store, args.out / f"segments.{args.format}", args.format, **common)]
+    finally:
+        store.close()
+    progress.close()
+    for path in written:
+        sys.stdout.write(f"{path}\n")
+    return EXIT_OK
+
+
 def _emit(result: AudioAnalysis, as_json: bool) -> None:
     for warning in result.warnings:
         sys.stderr.write(f"salient: warning: {warning}\n")
@@ -352,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     progress = TerminalProgress(sys.stderr, quiet=args.quiet)
-    runner = {"analyze": _run_analyze, "demo": _run_demo}[args.command]
+    runner = {"analyze": _run_analyze, "demo": _run_demo, "export": _run_export}[args.command]
     try:
         return runner(args, progress)
     except (Cancelled, KeyboardInterrupt):
@@ -380,4 +505,6 @@ def _exit_code(exc: SalientError) -> int:
         return EXIT_DOWNLOAD
     if isinstance(exc, ProjectError):
         return EXIT_PROJECT
+    if isinstance(exc, ExportError):
+        return EXIT_EXPORT
     return EXIT_INTERNAL

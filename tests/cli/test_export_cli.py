@@ -1,0 +1,112 @@
+"""``python main.py export …`` as a user runs it: every format, and the exit codes of its errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.pipeline import RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK, analyze_audio
+from app.store import NewLabel, Store, segment_key
+from tests.cli.test_cli import QT_MODULES, ROOT, run
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, talk_video: Path) -> Path:
+    """The talk video analysed, its first flagged segment labelled by Ana."""
+    folder = tmp_path_factory.mktemp("cli-export")
+    path = folder / "talk.salient"
+    analyze_audio(shutil.copy(talk_video, folder / "talk.mp4"), path)
+    with Store.open(path) as store:
+        record = store.all_media()[0]
+        first = store.segments(store.latest_run(record.id, RUN_AUDIO_PEAKS).id, TRACK_AUDIO_PEAK)[0]
+        irony = next(entry.id for entry in store.vocabulary() if entry.name == "irony")
+        key = segment_key(TRACK_AUDIO_PEAK, first.start_ms, first.end_ms)
+        store.add_label(
+            record.id, NewLabel(first.start_ms, first.end_ms, irony, "audio_peak", first.peak_ms, key), "Ana"
+        )
+    return path
+
+
+def test_clips(project: Path, tmp_path: Path) -> None:
+    result = run("export", str(project), "--format", "clips", "--out", str(tmp_path), "--context", "0.5", "--quiet")
+    assert result.returncode == 0, result.stderr
+    printed = [Path(line) for line in result.stdout.splitlines()]
+    assert len(printed) == 2 * 5 and all(path.is_file() for path in printed)
+    assert {path.suffix for path in printed} == {".wav", ".mp4", ".png"}
+
+
+def test_dataset_with_labels_only_and_a_split(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    result = run(
+        "export", str(project), "--format", "dataset", "--out", str(out), "--labels-only", "--split", "0.8,0.1,0.1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+    assert "everything goes to train" in result.stderr
+    with (out / "audio" / "train" / "metadata.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["label"] for row in rows] == ["irony"]
+    assert (out / "audio" / "train" / rows[0]["file_name"]).is_file()
+    assert (out / "video" / "train" / rows[0]["file_name"]).with_suffix(".mp4").is_file()
+
+
+def test_report(project: Path, tmp_path: Path) -> None:
+    result = run("export", str(project), "--format", "report", "--out", str(tmp_path), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path / "report.html")
+    assert "irony" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_exports_never_load_qt(project: Path, tmp_path: Path) -> None:
+    """The report draws with matplotlib's Agg canvas: the CLI must still run where Qt cannot load."""
+    probe = (
+        "import sys; from app.cli import main; "
+        f"code = main(['export', {str(project)!r}, '--format', 'report', '--out', {str(tmp_path)!r}, '--quiet']); "
+        f"print(code, sorted({{m.split('.')[0] for m in sys.modules}} & set({QT_MODULES!r})))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=240)
+    assert loaded.stdout.splitlines()[-1] == "0 []", loaded.stderr
+
+
+def test_csv_and_json_tables(project: Path, tmp_path: Path) -> None:
+    for fmt in ("csv", "json"):
+        result = run("export", str(project), "--format", fmt, "--out", str(tmp_path), "--quiet")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == str(tmp_path / f"segments.{fmt}")
+    with (tmp_path / "segments.csv").open(newline="", encoding="utf-8") as handle:
+        assert [row["label"] for row in csv.DictReader(handle)] == ["irony", ""]
+    assert [row["label"] for row in json.loads((tmp_path / "segments.json").read_text(encoding="utf-8"))] == [
+        "irony",
+        "",
+    ]
+
+    again = run("export", str(project), "--format", "csv", "--out", str(tmp_path))
+    assert again.returncode == 6
+    assert (
+        again.stderr
+        == f"salient: error: {tmp_path / 'segments.csv'} already exists; export with --force to overwrite\n"
+    )
+    assert run("export", str(project), "--format", "csv", "--out", str(tmp_path), "--force").returncode == 0
+
+
+def test_errors_have_their_exit_codes(project: Path, tmp_path: Path) -> None:
+    missing = run("export", str(tmp_path / "nope.salient"), "--format", "csv", "--out", str(tmp_path))
+    assert missing.returncode == 5
+    assert missing.stderr == f"salient: error: {tmp_path / 'nope.salient'}: no such project\n"
+
+    bad_split = run("export", str(project), "--format", "dataset", "--out", str(tmp_path), "--split", "0.5,0.1,0.1")
+    assert bad_split.returncode == 2 and "sum to 1" in bad_split.stderr
+
+    negative = run("export", str(project), "--format", "clips", "--out", str(tmp_path), "--context", "-1")
+    assert negative.returncode == 2 and "cannot be negative" in negative.stderr
+
+    misplaced = run("export", str(project), "--format", "csv", "--out", str(tmp_path), "--stream-copy")
+    assert misplaced.returncode == 2
+    assert misplaced.stderr == "salient: error: --stream-copy does not apply to --format csv\n"
+    assert list(tmp_path.iterdir()) == []
