@@ -20,7 +20,7 @@ from analysis.audio import K_MAX, K_MIN, K_STEP, MIN_WINDOW_MS, Feature, Tails
 from analysis.errors import DownloadError, MediaError, SalientError
 from analysis.pauses import PauseMethod, Span
 from analysis.progress import Cancelled
-from app.export import ExportError, export_clips, export_dataset, export_report, export_table
+from app.export import ExportError, ExportRequest, run_export
 from app.pipeline import AudioAnalysis, AudioOptions, analyze_audio
 from app.store import ProjectError, Store
 
@@ -420,35 +420,20 @@ def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
     if misplaced:
         sys.stderr.write(f"salient: error: {misplaced[0]} does not apply to --format {args.format}\n")
         return EXIT_USAGE
+    request = ExportRequest(
+        kind=args.format,
+        out_dir=args.out,
+        context_ms=args.context,
+        labels_only=args.labels_only,
+        split=args.split,
+        seed=args.seed,
+        stream_copy=args.stream_copy,
+        original_rate=args.original_rate,
+        force=args.force,
+    )
     store = Store.open(args.project, create=False)
     try:
-        common = {"labels_only": args.labels_only, "force": args.force}
-        if args.format == "clips":
-            written = export_clips(
-                store,
-                args.out,
-                context_ms=args.context,
-                original_rate=args.original_rate,
-                stream_copy=args.stream_copy,
-                progress=progress,
-                **common,
-            )
-        elif args.format == "dataset":
-            written = [
-                export_dataset(
-                    store,
-                    args.out,
-                    split=args.split,
-                    seed=args.seed,
-                    context_ms=args.context,
-                    progress=progress,
-                    **common,
-                )
-            ]
-        elif args.format == "report":
-            written = [export_report(store, args.out, context_ms=args.context, progress=progress, **common)]
-        else:
-            written = [export_table(store, args.out / f"segments.{args.format}", args.format, **common)]
+        written = run_export(store, request, progress)
     finally:
         store.close()
     progress.close()

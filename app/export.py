@@ -1427,3 +1427,53 @@ def export_report(
         outputs.write_text(path, document)
     progress.update(1.0, "report written")
     return path
+
+
+EXPORT_KINDS = ("clips", "dataset", "report", "csv", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """One export as the CLI and the window ask for it."""
+
+    kind: str
+    """clips, dataset, report, csv or json"""
+    out_dir: Path
+    context_ms: int = 0
+    labels_only: bool = False
+    split: tuple[float, float, float] | None = None
+    seed: int = 0
+    stream_copy: bool = False
+    original_rate: bool = False
+    force: bool = False
+
+
+def run_export(store: Store, request: ExportRequest, progress: Progress | None = None) -> list[Path]:
+    """Run the export ``request`` names; returns what it wrote (the files, or the dataset's folder)."""
+    common = {"labels_only": request.labels_only, "force": request.force}
+    if request.kind == "clips":
+        return export_clips(
+            store,
+            request.out_dir,
+            context_ms=request.context_ms,
+            original_rate=request.original_rate,
+            stream_copy=request.stream_copy,
+            progress=progress,
+            **common,
+        )
+    if request.kind == "dataset":
+        path = export_dataset(
+            store,
+            request.out_dir,
+            split=request.split,
+            seed=request.seed,
+            context_ms=request.context_ms,
+            progress=progress,
+            **common,
+        )
+        return [path]
+    if request.kind == "report":
+        return [export_report(store, request.out_dir, context_ms=request.context_ms, progress=progress, **common)]
+    if request.kind in ("csv", "json"):
+        return [export_table(store, request.out_dir / f"segments.{request.kind}", request.kind, **common)]
+    raise ValueError(f"unknown export kind {request.kind!r}; one of {', '.join(EXPORT_KINDS)}")

@@ -40,6 +40,7 @@ from analysis.audio import OutlierResult
 from analysis.errors import SalientError
 from analysis.pauses import PauseResult, pause_context
 from app import pipeline
+from app.export import ExportRequest
 from app.frames import Frame
 from app.jobs import Job, JobProgress, JobRunner
 from app.labels import Segment
@@ -48,7 +49,7 @@ from app.session import Session
 from app.store import LabelRecord, MediaRecord, Store
 from widgets.distribution_view import DistributionView
 from widgets.export_dialog import KINDS as EXPORT_KINDS
-from widgets.export_dialog import ExportDialog, ExportOptions
+from widgets.export_dialog import ExportDialog
 from widgets.jobs_panel import JobsPanel
 from widgets.label_track import LabelMark, LabelTrack
 from widgets.review_panel import ReviewPanel, ReviewRow
@@ -682,46 +683,22 @@ class MainWindow(QMainWindow):
         folder = self.session.project_path.with_name(f"{self.session.project_path.stem}-export-{kind}")
         dialog = ExportDialog(kind, folder, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.export(dialog.options())
+            self.export(dialog.request())
 
-    def export(self, options: ExportOptions) -> Job:
+    def export(self, request: ExportRequest) -> Job:
         """Export in the background through a read-only connection; the session keeps writing meanwhile."""
         project = self.session.project_path
 
-        def work(progress: JobProgress) -> Path:
-            from app import export
+        def work(progress: JobProgress) -> list[Path]:
+            from app.export import run_export
 
             with Store.open(project, read_only=True) as store:
-                common = {"labels_only": options.labels_only, "force": options.force}
-                if options.kind == "clips":
-                    paths = export.export_clips(
-                        store,
-                        options.folder,
-                        context_ms=options.context_ms,
-                        original_rate=options.original_rate,
-                        stream_copy=options.stream_copy,
-                        progress=progress,
-                        **common,
-                    )
-                    return paths[0].parent if paths else options.folder
-                if options.kind == "dataset":
-                    return export.export_dataset(
-                        store,
-                        options.folder,
-                        split=options.split,
-                        seed=options.seed,
-                        context_ms=options.context_ms,
-                        progress=progress,
-                        **common,
-                    )
-                if options.kind == "report":
-                    return export.export_report(
-                        store, options.folder, context_ms=options.context_ms, progress=progress, **common
-                    )
-                return export.export_table(store, options.folder / f"segments.{options.kind}", options.kind, **common)
+                return run_export(store, request, progress)
 
-        job = self.runner.submit(f"Export {EXPORT_KINDS[options.kind].lower()}", work)
-        job.succeeded.connect(lambda path: self.statusBar().showMessage(f"Exported to {path}", 15000))
+        job = self.runner.submit(f"Export {EXPORT_KINDS[request.kind].lower()}", work)
+        job.succeeded.connect(
+            lambda paths: self.statusBar().showMessage(f"Exported {len(paths)} file(s) into {request.out_dir}", 15000)
+        )
         job.failed.connect(self.show_error)
         return job
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -19,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.export import ExportRequest
+
 KINDS = {
     "clips": "Labelled clips (WAV, MP4, key frames)",
     "dataset": "Training dataset (audiofolder / videofolder)",
@@ -26,19 +27,6 @@ KINDS = {
     "csv": "Table of segments (CSV)",
     "json": "Table of segments (JSON)",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ExportOptions:
-    kind: str
-    folder: Path
-    context_ms: int
-    labels_only: bool
-    split: tuple[float, float, float] | None
-    seed: int
-    stream_copy: bool
-    original_rate: bool
-    force: bool
 
 
 class ExportDialog(QDialog):
@@ -87,10 +75,10 @@ class ExportDialog(QDialog):
         if folder:
             self.folder.setText(folder)
 
-    def options(self) -> ExportOptions:
-        return ExportOptions(
+    def request(self) -> ExportRequest:
+        return ExportRequest(
             kind=self.kind,
-            folder=Path(self.folder.text()).expanduser(),
+            out_dir=Path(self.folder.text()).expanduser(),
             context_ms=round(self.context.value() * 1000),
             labels_only=self.labels_only.isChecked(),
             split=(0.8, 0.1, 0.1) if self.split.isChecked() else None,

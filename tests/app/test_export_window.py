@@ -8,36 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from app.export import ExportRequest
 from app.main_window import MainWindow
-from widgets.export_dialog import ExportOptions
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
 
 @pytest.fixture
-def window(qtbot, settings, monkeypatch, tmp_path: Path) -> MainWindow:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    settings.setValue("annotator", "Ana")
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
+def annotator() -> str:
+    return "Ana"
 
 
-def options(kind: str, folder: Path, **changes: object) -> ExportOptions:
-    base = {
-        "kind": kind,
-        "folder": folder,
-        "context_ms": 0,
-        "labels_only": False,
-        "split": None,
-        "seed": 0,
-        "stream_copy": False,
-        "original_rate": False,
-        "force": False,
-    }
-    return ExportOptions(**{**base, **changes})
+def options(kind: str, folder: Path, **changes: object) -> ExportRequest:
+    return ExportRequest(kind, folder, **changes)
 
 
 def test_exports_run_in_the_background_and_write_what_was_labelled(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,8 @@ pytestmark = pytest.mark.usefixtures("no_threads_left")
 
 
 @pytest.fixture
-def window(qtbot, settings, monkeypatch, tmp_path: Path) -> MainWindow:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    settings.setValue("annotator", "Ana")
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-
-
-@pytest.fixture
-def talk(tmp_path: Path, talk_video: Path) -> Path:
-    return Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
+def annotator() -> str:
+    return "Ana"
 
 
 def open_with_many_peaks(qtbot, window: MainWindow, talk: Path) -> None:

@@ -20,23 +20,6 @@ from app.synth import Scene, write_media
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
 
-@pytest.fixture
-def window(qtbot, settings, monkeypatch, tmp_path: Path) -> MainWindow:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-
-
-@pytest.fixture
-def talk(tmp_path: Path, talk_video: Path) -> Path:
-    return Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
-
-
 def open_and_analyse(qtbot, window: MainWindow, path: Path) -> None:
     with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
         assert window.open_path(path)
