@@ -314,10 +314,16 @@ class Store:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         for target in sorted(v for v in MIGRATIONS if v > version):
             log.info("migrating %s to project format %d", self.path, target)
-            with self.transaction():
-                for statement in _statements(MIGRATIONS[target]):
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {target}")
+            try:
+                with self.transaction():
+                    for statement in _statements(MIGRATIONS[target]):
+                        self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version = {target}")
+            except sqlite3.Error as exc:
+                raise ProjectError(
+                    f"{self.path}: could not update the project to format {target} ({exc}); "
+                    f"it was left at format {version}"
+                ) from exc
 
     def _mark_interrupted_runs(self) -> None:
         with self.transaction():

@@ -268,3 +268,19 @@ def test_a_read_only_connection_reads_while_the_writer_works(project: Path, talk
             with pytest.raises(sqlite3.OperationalError, match="readonly"):
                 reader.delete_label(reader.labels()[0].id)
         assert writer.run(run).status == "running"
+
+
+def test_a_failing_migration_leaves_the_project_as_it_was(project: Path, monkeypatch) -> None:
+    Store.open(project).close()
+    monkeypatch.setattr(
+        store_module,
+        "MIGRATIONS",
+        {SCHEMA_VERSION + 1: "CREATE TABLE fine (x); ALTER TABLE no_such_table ADD COLUMN y TEXT;"},
+    )
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(ProjectError, match=f"could not update the project to format {SCHEMA_VERSION + 1}"):
+        Store.open(project)
+    db = sqlite3.connect(project)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'fine'").fetchone()[0] == 0
+    db.close()
