@@ -1,4 +1,4 @@
-"""Regenerates docs/window.png: the window with the demo video loaded, at its second audio peak.
+"""Regenerates docs/window.png: the demo video loaded, k = 1.2, five segments labelled, at a peak.
 
 QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshot.py
 """
@@ -25,7 +25,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["XDG_DATA_HOME"] = folder
-        window = MainWindow(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
+        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue("annotator", "Ana")
+        window = MainWindow(settings)
         window.resize(1600, 1000)
         window.show()
         done = []
@@ -35,6 +37,12 @@ def main() -> None:
         while not done and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.01)
+        window.peak_controls.slider.setValue(12)
+        vocabulary = {entry.name: entry.id for entry in window.session.labels.vocabulary}
+        rows = window.review_panel.rows()
+        for row, value in zip(rows, ("irritation", "emphasis", "not significant", "irony", "enthusiasm"), strict=False):
+            window.review_panel.label_requested.emit(row.key, vocabulary[value])
+        window.review_panel.select(rows[1].key)
         peak = sorted(p.peak_ms for p in window.session.outliers.peaks)[1]
         window.timeline.set_visible_range(max(0, peak - 12_000), peak + 12_000)
         window.player.seek(peak)
