@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
@@ -79,15 +80,16 @@ class _LabelsItem(pg.GraphicsObject):
         pixel = self.pixelWidth() or 1e-3
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         height = self._TOP - self._BOTTOM
-        by_color: dict[str, list[QRectF]] = defaultdict(list)
+        by_color: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for mark in marks:
-            width = max((mark.end_ms - mark.start_ms) / 1000, pixel)
-            by_color[mark.color].append(QRectF(mark.start_ms / 1000, self._BOTTOM, width, height))
-        for color, rects in by_color.items():
+            by_color[mark.color].append((mark.start_ms, mark.end_ms))
+        for color, spans in by_color.items():
             pen, brush = self._style(color)
             painter.setPen(pen)
             painter.setBrush(brush)
-            painter.drawRects(rects)
+            painter.drawRects(
+                [QRectF(start, self._BOTTOM, end - start, height) for start, end in _merged(spans, pixel)]
+            )
         if len(marks) > _MAX_TEXTS:
             return
         painter.save()
@@ -235,3 +237,16 @@ class LabelTrack(Track):
             return
         self.selection.setRegion((start_ms / 1000, end_ms / 1000))
         self.selection.show()
+
+
+def _merged(spans: list[tuple[int, int]], pixel_s: float) -> list[tuple[float, float]]:
+    """Spans in seconds, each at least a pixel wide, with same-colour spans closer than a pixel merged:
+    at most about one rectangle per pixel column, however many labels are in view."""
+    times = np.asarray(spans, dtype=np.float64) / 1000
+    times = times[np.argsort(times[:, 0], kind="stable")]
+    starts, ends = times[:, 0], np.maximum(times[:, 1], times[:, 0] + pixel_s)
+    reach = np.maximum.accumulate(ends)
+    first = np.ones(len(starts), dtype=bool)
+    first[1:] = starts[1:] > reach[:-1] + pixel_s
+    heads = np.flatnonzero(first)
+    return list(zip(starts[heads].tolist(), np.maximum.reduceat(ends, heads).tolist(), strict=True))

@@ -50,3 +50,13 @@ def test_five_thousand_labels_paint(qtbot, track: LabelTrack) -> None:
     track.set_labels(marks)
     image = track.plot.getViewBox().scene().views()[0].grab()
     assert not image.isNull() and track.label_count == 5000
+
+
+def test_labels_closer_than_a_pixel_are_painted_as_one_rectangle() -> None:
+    from widgets.label_track import _merged
+
+    spans = [(0, 1000), (1005, 2000), (5000, 5001), (900, 1200)]
+    assert _merged(spans, 0.01) == [(0.0, 2.0), (5.0, 5.01)]
+    assert _merged(spans, 0.001) == [(0.0, 2.0), (5.0, 5.001)]  # 900–1200 overlaps both neighbours
+    assert _merged([(0, 1000), (1005, 2000)], 0.001) == [(0.0, 1.0), (1.005, 2.0)]
+    assert _merged([(0, 1000), (1005, 2000)], 0.01) == [(0.0, 2.0)]
