@@ -63,10 +63,6 @@ class Envelope:
     def n_windows(self) -> int:
         return int(self.rms.shape[0])
 
-    @property
-    def window_samples(self) -> int:
-        return self.window_ms * self.sample_rate // 1000
-
     def values(self, feature: Feature | str) -> np.ndarray:
         return {Feature.RMS: self.rms, Feature.RMS_DB: self.rms_db, Feature.PEAK: self.peak}[Feature(feature)]
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.audio import OutlierResult
-from analysis.errors import SalientError
+from analysis.errors import DownloadError, SalientError
 from analysis.pauses import PauseResult, pause_context
 from app import pipeline
 from app.export import ExportRequest
@@ -373,6 +373,15 @@ class MainWindow(QMainWindow):
         folder.mkdir(parents=True, exist_ok=True)
         project = folder / pipeline.default_project_path(url).name
         cookies = Path(dialog.cookies.text()).expanduser() if dialog.cookies.text().strip() else None
+        from analysis.download import check_cookies_file, validate_url  # yt-dlp loads slowly: only when asked
+
+        try:
+            validate_url(url)
+            if cookies is not None:
+                check_cookies_file(cookies)
+        except DownloadError as exc:
+            self.show_error(str(exc))
+            return
         self.session.open_url(url, project, cookies)
         self.jobs_dock.show()
 

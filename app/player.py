@@ -349,10 +349,6 @@ class PlayerController(QObject):
     def info(self) -> FrameSourceInfo | None:
         return self._info
 
-    @property
-    def loop(self) -> tuple[int, int] | None:
-        return self._loop
-
     # -- transport ---------------------------------------------------------------------------------
 
     def play(self, direction: int = 1) -> None:

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from app.store import VocabularyEntry
 
 CONTEXT_CHOICES_S = (1, 5, 10, 20, 30, 40, 50, 60)
-SORTS = ("time", "z", "unlabelled")
 _COLUMNS = ("Label", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)")
 _LABEL_COLUMN = 0
 
