@@ -331,6 +331,7 @@ class MainWindow(QMainWindow):
         p.video_opened.connect(self._on_player_video_opened)
         p.error_occurred.connect(lambda text: self.statusBar().showMessage(f"Video: {text}", 15000))
         self.timeline.seek_requested.connect(p.seek)
+        self.timeline.selection_requested.connect(self._on_timeline_selection_requested)
         t.play_toggled.connect(p.toggle)
         t.step_requested.connect(p.step)
         t.jump_requested.connect(p.jump)
@@ -802,6 +803,14 @@ class MainWindow(QMainWindow):
             self._selection = [end, start]
         self.label_track.set_selection(*self._selection)
 
+    def _on_timeline_selection_requested(self, start_ms: int, end_ms: int) -> None:
+        """Shift+drag on the timeline: the same selection as I/O, shown on the labels track."""
+        self._selection = [start_ms, end_ms]
+        self.label_track.set_selection(start_ms, end_ms)
+        self.statusBar().showMessage(
+            f"Selected {start_ms / 1000:.3f}–{end_ms / 1000:.3f} s: Ctrl+Enter adds it to the review queue.", 5000
+        )
+
     def _queue_selection(self) -> None:
         """Ctrl+Enter: the selection joins the review queue, selected, ready for a label key."""
         start, end = self._selection
@@ -873,6 +882,7 @@ class MainWindow(QMainWindow):
             ("Zoom the timeline around the cursor", "Wheel / Ctrl+Wheel"),
             ("Pan the timeline", "Shift+Wheel"),
             ("Seek / scrub", "Click / drag on the timeline"),
+            ("Select a range to label", "Shift+drag on the timeline (or I / O)"),
         ]
         return rows
 

@@ -342,6 +342,11 @@ class _TrackViewBox(pg.ViewBox):
             ev.ignore()
             return
         ev.accept()
+        if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            start = self.mapSceneToView(ev.buttonDownScenePos()).x()
+            end = self.mapSceneToView(ev.scenePos()).x()
+            self._timeline._on_viewbox_range_dragged(start, end)
+            return
         self._timeline._on_viewbox_dragged(self.mapSceneToView(ev.scenePos()).x(), ev.isFinish())
 
 
@@ -365,6 +370,8 @@ class TimelineView(QWidget):
     """Milliseconds under the cursor: on a click, and throttled while dragging (the release position always)."""
     range_changed = Signal(int, int)
     """The visible start and end (ms) after a zoom, pan or fit."""
+    selection_requested = Signal(int, int)
+    """Start and end (ms) of a range swept with Shift+drag, in time order, while it is swept."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -657,6 +664,11 @@ class TimelineView(QWidget):
         self._scrub_timer.stop()
         self._scrub_pending = None
         self.seek_requested.emit(self._clamp_ms(x_s))
+
+    def _on_viewbox_range_dragged(self, start_s: float, end_s: float) -> None:
+        low, high = sorted((start_s, end_s))
+        limit = self._full_span_s()
+        self.selection_requested.emit(round(max(0.0, low) * 1000), round(min(high, limit) * 1000))
 
     def _on_viewbox_dragged(self, x_s: float, finished: bool) -> None:
         ms = self._clamp_ms(x_s)

@@ -174,3 +174,12 @@ def test_agreement_between_two_annotators_is_shown(qtbot, window: MainWindow, ta
     assert window.agreement_view.disagreements_table.rowCount() == 1
     panel.label_requested.emit(keys[2], vocabulary["fear"])
     assert window.agreement_view.disagreements_table.rowCount() == 0
+
+
+def test_a_range_swept_with_shift_drag_can_be_queued(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    window.timeline.selection_requested.emit(8000, 9500)
+    assert window.label_track.selection.isVisible()
+    assert window.label_track.selection.getRegion() == pytest.approx((8.0, 9.5))
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.review_panel.selected_key() == "selection:8000:9500"

@@ -54,11 +54,17 @@ def ms_per_pixel(view: TimelineView) -> float:
     return (end - start) / view.plot(KEYS[0]).vb.width()
 
 
-def send_mouse(widget: QWidget, kind: QMouseEvent.Type, pixel: QPoint, held: Qt.MouseButton) -> None:
+def send_mouse(
+    widget: QWidget,
+    kind: QMouseEvent.Type,
+    pixel: QPoint,
+    held: Qt.MouseButton,
+    modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
     """A mouse event with the button state pyqtgraph reads during a drag (QTest's moves carry none)."""
     button = Qt.MouseButton.NoButton if kind == QMouseEvent.Type.MouseMove else Qt.MouseButton.LeftButton
     position = QPointF(pixel)
-    event = QMouseEvent(kind, position, widget.mapToGlobal(position), button, held, Qt.KeyboardModifier.NoModifier)
+    event = QMouseEvent(kind, position, widget.mapToGlobal(position), button, held, modifiers)
     QApplication.sendEvent(widget, event)
 
 
@@ -299,3 +305,26 @@ def test_the_time_axis_reads_minutes_and_seconds_or_hours() -> None:
     major, minor = axis.tickSpacing(0, 10_800, 1_000)
     assert major == (1800.0, 0.0) and minor == (300.0, 0.0)
     assert axis.tickSpacing(10, 10.1, 1_000)[0] == (0.01, 0.0)
+
+
+def test_shift_drag_sweeps_a_selection_instead_of_scrubbing(qtbot, timeline: TimelineView) -> None:
+    viewport = timeline.graphics_view.viewport()
+    shift = Qt.KeyboardModifier.ShiftModifier
+    press, release = pixel_at(timeline, "b", 120_000), pixel_at(timeline, "b", 60_000)
+
+    def send(kind: QMouseEvent.Type, pixel: QPoint, held: Qt.MouseButton) -> None:
+        send_mouse(viewport, kind, pixel, held, shift)
+
+    selections, seeks = [], []
+    timeline.selection_requested.connect(lambda start, end: selections.append((start, end)))
+    timeline.seek_requested.connect(seeks.append)
+    send(QMouseEvent.Type.MouseButtonPress, press, Qt.MouseButton.LeftButton)
+    for ms in (110_000, 90_000, 60_000):
+        qtbot.wait(15)
+        send(QMouseEvent.Type.MouseMove, pixel_at(timeline, "b", ms), Qt.MouseButton.LeftButton)
+    qtbot.wait(15)
+    send(QMouseEvent.Type.MouseButtonRelease, release, Qt.MouseButton.NoButton)
+    assert seeks == []
+    start, end = selections[-1]
+    tolerance = 2 * ms_per_pixel(timeline)
+    assert abs(start - 60_000) <= tolerance and abs(end - 120_000) <= tolerance
