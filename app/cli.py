@@ -23,6 +23,7 @@ from analysis.progress import Cancelled
 from app.export import ExportError, ExportRequest, run_export
 from app.pipeline import AudioAnalysis, AudioOptions, analyze_audio
 from app.store import ProjectError, Store
+from app.timecode import format_mmss, ms_to_s
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -256,12 +257,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="verbose logging and tracebacks on errors")
 
 
-def _seconds(ms: int | None) -> float | None:
-    return None if ms is None else round(ms / 1000, 3)
-
-
 def _span(span: Span) -> dict[str, float | None]:
-    return {"start_s": _seconds(span.start_ms), "end_s": _seconds(span.end_ms)}
+    return {"start_s": ms_to_s(span.start_ms), "end_s": ms_to_s(span.end_ms)}
 
 
 def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
@@ -277,7 +274,7 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
             "source_url": result.media.source_url,
             "container": info.container,
             "size_bytes": info.size_bytes,
-            "duration_s": _seconds(info.duration_ms),
+            "duration_s": ms_to_s(info.duration_ms),
             "has_video": info.has_video,
             "has_audio": info.has_audio,
             "fps": video.fps if video else None,
@@ -290,13 +287,13 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
         },
         "audio_peaks": [
             {
-                "start_s": _seconds(peak.start_ms),
-                "end_s": _seconds(peak.end_ms),
-                "peak_s": _seconds(peak.peak_ms),
+                "start_s": ms_to_s(peak.start_ms),
+                "end_s": ms_to_s(peak.end_ms),
+                "peak_s": ms_to_s(peak.peak_ms),
                 "z": round(peak.z, 4),
                 "value": peak.value,
-                "pause_before_s": _seconds(context.before.duration_ms) if context.before else None,
-                "pause_after_s": _seconds(context.after.duration_ms) if context.after else None,
+                "pause_before_s": ms_to_s(context.before.duration_ms) if context.before else None,
+                "pause_after_s": ms_to_s(context.after.duration_ms) if context.after else None,
             }
             for peak, context in zip(result.peaks, result.contexts, strict=True)
         ],
@@ -304,18 +301,18 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
         "speech": [_span(span) for span in result.pauses.speech],
         "pause_metrics": {
             "method": result.pauses.method,
-            "min_pause_s": _seconds(result.options.min_pause_ms),
+            "min_pause_s": ms_to_s(result.options.min_pause_ms),
             "count": metrics.count,
-            "total_s": _seconds(metrics.total_ms),
+            "total_s": ms_to_s(metrics.total_ms),
             "mean_s": round(metrics.mean_ms / 1000, 3),
             "median_s": round(metrics.median_ms / 1000, 3),
-            "longest_s": _seconds(metrics.longest_ms),
+            "longest_s": ms_to_s(metrics.longest_ms),
             "per_minute": round(metrics.per_minute, 3),
             "speech_ratio": round(metrics.speech_ratio, 4),
         },
         "stats": {
             "k": stats.k,
-            "window_s": _seconds(result.options.window_ms),
+            "window_s": ms_to_s(result.options.window_ms),
             "feature": stats.feature,
             "tails": stats.tails,
             "robust": stats.robust,
@@ -331,14 +328,9 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
             "skewness": stats.skewness,
             "excess_kurtosis": stats.excess_kurtosis,
         },
-        "timings_s": {stage: _seconds(ms) for stage, ms in result.timings_ms.items()},
+        "timings_s": {stage: ms_to_s(ms) for stage, ms in result.timings_ms.items()},
         "warnings": list(result.warnings),
     }
-
-
-def _clock(ms: int) -> str:
-    minutes, rest = divmod(ms, 60_000)
-    return f"{minutes:02d}:{rest / 1000:06.3f}"
 
 
 def print_summary(result: AudioAnalysis, out: TextIO) -> None:
@@ -347,7 +339,7 @@ def print_summary(result: AudioAnalysis, out: TextIO) -> None:
     stats = result.stats
     metrics = result.pauses.metrics
     kind = f"video {info.video.width}×{info.video.height} at {info.video.fps:.3g} fps" if info.video else "audio only"
-    out.write(f"{info.path}\n  {_clock(info.duration_ms)} long, {kind}\n  project: {result.project_path}\n\n")
+    out.write(f"{info.path}\n  {format_mmss(info.duration_ms)} long, {kind}\n  project: {result.project_path}\n\n")
     band = "median ± k·MAD·1.4826" if stats.robust else "μ ± kσ"
     out.write(
         f"Audio peaks ({stats.feature}, {result.options.window_ms} ms windows, {band}, k = {stats.k:g}, "
@@ -357,8 +349,8 @@ def print_summary(result: AudioAnalysis, out: TextIO) -> None:
         before = f"{context.before.duration_ms / 1000:.2f} s" if context.before else "—"
         after = f"{context.after.duration_ms / 1000:.2f} s" if context.after else "—"
         out.write(
-            f"  {_clock(peak.start_ms)} – {_clock(peak.end_ms)}  peak {_clock(peak.peak_ms)}  z = {peak.z:+.2f}  "
-            f"pause before {before}, after {after}\n"
+            f"  {format_mmss(peak.start_ms)} – {format_mmss(peak.end_ms)}  peak {format_mmss(peak.peak_ms)}  "
+            f"z = {peak.z:+.2f}  pause before {before}, after {after}\n"
         )
     out.write(
         f"\nWindows outside the band: {stats.n_outliers} of {stats.n_windows} ({stats.outlier_fraction:.2%}); "
@@ -372,7 +364,9 @@ def print_summary(result: AudioAnalysis, out: TextIO) -> None:
         f"{metrics.per_minute:.1f} per minute; speech {metrics.speech_ratio:.0%} of the time.\n"
     )
     for pause in result.pauses.pauses:
-        out.write(f"  {_clock(pause.start_ms)} – {_clock(pause.end_ms)}  ({pause.duration_ms / 1000:.2f} s)\n")
+        out.write(
+            f"  {format_mmss(pause.start_ms)} – {format_mmss(pause.end_ms)}  ({pause.duration_ms / 1000:.2f} s)\n"
+        )
 
 
 def _run_analyze(args: argparse.Namespace, progress: TerminalProgress) -> int:
@@ -399,7 +393,7 @@ def _run_demo(args: argparse.Namespace, progress: TerminalProgress) -> int:
     result = analyze_audio(path, None, AudioOptions(), None, progress)
     progress.close()
     if not args.json:
-        bursts = ", ".join(_clock(event.peak_ms or 0) for event in scene.of_kind("burst"))
+        bursts = ", ".join(format_mmss(event.peak_ms or 0) for event in scene.of_kind("burst"))
         sys.stdout.write(f"Demo video written to {path}\nIt holds loud bursts at {bursts}.\n\n")
     _emit(result, args.json)
     return EXIT_OK

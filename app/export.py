@@ -48,6 +48,7 @@ from analysis.progress import NullProgress, Progress, SubProgress, check
 from app.frames import FrameSource
 from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, load_envelope
 from app.store import MediaRecord, RunRecord, Store, segment_key
+from app.timecode import format_mmss, ms_to_s
 
 log = logging.getLogger(__name__)
 
@@ -267,10 +268,6 @@ def _item(record: MediaRecord, fields: dict[str, Any], pauses: Sequence[Span], u
     )
 
 
-def _seconds(ms: int | None) -> float | None:
-    return None if ms is None else round(ms / 1000, 3)
-
-
 def item_row(item: ExportItem) -> dict[str, Any]:
     """The item's values in export columns (times in seconds), without the file columns."""
     return {
@@ -286,12 +283,12 @@ def item_row(item: ExportItem) -> dict[str, Any]:
         "video_id": item.video_id,
         "source_path": item.media_path,
         "source_url": item.source_url or "",
-        "start_s": _seconds(item.start_ms),
-        "end_s": _seconds(item.end_ms),
-        "peak_s": _seconds(item.peak_ms),
+        "start_s": ms_to_s(item.start_ms),
+        "end_s": ms_to_s(item.end_ms),
+        "peak_s": ms_to_s(item.peak_ms),
         "z": None if item.z is None else round(item.z, 4),
-        "pause_before_s": _seconds(item.pause_before_ms),
-        "pause_after_s": _seconds(item.pause_after_ms),
+        "pause_before_s": ms_to_s(item.pause_before_ms),
+        "pause_after_s": ms_to_s(item.pause_after_ms),
         "transcript": item.transcript,
     }
 
@@ -1103,7 +1100,7 @@ def _write_dataset_metadata(
                 continue
             clip_start, clip_end = item.clip_range(context_ms)
             values = {k: v for k, v in item_row(item).items() if k != "name"}
-            values.update(clip_start_s=_seconds(clip_start), clip_end_s=_seconds(clip_end))
+            values.update(clip_start_s=ms_to_s(clip_start), clip_end_s=ms_to_s(clip_end))
             files = {"file_name": path}
             if modality == "video":
                 files.update(zip(KEYFRAME_COLUMNS, paths.keyframes, strict=True))
@@ -1145,11 +1142,6 @@ def export_table(
 
 
 # -- report ----------------------------------------------------------------------------------------
-
-
-def _clock(ms: int) -> str:
-    minutes, rest = divmod(ms, 60_000)
-    return f"{minutes:02d}:{rest / 1000:06.3f}"
 
 
 def _figure_uri(figure: Any) -> str:
@@ -1260,7 +1252,7 @@ def _media_section(store: Store, record: MediaRecord) -> str:
         ("file", record.path),
         ("source URL", record.source_url or "—"),
         ("video id", record.fingerprint),
-        ("duration", f"{info.duration_ms / 1000:.3f} s ({_clock(info.duration_ms)})"),
+        ("duration", f"{info.duration_ms / 1000:.3f} s ({format_mmss(info.duration_ms)})"),
         ("container", info.container),
         ("streams", "; ".join(streams)),
     ]
@@ -1318,7 +1310,7 @@ def _media_section(store: Store, record: MediaRecord) -> str:
 
 
 def _span(start_ms: int, end_ms: int) -> str:
-    return f"{start_ms / 1000:.3f}–{end_ms / 1000:.3f} s ({_clock(start_ms)}–{_clock(end_ms)})"
+    return f"{start_ms / 1000:.3f}–{end_ms / 1000:.3f} s ({format_mmss(start_ms)}–{format_mmss(end_ms)})"
 
 
 def _observation(group: Sequence[ExportItem], frames: list[bytes], context_ms: int) -> str:
@@ -1330,7 +1322,7 @@ def _observation(group: Sequence[ExportItem], frames: list[bytes], context_ms: i
     if context_ms:
         facts.append((f"with {context_ms / 1000:g} s context", _span(*first.clip_range(context_ms))))
     if first.peak_ms is not None:
-        facts.append(("peak", f"{first.peak_ms / 1000:.3f} s ({_clock(first.peak_ms)})"))
+        facts.append(("peak", f"{first.peak_ms / 1000:.3f} s ({format_mmss(first.peak_ms)})"))
     if first.z is not None:
         facts.append(("z", f"{first.z:+.2f}"))
     facts.append(("pause before", "—" if first.pause_before_ms is None else f"{first.pause_before_ms / 1000:.2f} s"))

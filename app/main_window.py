@@ -47,6 +47,7 @@ from app.labels import Segment
 from app.player import FrameSourceInfo, PlayerController, parse_goto
 from app.session import Session
 from app.store import LabelRecord, MediaRecord, Store
+from app.timecode import format_clock
 from widgets.distribution_view import DistributionView
 from widgets.export_dialog import KINDS as EXPORT_KINDS
 from widgets.export_dialog import ExportDialog
@@ -54,7 +55,7 @@ from widgets.jobs_panel import JobsPanel
 from widgets.label_track import LabelMark, LabelTrack
 from widgets.review_panel import ReviewPanel, ReviewRow
 from widgets.timeline_view import SpanTrack, TimelineView
-from widgets.transport_panel import TransportPanel, format_clock
+from widgets.transport_panel import TransportPanel
 from widgets.video_view import VideoView
 from widgets.vocabulary_dialog import VocabularyDialog
 from widgets.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack

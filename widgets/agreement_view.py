@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.agreement import AgreementReport, PairAgreement
-from widgets.timeline_view import format_ms
+from app.timecode import format_ms
 
 log = logging.getLogger(__name__)
 

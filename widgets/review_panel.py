@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.store import VocabularyEntry
+from app.timecode import format_mmss
 
 CONTEXT_CHOICES_S = (1, 5, 10, 20, 30, 40, 50, 60)
 _COLUMNS = ("Label", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)")
@@ -33,10 +34,7 @@ _LABEL_COLUMN = 0
 
 
 def _clock(ms: int | None) -> str:
-    if ms is None:
-        return "—"
-    minutes, rest = divmod(int(ms), 60_000)
-    return f"{minutes:02d}:{rest / 1000:06.3f}"
+    return "—" if ms is None else format_mmss(ms)
 
 
 def _seconds(ms: int | None) -> str:

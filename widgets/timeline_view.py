@@ -23,6 +23,8 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSignalBlocker, QSize, Qt, Q
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QPainter, QPalette
 from PySide6.QtWidgets import QGraphicsSceneWheelEvent, QMenu, QScrollArea, QVBoxLayout, QWidget
 
+from app.timecode import format_seconds
+
 log = logging.getLogger(__name__)
 
 HOUR_MS = 3_600_000
@@ -49,28 +51,6 @@ BACKGROUND = "#1d1f21"
 FOREGROUND = "#c5c8c6"
 GRID = "#3a3d41"
 PLAYHEAD = "#ffd54f"
-
-
-def format_seconds(seconds: float, decimals: int = 3, hours: bool | None = None) -> str:
-    """``mm:ss.fff`` (with ``decimals`` digits after the point), or ``h:mm:ss.fff`` from one hour on.
-
-    ``hours`` forces (True) or suppresses (False) the hour field; minutes then run past 59.
-    """
-    scale = 10**decimals
-    sign = "-" if seconds < 0 else ""
-    units = round(abs(seconds) * scale)
-    whole, fraction = divmod(units, scale)
-    minutes, secs = divmod(whole, 60)
-    text = f"{secs:02d}" + (f".{fraction:0{decimals}d}" if decimals else "")
-    show_hours = whole >= 3600 if hours is None else hours
-    if show_hours:
-        return f"{sign}{minutes // 60}:{minutes % 60:02d}:{text}"
-    return f"{sign}{minutes:02d}:{text}"
-
-
-def format_ms(ms: int, decimals: int = 3, hours: bool | None = None) -> str:
-    """A time in milliseconds as ``mm:ss.fff`` or ``h:mm:ss.fff`` (see :func:`format_seconds`)."""
-    return format_seconds(ms / 1000, decimals, hours)
 
 
 class TimeAxisItem(pg.AxisItem):

@@ -11,13 +11,13 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.timecode import format_ms
 from widgets.timeline_view import (
     SCRUB_INTERVAL_MS,
     TRACK_HEIGHTS,
     SpanTrack,
     TimeAxisItem,
     TimelineView,
-    format_ms,
 )
 
 DURATION_MS = 600_000
