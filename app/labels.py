@@ -28,6 +28,8 @@ class Segment:
     start_ms: int
     end_ms: int
     peak_ms: int | None = None
+    z: float | None = None
+    """for a flagged segment, its z-score"""
 
     @property
     def key(self) -> str:

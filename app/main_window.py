@@ -591,7 +591,7 @@ class MainWindow(QMainWindow):
         segments = {}
         if self.session.outliers is not None:
             for peak in self.session.outliers.peaks:
-                segment = Segment("audio_peak", peak.start_ms, peak.end_ms, peak.peak_ms)
+                segment = Segment("audio_peak", peak.start_ms, peak.end_ms, peak.peak_ms, peak.z)
                 segments[segment.key] = segment
         for label in self.session.labels.labels:
             if label.source == "selection" and label.segment_key and label.segment_key not in segments:
@@ -605,9 +605,6 @@ class MainWindow(QMainWindow):
         book = self.session.labels
         own = book.own_label(segment.key)
         others = [f"{label.annotator}: {label.value}" for label in book.labels_for(segment.key) if label is not own]
-        z = None
-        if segment.source == "audio_peak" and self.session.outliers is not None:
-            z = next((p.z for p in self.session.outliers.peaks if p.start_ms == segment.start_ms), None)
         moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
         before = after = None
         if self.session.pauses is not None:
@@ -620,7 +617,7 @@ class MainWindow(QMainWindow):
             segment.start_ms,
             segment.end_ms,
             segment.peak_ms,
-            z,
+            segment.z,
             before,
             after,
             own.value if own else "",

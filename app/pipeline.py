@@ -139,6 +139,41 @@ def _fetch(source: str, project_path: Path, cookies: Path | None, progress: Prog
     return result.path
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class PeaksComputation:
+    """Decoded audio, its envelope and the flagged segments: what the CLI and the window's job both need."""
+
+    samples: np.ndarray
+    envelope: Envelope
+    outliers: OutlierResult
+    warnings: tuple[str, ...]
+    timings_ms: dict[str, int]
+
+
+def compute_peaks(
+    path: Path,
+    cache_dir: Path,
+    fingerprint: str,
+    declared_ms: int,
+    options: AudioOptions,
+    progress: Progress | None = None,
+) -> PeaksComputation:
+    """Decode (or load the cached audio), compute or load the envelope, flag the peaks. No store: safe in a
+    worker thread."""
+    timings: dict[str, int] = {}
+    start = time.perf_counter()
+    samples = media.load_audio(path, cache_dir, fingerprint, progress=progress)
+    timings["decode"] = round((time.perf_counter() - start) * 1000)
+    start = time.perf_counter()
+    envelope = load_envelope(cache_dir, fingerprint, samples, options.window_ms)
+    timings["envelope"] = round((time.perf_counter() - start) * 1000)
+    start = time.perf_counter()
+    outliers = audio.find_peaks(envelope, samples, options.k, options.tails, options.feature, options.robust)
+    timings["peaks"] = round((time.perf_counter() - start) * 1000)
+    warnings = truncation_warnings(path, declared_ms, samples.shape[0] * 1000 // media.ANALYSIS_RATE)
+    return PeaksComputation(samples, envelope, outliers, warnings, timings)
+
+
 def analyze_audio(
     source: str | os.PathLike[str],
     project_path: str | os.PathLike[str] | None = None,
@@ -182,21 +217,14 @@ def analyze_audio(
         base = 0.3 if source_url else 0.0
         peaks_run = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), library_versions())
         try:
-            start = time.perf_counter()
-            samples = media.load_audio(
-                path, store.cache_dir, fingerprint, progress=SubProgress(progress, base, base + 0.5, "")
+            computed = compute_peaks(
+                path, store.cache_dir, fingerprint, info.duration_ms, options, SubProgress(progress, base, base + 0.5)
             )
-            timed("decode", start)
-            warnings = truncation_warnings(path, info.duration_ms, samples.shape[0] * 1000 // media.ANALYSIS_RATE)
-            start = time.perf_counter()
-            envelope = load_envelope(store.cache_dir, fingerprint, samples, options.window_ms)
-            timed("envelope", start)
-            start = time.perf_counter()
-            outliers = audio.find_peaks(envelope, samples, options.k, options.tails, options.feature, options.robust)
-            timed("peaks", start)
         except BaseException as exc:
             record_stop(store, peaks_run, exc, sum(timings.values()))
             raise
+        timings.update(computed.timings_ms)
+        samples, outliers, warnings = computed.samples, computed.outliers, computed.warnings
         record_peaks(store, peaks_run, fingerprint, options.window_ms, outliers, timings, warnings)
 
         pauses_run = store.start_run(record.id, RUN_PAUSES, options.pause_params(), library_versions())

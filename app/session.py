@@ -33,11 +33,8 @@ _PERSIST_DELAY_MS = 700
 
 @dataclass(frozen=True, slots=True, eq=False)
 class AudioJobResult:
-    samples: np.ndarray
-    envelope: Envelope
+    peaks: pipeline.PeaksComputation
     pyramid: waveform.WaveformPyramid
-    outliers: OutlierResult
-    warnings: tuple[str, ...]
     timings_ms: dict[str, int]
     options: AudioOptions
     """the parameters the peaks were computed with"""
@@ -204,22 +201,14 @@ class Session(QObject):
             run_id = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), pipeline.library_versions())
 
         def work(progress: JobProgress) -> AudioJobResult:
-            timings: dict[str, int] = {}
-            start = time.perf_counter()
-            samples = media.load_audio(path, cache_dir, fingerprint, progress=SubProgress(progress, 0.0, 0.85))
-            timings["decode"] = round((time.perf_counter() - start) * 1000)
-            start = time.perf_counter()
-            pyramid = waveform.build_pyramid(samples, media.ANALYSIS_RATE, SubProgress(progress, 0.85, 0.95))
-            timings["waveform"] = round((time.perf_counter() - start) * 1000)
-            start = time.perf_counter()
-            envelope = pipeline.load_envelope(cache_dir, fingerprint, samples, options.window_ms)
-            outliers = audio.find_peaks(envelope, samples, options.k, options.tails, options.feature, options.robust)
-            timings["peaks"] = round((time.perf_counter() - start) * 1000)
-            warnings = pipeline.truncation_warnings(
-                path, record.info.duration_ms, samples.shape[0] * 1000 // media.ANALYSIS_RATE
+            computed = pipeline.compute_peaks(
+                path, cache_dir, fingerprint, record.info.duration_ms, options, SubProgress(progress, 0.0, 0.85)
             )
+            start = time.perf_counter()
+            pyramid = waveform.build_pyramid(computed.samples, media.ANALYSIS_RATE, SubProgress(progress, 0.85, 1.0))
+            timings = {**computed.timings_ms, "waveform": round((time.perf_counter() - start) * 1000)}
             progress.update(1.0, "audio analysed")
-            return AudioJobResult(samples, envelope, pyramid, outliers, warnings, timings, options)
+            return AudioJobResult(computed, pyramid, timings, options)
 
         job = self._submit("Audio analysis", work, run_id)
         job.succeeded.connect(lambda result: self._on_audio_job_succeeded(result, job))
@@ -246,10 +235,10 @@ class Session(QObject):
         if self.store is None:
             return
         self.samples, self.envelope, self.pyramid, self.outliers = (
-            result.samples,
-            result.envelope,
+            result.peaks.samples,
+            result.peaks.envelope,
             result.pyramid,
-            result.outliers,
+            result.peaks.outliers,
         )
         if run_id is not None:
             pipeline.record_peaks(
@@ -257,16 +246,16 @@ class Session(QObject):
                 run_id,
                 self.media.fingerprint,
                 result.options.window_ms,
-                result.outliers,
+                result.peaks.outliers,
                 result.timings_ms,
-                result.warnings,
+                result.peaks.warnings,
             )
-        for warning in result.warnings:
+        for warning in result.peaks.warnings:
             self.warning_issued.emit(warning)
-        self.audio_ready.emit(result.samples)
+        self.audio_ready.emit(result.peaks.samples)
         self.waveform_ready.emit(result.pyramid)
-        self.envelope_changed.emit(result.envelope)
-        self.peaks_changed.emit(result.outliers)
+        self.envelope_changed.emit(result.peaks.envelope)
+        self.peaks_changed.emit(result.peaks.outliers)
         if self.options.peak_params() != result.options.peak_params():
             self.set_options(self.options)  # the controls moved while the audio was decoding
         if self.pauses is None:
