@@ -83,11 +83,16 @@ class TerminalProgress:
             self._bar.close()
 
 
-def _k_value(text: str) -> float:
+def _number(text: str, what: str) -> float:
+    """An option's number, or the usage error "<what>, not '<text>'"."""
     try:
-        k = float(text)
+        return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"k must be a number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{what}, not {text!r}") from None
+
+
+def _k_value(text: str) -> float:
+    k = _number(text, "k must be a number")
     steps = round(k / K_STEP)
     if not (K_MIN <= k <= K_MAX) or not math.isclose(steps * K_STEP, k, abs_tol=1e-9):
         raise argparse.ArgumentTypeError(f"k must lie between {K_MIN} and {K_MAX:g} in steps of {K_STEP} (got {text})")
@@ -95,10 +100,7 @@ def _k_value(text: str) -> float:
 
 
 def _window_ms(text: str) -> int:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the window is a number of seconds, not {text!r}") from None
+    seconds = _number(text, "the window is a number of seconds")
     ms = round(seconds * 1000)
     if ms < MIN_WINDOW_MS or not math.isclose(ms, seconds * 1000, abs_tol=1e-6):
         raise argparse.ArgumentTypeError(
@@ -108,10 +110,7 @@ def _window_ms(text: str) -> int:
 
 
 def _pause_ms(text: str) -> int:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the minimum pause is a number of seconds, not {text!r}") from None
+    seconds = _number(text, "the minimum pause is a number of seconds")
     if not 0.05 <= seconds <= 10:
         raise argparse.ArgumentTypeError(f"the minimum pause must lie between 0.05 and 10 s (got {text})")
     return round(seconds * 1000)
@@ -227,10 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _context_ms(text: str) -> int:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the context is a number of seconds, not {text!r}") from None
+    seconds = _number(text, "the context is a number of seconds")
     if not math.isfinite(seconds) or seconds < 0:
         raise argparse.ArgumentTypeError(f"the context cannot be negative (got {text})")
     return round(seconds * 1000)
