@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from scipy import stats as sps
+from scipy.special import ndtr, ndtri
 
 from analysis.progress import NullProgress, Progress, check
 
@@ -181,7 +181,7 @@ def _center_scale(values: np.ndarray, robust: bool) -> tuple[float, float]:
 
 def expected_fraction(k: float, tails: Tails | str) -> float:
     """Share of a normal distribution outside μ ± kσ on the chosen side(s)."""
-    one_tail = float(sps.norm.sf(k))
+    one_tail = float(ndtr(-k))  # 1 − Φ(k)
     return 2 * one_tail if Tails(tails) is Tails.BOTH else one_tail
 
 
@@ -268,6 +268,10 @@ def find_peaks(
     return OutlierResult(tuple(peaks), summary)
 
 
+def _normal_pdf(x: np.ndarray, center: float, scale: float) -> np.ndarray:
+    return np.exp(-0.5 * ((x - center) / scale) ** 2) / (scale * np.sqrt(2 * np.pi))
+
+
 def distribution_plot_data(
     envelope: Envelope, feature: Feature | str = Feature.RMS, robust: bool = False, bins: int = 50
 ) -> DistributionPlotData:
@@ -277,8 +281,8 @@ def distribution_plot_data(
     counts, edges = np.histogram(values, bins=bins)
     curve_x = np.linspace(edges[0], edges[-1], 200)
     width = edges[1] - edges[0]
-    curve_y = sps.norm.pdf(curve_x, center, scale) * values.shape[0] * width if scale > 0 else np.zeros_like(curve_x)
+    curve_y = _normal_pdf(curve_x, center, scale) * values.shape[0] * width if scale > 0 else np.zeros_like(curve_x)
     n = values.shape[0]
-    theoretical = sps.norm.ppf((np.arange(1, n + 1) - 0.5) / n)
+    theoretical = ndtri((np.arange(1, n + 1) - 0.5) / n)
     observed = (np.sort(values) - center) / scale if scale > 0 else np.zeros(n)
     return DistributionPlotData(counts, edges, curve_x, curve_y, theoretical, observed)
