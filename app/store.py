@@ -21,10 +21,13 @@ from typing import Any
 
 from analysis.errors import SalientError
 from analysis.media import AudioStreamInfo, MediaInfo, VideoStreamInfo
+from app.transcript import TranscriptSegment, Word
 
 log = logging.getLogger(__name__)
 
 PROJECT_SUFFIX = ".salient"
+TRANSCRIPT_KINDS = ("transcribe", "transcript_import")
+"""Run kinds whose results are a transcript (table transcript_segments)."""
 APPLICATION_ID = 0x53414C4E
 """'SALN': marks a SQLite file as a Salient project (PRAGMA application_id)."""
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -457,6 +460,17 @@ class Store:
                 (json.dumps(dict(summary), sort_keys=True), _now(), elapsed_ms, run_id),
             )
 
+    def reopen_run(self, run_id: int) -> None:
+        """A cancelled or interrupted run continues (a resumed transcription): 'running' again."""
+        with self.transaction() as db:
+            changed = db.execute(
+                "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL "
+                "WHERE id = ? AND status IN ('cancelled', 'interrupted', 'failed')",
+                (run_id,),
+            ).rowcount
+        if not changed:
+            raise ProjectError(f"run {run_id} is not stopped, it cannot be resumed")
+
     def end_run(self, run_id: int, status: str, error: str | None, elapsed_ms: int) -> None:
         """Mark a run failed or cancelled, keeping the reason."""
         if status not in ("failed", "cancelled"):
@@ -518,6 +532,164 @@ class Store:
             (run_id, track),
         ).fetchall()
         return [SegmentRecord(*row) for row in rows]
+
+    # -- transcripts -------------------------------------------------------------------------------
+
+    def transcript_run(self, media_id: int) -> RunRecord | None:
+        """The run whose transcript the user sees: the newest transcription or import that has segments
+        (a cancelled or interrupted transcription keeps what it produced) or finished."""
+        for record in reversed([r for r in self.runs(media_id) if r.kind in TRANSCRIPT_KINDS]):
+            if record.status == "done" or self.transcript_segment_count(record.id):
+                return record
+        return None
+
+    def transcript_segment_count(self, run_id: int) -> int:
+        return int(
+            self._db.execute("SELECT COUNT(*) FROM transcript_segments WHERE run_id = ?", (run_id,)).fetchone()[0]
+        )
+
+    def transcript_segments(self, run_id: int) -> list[TranscriptSegment]:
+        rows = self._db.execute(
+            "SELECT t.id, t.start_ms, t.end_ms, t.text, t.words_json, COALESCE(s.name, ''), t.reviewed, t.timing "
+            "FROM transcript_segments t LEFT JOIN speakers s ON s.id = t.speaker_id "
+            "WHERE t.run_id = ? ORDER BY t.start_ms, t.id",
+            (run_id,),
+        ).fetchall()
+        return [
+            TranscriptSegment(
+                start_ms=row[1],
+                end_ms=row[2],
+                text=row[3],
+                words=_words_from_json(row[4]),
+                speaker=row[5],
+                reviewed=bool(row[6]),
+                id=row[0],
+                timing=row[7],
+            )
+            for row in rows
+        ]
+
+    def transcript_segment(self, segment_id: int) -> TranscriptSegment:
+        run_id = self._db.execute("SELECT run_id FROM transcript_segments WHERE id = ?", (segment_id,)).fetchone()
+        if run_id is None:
+            raise KeyError(segment_id)
+        return next(s for s in self.transcript_segments(run_id[0]) if s.id == segment_id)
+
+    def _speaker_id(self, db: sqlite3.Connection, media_id: int, name: str) -> int | None:
+        name = _clean_name(name) if name.strip() else ""
+        if not name:
+            return None
+        db.execute("INSERT OR IGNORE INTO speakers(media_id, name) VALUES (?, ?)", (media_id, name))
+        return int(
+            db.execute("SELECT id FROM speakers WHERE media_id = ? AND name = ?", (media_id, name)).fetchone()[0]
+        )
+
+    def _media_of_run(self, db: sqlite3.Connection, run_id: int) -> int:
+        row = db.execute("SELECT media_id FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(run_id)
+        return int(row[0])
+
+    def _insert_segments(self, db: sqlite3.Connection, run_id: int, segments: Iterable[TranscriptSegment]) -> list[int]:
+        media_id = self._media_of_run(db, run_id)
+        ids = []
+        now = _now()
+        for segment in segments:
+            cursor = db.execute(
+                "INSERT INTO transcript_segments(id, run_id, start_ms, end_ms, text, words_json, speaker_id, "
+                "reviewed, timing, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    segment.id,
+                    run_id,
+                    segment.start_ms,
+                    segment.end_ms,
+                    segment.text,
+                    _words_to_json(segment.words),
+                    self._speaker_id(db, media_id, segment.speaker),
+                    int(segment.reviewed),
+                    segment.timing,
+                    now,
+                ),
+            )
+            ids.append(int(cursor.lastrowid))
+        return ids
+
+    def add_transcript_segments(self, run_id: int, segments: Iterable[TranscriptSegment]) -> list[int]:
+        """Append segments to a run's transcript (in one transaction); their ids, in order. A segment that
+        carries an id keeps it (undo of a delete restores the same row)."""
+        with self.transaction() as db:
+            return self._insert_segments(db, run_id, segments)
+
+    def update_transcript_segment(self, segment: TranscriptSegment) -> None:
+        """Write every field of a stored segment (by its id)."""
+        self.replace_transcript_segments(remove=(), add=(), update=(segment,))
+
+    def replace_transcript_segments(
+        self,
+        remove: Iterable[int],
+        add: Iterable[TranscriptSegment],
+        update: Iterable[TranscriptSegment] = (),
+        run_id: int | None = None,
+    ) -> list[int]:
+        """Delete, update and insert segments in one transaction (split, merge, undo of either); the ids of
+        the inserted segments. ``run_id`` is needed only when nothing is removed or updated."""
+        remove, add, update = list(remove), list(add), list(update)
+        with self.transaction() as db:
+            known = remove + [s.id for s in update if s.id is not None]
+            if run_id is None:
+                if not known:
+                    raise ValueError("replace_transcript_segments needs run_id when no stored segment is named")
+                row = db.execute("SELECT run_id FROM transcript_segments WHERE id = ?", (known[0],)).fetchone()
+                if row is None:
+                    raise KeyError(known[0])
+                run_id = int(row[0])
+            media_id = self._media_of_run(db, run_id)
+            for segment_id in remove:
+                db.execute("DELETE FROM transcript_segments WHERE id = ?", (segment_id,))
+            now = _now()
+            for segment in update:
+                changed = db.execute(
+                    "UPDATE transcript_segments SET start_ms = ?, end_ms = ?, text = ?, words_json = ?, "
+                    "speaker_id = ?, reviewed = ?, timing = ?, modified_at = ? WHERE id = ?",
+                    (
+                        segment.start_ms,
+                        segment.end_ms,
+                        segment.text,
+                        _words_to_json(segment.words),
+                        self._speaker_id(db, media_id, segment.speaker),
+                        int(segment.reviewed),
+                        segment.timing,
+                        now,
+                        segment.id,
+                    ),
+                ).rowcount
+                if not changed:
+                    raise KeyError(segment.id)
+            ids = self._insert_segments(db, run_id, add)
+            db.execute(
+                "DELETE FROM speakers WHERE media_id = ? AND id NOT IN "
+                "(SELECT speaker_id FROM transcript_segments WHERE speaker_id IS NOT NULL)",
+                (media_id,),
+            )
+        return ids
+
+    def speakers(self, media_id: int) -> list[str]:
+        rows = self._db.execute("SELECT name FROM speakers WHERE media_id = ? ORDER BY name", (media_id,)).fetchall()
+        return [row[0] for row in rows]
+
+    def rename_speaker(self, media_id: int, old: str, new: str) -> None:
+        """Rename a speaker everywhere; renaming to an existing name merges the two."""
+        new = _clean_name(new)
+        with self.transaction() as db:
+            row = db.execute("SELECT id FROM speakers WHERE media_id = ? AND name = ?", (media_id, old)).fetchone()
+            if row is None:
+                raise KeyError(old)
+            target = db.execute("SELECT id FROM speakers WHERE media_id = ? AND name = ?", (media_id, new)).fetchone()
+            if target is None:
+                db.execute("UPDATE speakers SET name = ? WHERE id = ?", (new, row[0]))
+            elif target[0] != row[0]:
+                db.execute("UPDATE transcript_segments SET speaker_id = ? WHERE speaker_id = ?", (target[0], row[0]))
+                db.execute("DELETE FROM speakers WHERE id = ?", (row[0],))
 
     # -- vocabulary --------------------------------------------------------------------------------
 
@@ -663,3 +835,15 @@ def _clean_name(name: str) -> str:
     if not cleaned:
         raise ProjectError("a name cannot be empty")
     return cleaned
+
+
+def _words_to_json(words: Iterable[Word]) -> str:
+    return json.dumps(
+        [[w.text, w.start_ms, w.end_ms, None if w.probability is None else round(w.probability, 4)] for w in words],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _words_from_json(text: str) -> tuple[Word, ...]:
+    return tuple(Word(w[0], w[1], w[2], w[3]) for w in json.loads(text))

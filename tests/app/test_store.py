@@ -173,15 +173,15 @@ def test_older_projects_are_migrated_in_order(project: Path, monkeypatch) -> Non
         store_module,
         "MIGRATIONS",
         {
-            SCHEMA_VERSION + 1: "CREATE TABLE speakers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
-            SCHEMA_VERSION + 2: "-- a comment; with a semicolon\nALTER TABLE speakers ADD COLUMN email TEXT;",
+            SCHEMA_VERSION + 1: "CREATE TABLE probes (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+            SCHEMA_VERSION + 2: "-- a comment; with a semicolon\nALTER TABLE probes ADD COLUMN email TEXT;",
         },
     )
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
     with Store.open(project) as store:
         assert store.schema_version == SCHEMA_VERSION + 2
     db = sqlite3.connect(project)
-    columns = [row[1] for row in db.execute("PRAGMA table_info(speakers)")]
+    columns = [row[1] for row in db.execute("PRAGMA table_info(probes)")]
     assert columns == ["id", "name", "email"]
 
 
@@ -191,13 +191,13 @@ def test_a_migrated_project_has_the_same_schema_as_a_new_one(tmp_path: Path) -> 
     Store.open(fresh).close()
     Store.open(old).close()
     db = sqlite3.connect(old)
-    for table in ("labels", "vocabulary", "annotators"):
+    for table in ("transcript_segments", "speakers", "labels", "vocabulary", "annotators"):
         db.execute(f"DROP TABLE {table}")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
     with Store.open(old) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert len(store.vocabulary()) == 16
 
     def schema(path: Path) -> set[tuple[str, str]]:

@@ -1,0 +1,284 @@
+"""The transcript as plain data: segments of text with word timings, and the pure operations on it.
+
+Qt-free: the store, the CLI, the exports and the window's transcript book all use these classes. Times are
+integer milliseconds of media time, like everywhere in the project. A segment's ``text`` is what the user
+reads and edits; its ``words`` are the timed tokens of that text (after an edit they are re-derived by
+forced alignment, see :mod:`analysis.transcribe`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+LOW_PROBABILITY = 0.5
+"""Words the model gave less than this probability are marked for review."""
+
+CONTEXT_WINDOWS_S = (1, 5, 10, 20, 30, 40, 50, 60)
+"""The W of "transcript from peak − W to peak + W" offered to the user."""
+
+_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”)\]]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One timed word. ``text`` has no surrounding spaces; punctuation stays attached ("Hello,")."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+    probability: float | None = None
+    """the model's probability, None for words that came from an import without one"""
+
+    @property
+    def low(self) -> bool:
+        return self.probability is not None and self.probability < LOW_PROBABILITY
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptSegment:
+    """One transcript segment (a subtitle line, an ELAN annotation)."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    words: tuple[Word, ...] = ()
+    speaker: str = ""
+    reviewed: bool = False
+    id: int | None = None
+    """the project's row id; None before it is stored"""
+    timing: str = "model"
+    """where the word times come from: 'model', 'aligned' (forced alignment after an edit) or 'estimated'"""
+
+    @property
+    def low_words(self) -> int:
+        return sum(1 for word in self.words if word.low)
+
+    def with_text(self, text: str) -> TranscriptSegment:
+        return replace(self, text=normalize_text(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """A whole transcript of one media file, segments sorted by start."""
+
+    segments: tuple[TranscriptSegment, ...] = ()
+    language: str = ""
+    model: str = ""
+    params: dict = field(default_factory=dict)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(segment.words) or len(segment.text.split()) for segment in self.segments)
+
+    @property
+    def speakers(self) -> list[str]:
+        return sorted({segment.speaker for segment in self.segments if segment.speaker})
+
+
+def normalize_text(text: str) -> str:
+    """One line, single spaces, no leading/trailing blanks."""
+    return " ".join(text.split())
+
+
+def words_text(words: Iterable[Word]) -> str:
+    return normalize_text(" ".join(word.text for word in words))
+
+
+def proportional_words(text: str, start_ms: int, end_ms: int) -> tuple[Word, ...]:
+    """Words spread over [start, end] in proportion to their length (a placeholder until aligned, and the
+    timing of imported subtitles, which carry no word times)."""
+    tokens = normalize_text(text).split()
+    if not tokens:
+        return ()
+    weights = [len(token) + 1 for token in tokens]
+    total = sum(weights)
+    span = max(0, end_ms - start_ms)
+    words, acc = [], 0
+    for token, weight in zip(tokens, weights, strict=True):
+        a = start_ms + round(span * acc / total)
+        acc += weight
+        b = start_ms + round(span * acc / total)
+        words.append(Word(token, a, b, None))
+    return tuple(words)
+
+
+# -- split and merge -----------------------------------------------------------------------------------
+
+
+def split_segment(segment: TranscriptSegment, word_index: int) -> tuple[TranscriptSegment, TranscriptSegment]:
+    """Split before word ``word_index`` (1 … len(words) − 1): the first part ends where its last word ends
+    (or where the second part's first word starts, whichever is later), the second starts at its first word.
+    Texts are rebuilt from the words, so a split never loses or duplicates one."""
+    words = segment.words
+    if not 0 < word_index < len(words):
+        raise ValueError(f"cannot split a segment of {len(words)} words before word {word_index}")
+    first, second = words[:word_index], words[word_index:]
+    cut = min(max(first[-1].end_ms, segment.start_ms), second[0].start_ms)
+    cut = max(cut, segment.start_ms)
+    a = replace(segment, end_ms=max(cut, segment.start_ms), text=words_text(first), words=first, id=segment.id)
+    b = replace(segment, start_ms=max(cut, second[0].start_ms), text=words_text(second), words=second, id=None)
+    return a, b
+
+
+def merge_segments(first: TranscriptSegment, second: TranscriptSegment) -> TranscriptSegment:
+    """One segment covering both, words concatenated; the first's speaker and id, reviewed only if both were."""
+    if second.start_ms < first.start_ms:
+        first, second = second, first
+    return replace(
+        first,
+        end_ms=max(first.end_ms, second.end_ms),
+        text=normalize_text(f"{first.text} {second.text}"),
+        words=first.words + second.words,
+        reviewed=first.reviewed and second.reviewed,
+    )
+
+
+def clamp_words(words: Sequence[Word], start_ms: int, end_ms: int) -> tuple[Word, ...]:
+    """Words kept inside [start, end] (after the user moved a segment's edge): times clipped, order kept."""
+    out = []
+    for word in words:
+        a = min(max(word.start_ms, start_ms), end_ms)
+        b = min(max(word.end_ms, a), end_ms)
+        out.append(replace(word, start_ms=a, end_ms=b))
+    return tuple(out)
+
+
+# -- find / replace ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    segment_index: int
+    start: int
+    """character offsets in the segment's text"""
+    end: int
+
+
+def find_all(
+    segments: Sequence[TranscriptSegment], needle: str, case_sensitive: bool = False, whole_word: bool = False
+) -> list[Match]:
+    if not needle:
+        return []
+    pattern = re.escape(needle)
+    if whole_word:
+        pattern = rf"(?<!\w){pattern}(?!\w)"
+    regex = re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+    return [
+        Match(index, m.start(), m.end()) for index, segment in enumerate(segments) for m in regex.finditer(segment.text)
+    ]
+
+
+def replace_all(
+    segments: Sequence[TranscriptSegment],
+    needle: str,
+    replacement: str,
+    case_sensitive: bool = False,
+    whole_word: bool = False,
+) -> dict[int, str]:
+    """The new text of every segment that changes, by index in ``segments``."""
+    if not needle:
+        return {}
+    pattern = re.escape(needle)
+    if whole_word:
+        pattern = rf"(?<!\w){pattern}(?!\w)"
+    regex = re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+    changed = {}
+    for index, segment in enumerate(segments):
+        text = normalize_text(regex.sub(lambda _m: replacement, segment.text))
+        if text != segment.text:
+            changed[index] = text
+    return changed
+
+
+# -- the transcript around a peak ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContextWindow:
+    """The words from peak − W to peak + W as one text, and which part of it is the sentence at the peak."""
+
+    text: str
+    highlight: tuple[int, int]
+    """character range [start, end) of the sentence containing the peak (empty when no word is near)"""
+    start_ms: int
+    end_ms: int
+    words: tuple[Word, ...]
+
+    @property
+    def sentence(self) -> str:
+        return self.text[self.highlight[0] : self.highlight[1]]
+
+
+def all_words(segments: Sequence[TranscriptSegment]) -> list[Word]:
+    """Every word in time order (segments without word timings contribute proportional words)."""
+    words: list[Word] = []
+    for segment in segments:
+        words.extend(segment.words or proportional_words(segment.text, segment.start_ms, segment.end_ms))
+    return words
+
+
+def context_window(words: Sequence[Word], peak_ms: int, window_s: float) -> ContextWindow:
+    """The transcript from ``peak − W`` to ``peak + W`` (words overlapping that range), with the sentence
+    containing the peak highlighted: the word at the peak (or, in a pause, the nearest word) and its
+    neighbours up to sentence-ending punctuation. Sentences are cut at the window's edge.
+
+    ``words`` must be in time order (see :func:`all_words`); lookups are binary searches, so this is cheap
+    for every flagged segment of a 3-hour transcript."""
+    w = round(window_s * 1000)
+    lo_ms, hi_ms = peak_ms - w, peak_ms + w
+    ends = [word.end_ms for word in words]
+    first = bisect.bisect_right(ends, lo_ms)
+    last = first
+    while last < len(words) and words[last].start_ms < hi_ms:
+        last += 1
+    chosen = tuple(words[first:last])
+    if not chosen:
+        return ContextWindow("", (0, 0), lo_ms, hi_ms, ())
+    # the word at the peak, else the nearest one
+    at = min(
+        range(len(chosen)),
+        key=lambda i: (
+            0
+            if chosen[i].start_ms <= peak_ms <= chosen[i].end_ms
+            else min(abs(chosen[i].start_ms - peak_ms), abs(chosen[i].end_ms - peak_ms))
+        ),
+    )
+    s = at
+    while s > 0 and not _SENTENCE_END.search(chosen[s - 1].text):
+        s -= 1
+    e = at
+    while e < len(chosen) - 1 and not _SENTENCE_END.search(chosen[e].text):
+        e += 1
+    offsets, pos = [], 0
+    for word in chosen:
+        offsets.append(pos)
+        pos += len(word.text) + 1
+    text = " ".join(word.text for word in chosen)
+    highlight = (offsets[s], offsets[e] + len(chosen[e].text))
+    return ContextWindow(text, highlight, lo_ms, hi_ms, chosen)
+
+
+def review_progress(segments: Sequence[TranscriptSegment]) -> tuple[int, int]:
+    """(reviewed, total) segments."""
+    return sum(1 for segment in segments if segment.reviewed), len(segments)
+
+
+def segment_at(segments: Sequence[TranscriptSegment], ms: int) -> int | None:
+    """Index of the segment playing at ``ms`` (segments sorted by start), or None in a gap."""
+    starts = [segment.start_ms for segment in segments]
+    i = bisect.bisect_right(starts, ms) - 1
+    if i >= 0 and segments[i].start_ms <= ms < max(segments[i].end_ms, segments[i].start_ms + 1):
+        return i
+    return None
+
+
+def word_at(words: Sequence[Word], ms: int) -> int | None:
+    """Index of the word playing at ``ms``, or None between words."""
+    starts = [word.start_ms for word in words]
+    i = bisect.bisect_right(starts, ms) - 1
+    if i >= 0 and words[i].start_ms <= ms < max(words[i].end_ms, words[i].start_ms + 1):
+        return i
+    return None

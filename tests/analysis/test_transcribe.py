@@ -1,0 +1,249 @@
+"""Transcription with the bundled offline tiny.en on speech synthesized by espeak-ng (real model, no network)."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import pytest
+from scipy.signal import resample_poly
+
+from analysis.progress import Cancelled
+from analysis.transcribe import (
+    RATE,
+    Aligner,
+    SegmentResult,
+    TranscribeError,
+    TranscribeOptions,
+    WordTiming,
+    chunk_bounds,
+    load_model,
+    resolve_model,
+    snap_to_speech,
+    transcribe_array,
+    transcribe_in_child,
+)
+from app.synth import Scene
+from tests.conftest import require_espeak
+
+SENTENCES = [
+    "the quick brown fox jumps over the lazy dog",
+    "she sells sea shells by the sea shore",
+    "a journey of a thousand miles begins with a single step",
+    "all that glitters is not gold",
+    "actions speak louder than words",
+    "practice makes perfect",
+    "the early bird catches the worm",
+    "knowledge is power",
+]
+EDGE_S = 0.1
+"""Word times may pass a sentence's edge by this much: the voice-activity frames are 32 ms and its
+hysteresis keeps a little of the trailing sound."""
+
+
+def _normalized(text: str) -> list[str]:
+    return re.sub(r"[^a-z' ]", " ", text.lower()).split()
+
+
+class Spoken:
+    def __init__(self) -> None:
+        require_espeak()
+        scene = Scene(seed=3)
+        scene.silence(0.7)
+        self.sentences = []
+        for sentence in SENTENCES:
+            event = scene.speech(sentence, level=0.5)
+            self.sentences.append((event.start_ms / 1000, event.end_ms / 1000))
+            scene.silence(1.0)
+        self.audio = resample_poly(scene.samples(), RATE, scene.sample_rate).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def spoken() -> Spoken:
+    return Spoken()
+
+
+@pytest.fixture(scope="module")
+def model():  # noqa: ANN201 - a faster_whisper.WhisperModel
+    return load_model(TranscribeOptions())
+
+
+@pytest.fixture(scope="module")
+def sequential(spoken: Spoken, model) -> list[SegmentResult]:  # noqa: ANN001
+    found: list[SegmentResult] = []
+    transcribe_array(spoken.audio, TranscribeOptions(), model, on_segment=found.append)
+    return found
+
+
+def _check_transcript(spoken: Spoken, segments: list[SegmentResult]) -> None:
+    words = [w for segment in segments for w in segment.words]
+    hypothesis = " ".join(" ".join(_normalized(w.word)) for w in words)
+    wer = jiwer.wer(" ".join(SENTENCES), hypothesis)
+    assert wer <= 0.15, (wer, hypothesis)
+    starts = [w.start_s for w in words]
+    assert starts == sorted(starts)
+    for word in words:
+        assert word.start_s <= word.end_s
+        # the word lies in one sentence's interval: the one that contains its middle
+        middle = (word.start_s + word.end_s) / 2
+        inside = [(a, b) for a, b in spoken.sentences if a - EDGE_S <= middle <= b + EDGE_S]
+        assert len(inside) == 1, (word, spoken.sentences)
+        a, b = inside[0]
+        assert a - EDGE_S <= word.start_s and word.end_s <= b + EDGE_S, (word, (a, b))
+
+
+def test_bundled_tiny_en_transcribes_synthesized_english(spoken: Spoken, sequential: list[SegmentResult]) -> None:
+    _check_transcript(spoken, sequential)
+    for segment in sequential:
+        assert segment.words[0].start_s == segment.start_s
+        assert segment.words[-1].end_s == segment.end_s
+        assert all(0.0 <= w.probability <= 1.0 for w in segment.words)
+
+
+def test_batched_mode(spoken: Spoken, model) -> None:  # noqa: ANN001
+    found: list[SegmentResult] = []
+    summary = transcribe_array(
+        spoken.audio, TranscribeOptions(batched=True, batch_size=4), model, on_segment=found.append
+    )
+    _check_transcript(spoken, found)
+    assert summary.language == "en"
+    assert summary.segments == len(found)
+
+
+def test_the_child_process_gives_what_the_direct_call_gives(
+    tmp_path: Path, spoken: Spoken, sequential: list[SegmentResult]
+) -> None:
+    path = tmp_path / "audio.npy"
+    np.save(path, spoken.audio)
+    streamed: list[SegmentResult] = []
+    summary = transcribe_in_child(path, TranscribeOptions(), on_segment=streamed.append)
+    assert streamed == sequential
+    assert summary.segments == len(sequential)
+    assert summary.language == "en"
+
+
+class _CancelAfter:
+    """Progress that asks to stop once ``segments`` segments have arrived; records when."""
+
+    def __init__(self, box: list, segments: int = 1) -> None:
+        self.box, self.segments = box, segments
+        self.cancel_time: float | None = None
+
+    def update(self, fraction: float, message: str = "") -> None:
+        pass
+
+    @property
+    def cancelled(self) -> bool:
+        if len(self.box) >= self.segments and self.cancel_time is None:
+            self.cancel_time = time.monotonic()
+        return self.cancel_time is not None
+
+
+def test_cancel_stops_the_child_within_a_second(tmp_path: Path, spoken: Spoken) -> None:
+    # a long input (the talk four times) so that plenty is left to do when cancel comes
+    path = tmp_path / "long.npy"
+    np.save(path, np.tile(spoken.audio, 4))
+    got: list[SegmentResult] = []
+    progress = _CancelAfter(got)
+    with pytest.raises(Cancelled):
+        transcribe_in_child(path, TranscribeOptions(), on_segment=got.append, progress=progress)
+    stopped = time.monotonic()
+    assert len(got) == 1  # segments arrive one by one while the model still works
+    assert progress.cancel_time is not None
+    assert stopped - progress.cancel_time < 1.0
+    import multiprocessing
+
+    assert not [p for p in multiprocessing.active_children() if p.name == "salient-transcribe"]
+
+
+def test_a_missing_model_or_audio_is_reported_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(TranscribeError, match="unknown model 'enormous'"):
+        resolve_model("enormous")
+    folder = tmp_path / "not-a-model"
+    folder.mkdir()
+    with pytest.raises(TranscribeError, match="no model.bin"):
+        resolve_model(str(folder))
+    assert resolve_model("small").local is False
+    bundled = resolve_model(None)
+    assert bundled.english_only and bundled.local and Path(bundled.source, "model.bin").is_file()
+    with pytest.raises(TranscribeError, match="missing"):
+        transcribe_in_child(tmp_path / "nothing.npy", TranscribeOptions())
+
+
+def test_an_english_only_model_refuses_another_language() -> None:
+    with pytest.raises(TranscribeError, match="English-only"):
+        load_model(TranscribeOptions(language="fr"))
+
+
+def test_chunks_cover_the_audio_and_end_in_silence(spoken: Spoken) -> None:
+    bounds = list(chunk_bounds(spoken.audio, 0, chunk_s=6.0))
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(spoken.audio)
+    assert all(b0[1] == b1[0] for b0, b1 in zip(bounds, bounds[1:], strict=False))
+    assert len(bounds) >= 3
+    for _, cut in bounds[:-1]:
+        t = cut / RATE
+        assert not any(a <= t <= b for a, b in spoken.sentences), (t, spoken.sentences)
+
+
+def test_chunk_boundaries_neither_lose_nor_repeat_words(spoken: Spoken, model) -> None:  # noqa: ANN001
+    """Six-second chunks (the real ones are ten minutes) cut the talk at four pauses: every sentence is still
+    transcribed once, in order. Such short chunks give the model little context, so the words themselves
+    are less accurate than in one piece; the bound on the error says so."""
+    found: list[SegmentResult] = []
+    transcribe_array(spoken.audio, TranscribeOptions(chunk_s=6.0), model, on_segment=found.append)
+    words = [w for segment in found for w in segment.words]
+    assert all(w0.end_s <= w1.start_s for w0, w1 in zip(words, words[1:], strict=False))
+    for (a, b), sentence in zip(spoken.sentences, SENTENCES, strict=True):
+        inside = [w for w in words if a - EDGE_S <= w.start_s and w.end_s <= b + EDGE_S]
+        assert len(sentence.split()) - 2 <= len(inside) <= len(sentence.split()) + 1, (sentence, inside)
+    hypothesis = " ".join(" ".join(_normalized(w.word)) for w in words)
+    assert jiwer.wer(" ".join(SENTENCES), hypothesis) <= 0.3
+
+
+def test_transcription_starts_where_asked(spoken: Spoken, model) -> None:  # noqa: ANN001
+    start_s = spoken.sentences[4][0] - 0.3
+    found: list[SegmentResult] = []
+    summary = transcribe_array(spoken.audio, TranscribeOptions(), model, start_s=start_s, on_segment=found.append)
+    assert summary.start_s == start_s
+    assert found[0].start_s >= start_s
+    text = " ".join(_normalized(" ".join(s.text for s in found)))
+    assert text.startswith("actions speak louder")
+    assert "glitters" not in text and "gold" not in text
+
+
+def test_snap_to_speech_trims_words_reaching_into_silence() -> None:
+    words = (
+        WordTiming("The", 0.3, 1.0, 0.9),  # starts 0.4 s before the speech
+        WordTiming("dog.", 3.1, 3.9, 0.9),  # runs 0.5 s into the pause
+        WordTiming("hm", 5.0, 5.2, 0.9),  # in no speech span: left alone
+    )
+    segment = SegmentResult(0.3, 5.2, "The dog. hm", words)
+    snapped = snap_to_speech(segment, [(0.7, 3.4), (4.4, 4.9)])
+    assert [(w.start_s, w.end_s) for w in snapped.words] == [(0.7, 1.0), (3.1, 3.4), (5.0, 5.2)]
+    assert (snapped.start_s, snapped.end_s) == (0.7, 5.2)
+
+
+def test_forced_alignment_places_corrected_words_where_they_are_spoken(
+    spoken: Spoken,
+    sequential: list[SegmentResult],
+    model,  # noqa: ANN001
+) -> None:
+    aligner = Aligner(model=model)
+    first = sequential[0]
+    a, b = spoken.sentences[0]
+    corrected = "The quick brown fox jumps over the lazy dog."
+    words = aligner.align(spoken.audio, first.start_s, first.end_s, corrected)
+    assert [w.word for w in words] == corrected.split()
+    assert [w.start_s for w in words] == sorted(w.start_s for w in words)
+    for word in words:
+        assert a - 0.3 <= word.start_s <= word.end_s <= b + 0.3
+    # the corrected word sits where the model heard its own version of it
+    heard = {w.word.lower().strip(".,"): w for w in first.words}
+    for name in ("brown", "fox", "lazy"):
+        aligned = next(w for w in words if w.word.lower().strip(".,") == name)
+        assert abs(aligned.start_s - heard[name].start_s) <= 0.15
+    with pytest.raises(TranscribeError, match="cannot be aligned in one piece"):
+        aligner.align(spoken.audio, 0.0, 40.0, "too long")
