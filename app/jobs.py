@@ -45,6 +45,10 @@ class JobProgress:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    def emit(self, item: Any) -> None:
+        """Hand a partial result to the GUI thread now (e.g. a transcript segment as soon as it exists)."""
+        self._job.partial.emit(item)
+
     def cancel(self) -> None:
         self._cancel.set()
 
@@ -79,6 +83,8 @@ class Job(QObject):
 
     progressed = Signal(float, str)
     """fraction 0–1, message"""
+    partial = Signal(object)
+    """a piece of the result, sent by the job with ``progress.emit`` while it runs"""
     succeeded = Signal(object)
     failed = Signal(str, str)
     """message for the user, details (traceback)"""

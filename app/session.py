@@ -19,11 +19,14 @@ from analysis.audio import DistributionPlotData, Envelope, OutlierResult
 from analysis.errors import MediaError, SalientError
 from analysis.pauses import PauseMetrics, PauseResult, Span
 from analysis.progress import SubProgress
+from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
 from app import pipeline
 from app.jobs import Job, JobProgress, JobRunner
 from app.labels import LabelBook
 from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
+from app.transcript_book import TranscriptBook
+from app.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,9 @@ class Session(QObject):
         self._job_runs: dict[int, int] = {}
         """job id → the run it will finish, while it runs"""
         self.labels = LabelBook(self)
+        self.transcript = TranscriptBook(self.labels.undo_stack, self)
+        self.transcript.audio_source = lambda: self.samples
+        self.transcription_job: Job | None = None
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -113,6 +119,7 @@ class Session(QObject):
         self.options = self._stored_options(store, record)
         self.media_opened.emit(record)
         self.labels.attach(store, record.id)
+        self.transcript.attach(store, record.id)
         self._load_stored_pauses()
         if record.info.has_audio:
             self._start_audio_job()
@@ -184,7 +191,10 @@ class Session(QObject):
             if run_id is not None:
                 self.store.end_run(run_id, "cancelled", "the project was closed", round(job.elapsed_s * 1000))
         self._jobs.clear()
+        self.transcription_job = None
         self.labels.attach(None, None)
+        self.transcript.attach(None, None)
+        self.transcript.aligner.stop()
         self.store.close()
         self.store = self.media = None
         self.samples = self.envelope = self.pyramid = self.outliers = self.pauses = None
@@ -335,3 +345,68 @@ class Session(QObject):
         if self.envelope is None:
             return None
         return audio.distribution_plot_data(self.envelope, self.options.feature, self.options.robust)
+
+    # -- transcription -----------------------------------------------------------------------------
+
+    def transcription_state(self, options: TranscribeOptions) -> tuple[str, float]:
+        """What Transcribe would do now: ('resume', from_s) when a stopped run with these settings can
+        continue, ('new', 0) otherwise."""
+        assert self.store is not None and self.media is not None
+        runs = self.store.runs(self.media.id, RUN_TRANSCRIBE)
+        if runs and runs[-1].status in ("cancelled", "interrupted", "failed") and runs[-1].params == options.params():
+            ends = [s.end_ms for s in self.store.transcript_segments(runs[-1].id)]
+            if ends:
+                return "resume", max(ends) / 1000
+        return "new", 0.0
+
+    def start_transcription(self, options: TranscribeOptions, fresh: bool = False) -> Job | None:
+        """Transcribe the media in the background; segments appear in the transcript as they come, and are
+        stored one by one, so a cancel or a crash keeps them and the next start resumes after them."""
+        if self.store is None or self.media is None:
+            return None
+        if not self.media.info.has_audio:
+            self.error_occurred.emit(
+                f"{Path(self.media.path).name} has no audio track: there is nothing to transcribe", ""
+            )
+            return None
+        if self.transcription_job is not None and self.transcription_job.running:
+            return self.transcription_job
+        try:
+            resolve_model(options.model)
+        except SalientError as exc:
+            self.error_occurred.emit(str(exc), "")
+            return None
+        store, record = self.store, self.media
+        plan = plan_transcription(store, record.id, options, fresh)
+        self.transcript.attach(store, record.id, plan.run_id)
+        cache_dir, path, fingerprint = store.cache_dir, Path(record.path), record.fingerprint
+
+        def work(progress: JobProgress) -> TranscribeSummary:
+            media.load_audio(path, cache_dir, fingerprint, progress=SubProgress(progress, 0.0, 0.02, "decode: "))
+            return transcribe_in_child(
+                media.audio_cache_path(cache_dir, fingerprint),
+                options,
+                plan.start_s,
+                on_segment=progress.emit,
+                progress=progress,
+            )
+
+        job = self._submit("Transcription", work, plan.run_id)
+        job.partial.connect(lambda result: self._on_transcribed_segment(result, plan.run_id))
+        job.succeeded.connect(lambda summary: self._on_transcription_done(summary, job))
+        self.transcription_job = job
+        return job
+
+    def _on_transcribed_segment(self, result: SegmentResult, run_id: int) -> None:
+        if self.store is None or self.transcript.run_id != run_id:
+            return
+        segment = segment_from_result(result)
+        (segment_id,) = self.store.add_transcript_segments(run_id, [segment])
+        self.transcript.append(replace(segment, id=segment_id))
+
+    def _on_transcription_done(self, summary: TranscribeSummary, job: Job) -> None:
+        run_id = self._job_runs.pop(job.id, None)
+        if self.store is None or run_id is None:
+            return
+        finish_transcription(self.store, run_id, summary, round(job.elapsed_s * 1000))
+        self.transcript.language = summary.language

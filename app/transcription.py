@@ -30,7 +30,12 @@ _RESUMABLE = ("cancelled", "interrupted", "failed")
 
 def segment_from_result(result: SegmentResult) -> TranscriptSegment:
     words = tuple(
-        Word(w.word, round(w.start_s * 1000), max(round(w.start_s * 1000), round(w.end_s * 1000)), w.probability)
+        Word(
+            w.word,
+            round(w.start_s * 1000),
+            max(round(w.start_s * 1000), round(w.end_s * 1000)),
+            round(w.probability, 4),
+        )
         for w in result.words
     )
     start_ms, end_ms = round(result.start_s * 1000), round(result.end_s * 1000)
