@@ -38,6 +38,8 @@ EXIT_TRANSCRIBE = 7
 EXIT_CANCELLED = 130
 
 EXPORT_FORMATS = ("clips", "dataset", "report", "csv", "json")
+TRANSCRIPT_EXPORT_FORMATS = ("srt", "vtt", "txt", "transcript-json", "eaf", "textgrid")
+"""written to one file (--out FILE); eaf and textgrid carry every track as tiers"""
 
 _EXIT_CODES = """exit codes:
   0    success
@@ -232,8 +234,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     export.add_argument("project", metavar="PROJECT", type=Path, help="the project file (.salient)")
-    export.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="what to export")
-    export.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write to (made if missing)")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=EXPORT_FORMATS + TRANSCRIPT_EXPORT_FORMATS,
+        help="what to export: clips, dataset, report, csv, json (labels) go to a folder; srt, vtt, txt, "
+        "transcript-json (the transcript), eaf (ELAN) and textgrid (Praat: transcript, words, peaks, pauses and "
+        "labels as tiers) go to one file",
+    )
+    export.add_argument(
+        "--out", required=True, type=Path, metavar="DIR_OR_FILE", help="folder (made if missing) or file to write"
+    )
     export.add_argument("--labels-only", action="store_true", help="leave out flagged segments nobody labelled")
     export.add_argument(
         "--context",
@@ -447,6 +458,14 @@ def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
     if misplaced:
         sys.stderr.write(f"salient: error: {misplaced[0]} does not apply to --format {args.format}\n")
         return EXIT_USAGE
+    if args.format in TRANSCRIPT_EXPORT_FORMATS:
+        from app.transcript_io import export_transcript
+
+        with Store.open(args.project, create=False, read_only=True) as store:
+            written_file = export_transcript(store, args.format, args.out, force=args.force)
+        progress.close()
+        sys.stdout.write(f"{written_file}\n")
+        return EXIT_OK
     request = ExportRequest(
         kind=args.format,
         out_dir=args.out,

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -672,6 +672,65 @@ class Store:
                 (media_id,),
             )
         return ids
+
+    def import_transcript(
+        self,
+        media_id: int,
+        params: Mapping[str, Any],
+        versions: Mapping[str, str],
+        segments: Sequence[TranscriptSegment],
+        labels: Sequence[tuple[int, int, str]],
+        annotator: str,
+    ) -> int | None:
+        """Store an imported transcript as a finished run and its label intervals ``(start, end, value)`` as
+        labels by ``annotator`` (values missing from the vocabulary are added), all in one transaction:
+        either everything is imported or nothing. Returns the run id (None when there were only labels)."""
+        now = _now()
+        run_id = None
+        with self.transaction() as db:
+            if segments:
+                cursor = db.execute(
+                    "INSERT INTO runs(media_id, kind, params_json, versions_json, status, summary_json, started_at, "
+                    "finished_at, elapsed_ms) VALUES (?, 'transcript_import', ?, ?, 'done', ?, ?, ?, 0)",
+                    (
+                        media_id,
+                        json.dumps(dict(params), sort_keys=True),
+                        json.dumps(dict(versions)),
+                        json.dumps({"segments": len(segments), "labels": len(labels)}),
+                        now,
+                        now,
+                    ),
+                )
+                run_id = int(cursor.lastrowid)
+                self._insert_segments(db, run_id, segments)
+            if labels:
+                name = _clean_name(annotator)
+                db.execute("INSERT OR IGNORE INTO annotators(name, created_at) VALUES (?, ?)", (name, now))
+                annotator_id = db.execute("SELECT id FROM annotators WHERE name = ?", (name,)).fetchone()[0]
+                vocabulary = {row[1].casefold(): row[0] for row in db.execute("SELECT id, name FROM vocabulary")}
+                for start_ms, end_ms, value in labels:
+                    value = _clean_name(value)
+                    if value.casefold() not in vocabulary:
+                        position = db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM vocabulary").fetchone()[0]
+                        vocabulary[value.casefold()] = db.execute(
+                            "INSERT INTO vocabulary(name, description, color, kind, position) "
+                            "VALUES (?, 'imported', '#9e9e9e', 'label', ?)",
+                            (value, position),
+                        ).lastrowid
+                    db.execute(
+                        "INSERT INTO labels(media_id, start_ms, end_ms, source, vocabulary_id, annotator_id, "
+                        "provenance, created_at, modified_at) VALUES (?, ?, ?, 'import', ?, ?, 'import', ?, ?)",
+                        (
+                            media_id,
+                            start_ms,
+                            max(end_ms, start_ms + 1),
+                            vocabulary[value.casefold()],
+                            annotator_id,
+                            now,
+                            now,
+                        ),
+                    )
+        return run_id
 
     def speakers(self, media_id: int) -> list[str]:
         rows = self._db.execute("SELECT name FROM speakers WHERE media_id = ? ORDER BY name", (media_id,)).fetchall()

@@ -16,7 +16,13 @@ from pathlib import Path
 from analysis import media
 from analysis.errors import MediaError
 from analysis.progress import NullProgress, Progress, SubProgress
-from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, transcribe_in_child
+from analysis.transcribe import (
+    SegmentResult,
+    TranscribeOptions,
+    TranscribeSummary,
+    resolve_model,
+    transcribe_in_child,
+)
 from app.pipeline import _fetch, default_project_path, is_url, library_versions, record_stop
 from app.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
 from app.transcript import Transcript, TranscriptSegment, Word
@@ -127,6 +133,7 @@ def transcribe_media(
     options = options or TranscribeOptions()
     progress = progress or NullProgress()
     started = time.perf_counter()
+    resolve_model(options.model)  # a bad model name fails before anything is decoded or written
     source = str(source)
     if source.endswith(PROJECT_SUFFIX) and not is_url(source):
         project = Path(source)
