@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -48,6 +49,7 @@ from app.player import FrameSourceInfo, PlayerController, parse_goto
 from app.session import Session
 from app.store import LabelRecord, MediaRecord, Store
 from app.timecode import format_clock
+from app.transcript_controller import TranscriptController
 from widgets.distribution_view import DistributionView
 from widgets.export_dialog import KINDS as EXPORT_KINDS
 from widgets.export_dialog import ExportDialog
@@ -89,7 +91,9 @@ class _InputKeysFirst(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.ShortcutOverride:
             focus = QApplication.focusWidget()
-            text_input = isinstance(focus, QLineEdit | QTextEdit | QAbstractSpinBox)
+            text_input = isinstance(focus, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox) and not (
+                isinstance(focus, QTextEdit | QPlainTextEdit) and focus.isReadOnly()
+            )
             keyed = isinstance(focus, QAbstractSlider | QComboBox) and event.key() in self._KEYS
             if text_input or keyed:
                 event.accept()
@@ -145,6 +149,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_views()
         self._build_actions()
+        self.transcript = TranscriptController(self)
         self._build_menus()
         self._connect()
         self._input_filter = _InputKeysFirst(self)
@@ -293,6 +298,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([a["mark_in"], a["mark_out"], a["queue_selection"]])
         edit_menu.addSeparator()
         edit_menu.addActions([a["annotator"], a["vocabulary"]])
+        self.transcript.build_menu(bar.addMenu("&Transcript"))
         view_menu = bar.addMenu("&View")
         view_menu.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
         tracks_menu = view_menu.addMenu("&Tracks")
