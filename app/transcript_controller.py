@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
+    QSplitter,
     QWidget,
 )
 
@@ -143,12 +144,15 @@ class TranscriptController(QObject):
         self.dock.setWidget(self.view)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.review_dock, self.dock)
+        # what was said around the selected peak, right under the review queue where peaks are selected
         self.context = PeakContextView(window)
-        self.context_dock = QDockWidget("Around the peak", window)
-        self.context_dock.setObjectName("peak_context_dock")
-        self.context_dock.setWidget(self.context)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.context_dock)
-        window.splitDockWidget(window.review_dock, self.context_dock, Qt.Orientation.Vertical)
+        review_split = QSplitter(Qt.Orientation.Vertical, window)
+        review_split.setObjectName("review_split")
+        review_split.addWidget(window.review_dock.widget())
+        review_split.addWidget(self.context)
+        review_split.setStretchFactor(0, 3)
+        review_split.setStretchFactor(1, 2)
+        window.review_dock.setWidget(review_split)
         self.track = TranscriptTrack()
         window.timeline.add_track(self.track)
         self._context_moment: tuple[int, str] | None = None
@@ -171,7 +175,6 @@ class TranscriptController(QObject):
         menu.addSeparator()
         menu.addAction(self.actions["find"])
         menu.addAction(self.dock.toggleViewAction())
-        menu.addAction(self.context_dock.toggleViewAction())
 
     def _connect(self) -> None:
         book, view, track, player = self.book, self.view, self.track, self.window.player

@@ -1,4 +1,5 @@
-"""Regenerates docs/window.png: the demo video loaded, k = 1.2, five segments labelled, at a peak.
+"""Regenerates docs/window.png (the demo video loaded, k = 1.2, five segments labelled, at a peak, with the
+review queue) and docs/transcript.png (the same moment, transcribed, with the transcript dock in front).
 
 QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshot.py
 """
@@ -51,6 +52,29 @@ def main() -> None:
             app.processEvents()
             time.sleep(0.01)
         window.grab().save(str(ROOT / "docs" / "window.png"))
+
+        from analysis.transcribe import TranscribeOptions
+
+        job = window.transcript.start(TranscribeOptions())
+        deadline = time.monotonic() + 180
+        while job.running and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+        window.transcript.book.set_speaker(list(range(len(window.transcript.book))), "Speaker 1")
+        window.review_panel.select(rows[1].key)
+        window.transcript.dock.raise_()
+        window.player.seek(peak)
+        end = time.monotonic() + 1.5
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+        window.grab().save(str(ROOT / "docs" / "transcript.png"))
+        window.review_dock.raise_()
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+        window.grab().save(str(ROOT / "docs" / "peak_context.png"))
         window.close()
 
 
