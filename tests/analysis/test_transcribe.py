@@ -247,3 +247,18 @@ def test_forced_alignment_places_corrected_words_where_they_are_spoken(
         assert abs(aligned.start_s - heard[name].start_s) <= 0.15
     with pytest.raises(TranscribeError, match="cannot be aligned in one piece"):
         aligner.align(spoken.audio, 0.0, 40.0, "too long")
+
+
+def test_the_npy_reader_reads_what_numpy_wrote(tmp_path: Path) -> None:
+    from analysis.transcribe import NpyReader
+
+    data = np.arange(100_000, dtype=np.float32) / 7
+    np.save(tmp_path / "a.npy", data)
+    reader = NpyReader(tmp_path / "a.npy")
+    assert len(reader) == 100_000 and reader.dtype == np.float32
+    assert np.array_equal(reader[12_345:67_890], data[12_345:67_890])
+    assert np.array_equal(reader[99_990:100_010], data[99_990:])
+    assert reader[5:5].shape == (0,)
+    np.save(tmp_path / "b.npy", np.zeros((4, 2), np.float32))
+    with pytest.raises(ValueError, match="1-D"):
+        NpyReader(tmp_path / "b.npy")
