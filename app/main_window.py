@@ -57,6 +57,7 @@ from widgets.jobs_panel import JobsPanel
 from widgets.label_track import LabelMark, LabelTrack
 from widgets.review_panel import ReviewPanel, ReviewRow
 from widgets.timeline_view import SpanTrack, TimelineView
+from widgets.transcript_view import SHORTCUTS as TRANSCRIPT_SHORTCUTS
 from widgets.transport_panel import TransportPanel
 from widgets.video_view import VideoView
 from widgets.vocabulary_dialog import VocabularyDialog
@@ -882,6 +883,10 @@ class MainWindow(QMainWindow):
         for action in self.actions_by_name.values():
             if not action.shortcut().isEmpty():
                 rows.append((action.text().replace("&", ""), action.shortcut().toString(QKeySequence.NativeText)))
+        for action in self.transcript.actions.values():
+            if not action.shortcut().isEmpty():
+                rows.append((action.text().replace("&", ""), action.shortcut().toString(QKeySequence.NativeText)))
+        rows += [(f"Transcript: {name}", keys) for name, keys in TRANSCRIPT_SHORTCUTS]
         rows += [
             ("Zoom the timeline around the cursor", "Wheel / Ctrl+Wheel"),
             ("Pan the timeline", "Shift+Wheel"),
@@ -911,7 +916,8 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         label = QLabel(
             "<b>Salient</b> — a workbench for the salient moments of filmed speech.<br>"
-            "Audio peaks outside μ ± kσ, pauses, and (soon) motion, transcript and faces on one timeline.",
+            "Audio peaks outside μ ± kσ, pauses and the word-timed transcript on one timeline; motion and faces "
+            "are coming.",
             self,
         )
         QMessageBox.about(self, "About Salient", label.text())

@@ -148,6 +148,7 @@ def test_keyboard_drives_the_player(qtbot, window: MainWindow, talk: Path) -> No
     assert window.timeline.visible_range() == (0, window.player.duration_ms)
     names = [name for name, _ in window.shortcut_rows()]
     assert {"Play / Pause", "Next Frame", "Next Peak", "Previous Peak", "Fit All", "Go to Start"} <= set(names)
+    assert {"Transcribe…", "Transcript: Find and replace", "Transcript: Merge with the next segment"} <= set(names)
 
 
 def test_the_slider_keeps_its_arrow_keys(qtbot, window: MainWindow, talk: Path) -> None:
