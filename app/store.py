@@ -590,26 +590,31 @@ class Store:
             raise KeyError(run_id)
         return int(row[0])
 
+    def _segment_values(
+        self, db: sqlite3.Connection, media_id: int, segment: TranscriptSegment, now: str
+    ) -> tuple[Any, ...]:
+        """A segment's columns in the order start, end, text, words, speaker, reviewed, timing, modified, id."""
+        return (
+            segment.start_ms,
+            segment.end_ms,
+            segment.text,
+            _words_to_json(segment.words),
+            self._speaker_id(db, media_id, segment.speaker),
+            int(segment.reviewed),
+            segment.timing,
+            now,
+            segment.id,
+        )
+
     def _insert_segments(self, db: sqlite3.Connection, run_id: int, segments: Iterable[TranscriptSegment]) -> list[int]:
         media_id = self._media_of_run(db, run_id)
         ids = []
         now = _now()
         for segment in segments:
             cursor = db.execute(
-                "INSERT INTO transcript_segments(id, run_id, start_ms, end_ms, text, words_json, speaker_id, "
-                "reviewed, timing, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    segment.id,
-                    run_id,
-                    segment.start_ms,
-                    segment.end_ms,
-                    segment.text,
-                    _words_to_json(segment.words),
-                    self._speaker_id(db, media_id, segment.speaker),
-                    int(segment.reviewed),
-                    segment.timing,
-                    now,
-                ),
+                "INSERT INTO transcript_segments(start_ms, end_ms, text, words_json, speaker_id, reviewed, timing, "
+                "modified_at, id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*self._segment_values(db, media_id, segment, now), run_id),
             )
             ids.append(int(cursor.lastrowid))
         return ids
@@ -651,17 +656,7 @@ class Store:
                 changed = db.execute(
                     "UPDATE transcript_segments SET start_ms = ?, end_ms = ?, text = ?, words_json = ?, "
                     "speaker_id = ?, reviewed = ?, timing = ?, modified_at = ? WHERE id = ?",
-                    (
-                        segment.start_ms,
-                        segment.end_ms,
-                        segment.text,
-                        _words_to_json(segment.words),
-                        self._speaker_id(db, media_id, segment.speaker),
-                        int(segment.reviewed),
-                        segment.timing,
-                        now,
-                        segment.id,
-                    ),
+                    self._segment_values(db, media_id, segment, now),
                 ).rowcount
                 if not changed:
                     raise KeyError(segment.id)

@@ -27,18 +27,10 @@ from analysis.transcribe import (
     transcribe_in_child,
 )
 from app.synth import Scene
+from tests.conftest import SENTENCES as TALK_SENTENCES
 from tests.conftest import require_espeak
 
-SENTENCES = [
-    "the quick brown fox jumps over the lazy dog",
-    "she sells sea shells by the sea shore",
-    "a journey of a thousand miles begins with a single step",
-    "all that glitters is not gold",
-    "actions speak louder than words",
-    "practice makes perfect",
-    "the early bird catches the worm",
-    "knowledge is power",
-]
+SENTENCES = [*TALK_SENTENCES, "the early bird catches the worm", "knowledge is power"]
 EDGE_S = 0.1
 """Word times may pass a sentence's edge by this much: the voice-activity frames are 32 ms and its
 hysteresis keeps a little of the trailing sound."""
