@@ -202,25 +202,29 @@ def _runs(signs: np.ndarray) -> list[tuple[int, int, int]]:
     return [(int(s), int(e), int(signs[s])) for s, e in zip(starts, ends, strict=True) if signs[s] != 0]
 
 
-def find_peaks(
-    envelope: Envelope,
-    samples: np.ndarray,
-    k: float = 2.0,
-    tails: Tails | str = Tails.BOTH,
-    feature: Feature | str = Feature.RMS,
-    robust: bool = False,
-) -> OutlierResult:
-    """Flag windows outside [centre − k·scale, centre + k·scale] and merge them into peaks.
+@dataclass(frozen=True, slots=True)
+class OutlierRun:
+    """Adjacent values outside the band on the same side: indices [first, last), the most extreme one."""
 
-    ``samples`` is the audio the envelope came from; it is read only around flagged segments.
-    """
+    first: int
+    last: int
+    sign: int
+    """+1 above the band, −1 below"""
+    extreme: int
+    z: float
+
+
+def find_outliers(
+    values: np.ndarray, k: float, tails: Tails | str, robust: bool = False, feature: str = ""
+) -> tuple[list[OutlierRun], DistributionStats]:
+    """The μ ± kσ machinery shared by every track (audio windows, motion samples): flag the values outside
+    [centre − k·scale, centre + k·scale] on the chosen side(s), merge adjacent ones on the same side into
+    runs, and describe the distribution."""
     if not K_MIN - 1e-9 <= k <= K_MAX + 1e-9:
         raise ValueError(f"k must lie between {K_MIN} and {K_MAX} (got {k})")
     tails = Tails(tails)
-    feature = Feature(feature)
-    values = envelope.values(feature)
     if values.shape[0] == 0:
-        raise ValueError("the audio is shorter than half a window; nothing to analyse")
+        raise ValueError("there are no values to analyse")
     center, scale = _center_scale(values, robust)
     low, high = center - k * scale, center + k * scale
     z = (values - center) / scale if scale > 0 else np.zeros(values.shape, dtype=np.float64)
@@ -230,26 +234,16 @@ def find_peaks(
             signs[values > high] = 1
         if tails in (Tails.BOTH, Tails.LOW):
             signs[values < low] = -1
-    rate = envelope.sample_rate
-    peaks = []
+    runs = []
     for first, last, sign in _runs(signs):
         extreme = first + int(np.argmax(z[first:last] * sign))
-        start_ms = envelope.window_start_ms(first)
-        end_ms = envelope.window_end_ms(last - 1)
-        if sign > 0:
-            lo = max(0, (start_ms - PEAK_SEARCH_MS) * rate // 1000)
-            hi = min(envelope.n_samples, (end_ms + PEAK_SEARCH_MS) * rate // 1000)
-            loudest = lo + int(np.argmax(np.abs(samples[lo:hi])))
-            peak_ms = round(loudest * 1000 / rate)
-        else:
-            peak_ms = (envelope.window_start_ms(extreme) + envelope.window_end_ms(extreme)) // 2
-        peaks.append(Peak(start_ms, end_ms, peak_ms, float(z[extreme]), float(values[extreme])))
+        runs.append(OutlierRun(first, last, sign, extreme, float(z[extreme])))
     n_outliers = int(np.count_nonzero(signs))
     expected = expected_fraction(k, tails)
     observed = n_outliers / values.shape[0]
     skewness, kurtosis = _moments(values)
     summary = DistributionStats(
-        feature=feature.value,
+        feature=feature,
         k=float(k),
         tails=tails.value,
         robust=robust,
@@ -265,6 +259,39 @@ def find_peaks(
         skewness=skewness,
         excess_kurtosis=kurtosis,
     )
+    return runs, summary
+
+
+def find_peaks(
+    envelope: Envelope,
+    samples: np.ndarray,
+    k: float = 2.0,
+    tails: Tails | str = Tails.BOTH,
+    feature: Feature | str = Feature.RMS,
+    robust: bool = False,
+) -> OutlierResult:
+    """Flag windows outside [centre − k·scale, centre + k·scale] and merge them into peaks.
+
+    ``samples`` is the audio the envelope came from; it is read only around flagged segments.
+    """
+    feature = Feature(feature)
+    values = envelope.values(feature)
+    if values.shape[0] == 0:
+        raise ValueError("the audio is shorter than half a window; nothing to analyse")
+    runs, summary = find_outliers(values, k, tails, robust, feature.value)
+    rate = envelope.sample_rate
+    peaks = []
+    for run in runs:
+        start_ms = envelope.window_start_ms(run.first)
+        end_ms = envelope.window_end_ms(run.last - 1)
+        if run.sign > 0:
+            lo = max(0, (start_ms - PEAK_SEARCH_MS) * rate // 1000)
+            hi = min(envelope.n_samples, (end_ms + PEAK_SEARCH_MS) * rate // 1000)
+            loudest = lo + int(np.argmax(np.abs(samples[lo:hi])))
+            peak_ms = round(loudest * 1000 / rate)
+        else:
+            peak_ms = (envelope.window_start_ms(run.extreme) + envelope.window_end_ms(run.extreme)) // 2
+        peaks.append(Peak(start_ms, end_ms, peak_ms, run.z, float(values[run.extreme])))
     return OutlierResult(tuple(peaks), summary)
 
 

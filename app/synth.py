@@ -174,11 +174,13 @@ def write_media(
     audio_codec: str | None = None,
     video_codec: str = "libx264",
     faststart: bool = False,
+    frames: Iterator[np.ndarray] | None = None,
 ) -> Path:
     """Write a media file with PyAV: video of a moving square and/or the given audio.
 
     ``video_size=None`` writes audio only, ``audio=None`` writes video only. The container follows the
-    suffix (.mp4, .mkv, .webm, .mov, .avi, .wav, .mp3, .m4a, .flac, .ogg …).
+    suffix (.mp4, .mkv, .webm, .mov, .avi, .wav, .mp3, .m4a, .flac, .ogg …). ``frames`` (RGB arrays of
+    ``video_size``) replaces the moving square.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -213,11 +215,10 @@ def write_media(
             astream.layout = "stereo" if channels == 2 else "mono"
         audio_frames = _audio_frames(astream, audio, channels) if astream is not None else iter(())
         pending_audio = next(audio_frames, None)
-        frames = (
-            square_frames(duration_ms, fps, video_size[0], video_size[1], motion or [])
-            if vstream is not None
-            else iter(())
-        )
+        if vstream is None:
+            frames = iter(())
+        elif frames is None:
+            frames = square_frames(duration_ms, fps, video_size[0], video_size[1], motion or [])
         for index, rgb in enumerate(frames):
             t = index / fps
             while pending_audio is not None and pending_audio.pts / sample_rate <= t:
