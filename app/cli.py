@@ -176,6 +176,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="speech detection: Silero VAD (default) or an energy threshold",
     )
     analyze.add_argument("--cookies", type=Path, metavar="FILE", help="Netscape cookies file for a URL that needs one")
+    analyze.add_argument(
+        "--motion", action="store_true", help="also analyse motion: optical flow, motion peaks, cuts and zooms"
+    )
+    analyze.add_argument(
+        "--motion-fps", type=_motion_fps, default=5.0, metavar="N", help="frame pairs analysed per second (default 5)"
+    )
+    analyze.add_argument(
+        "--motion-width", type=_motion_width, default=320, metavar="PX", help="analysis width in pixels (default 320)"
+    )
+    analyze.add_argument(
+        "--flow",
+        choices=("dis", "farneback"),
+        default="dis",
+        help="optical flow: dis (fast, default) or farneback (the original project's parameters)",
+    )
     analyze.add_argument("--json", action="store_true", help="print one JSON object with every result on stdout")
     _add_common(analyze)
 
@@ -273,6 +288,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _motion_fps(text: str) -> float:
+    value = _number(text, "--motion-fps")
+    if not 0.1 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"--motion-fps must lie between 0.1 and 60 (got {text})")
+    return value
+
+
+def _motion_width(text: str) -> int:
+    value = _number(text, "--motion-width")
+    if not 32 <= value <= 3840 or value != int(value):
+        raise argparse.ArgumentTypeError(
+            f"--motion-width must be a whole number of pixels from 32 to 3840 (got {text})"
+        )
+    return int(value)
+
+
 def _context_ms(text: str) -> int:
     seconds = _number(text, "the context is a number of seconds")
     if not math.isfinite(seconds) or seconds < 0:
@@ -309,26 +340,94 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
     """The ``--json`` document: times in seconds, everything a script needs."""
     info = result.media.info
     video = info.video
+    shots = result.motion.result.shots if result.motion else ()
+    document = _audio_json(result, shots)
+    document["media"] = {
+        "path": info.path,
+        "source_url": result.media.source_url,
+        "container": info.container,
+        "size_bytes": info.size_bytes,
+        "duration_s": ms_to_s(info.duration_ms),
+        "has_video": info.has_video,
+        "has_audio": info.has_audio,
+        "fps": video.fps if video else None,
+        "width": video.width if video else None,
+        "height": video.height if video else None,
+        "variable_frame_rate": video.variable_frame_rate if video else None,
+        "frame_count": video.frame_count if video else None,
+        "sample_rate": info.audio.sample_rate if info.audio else None,
+        "channels": info.audio.channels if info.audio else None,
+    }
+    if result.motion:
+        document.update(_motion_json(result))
+    document["timings_s"] = {stage: ms_to_s(ms) for stage, ms in result.timings_ms.items()}
+    document["warnings"] = list(result.warnings)
+    return document
+
+
+def _motion_json(result: AudioAnalysis) -> dict[str, Any]:
+    from app.motion_pipeline import multimodal_peaks, shot_change_near
+
+    analysis = result.motion
+    series, shots = analysis.result.series, analysis.result.shots
+    stats = analysis.stats
+    return {
+        "motion": {
+            "fps": analysis.result.options.fps,
+            "width": analysis.result.options.width,
+            "flow": analysis.result.options.method.value,
+            "units": "pixels per second at 320 px wide",
+            "times_s": [round(float(t), 3) for t in series.times],
+            "magnitude": [round(float(v), 3) for v in series.magnitude],
+            "p90": [round(float(v), 3) for v in series.p90],
+            "moving_share": [round(float(v), 4) for v in series.moving],
+            "direction_deg": [None if v != v else round(float(v), 1) for v in series.direction],
+            "stats": {"k": stats.k, "mean": stats.mean, "std": stats.std, "low": stats.low, "high": stats.high},
+            "frames_decoded": analysis.result.info.frames,
+            "frames_skipped": analysis.result.info.skipped,
+        },
+        "motion_peaks": [
+            {
+                "start_s": round(p.start_s, 3),
+                "end_s": round(p.end_s, 3),
+                "peak_s": round(p.peak_s, 3),
+                "z": round(p.z, 4),
+                "value": round(p.value, 3),
+                "not_significant": shot_change_near(p.start_s, p.end_s, shots) is not None,
+            }
+            for p in analysis.peaks
+        ],
+        "shot_changes": [{"t_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "kind": s.kind} for s in shots],
+        "multimodal_peaks": [
+            {
+                "start_s": round(m.start_s, 3),
+                "end_s": round(m.end_s, 3),
+                "audio_peak_s": round(m.audio_peak_s, 3),
+                "motion_peak_s": round(m.motion_peak_s, 3),
+                "score": round(m.score, 4),
+                "not_significant": shot_change_near(m.start_s, m.end_s, shots) is not None,
+            }
+            for m in multimodal_peaks(result.peaks, analysis.peaks)
+        ],
+    }
+
+
+def _audio_json(result: AudioAnalysis, shots: Sequence[Any]) -> dict[str, Any]:
+    from app.motion_pipeline import shot_change_near
+
+    if result.stats is None:
+        return {
+            "project": str(result.project_path),
+            "audio_peaks": [],
+            "pauses": [],
+            "speech": [],
+            "pause_metrics": None,
+            "stats": None,
+        }
     metrics = result.pauses.metrics
     stats = result.stats
     return {
         "project": str(result.project_path),
-        "media": {
-            "path": info.path,
-            "source_url": result.media.source_url,
-            "container": info.container,
-            "size_bytes": info.size_bytes,
-            "duration_s": ms_to_s(info.duration_ms),
-            "has_video": info.has_video,
-            "has_audio": info.has_audio,
-            "fps": video.fps if video else None,
-            "width": video.width if video else None,
-            "height": video.height if video else None,
-            "variable_frame_rate": video.variable_frame_rate if video else None,
-            "frame_count": video.frame_count if video else None,
-            "sample_rate": info.audio.sample_rate if info.audio else None,
-            "channels": info.audio.channels if info.audio else None,
-        },
         "audio_peaks": [
             {
                 "start_s": ms_to_s(peak.start_ms),
@@ -338,6 +437,11 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
                 "value": peak.value,
                 "pause_before_s": ms_to_s(context.before.duration_ms) if context.before else None,
                 "pause_after_s": ms_to_s(context.after.duration_ms) if context.after else None,
+                **(
+                    {"not_significant": shot_change_near(peak.start_ms / 1000, peak.end_ms / 1000, shots) is not None}
+                    if shots or result.motion
+                    else {}
+                ),
             }
             for peak, context in zip(result.peaks, result.contexts, strict=True)
         ],
@@ -372,8 +476,6 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
             "skewness": stats.skewness,
             "excess_kurtosis": stats.excess_kurtosis,
         },
-        "timings_s": {stage: ms_to_s(ms) for stage, ms in result.timings_ms.items()},
-        "warnings": list(result.warnings),
     }
 
 
@@ -381,9 +483,46 @@ def print_summary(result: AudioAnalysis, out: TextIO) -> None:
     """A readable account of the findings."""
     info = result.media.info
     stats = result.stats
-    metrics = result.pauses.metrics
     kind = f"video {info.video.width}×{info.video.height} at {info.video.fps:.3g} fps" if info.video else "audio only"
     out.write(f"{info.path}\n  {format_mmss(info.duration_ms)} long, {kind}\n  project: {result.project_path}\n\n")
+    if stats is not None:
+        _print_audio(result, out)
+    if result.motion is not None:
+        _print_motion(result, out)
+
+
+def _print_motion(result: AudioAnalysis, out: TextIO) -> None:
+    from app.motion_pipeline import multimodal_peaks, shot_change_near
+
+    analysis = result.motion
+    options, stats, shots = analysis.result.options, analysis.stats, analysis.result.shots
+    out.write(
+        f"\nMotion ({options.method.value} flow, {options.fps:g} pairs/s at {options.width} px; magnitude in px/s at "
+        f"320 px wide): mean {stats.mean:.1f}, σ {stats.std:.1f}; peaks above μ + {stats.k:g}σ: {len(analysis.peaks)}\n"
+    )
+    for peak in analysis.peaks:
+        shot = shot_change_near(peak.start_s, peak.end_s, shots)
+        note = f"  (not significant: {shot.kind} at {format_mmss(round(shot.start_s * 1000))})" if shot else ""
+        out.write(
+            f"  {format_mmss(round(peak.start_s * 1000))} – {format_mmss(round(peak.end_s * 1000))}  peak "
+            f"{format_mmss(round(peak.peak_s * 1000))}  z = {peak.z:+.2f}{note}\n"
+        )
+    out.write(f"Shot changes: {len(shots)}\n")
+    for shot in shots:
+        out.write(f"  {shot.kind:<4} {format_mmss(round(shot.start_s * 1000))}\n")
+    pairs = multimodal_peaks(result.peaks, analysis.peaks)
+    out.write(f"Audio and motion peaks within 1 s of each other: {len(pairs)}\n")
+    for pair in pairs:
+        audio_at, motion_at = (
+            format_mmss(round(pair.audio_peak_s * 1000)),
+            format_mmss(round(pair.motion_peak_s * 1000)),
+        )
+        out.write(f"  audio {audio_at}, motion {motion_at}  score {pair.score:.2f}\n")
+
+
+def _print_audio(result: AudioAnalysis, out: TextIO) -> None:
+    stats = result.stats
+    metrics = result.pauses.metrics
     band = "median ± k·MAD·1.4826" if stats.robust else "μ ± kσ"
     out.write(
         f"Audio peaks ({stats.feature}, {result.options.window_ms} ms windows, {band}, k = {stats.k:g}, "
@@ -423,7 +562,12 @@ def _run_analyze(args: argparse.Namespace, progress: TerminalProgress) -> int:
         min_pause_ms=args.min_pause,
         pause_method=PauseMethod(args.pause_method),
     )
-    result = analyze_audio(args.input, args.project, options, args.cookies, progress)
+    motion = None
+    if args.motion:
+        from analysis.motion import MotionOptions
+
+        motion = MotionOptions(fps=args.motion_fps, width=args.motion_width, method=args.flow)
+    result = analyze_audio(args.input, args.project, options, args.cookies, progress, motion)
     progress.close()
     _emit(result, args.json)
     return EXIT_OK

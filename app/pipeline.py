@@ -74,13 +74,16 @@ class AudioAnalysis:
     media: MediaRecord
     options: AudioOptions
     peaks: tuple[Peak, ...]
-    stats: DistributionStats
-    pauses: PauseResult
+    stats: DistributionStats | None
+    """None when the media has no sound (motion only)"""
+    pauses: PauseResult | None
     contexts: tuple[PauseContext, ...]
     """For each peak, the pauses around its peak time."""
     timings_ms: dict[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     """Things the user should know about the input (e.g. a truncated file analysed only in part)."""
+    motion: Any = None
+    """the MotionAnalysis (app.motion_pipeline) when motion was asked for"""
 
 
 def is_url(text: str) -> bool:
@@ -180,8 +183,11 @@ def analyze_audio(
     options: AudioOptions | None = None,
     cookies: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    motion_options: Any = None,
 ) -> AudioAnalysis:
-    """Probe, decode (cached), find μ ± kσ peaks and pauses, and store both runs in the project."""
+    """Probe, decode (cached), find μ ± kσ peaks and pauses, and store both runs in the project; with
+    ``motion_options`` (app.motion_pipeline's MotionOptions) also the motion pass. A video without sound is
+    analysed for motion only (with a warning); motion on a file without pictures is refused up front."""
     options = options or AudioOptions()
     progress = progress or NullProgress()
     timings: dict[str, int] = {}
@@ -205,7 +211,9 @@ def analyze_audio(
     start = time.perf_counter()
     info = media.probe(path)
     timed("probe", start)
-    if not info.has_audio:
+    if motion_options is not None and not info.has_video:
+        raise MediaError(f"{path}: has no video track; motion analysis needs pictures")
+    if not info.has_audio and motion_options is None:
         raise MediaError(f"{path}: has no audio track; audio analysis needs sound")
     start = time.perf_counter()
     fingerprint = media.fingerprint(path)
@@ -215,40 +223,87 @@ def analyze_audio(
     try:
         record = store.add_media(info, fingerprint, source_url)
         base = 0.3 if source_url else 0.0
-        peaks_run = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), library_versions())
-        try:
-            computed = compute_peaks(
-                path, store.cache_dir, fingerprint, info.duration_ms, options, SubProgress(progress, base, base + 0.5)
+        audio_end = base + (1.0 - base) * (0.3 if motion_options is not None else 1.0)
+        if info.has_audio:
+            found, outliers, warnings = _audio_runs(
+                store, record, path, info, fingerprint, options, timings, SubProgress(progress, base, audio_end)
             )
-        except BaseException as exc:
-            record_stop(store, peaks_run, exc, sum(timings.values()))
-            raise
-        timings.update(computed.timings_ms)
-        samples, outliers, warnings = computed.samples, computed.outliers, computed.warnings
-        record_peaks(store, peaks_run, fingerprint, options.window_ms, outliers, timings, warnings)
+        else:
+            found, outliers = None, None
+            warnings = (f"{path}: has no audio track; only the motion was analysed",)
+        motion_result = None
+        if motion_options is not None:
+            from app.motion_pipeline import analyze_and_store
 
-        pauses_run = store.start_run(record.id, RUN_PAUSES, options.pause_params(), library_versions())
-        try:
             start = time.perf_counter()
-            found = pauses.detect_pauses(
-                samples,
-                media.ANALYSIS_RATE,
-                options.min_pause_ms,
-                options.pause_method,
-                SubProgress(progress, base + 0.5, 1.0, ""),
+            motion_result = analyze_and_store(
+                store,
+                record.id,
+                fingerprint,
+                path,
+                motion_options,
+                options.k,
+                library_versions(),
+                SubProgress(progress, audio_end, 1.0, "motion: "),
             )
-            timed("pauses", start)
-        except BaseException as exc:
-            record_stop(store, pauses_run, exc, timings.get("pauses", 0))
-            raise
-        record_pauses(store, pauses_run, found, timings["pauses"])
+            timed("motion", start)
     finally:
         store.close()
-    contexts = tuple(pauses.pause_context(peak.peak_ms, found.pauses) for peak in outliers.peaks)
+    contexts = tuple(pauses.pause_context(peak.peak_ms, found.pauses) for peak in outliers.peaks) if found else ()
     progress.update(1.0, "done")
     return AudioAnalysis(
-        project.resolve(), record, options, outliers.peaks, outliers.stats, found, contexts, timings, warnings
+        project.resolve(),
+        record,
+        options,
+        outliers.peaks if outliers else (),
+        outliers.stats if outliers else None,
+        found,
+        contexts,
+        timings,
+        warnings,
+        motion_result,
     )
+
+
+def _audio_runs(
+    store: Store,
+    record: MediaRecord,
+    path: Path,
+    info: media.MediaInfo,
+    fingerprint: str,
+    options: AudioOptions,
+    timings: dict[str, int],
+    progress: Progress,
+) -> tuple[PauseResult, OutlierResult, tuple[str, ...]]:
+    """The peaks run and the pauses run, each recorded as done, cancelled or failed."""
+    peaks_run = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), library_versions())
+    try:
+        computed = compute_peaks(
+            path, store.cache_dir, fingerprint, info.duration_ms, options, SubProgress(progress, 0, 0.5)
+        )
+    except BaseException as exc:
+        record_stop(store, peaks_run, exc, sum(timings.values()))
+        raise
+    timings.update(computed.timings_ms)
+    samples, outliers, warnings = computed.samples, computed.outliers, computed.warnings
+    record_peaks(store, peaks_run, fingerprint, options.window_ms, outliers, timings, warnings)
+
+    pauses_run = store.start_run(record.id, RUN_PAUSES, options.pause_params(), library_versions())
+    try:
+        start = time.perf_counter()
+        found = pauses.detect_pauses(
+            samples,
+            media.ANALYSIS_RATE,
+            options.min_pause_ms,
+            options.pause_method,
+            SubProgress(progress, 0.5, 1.0, ""),
+        )
+        timings["pauses"] = round((time.perf_counter() - start) * 1000)
+    except BaseException as exc:
+        record_stop(store, pauses_run, exc, timings.get("pauses", 0))
+        raise
+    record_pauses(store, pauses_run, found, timings["pauses"])
+    return found, outliers, warnings
 
 
 def truncation_warnings(path: Path, declared_ms: int, decoded_ms: int) -> tuple[str, ...]:
