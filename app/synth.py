@@ -294,3 +294,64 @@ def write_long_audio(
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return path
+
+
+def _texture(height: int, width: int, seed: int) -> np.ndarray:
+    """Blurred grey noise as RGB: texture everywhere, so optical flow is defined at every pixel."""
+    import cv2
+
+    noise = np.random.default_rng(seed).integers(0, 256, (height, width), dtype=np.uint8)
+    return np.dstack([cv2.GaussianBlur(noise, (3, 3), 0)] * 3)
+
+
+@dataclass(frozen=True)
+class MotionScript:
+    """What a generated motion video shows: a textured square (side ``side`` px) over a textured
+    background, moving horizontally at ``speed_px_s`` during ``moves`` [(start_s, end_s, signed speed)],
+    a hard cut to another background at ``cut_s``, and a zoom into a third picture from ``zoom_s`` on."""
+
+    width: int = 640
+    height: int = 360
+    fps: int = 25
+    duration_s: float = 14.0
+    side: int = 200
+    moves: tuple[tuple[float, float, float], ...] = ((2.0, 4.0, 150.0), (6.0, 7.0, -300.0))
+    cut_s: float | None = 9.0
+    zoom: tuple[float, float, float] | None = (11.0, 13.0, 0.25)
+    """start, end, scale change per second"""
+
+    def frames(self) -> Iterator[np.ndarray]:
+        import cv2
+
+        w, h = self.width, self.height
+        background = _texture(h, w, 1)
+        square = _texture(self.side, self.side, 2)
+        after_cut = (_texture(h, w, 3) // 3 + 150).astype(np.uint8)
+        far = _texture(2 * h, 2 * w, 4)
+        x = 50.0
+        top = (h - self.side) // 2
+        for index in range(round(self.duration_s * self.fps)):
+            t = index / self.fps
+            for start, end, speed in self.moves:
+                if start <= t < end:
+                    x += speed / self.fps
+            if self.zoom is not None and t >= self.zoom[0]:
+                scale = 1.0 + self.zoom[2] * (min(t, self.zoom[1]) - self.zoom[0])
+                matrix = cv2.getRotationMatrix2D((w, h), 0, scale)
+                yield cv2.warpAffine(far, matrix, (2 * w, 2 * h))[h // 2 : h // 2 + h, w // 2 : w // 2 + w].copy()
+                continue
+            frame = (after_cut if self.cut_s is not None and t >= self.cut_s else background).copy()
+            left = int(round(x))
+            frame[top : top + self.side, left : left + self.side] = square
+            yield frame
+
+    def write(self, path: str | Path, audio: np.ndarray | None = None, sample_rate: int = SCENE_RATE) -> Path:
+        return write_media(
+            path,
+            audio,
+            sample_rate,
+            duration_ms=round(self.duration_s * 1000),
+            video_size=(self.width, self.height),
+            fps=self.fps,
+            frames=self.frames(),
+        )
