@@ -45,10 +45,11 @@ from app.export import ExportRequest
 from app.frames import Frame
 from app.jobs import Job, JobProgress, JobRunner
 from app.labels import Segment
+from app.motion_pipeline import multimodal_peaks, shot_change_near
 from app.player import FrameSourceInfo, PlayerController, parse_goto
 from app.session import Session
 from app.store import LabelRecord, MediaRecord, Store
-from app.timecode import format_clock
+from app.timecode import format_clock, format_mmss
 from app.transcript_controller import TranscriptController
 from widgets.distribution_view import DistributionView
 from widgets.export_dialog import KINDS as EXPORT_KINDS
@@ -71,6 +72,12 @@ MEDIA_FILTER = (
 )
 MAX_RECENT = 10
 _FEATURE_LABELS = {"rms": "RMS", "rms_db": "RMS (dBFS)", "peak": "Peak |x|"}
+_TRACK_NAMES = {
+    "audio_peak": "audio",
+    "motion_peak": "motion",
+    "multimodal_peak": "audio + motion",
+    "selection": "selection",
+}
 
 
 class _InputKeysFirst(QObject):
@@ -600,6 +607,27 @@ class MainWindow(QMainWindow):
             for peak in self.session.outliers.peaks:
                 segment = Segment("audio_peak", peak.start_ms, peak.end_ms, peak.peak_ms, peak.z)
                 segments[segment.key] = segment
+        motion = self.session.motion
+        if motion is not None:
+            for peak in motion.peaks:
+                segment = Segment(
+                    "motion_peak",
+                    round(peak.start_s * 1000),
+                    round(peak.end_s * 1000),
+                    round(peak.peak_s * 1000),
+                    peak.z,
+                )
+                segments[segment.key] = segment
+            if self.session.outliers is not None:
+                for pair in multimodal_peaks(self.session.outliers.peaks, motion.peaks):
+                    segment = Segment(
+                        "multimodal_peak",
+                        round(pair.start_s * 1000),
+                        round(pair.end_s * 1000),
+                        round(pair.audio_peak_s * 1000),
+                        pair.score,
+                    )
+                    segments[segment.key] = segment
         for label in self.session.labels.labels:
             if label.source == "selection" and label.segment_key and label.segment_key not in segments:
                 segments[label.segment_key] = Segment("selection", label.start_ms, label.end_ms, label.peak_ms)
@@ -619,6 +647,11 @@ class MainWindow(QMainWindow):
             before = context.before.duration_ms if context.before else None
             after = context.after.duration_ms if context.after else None
         color = book.entry(own.vocabulary_id).color if own else ""
+        shot_text = ""
+        if self.session.motion is not None and segment.source != "selection":
+            shot = shot_change_near(segment.start_ms / 1000, segment.end_ms / 1000, self.session.motion.stored.shots)
+            if shot is not None:
+                shot_text = f"{shot.kind} at {format_mmss(round(shot.start_s * 1000))}"
         return ReviewRow(
             segment.key,
             segment.start_ms,
@@ -633,6 +666,8 @@ class MainWindow(QMainWindow):
             own.intensity if own else None,
             own.confidence if own else None,
             own.note if own else "",
+            _TRACK_NAMES.get(segment.source, segment.source),
+            shot_text,
         )
 
     def _refresh_review(self) -> None:

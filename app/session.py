@@ -15,14 +15,16 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from analysis import audio, media, pauses, waveform
-from analysis.audio import DistributionPlotData, Envelope, OutlierResult
+from analysis.audio import DistributionPlotData, DistributionStats, Envelope, OutlierResult, Tails
 from analysis.errors import MediaError, SalientError
+from analysis.motion import MotionOptions, MotionPeak, motion_peaks
 from analysis.pauses import PauseMetrics, PauseResult, Span
 from analysis.progress import SubProgress
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
 from app import pipeline
 from app.jobs import Job, JobProgress, JobRunner
 from app.labels import LabelBook
+from app.motion_pipeline import RUN_MOTION, StoredMotion, compute_motion, load_motion, record_motion
 from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
 from app.transcript_book import TranscriptBook
@@ -32,6 +34,16 @@ log = logging.getLogger(__name__)
 
 _PERSIST_DELAY_MS = 700
 """Peak parameters are stored once the user stops moving the controls for this long."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MotionState:
+    """The motion analysis on screen: what was stored, and the peaks at the current k."""
+
+    stored: StoredMotion
+    k: float
+    peaks: tuple[MotionPeak, ...]
+    stats: DistributionStats
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -57,6 +69,8 @@ class Session(QObject):
     peaks_changed = Signal(object)
     """OutlierResult"""
     pauses_changed = Signal(object)
+    motion_changed = Signal(object)
+    """MotionState, or None when the media has no motion analysis"""
     """PauseResult"""
     warning_issued = Signal(str)
     error_occurred = Signal(str, str)
@@ -81,6 +95,8 @@ class Session(QObject):
         self.transcript = TranscriptBook(self.labels.undo_stack, self)
         self.transcript.audio_source = lambda: self.samples
         self.transcription_job: Job | None = None
+        self.motion: MotionState | None = None
+        self.motion_job: Job | None = None
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -121,6 +137,7 @@ class Session(QObject):
         self.labels.attach(store, record.id)
         self.transcript.attach(store, record.id)
         self._load_stored_pauses()
+        self._load_stored_motion()
         if record.info.has_audio:
             self._start_audio_job()
         else:
@@ -192,6 +209,8 @@ class Session(QObject):
                 self.store.end_run(run_id, "cancelled", "the project was closed", round(job.elapsed_s * 1000))
         self._jobs.clear()
         self.transcription_job = None
+        self.motion_job = None
+        self.motion = None
         self.labels.attach(None, None)
         self.transcript.attach(None, None)
         self.transcript.aligner.stop()
@@ -327,6 +346,8 @@ class Session(QObject):
         )
         self.peaks_changed.emit(self.outliers)
         self._persist_timer.start()
+        if self.motion is not None and self.motion.k != options.k:
+            self._set_motion(self.motion.stored, options.k)
 
     def _persist_peaks(self) -> None:
         """Record the peaks of the parameters the user settled on, so the project reopens showing them."""
@@ -410,3 +431,55 @@ class Session(QObject):
             return
         finish_transcription(self.store, run_id, summary, round(job.elapsed_s * 1000))
         self.transcript.language = summary.language
+
+    # -- motion ------------------------------------------------------------------------------------
+
+    def _load_stored_motion(self) -> None:
+        assert self.store is not None and self.media is not None
+        stored = load_motion(self.store, self.media.id) if self.media.info.has_video else None
+        if stored is not None:
+            self._set_motion(stored, self.options.k)
+
+    def _set_motion(self, stored: StoredMotion, k: float) -> None:
+        if len(stored.series):
+            peaks, stats = motion_peaks(stored.series, stored.options.fps, k, Tails.HIGH)
+        else:
+            peaks, stats = [], stored.stats
+        self.motion = MotionState(stored, k, tuple(peaks), stats)
+        self.motion_changed.emit(self.motion)
+
+    def start_motion(self, options: MotionOptions | None = None) -> Job | None:
+        """The motion pass in the background (one decode of the whole video); the track fills when done."""
+        if self.store is None or self.media is None:
+            return None
+        if not self.media.info.has_video:
+            self.error_occurred.emit(
+                f"{Path(self.media.path).name} has no video track: there is no motion to analyse", ""
+            )
+            return None
+        if self.motion_job is not None and self.motion_job.running:
+            return self.motion_job
+        options = options or MotionOptions()
+        store, record, k = self.store, self.media, self.options.k
+        path = Path(record.path)
+        run_id = store.start_run(record.id, RUN_MOTION, {**options.params(), "k": k}, pipeline.library_versions())
+
+        def work(progress: JobProgress):  # noqa: ANN202 - a tuple of motion results
+            return compute_motion(path, options, k, Tails.HIGH, progress)
+
+        job = self._submit("Motion", work, run_id)
+        job.succeeded.connect(lambda found: self._on_motion_job_succeeded(found, job, options, k))
+        self.motion_job = job
+        return job
+
+    def _on_motion_job_succeeded(self, found, job: Job, options: MotionOptions, k: float) -> None:  # noqa: ANN001
+        run_id = self._job_runs.pop(job.id, None)
+        if self.store is None or run_id is None:
+            return
+        result, peaks, stats = found
+        record_motion(self.store, run_id, self.media.fingerprint, result, peaks, stats, round(job.elapsed_s * 1000), k)
+        stored = load_motion(self.store, self.media.id, options)
+        if stored is not None:
+            self._set_motion(stored, self.options.k)
+        if result.info.skipped:
+            self.warning_issued.emit(f"Motion: {result.info.skipped} unreadable part(s) of the video were skipped")

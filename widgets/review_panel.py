@@ -29,7 +29,7 @@ from app.store import VocabularyEntry
 from app.timecode import format_mmss
 
 CONTEXT_CHOICES_S = (1, 5, 10, 20, 30, 40, 50, 60)
-_COLUMNS = ("Label", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)")
+_COLUMNS = ("Label", "Track", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)")
 _LABEL_COLUMN = 0
 
 
@@ -60,6 +60,10 @@ class ReviewRow:
     intensity: int | None = None
     confidence: float | None = None
     note: str = ""
+    track: str = ""
+    """where the segment comes from: 'audio', 'motion', 'audio + motion', 'selection'"""
+    shot: str = ""
+    """the shot change it coincides with ("cut at 00:12.300"): not significant unless labelled otherwise"""
 
 
 class _QueueTable(QTableWidget):
@@ -249,8 +253,10 @@ class ReviewPanel(QWidget):
         self._update_progress()
 
     def _write_row(self, index: int, row: ReviewRow) -> None:
+        unlabelled = f"not significant? ({row.shot})" if row.shot else "not yet labelled"
         values = (
-            row.label or "not yet labelled",
+            row.label or unlabelled,
+            row.track,
             f"{_clock(row.start_ms)}–{_clock(row.end_ms)}",
             _clock(row.peak_ms),
             "—" if row.z is None else f"{row.z:+.2f}",
@@ -266,7 +272,10 @@ class ReviewPanel(QWidget):
             item.setText(text)
         label_item = self.table.item(index, _LABEL_COLUMN)
         label_item.setForeground(QColor(row.color) if row.label and row.color else QColor(150, 150, 150))
-        label_item.setToolTip(row.others or "")
+        tips = [row.others] if row.others else []
+        if row.shot:
+            tips.append(f"Coincides with a shot change ({row.shot}): treated as not significant unless you label it")
+        label_item.setToolTip("\n".join(tips))
 
     def _update_progress(self) -> None:
         done = sum(1 for row in self._rows.values() if row.label)
