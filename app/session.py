@@ -334,6 +334,8 @@ class Session(QObject):
     def set_options(self, options: AudioOptions) -> None:
         """Recompute the peaks at once (the envelope is reused unless the window changed); store them soon."""
         previous, self.options = self.options, options
+        if self.motion is not None and self.motion.k != options.k:
+            self._set_motion(self.motion.stored, options.k)
         if self.samples is None or self.media is None:
             return
         if options.window_ms != previous.window_ms or self.envelope is None:
@@ -346,8 +348,6 @@ class Session(QObject):
         )
         self.peaks_changed.emit(self.outliers)
         self._persist_timer.start()
-        if self.motion is not None and self.motion.k != options.k:
-            self._set_motion(self.motion.stored, options.k)
 
     def _persist_peaks(self) -> None:
         """Record the peaks of the parameters the user settled on, so the project reopens showing them."""

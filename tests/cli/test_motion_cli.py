@@ -1,0 +1,129 @@
+"""``analyze --motion`` as a user runs it, and the motion job in the window's session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.motion import MotionOptions, analyze_motion
+from app.jobs import JobRunner
+from app.motion_pipeline import RUN_MOTION, load_motion
+from app.session import Session
+from app.store import Store
+from app.synth import SCENE_RATE, MotionScript, burst
+from tests.cli.test_cli import run
+
+SCRIPT = MotionScript()
+
+
+@pytest.fixture(scope="module")
+def with_sound(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The motion script with quiet noise and one loud burst at 6.3 s, during the fast move to the left."""
+    rng = np.random.default_rng(0)
+    audio = (rng.standard_normal(int(SCRIPT.duration_s * SCENE_RATE)) * 0.01).astype(np.float32)
+    loud, _ = burst(0.3, SCENE_RATE, 0.9, rng)
+    at = int(6.3 * SCENE_RATE)
+    audio[at : at + loud.shape[0]] = loud
+    return SCRIPT.write(tmp_path_factory.mktemp("motion_cli") / "moves.mp4", audio)
+
+
+@pytest.fixture(scope="module")
+def silent(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return SCRIPT.write(tmp_path_factory.mktemp("motion_cli") / "silent.mp4")
+
+
+def test_analyze_motion_json(with_sound: Path) -> None:
+    done = run("analyze", str(with_sound), "--motion", "--json", "--quiet")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    motion = data["motion"]
+    assert motion["fps"] == 5.0 and motion["width"] == 320 and motion["flow"] == "dis"
+    assert len(motion["times_s"]) == len(motion["magnitude"]) >= 5 * 13
+    assert [s["kind"] for s in data["shot_changes"]] == ["cut", "cut", "zoom"]
+    assert abs(data["shot_changes"][0]["t_s"] - 9.0) < 0.02
+    assert set(data["motion_peaks"][0]) == {"start_s", "end_s", "peak_s", "z", "value", "not_significant"}
+    assert any(6.0 <= p["peak_s"] < 7.0 for p in data["motion_peaks"])
+    (pair,) = [m for m in data["multimodal_peaks"] if 6.0 <= m["audio_peak_s"] <= 7.0]
+    assert set(pair) == {"start_s", "end_s", "audio_peak_s", "motion_peak_s", "score", "not_significant"}
+    assert abs(pair["audio_peak_s"] - pair["motion_peak_s"]) <= 1.0 and pair["score"] > 4
+    assert pair["not_significant"] is False
+    # the zoom is excluded: a motion peak inside it is marked not significant
+    for peak in data["motion_peaks"]:
+        assert peak["not_significant"] == (peak["end_s"] > SCRIPT.zoom[0] - 0.5 and peak["start_s"] < SCRIPT.zoom[1])
+
+
+def test_other_parameters_keep_both_runs(with_sound: Path, tmp_path: Path) -> None:
+    project = tmp_path / "p.salient"
+    assert run("analyze", str(with_sound), "--motion", "--project", str(project), "--quiet").returncode == 0
+    done = run(
+        "analyze", str(with_sound), "--motion", "--motion-fps", "2", "--flow", "farneback", "--project", str(project),
+        "--json", "--quiet",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["motion"]["fps"] == 2.0
+    with Store.open(project, read_only=True) as store:
+        media_id = store.all_media()[0].id
+        runs = store.runs(media_id, RUN_MOTION)
+        assert [(r.params["fps"], r.params["method"], r.status) for r in runs] == [
+            (5.0, "dis", "done"),
+            (2.0, "farneback", "done"),
+        ]
+        first = load_motion(store, media_id, MotionOptions())
+        second = load_motion(store, media_id, MotionOptions(fps=2, method="farneback"))
+        assert len(first.series) > len(second.series) > 0
+        assert first.run_id == runs[0].id and second.run_id == runs[1].id
+
+
+def test_a_video_without_sound_gets_motion_only(silent: Path) -> None:
+    done = run("analyze", str(silent), "--motion", "--json", "--quiet")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["audio_peaks"] == [] and data["stats"] is None
+    assert data["motion_peaks"] and data["multimodal_peaks"] == []
+    assert "has no audio track; only the motion was analysed" in data["warnings"][0]
+    assert run("analyze", str(silent)).returncode == 3  # without --motion there is nothing to analyse
+
+
+def test_motion_on_an_audio_file_is_refused(talk_audio_only: Path, tmp_path: Path) -> None:
+    project = tmp_path / "a.salient"
+    done = run("analyze", str(talk_audio_only), "--motion", "--project", str(project))
+    assert done.returncode == 3
+    assert "has no video track; motion analysis needs pictures" in done.stderr
+    assert not project.exists()
+
+
+@pytest.mark.parametrize(("option", "value"), [("--motion-fps", "0"), ("--motion-width", "10"), ("--flow", "lk")])
+def test_bad_motion_options(with_sound: Path, option: str, value: str) -> None:
+    done = run("analyze", str(with_sound), "--motion", option, value)
+    assert done.returncode == 2
+    assert option in done.stderr
+
+
+@pytest.mark.usefixtures("no_threads_left")
+def test_the_background_job_equals_the_direct_call(qtbot, silent: Path, tmp_path: Path) -> None:
+    runner = JobRunner()
+    session = Session(runner)
+    assert session.open(silent, tmp_path / "s.salient")
+    job = session.start_motion(MotionOptions())
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    direct = analyze_motion(silent, MotionOptions())
+    stored = session.motion.stored
+    for name in ("times", "magnitude", "p90", "moving", "scale_rate"):
+        assert np.array_equal(getattr(stored.series, name), getattr(direct.series, name)), name
+    assert [(s.kind, round(s.start_s, 3)) for s in stored.shots] == [
+        (s.kind, round(s.start_s, 3)) for s in direct.shots
+    ]
+    before = len(session.motion.peaks)
+    session.set_options(session.options.__class__(k=1.0))  # the motion peaks follow k
+    assert session.motion.k == 1.0 and len(session.motion.peaks) >= before
+    session.close()
+    with qtbot.waitSignal(session.motion_changed, timeout=10_000):
+        assert session.open(tmp_path / "s.salient")
+    assert np.array_equal(session.motion.stored.series.magnitude, direct.series.magnitude)
+    session.close()
+    runner.shutdown()
