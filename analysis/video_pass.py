@@ -142,6 +142,8 @@ def run_pass(
         if not duration and container.duration:
             duration = container.duration / av.time_base
         rate = float(stream.average_rate or stream.guessed_rate or 25)
+        # media time 0 is the container's start, as for the decoded audio and the player (MPEG-TS starts late)
+        origin_s = (container.start_time or 0) / 1_000_000
         index = skipped = 0
         last_time = 0.0
         width = height = 0
@@ -164,7 +166,7 @@ def run_pass(
                 log.warning("%s: a corrupt packet was skipped (%s)", path, exc)
                 continue
             for frame in frames:
-                time_s = float(frame.time) if frame.time is not None else index / rate
+                time_s = float(frame.time) - origin_s if frame.time is not None else index / rate
                 width, height = frame.width, frame.height
                 wanting = [c for c in consumers if c.wants(time_s)]
                 if wanting:

@@ -45,6 +45,7 @@ from app.export import ExportRequest
 from app.frames import Frame
 from app.jobs import Job, JobProgress, JobRunner
 from app.labels import Segment
+from app.motion_controller import MotionController
 from app.motion_pipeline import multimodal_peaks, shot_change_near
 from app.player import FrameSourceInfo, PlayerController, parse_goto
 from app.session import Session
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._build_actions()
         self.transcript = TranscriptController(self)
+        self.motion = MotionController(self)
         self._build_menus()
         self._connect()
         self._input_filter = _InputKeysFirst(self)
@@ -307,6 +309,7 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([a["annotator"], a["vocabulary"]])
         self.transcript.build_menu(bar.addMenu("&Transcript"))
+        self.motion.build_menu(bar.addMenu("&Analyze"))
         view_menu = bar.addMenu("&View")
         view_menu.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
         tracks_menu = view_menu.addMenu("&Tracks")
@@ -918,7 +921,7 @@ class MainWindow(QMainWindow):
         for action in self.actions_by_name.values():
             if not action.shortcut().isEmpty():
                 rows.append((action.text().replace("&", ""), action.shortcut().toString(QKeySequence.NativeText)))
-        for action in self.transcript.actions.values():
+        for action in [*self.transcript.actions.values(), *self.motion.actions.values()]:
             if not action.shortcut().isEmpty():
                 rows.append((action.text().replace("&", ""), action.shortcut().toString(QKeySequence.NativeText)))
         rows += [(f"Transcript: {name}", keys) for name, keys in TRANSCRIPT_SHORTCUTS]
@@ -988,6 +991,7 @@ class MainWindow(QMainWindow):
         """Cancel the jobs and wait for them (at most ~1.5 s), close the project; nothing is left to save."""
         self.save_settings()
         self.runner.cancel_all()
+        self.motion.shutdown()
         self.player.close()
         self.session.close()
         self.runner.shutdown(1500)

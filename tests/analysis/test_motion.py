@@ -175,3 +175,12 @@ def test_peaks_at_shot_changes_are_marked() -> None:
     assert shot_change_near(7.0, 8.4, shots) is None  # 0.6 s before the cut
     assert shot_change_near(12.5, 14.0, shots) == shots[1]
     assert shot_change_near(13.2, 14.0, shots) is None
+
+
+def test_times_are_media_times_when_the_container_starts_late(tmp_path: Path) -> None:
+    script = MotionScript(duration_s=4.0, moves=((1.0, 2.0, 150.0),), cut_s=None, zoom=None)
+    path = script.write(tmp_path / "late.ts")  # MPEG-TS clocks start at 1.4 s
+    result = analyze_motion(path)
+    assert result.series.times[0] < 0.05
+    moving = result.series.times[result.series.magnitude > MOVING_PX_S]
+    assert 0.8 <= moving.min() and moving.max() < 2.0

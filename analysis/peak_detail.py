@@ -1,0 +1,288 @@
+"""What moved around one moment: three frames a second apart and the optical flow between them.
+
+For a time t this takes the frames at t − 1 s, t and t + 1 s (``offset_s`` apart), computes the flow from
+each frame to the next on grey images ``width`` pixels wide, and renders it three ways: a JET heatmap of
+the flow's magnitude, that heatmap blended half-and-half over the earlier frame, and arrows on a grid
+drawn on the earlier frame. The mean magnitude of each interval is given in reference pixels per second
+(:func:`analysis.motion.pair_stats`) and, as the original project printed it, in pixels of the analysis
+image over the whole interval.
+
+The flow spans a whole second, so it shows where things ended up, not the path they took. With the
+original project's Farneback parameters (the default here) it is exact up to about 12 reference px/s
+(a displacement of 4 % of the width in the second) and reads faster motion too low; the per-pair motion
+series of :mod:`analysis.motion` does not have that ceiling.
+
+The video is opened once, sought to shortly before t − 1 s, and decoded forward; each of the three
+frames is the first one at or after its time. Times before the first frame take the first frame, times
+after the last take the last one (so near the ends an interval is shorter than ``offset_s``, or empty).
+
+Qt-free.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import av
+import av.error
+import cv2
+import numpy as np
+
+from analysis.errors import MediaError
+from analysis.motion import REFERENCE_WIDTH, FlowEngine, FlowMethod, PairStats, pair_stats
+from analysis.video_pass import DecodedFrame, open_video
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME_WIDTH = 640
+"""Frames (and the images drawn on them) are at most this many pixels wide."""
+SEEK_MARGIN_S = 0.5
+"""Seek this far before the earliest frame wanted, so rounding in the demuxer cannot land after it."""
+TIME_TOLERANCE_S = 1e-3
+"""A frame this close before a wanted time counts as being at it (timestamps are rounded)."""
+HEAT_FLOOR_PX_S = 4.0
+"""The heatmaps' colour scale tops out at no less than this (reference px/s), so a still picture stays blue."""
+HEAT_PERCENTILE = 99.0
+"""…and otherwise at this percentile of both intervals' magnitudes, one scale for both so they compare."""
+VECTOR_SPACING = 20
+"""Default distance between arrows, in pixels of the frames."""
+VECTOR_THICKNESS_PER_PX = 1 / 320
+"""Arrow lines are this many pixels thick per pixel of frame width (at least 1): 2 px on a 640-px frame, so
+they stay visible when the frame is shown at half size."""
+VECTOR_MIN_PX = 1.0
+"""Arrows shorter than this (pixels of the frames) are left out: they are noise and clutter."""
+VECTOR_COLOR = (80, 255, 80)
+OVERLAY_ALPHA = 0.5
+_SEEK_ATTEMPTS = 4
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FlowInterval:
+    """The flow from one of the three frames to the next, its figures and its pictures."""
+
+    start_s: float
+    end_s: float
+    """times of the two frames actually compared (end − start < offset_s near the ends of the video)"""
+    flow: np.ndarray
+    """H×W×2 float32 displacement over the interval, in pixels of the ``width``-wide analysis images"""
+    stats: PairStats
+    """figures of the flow; ``stats.magnitude`` is mag(·) in reference px/s"""
+    mean_px: float
+    """mean displacement over the whole interval, in pixels of the analysis images (what the original printed)"""
+    heatmap: np.ndarray
+    """RGB, the size of the frames: JET colours of the magnitude (blue = still, red = ``heat_scale`` or more)"""
+    overlay: np.ndarray
+    """RGB: the heatmap blended 50 % over the interval's first frame"""
+    vectors: np.ndarray
+    """RGB: the interval's first frame with an arrow per grid cell showing where that cell moved"""
+
+    @property
+    def magnitude(self) -> float:
+        """Mean flow magnitude in reference pixels per second."""
+        return self.stats.magnitude
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PeakDetail:
+    """Frames at t − offset, t and t + offset and the flows t − offset → t and t → t + offset."""
+
+    path: str
+    t_s: float
+    """the time asked for"""
+    offset_s: float
+    method: FlowMethod
+    width: int
+    """analysis width of the flow, in pixels"""
+    times_s: tuple[float, float, float]
+    """times of the three frames shown (clamped to the video)"""
+    frames: tuple[np.ndarray, np.ndarray, np.ndarray]
+    """RGB, at most MAX_FRAME_WIDTH wide"""
+    before: FlowInterval
+    """t − offset → t"""
+    after: FlowInterval
+    """t → t + offset"""
+    heat_scale: float
+    """reference px/s drawn as the hottest colour in both heatmaps"""
+
+    @property
+    def magnitudes(self) -> tuple[float, float]:
+        """mag(t − offset → t) and mag(t → t + offset), reference px/s."""
+        return self.before.magnitude, self.after.magnitude
+
+
+def peak_detail(
+    path: str | os.PathLike[str],
+    t_s: float,
+    method: FlowMethod | str = FlowMethod.FARNEBACK,
+    width: int = 320,
+    offset_s: float = 1.0,
+    vector_spacing: int = VECTOR_SPACING,
+) -> PeakDetail:
+    """The frames and flows around ``t_s`` (seconds of media time: 0 is the container's start, as for the
+    decoded audio and the player).
+
+    Raises MediaError when the file cannot be opened, has no video track or no decodable frame."""
+    if not offset_s > 0:
+        raise ValueError(f"the offset must be positive (got {offset_s} s)")
+    if not 32 <= width <= 3840:
+        raise ValueError(f"the flow analysis width must lie between 32 and 3840 pixels (got {width})")
+    method = FlowMethod(method)
+    wanted = (max(0.0, t_s - offset_s), max(0.0, t_s), max(0.0, t_s + offset_s))
+    grabbed = _grab(path, wanted, width)
+    times = tuple(g[0] for g in grabbed)
+    frames = tuple(g[1] for g in grabbed)
+    engine = FlowEngine(method)
+    flows = [_flow(engine, grabbed[i][2], grabbed[i + 1][2], times[i] == times[i + 1]) for i in range(2)]
+    gray_width = grabbed[0][2].shape[1]
+    magnitudes = [_magnitude(flow, times[i + 1] - times[i], gray_width) for i, flow in enumerate(flows)]
+    scale = max(HEAT_FLOOR_PX_S, float(np.percentile(np.concatenate([m.ravel() for m in magnitudes]), HEAT_PERCENTILE)))
+    intervals = [
+        _interval(times[i], times[i + 1], flows[i], magnitudes[i], frames[i], gray_width, scale, vector_spacing)
+        for i in range(2)
+    ]
+    return PeakDetail(str(path), float(t_s), float(offset_s), method, width, times, frames, *intervals, scale)
+
+
+def _flow(engine: FlowEngine, first: np.ndarray, second: np.ndarray, same_frame: bool) -> np.ndarray:
+    if same_frame or first.shape != second.shape:
+        return np.zeros((*first.shape, 2), dtype=np.float32)
+    return engine.flow(first, second)
+
+
+def _magnitude(flow: np.ndarray, dt_s: float, width: int) -> np.ndarray:
+    """Per-pixel speed in reference px/s (zero for an empty interval)."""
+    if dt_s <= 0:
+        return np.zeros(flow.shape[:2], dtype=np.float32)
+    return np.hypot(flow[..., 0], flow[..., 1]) * np.float32(REFERENCE_WIDTH / width / dt_s)
+
+
+def _interval(
+    start_s: float,
+    end_s: float,
+    flow: np.ndarray,
+    magnitude: np.ndarray,
+    frame: np.ndarray,
+    gray_width: int,
+    scale: float,
+    spacing: int,
+) -> FlowInterval:
+    dt = end_s - start_s
+    stats = pair_stats(flow, dt, gray_width) if dt > 0 else pair_stats(np.zeros_like(flow), 1.0, gray_width)
+    mean_px = float(np.hypot(flow[..., 0], flow[..., 1]).mean())
+    heatmap = _heatmap(magnitude, scale, frame.shape[1], frame.shape[0])
+    overlay = cv2.addWeighted(frame, 1 - OVERLAY_ALPHA, heatmap, OVERLAY_ALPHA, 0)
+    return FlowInterval(start_s, end_s, flow, stats, mean_px, heatmap, overlay, _vectors(frame, flow, spacing))
+
+
+def _heatmap(magnitude: np.ndarray, scale: float, width: int, height: int) -> np.ndarray:
+    """JET colours (RGB) of ``magnitude`` / ``scale`` at ``width`` × ``height``."""
+    resized = cv2.resize(magnitude, (width, height), interpolation=cv2.INTER_LINEAR)
+    levels = np.clip(resized * (255.0 / scale), 0, 255).astype(np.uint8)
+    return cv2.cvtColor(cv2.applyColorMap(levels, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+
+
+def _vectors(frame: np.ndarray, flow: np.ndarray, spacing: int) -> np.ndarray:
+    """``frame`` with one arrow per ``spacing``-pixel cell: the cell's mean flow, scaled to the frame's pixels."""
+    height, width = frame.shape[:2]
+    spacing = max(4, int(spacing))
+    columns, rows = max(1, width // spacing), max(1, height // spacing)
+    cells = cv2.resize(flow, (columns, rows), interpolation=cv2.INTER_AREA) * np.float32(width / flow.shape[1])
+    out = np.ascontiguousarray(frame.copy())
+    thickness = max(1, round(width * VECTOR_THICKNESS_PER_PX))
+    step_x, step_y = width / columns, height / rows
+    for row in range(rows):
+        for column in range(columns):
+            dx, dy = float(cells[row, column, 0]), float(cells[row, column, 1])
+            if math.hypot(dx, dy) < VECTOR_MIN_PX:
+                continue
+            x, y = (column + 0.5) * step_x, (row + 0.5) * step_y
+            start = (round(x), round(y))
+            end = (round(x + dx), round(y + dy))
+            cv2.arrowedLine(out, start, end, VECTOR_COLOR, thickness, cv2.LINE_AA, tipLength=0.35)
+    return out
+
+
+def _grab(
+    path: str | os.PathLike[str], wanted: tuple[float, ...], width: int
+) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """(time, RGB, grey at ``width``) of the first frame at or after each wanted time (sorted ascending).
+
+    Seeks once to shortly before the first time and decodes forward; if the demuxer lands after it (a
+    container without an index), seeks further back. Times past the last frame get the last frame."""
+    container, stream = open_video(path)
+    try:
+        origin_s = (container.start_time or 0) / av.time_base
+        seek_s = max(0.0, wanted[0] - SEEK_MARGIN_S)
+        for attempt in range(_SEEK_ATTEMPTS + 1):
+            from_start = seek_s <= 0 or not stream.time_base
+            if attempt or not from_start:
+                target = 0 if from_start else math.floor((seek_s + origin_s) / stream.time_base)
+                container.seek(target, stream=stream, backward=True)
+            found = _decode_forward(container, stream, wanted, width, path, from_start, origin_s)
+            if found is not None:
+                return found
+            log.debug("%s: the seek to %.3f s landed after %.3f s; seeking further back", path, seek_s, wanted[0])
+            seek_s = 0.0 if attempt + 1 >= _SEEK_ATTEMPTS else max(0.0, seek_s - 2.0**attempt)
+    finally:
+        container.close()
+    raise MediaError(f"{path}: no video frame near {wanted[1]:.3f} s could be decoded; the file may be corrupt")
+
+
+def _decode_forward(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    wanted: tuple[float, ...],
+    width: int,
+    path: str | os.PathLike[str],
+    from_start: bool,
+    origin_s: float,
+) -> list[tuple[float, np.ndarray, np.ndarray]] | None:
+    """Decode on from the demuxer's position; None when, after a seek, the first frame is already too late."""
+    found: list[tuple[float, np.ndarray, np.ndarray]] = []
+    last: tuple[float, av.VideoFrame] | None = None
+    for frame in _frames(container, stream, path):
+        time_s = float(frame.time) - origin_s if frame.time is not None else 0.0
+        if last is None and not from_start and time_s > wanted[0] + TIME_TOLERANCE_S:
+            return None
+        current: tuple[float, np.ndarray, np.ndarray] | None = None
+        while len(found) < len(wanted) and time_s >= wanted[len(found)] - TIME_TOLERANCE_S:
+            current = current or _convert(frame, time_s, width)
+            found.append(current)
+        if len(found) == len(wanted):
+            return found
+        last = (time_s, frame)
+    if last is None:
+        if from_start:
+            raise MediaError(f"{path}: no video frame could be decoded (the file is corrupt or empty)")
+        return None
+    tail = found[-1] if found and found[-1][0] == last[0] else _convert(last[1], last[0], width)
+    return found + [tail] * (len(wanted) - len(found))
+
+
+def _frames(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: str | os.PathLike[str]
+) -> Iterator[av.VideoFrame]:
+    """Decoded frames from the demuxer's position on; corrupt packets are skipped."""
+    try:
+        for packet in container.demux(stream):
+            try:
+                yield from packet.decode()
+            except (av.error.InvalidDataError, av.error.PatchWelcomeError) as exc:
+                log.warning("%s: skipped an undecodable video packet (%s)", path, exc)
+    except av.error.FFmpegError as exc:
+        log.warning("%s: reading stopped early (%s); the file may be truncated", path, exc)
+
+
+def _convert(frame: av.VideoFrame, time_s: float, width: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """(time, RGB at most MAX_FRAME_WIDTH wide, grey at ``width`` as the motion pass makes it)."""
+    gray = np.array(DecodedFrame(frame, 0, time_s).gray(width), copy=True)  # may view the decoder's buffer
+    if frame.width > MAX_FRAME_WIDTH:
+        height = max(2, round(frame.height * MAX_FRAME_WIDTH / frame.width / 2) * 2)
+        rgb = frame.reformat(width=MAX_FRAME_WIDTH, height=height, format="rgb24", interpolation="AREA")
+    else:
+        rgb = frame.reformat(format="rgb24")
+    return time_s, np.ascontiguousarray(rgb.to_ndarray()), gray

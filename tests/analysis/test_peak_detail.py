@@ -1,0 +1,185 @@
+"""The flow detail around a moment: frames a second apart, flows between them, heatmaps and magnitudes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from analysis.errors import MediaError
+from analysis.motion import FlowMethod
+from analysis.peak_detail import MAX_FRAME_WIDTH, peak_detail
+from app.synth import write_media
+
+WIDTH, HEIGHT, FPS = 640, 360, 25
+DURATION_S = 8
+MOTION_START_S, MOTION_END_S = 3.0, 6.0
+SPEED_PX_S = 20
+"""Source pixels per second: 10 px/s at the 320-pixel reference width, inside what a 1-s flow can measure."""
+REFERENCE_SPEED = SPEED_PX_S * 320 / WIDTH
+SIDE, SQUARE_X, SQUARE_Y = 120, 150, 120
+
+
+def shift_at(t_s: float) -> int:
+    """How far (source pixels) the moving content has gone right at ``t_s``."""
+    return round(SPEED_PX_S * min(max(t_s - MOTION_START_S, 0.0), MOTION_END_S - MOTION_START_S))
+
+
+def texture(height: int, width: int, seed: int) -> np.ndarray:
+    noise = np.random.default_rng(seed).integers(0, 255, (height, width)).astype(np.float32)
+    smooth = cv2.GaussianBlur(noise, (0, 0), 4)
+    return cv2.normalize(smooth, None, 40, 240, cv2.NORM_MINMAX).astype(np.uint8)
+
+
+def pan_frames() -> Iterator[np.ndarray]:
+    """A textured picture filling the frame, sliding right at SPEED_PX_S between the motion times."""
+    wide = texture(HEIGHT, WIDTH + 100, seed=7)
+    for index in range(DURATION_S * FPS):
+        left = 100 - shift_at(index / FPS)
+        yield np.repeat(wide[:, left : left + WIDTH, None], 3, axis=2)
+
+
+def square_frames() -> Iterator[np.ndarray]:
+    """A textured square on a flat dark background, sliding right at SPEED_PX_S between the motion times."""
+    patch = texture(SIDE, SIDE, seed=11)[..., None]
+    for index in range(DURATION_S * FPS):
+        frame = np.full((HEIGHT, WIDTH, 3), 30, dtype=np.uint8)
+        x = SQUARE_X + shift_at(index / FPS)
+        frame[SQUARE_Y : SQUARE_Y + SIDE, x : x + SIDE] = patch
+        yield frame
+
+
+@pytest.fixture(scope="module")
+def pan_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("peak_detail") / "pan.mp4"
+    return write_media(
+        path, None, duration_ms=DURATION_S * 1000, video_size=(WIDTH, HEIGHT), fps=FPS, frames=pan_frames()
+    )
+
+
+@pytest.fixture(scope="module")
+def square_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("peak_detail") / "square.mkv"
+    return write_media(
+        path, None, duration_ms=DURATION_S * 1000, video_size=(WIDTH, HEIGHT), fps=FPS, frames=square_frames()
+    )
+
+
+@pytest.mark.parametrize("method", list(FlowMethod))
+def test_inside_the_motion_both_magnitudes_are_the_speed(pan_video: Path, method: FlowMethod) -> None:
+    detail = peak_detail(pan_video, 4.5, method=method)
+    assert detail.times_s == pytest.approx((3.52, 4.52, 5.52))
+    before, after = detail.magnitudes
+    assert before == pytest.approx(REFERENCE_SPEED, rel=0.15)
+    assert after == pytest.approx(REFERENCE_SPEED, rel=0.15)
+    # The same motion in pixels of the 320-pixel analysis image over the whole (1 s) interval.
+    assert detail.before.mean_px == pytest.approx(REFERENCE_SPEED, rel=0.15)
+    direction = detail.after.stats.direction  # degrees, 0 = right
+    assert min(direction, 360 - direction) < 5
+
+
+def test_the_magnitudes_do_not_depend_on_the_analysis_width(pan_video: Path) -> None:
+    detail = peak_detail(pan_video, 4.5, width=160)
+    assert detail.before.flow.shape == (90, 160, 2)
+    assert detail.magnitudes == pytest.approx((REFERENCE_SPEED, REFERENCE_SPEED), rel=0.15)
+    assert detail.before.mean_px == pytest.approx(REFERENCE_SPEED / 2, rel=0.15)
+
+
+def test_in_a_still_part_both_magnitudes_are_about_zero(pan_video: Path) -> None:
+    detail = peak_detail(pan_video, 1.5)
+    assert detail.times_s == pytest.approx((0.52, 1.52, 2.52))
+    assert max(detail.magnitudes) < 0.5
+    # Stillness stays blue: the colour scale never tops out at noise.
+    for interval in (detail.before, detail.after):
+        red, _, blue = interval.heatmap.reshape(-1, 3).mean(axis=0)
+        assert blue > 100 and red < 20
+
+
+def test_the_heatmaps_are_hot_where_the_square_moved_and_cold_elsewhere(square_video: Path) -> None:
+    detail = peak_detail(square_video, 4.5)
+    for interval in (detail.before, detail.after):
+        x = SQUARE_X + shift_at(interval.start_s)
+        inside = interval.heatmap[SQUARE_Y + 10 : SQUARE_Y + SIDE - 10, x + 10 : x + SIDE - 10].reshape(-1, 3)
+        red, green, blue = inside.mean(axis=0)
+        assert red > 100 and blue < 30, "JET's hot end is red"
+        corner = interval.heatmap[10:60, WIDTH - 130 : WIDTH - 10].reshape(-1, 3).mean(axis=0)
+        assert corner[2] > 100 and corner[0] < 20, "JET's cold end is blue"
+        # The square itself moved by the known distance (10 px of the 320-pixel image in the second).
+        flow = interval.flow[(SQUARE_Y + 20) // 2 : (SQUARE_Y + SIDE - 20) // 2, (x + 20) // 2 : (x + SIDE - 20) // 2]
+        assert float(np.median(flow[..., 0])) == pytest.approx(REFERENCE_SPEED, rel=0.15)
+        assert abs(float(np.median(flow[..., 1]))) < 0.5
+        # The overlay is the frame and the heatmap half and half.
+        frame = detail.frames[0] if interval is detail.before else detail.frames[1]
+        expected = (frame.astype(np.float32) + interval.heatmap) / 2
+        assert np.abs(interval.overlay - expected).max() <= 1.0
+        # Arrows are drawn on the moving square only.
+        changed = np.any(interval.vectors != frame, axis=2)
+        assert changed[SQUARE_Y : SQUARE_Y + SIDE, x : x + SIDE + 40].any()
+        assert not changed[:, x + SIDE + 80 :].any() and not changed[: SQUARE_Y - 30].any()
+
+
+def test_images_come_at_the_frames_size_and_at_most_640_wide(tmp_path: Path) -> None:
+    frames = (np.full((480, 960, 3), value, dtype=np.uint8) for value in np.linspace(20, 200, 75).astype(np.uint8))
+    path = write_media(tmp_path / "wide.mp4", None, duration_ms=3000, video_size=(960, 480), fps=25, frames=frames)
+    detail = peak_detail(path, 1.5)
+    for image in (*detail.frames, detail.before.heatmap, detail.after.overlay, detail.after.vectors):
+        assert image.shape == (320, MAX_FRAME_WIDTH, 3) and image.dtype == np.uint8
+    assert detail.before.flow.shape == (160, 320, 2)
+
+
+@pytest.mark.parametrize(
+    ("t_s", "times"),
+    [
+        (0.0, (0.0, 0.0, 1.0)),
+        (0.3, (0.0, 0.32, 1.32)),
+        (7.9, (6.92, 7.92, 7.96)),
+        (20.0, (7.96, 7.96, 7.96)),
+    ],
+)
+def test_times_near_the_ends_are_clamped_to_the_video(pan_video: Path, t_s: float, times: tuple) -> None:
+    detail = peak_detail(pan_video, t_s)
+    assert detail.times_s == pytest.approx(times)
+    assert detail.t_s == t_s
+    for interval in (detail.before, detail.after):
+        assert np.isfinite(interval.magnitude) and interval.magnitude < 0.5
+        if interval.start_s == interval.end_s:
+            assert interval.magnitude == 0.0 and not interval.flow.any()
+
+
+def test_a_container_without_an_index_and_a_late_clock_gives_the_same_frames(tmp_path: Path) -> None:
+    path = write_media(
+        tmp_path / "pan.ts",
+        None,
+        duration_ms=DURATION_S * 1000,
+        video_size=(WIDTH, HEIGHT),
+        fps=FPS,
+        frames=pan_frames(),
+    )
+    detail = peak_detail(path, 4.5)
+    # MPEG-TS starts its clock at 1.4 s; times are media time all the same (0 = the container's start).
+    assert detail.times_s == pytest.approx((3.52, 4.52, 5.52), abs=1e-3)
+    assert detail.magnitudes == pytest.approx((REFERENCE_SPEED, REFERENCE_SPEED), rel=0.15)
+
+
+def test_an_audio_only_file_is_a_media_error_that_says_why(tmp_path: Path) -> None:
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(16_000) / 16_000)).astype(np.float32)
+    path = write_media(tmp_path / "tone.m4a", tone, 16_000, video_size=None)
+    with pytest.raises(MediaError, match="has no video track"):
+        peak_detail(path, 0.5)
+
+
+def test_a_file_that_is_not_media_is_a_media_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.mp4"
+    path.write_text("not a video\n" * 100)
+    with pytest.raises(MediaError, match="cannot be opened"):
+        peak_detail(path, 1.0)
+
+
+def test_bad_parameters_are_refused(pan_video: Path) -> None:
+    with pytest.raises(ValueError, match="offset"):
+        peak_detail(pan_video, 1.0, offset_s=0)
+    with pytest.raises(ValueError, match="width"):
+        peak_detail(pan_video, 1.0, width=8)
