@@ -1,0 +1,67 @@
+"""Motion in the window: run the analysis, see the track, review motion peaks, read the peak detail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.motion import MotionOptions
+from app.main_window import MainWindow
+from app.synth import MotionScript
+
+pytestmark = pytest.mark.usefixtures("no_threads_left")
+
+SCRIPT = MotionScript()
+
+
+@pytest.fixture(scope="module")
+def moves(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return SCRIPT.write(tmp_path_factory.mktemp("motion_window") / "moves.mp4")
+
+
+@pytest.fixture
+def analysed(qtbot, window: MainWindow, moves: Path, tmp_path: Path) -> MainWindow:
+    import shutil
+
+    video = Path(shutil.copy(moves, tmp_path / "moves.mp4"))
+    assert window.open_path(video)
+    job = window.session.start_motion(MotionOptions())
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    return window
+
+
+def test_the_motion_track_and_the_queue_fill(analysed: MainWindow) -> None:
+    track = analysed.motion.track
+    state = analysed.session.motion
+    assert track.cut_count == 2 and track.zoom_count == 1
+    assert len(state.peaks) >= 1
+    rows = analysed.review_panel.rows()
+    motion_rows = [row for row in rows if row.track == "motion"]
+    assert len(motion_rows) == len(state.peaks)
+    zoom_start, zoom_end = SCRIPT.zoom[0], SCRIPT.zoom[1]
+    for row in motion_rows:
+        in_zoom = row.end_ms / 1000 > zoom_start - 0.5 and row.start_ms / 1000 < zoom_end
+        assert bool(row.shot) == in_zoom, row
+
+
+def test_selecting_a_motion_peak_shows_its_detail(qtbot, analysed: MainWindow) -> None:
+    rows = [row for row in analysed.review_panel.rows() if row.track == "motion" and not row.shot]
+    assert rows
+    analysed.review_panel.select(rows[0].key)
+    panel = analysed.motion.detail
+    qtbot.waitUntil(lambda: panel.detail() is not None, timeout=20_000)
+    detail = panel.detail()
+    assert abs(detail.t_s - rows[0].peak_ms / 1000) < 0.002
+    assert max(detail.magnitudes) > 0
+
+
+def test_k_moves_the_motion_band(analysed: MainWindow) -> None:
+    state = analysed.session.motion
+    high_before = state.stats.high
+    analysed.peak_controls.slider.setValue(analysed.peak_controls.slider.value() + 10)  # k + 1
+    after = analysed.session.motion
+    assert after.k == pytest.approx(state.k + 1.0)
+    assert after.stats.high == pytest.approx(high_before + after.stats.std)
