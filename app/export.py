@@ -3,9 +3,18 @@
 Qt-free: the CLI (``python main.py export``) and the window's File ▸ Export menu share this code.
 
 One *item* is one row of every export: a flagged segment (the ``audio_peak`` segments of a media's latest
-``audio_peaks`` run) with one of its labels, a flagged segment nobody labelled yet (an empty label), or a
-label on a range the user chose (source ``selection``). Several annotators labelling the same segment give
-several rows. Transcripts do not exist yet: the ``transcript`` column is always empty.
+``audio_peaks`` run and the ``motion_peak`` segments of its latest finished ``motion`` run) with one of its
+labels, a flagged segment nobody labelled yet (an empty label), or a label on a range the user chose (source
+``selection``). Several annotators labelling the same segment give several rows. Transcripts do not exist
+yet: the ``transcript`` column is always empty.
+
+A flagged segment that coincides with a shot change (a cut or a zoom, see
+:func:`app.motion_pipeline.shot_change_near`) is *not significant* until someone labels it: the motion there
+is the camera's or the editor's, not the subject's. Such rows stay in the report and the tables, marked, but
+clips and datasets leave them out. Items of a video carry motion figures: from the media's motion run (the
+magnitude and moving share at the moment, the mean and maximum over the segment) and from the flow around
+the moment (:func:`analysis.peak_detail.peak_detail`: mag(t − 1 s → t) and mag(t → t + 1 s), with heatmap and
+overlay pictures), all in reference pixels per second.
 
 Every export is all or nothing: it refuses to overwrite an existing file unless ``force`` is given, writes
 each file under a hidden temporary name and renames it when complete, and when it fails (disk full, no
@@ -28,10 +37,10 @@ import re
 import shutil
 import struct
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -39,13 +48,17 @@ from typing import Any, Literal
 
 import av
 import av.error
+import cv2
 import numpy as np
 
 from analysis import audio, media
 from analysis.errors import MediaError, SalientError
+from analysis.motion import REFERENCE_WIDTH
 from analysis.pauses import Span, pause_context
+from analysis.peak_detail import PeakDetail, peak_detail
 from analysis.progress import NullProgress, Progress, SubProgress, check
 from app.frames import FrameSource
+from app.motion_pipeline import TRACK_MOTION_PEAK, StoredMotion, load_motion, shot_change_near
 from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, load_envelope
 from app.store import MediaRecord, RunRecord, Store, segment_key
 from app.timecode import format_mmss, ms_to_s
@@ -55,6 +68,22 @@ log = logging.getLogger(__name__)
 SPLIT_NAMES = ("train", "validation", "test")
 KEYFRAMES = (("before", -1000, "t-1s"), ("at", 0, "t"), ("after", 1000, "t+1s"))
 """Key frames of an item: (column suffix, offset from the peak or range centre in ms, file name suffix)."""
+FLOW_IMAGES = (("heatmap", "before"), ("heatmap", "after"), ("overlay", "before"), ("overlay", "after"))
+"""Flow pictures of an item: (rendering, interval); 'before' is t − 1 s → t, 'after' is t → t + 1 s. Each is
+``<name>_flow_<rendering>_<interval>.png``, in a ``flow_<rendering>_<interval>`` column of the video metadata."""
+MOTION_COLUMNS = (
+    "shot_change",
+    "motion_magnitude",
+    "motion_mean",
+    "motion_max",
+    "motion_moving",
+    "flow_magnitude_before",
+    "flow_magnitude_after",
+)
+"""The shot change the segment coincides with ('cut at 00:09.000', or empty); from the motion run: the mean
+flow magnitude of the sample nearest the moment, the mean and maximum of the samples in the segment, the share
+of moving pixels at the moment; from the flow around the moment: mag(t − 1 s → t) and mag(t → t + 1 s).
+Magnitudes in reference px/s. All empty for audio-only media; the four from the run empty without a motion run."""
 METADATA_COLUMNS = (
     "file_name",
     "label",
@@ -75,12 +104,16 @@ METADATA_COLUMNS = (
     "pause_before_s",
     "pause_after_s",
     "transcript",
+    *MOTION_COLUMNS,
     "clip_start_s",
     "clip_end_s",
 )
 """Columns of a dataset's metadata; ``clip_*`` give the exported range (the segment ± context, within the media)."""
 KEYFRAME_COLUMNS = tuple(f"keyframe_{column}" for column, _, _ in KEYFRAMES)
-TABLE_COLUMNS = ("name", *METADATA_COLUMNS[1:-2])
+FLOW_IMAGE_COLUMNS = tuple(f"flow_{kind}_{interval}" for kind, interval in FLOW_IMAGES)
+IMAGE_COLUMNS = KEYFRAME_COLUMNS + FLOW_IMAGE_COLUMNS
+"""The picture columns of the video metadata, after METADATA_COLUMNS."""
+TABLE_COLUMNS = ("name", *METADATA_COLUMNS[1:-2], "not_significant")
 X264_OPTIONS = {"preset": "veryfast", "crf": "18"}
 """Re-encoded clips: near-transparent quality (CRF 18). On 2 cores, 720p camera-like footage encodes at ~120 fps
 with veryfast against ~260 fps with ultrafast, in files a quarter of the size (measured for bench_export.py)."""
@@ -90,7 +123,11 @@ camera-like footage (688 against 725 KiB)."""
 AAC_BIT_RATE = 128_000
 """Per two channels."""
 REPORT_FRAME_WIDTH = 320
-"""Key frames in the report are scaled to this width, so a report of hundreds of observations stays small."""
+"""Key frames and flow pictures in the report are scaled to this width, so a report of hundreds of observations
+stays small."""
+FLOW_DETAILS_KEPT = 4
+"""Whole flow details kept at once (a 640-px one holds some 10 MB of pictures); the rows of one segment follow
+each other, so each moment's flow is computed once anyway."""
 _NAME_PART_BYTES = 48
 _STEM_BYTES = 40
 _ANNOTATOR_BYTES = 32
@@ -141,11 +178,25 @@ class ExportItem:
     name: str
     """A base file name, unique within the export and safe on every file system."""
     transcript: str = ""
+    shot_change: str = ""
+    """'cut at 00:09.000' or 'zoom at 00:11.000' when the segment coincides with a shot change, else ''."""
+    motion_magnitude: float | None = None
+    """Mean flow magnitude (reference px/s) of the motion run's sample nearest the moment; None without a run."""
+    motion_mean: float | None = None
+    """Mean of the samples in the segment (the nearest one when none falls inside)."""
+    motion_max: float | None = None
+    motion_moving: float | None = None
+    """Share of moving pixels in the sample nearest the moment."""
 
     @property
     def moment_ms(self) -> int:
         """The time the key frames are centred on: the peak, or the centre of the range."""
         return self.peak_ms if self.peak_ms is not None else (self.start_ms + self.end_ms) // 2
+
+    @property
+    def not_significant(self) -> bool:
+        """Unlabelled at a shot change: listed in the report and tables, left out of clips and datasets."""
+        return bool(self.shot_change) and not self.label
 
     def clip_range(self, context_ms: int) -> tuple[int, int]:
         """The exported range: the item ± ``context_ms``, within the media."""
@@ -193,18 +244,22 @@ def _latest_spans(store: Store, media_id: int, kind: str, track: str) -> tuple[R
 def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
     """Every row of the project's exports: per media in the order they were added, then in time order.
 
-    A flagged segment gives one row per label on it (``label.segment_key == segment_key('audio_peak', …)``)
-    or one unlabelled row (left out with ``labels_only``). Every other label (a selection, or a label whose
-    segment a later analysis no longer flags) is a row of its own range.
+    A flagged segment (an audio peak of the latest audio run, a motion peak of the latest finished motion run)
+    gives one row per label on it (``label.segment_key == segment_key(source, start, end)``, as the window
+    keys them) or one unlabelled row (left out with ``labels_only``). Every other label (a selection, or a
+    label whose segment a later analysis no longer flags) is a row of its own range.
     """
     items: list[ExportItem] = []
     used: set[str] = set()
     for record in store.all_media():
-        _, segments = _latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)
+        _, audio_segments = _latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)
         _, pause_rows = _latest_spans(store, record.id, RUN_PAUSES, TRACK_PAUSE)
+        motion = load_motion(store, record.id) if record.info.has_video else None
+        motion_segments = store.segments(motion.run_id, TRACK_MOTION_PEAK) if motion else []
         pauses = [Span(row.start_ms, row.end_ms) for row in pause_rows]
         labels = store.labels(record.id)
-        by_key = {segment_key(TRACK_AUDIO_PEAK, s.start_ms, s.end_ms): s for s in segments}
+        flagged = [(TRACK_AUDIO_PEAK, s) for s in audio_segments] + [(TRACK_MOTION_PEAK, s) for s in motion_segments]
+        by_key = {segment_key(source, s.start_ms, s.end_ms): (source, s) for source, s in flagged}
         attached: dict[str, list[Any]] = defaultdict(list)
         loose = []
         for label in labels:
@@ -213,30 +268,36 @@ def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
             else:
                 loose.append(label)
         rows: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
-        for key, segment in by_key.items():
+        for key, (source, segment) in by_key.items():
             base = {
                 "start_ms": segment.start_ms,
                 "end_ms": segment.end_ms,
                 "peak_ms": segment.peak_ms,
                 "z": segment.score,
-                "source": TRACK_AUDIO_PEAK,
+                "source": source,
             }
             if not attached[key] and not labels_only:
                 rows.append(((segment.start_ms, segment.end_ms, 0), base))
             for label in attached[key]:
                 rows.append(((segment.start_ms, segment.end_ms, label.id), {**base, "label": label}))
         for label in loose:
-            if label.source == TRACK_AUDIO_PEAK:
+            if label.source in (TRACK_AUDIO_PEAK, TRACK_MOTION_PEAK):
                 log.info("label %d: its segment is no longer flagged; exported as a range of its own", label.id)
             fields = {"start_ms": label.start_ms, "end_ms": label.end_ms, "peak_ms": label.peak_ms, "z": None}
             rows.append(((label.start_ms, label.end_ms, label.id), {**fields, "source": label.source, "label": label}))
         rows.sort(key=lambda row: row[0])
         for _, fields in rows:
-            items.append(_item(record, fields, pauses, used))
+            items.append(_item(record, fields, pauses, motion, used))
     return items
 
 
-def _item(record: MediaRecord, fields: dict[str, Any], pauses: Sequence[Span], used: set[str]) -> ExportItem:
+def _item(
+    record: MediaRecord,
+    fields: dict[str, Any],
+    pauses: Sequence[Span],
+    motion: StoredMotion | None,
+    used: set[str],
+) -> ExportItem:
     label = fields.pop("label", None)
     moment = fields["peak_ms"] if fields["peak_ms"] is not None else (fields["start_ms"] + fields["end_ms"]) // 2
     context = pause_context(moment, pauses)
@@ -247,6 +308,12 @@ def _item(record: MediaRecord, fields: dict[str, Any], pauses: Sequence[Span], u
     while unique.casefold() in used:
         unique, counter = f"{name}_{counter}", counter + 1
     used.add(unique.casefold())
+    if motion is not None:
+        fields.update(_series_figures(motion, fields["start_ms"], fields["end_ms"], moment))
+        if fields["source"] != "selection":
+            shot = shot_change_near(fields["start_ms"] / 1000, fields["end_ms"] / 1000, motion.shots)
+            if shot is not None:
+                fields["shot_change"] = f"{shot.kind} at {format_mmss(round(shot.start_s * 1000))}"
     return ExportItem(
         media_id=record.id,
         media_path=record.path,
@@ -268,8 +335,37 @@ def _item(record: MediaRecord, fields: dict[str, Any], pauses: Sequence[Span], u
     )
 
 
-def item_row(item: ExportItem) -> dict[str, Any]:
-    """The item's values in export columns (times in seconds), without the file columns."""
+def _series_figures(motion: StoredMotion, start_ms: int, end_ms: int, moment_ms: int) -> dict[str, float]:
+    """The motion run's figures of a segment: the sample nearest the moment, and the samples in the segment.
+
+    A sample stands for the interval from its pair to the next sample (1/fps); it is in the segment when that
+    interval's middle is. A motion peak thus gets exactly the samples it was found on, however the frame times
+    fall, and the nearest sample to its peak is the one it peaked at.
+    """
+    series = motion.series
+    if len(series) == 0:
+        return {}
+    nearest = int(np.argmin(np.abs(series.times - moment_ms / 1000)))
+    middles = series.times + 0.5 / motion.options.fps
+    inside = (middles >= start_ms / 1000) & (middles < end_ms / 1000)
+    values = series.magnitude[inside] if inside.any() else series.magnitude[nearest : nearest + 1]
+    return {
+        "motion_magnitude": float(series.magnitude[nearest]),
+        "motion_mean": float(values.mean()),
+        "motion_max": float(values.max()),
+        "motion_moving": float(series.moving[nearest]),
+    }
+
+
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def item_row(item: ExportItem, flow: tuple[float, float] | None = None) -> dict[str, Any]:
+    """The item's values in export columns (times in seconds), without the file columns.
+
+    ``flow`` is (mag(t − 1 s → t), mag(t → t + 1 s)) of the flow around the moment, when there is one.
+    """
     return {
         "name": item.name,
         "label": item.label,
@@ -286,10 +382,17 @@ def item_row(item: ExportItem) -> dict[str, Any]:
         "start_s": ms_to_s(item.start_ms),
         "end_s": ms_to_s(item.end_ms),
         "peak_s": ms_to_s(item.peak_ms),
-        "z": None if item.z is None else round(item.z, 4),
+        "z": _rounded(item.z),
         "pause_before_s": ms_to_s(item.pause_before_ms),
         "pause_after_s": ms_to_s(item.pause_after_ms),
         "transcript": item.transcript,
+        "shot_change": item.shot_change,
+        "motion_magnitude": _rounded(item.motion_magnitude),
+        "motion_mean": _rounded(item.motion_mean),
+        "motion_max": _rounded(item.motion_max),
+        "motion_moving": _rounded(item.motion_moving),
+        "flow_magnitude_before": _rounded(flow[0]) if flow else None,
+        "flow_magnitude_after": _rounded(flow[1]) if flow else None,
     }
 
 
@@ -763,6 +866,60 @@ class _Frames:
         self._source, self._path = None, None
 
 
+def flow_images(detail: PeakDetail) -> list[np.ndarray]:
+    """The flow pictures of a detail (RGB), in the order of FLOW_IMAGES."""
+    return [getattr(getattr(detail, interval), kind) for kind, interval in FLOW_IMAGES]
+
+
+class _FlowDetails:
+    """The flow around each item's moment, computed once per moment and shared by the files, tables and report.
+
+    :func:`analysis.peak_detail.peak_detail` with the peak detail panel's defaults (Farneback, 320 px, ±1 s),
+    so the figures are those the window shows. The last FLOW_DETAILS_KEPT details are kept whole, the two
+    magnitudes of every moment for the whole export. With ``lenient`` (the tables, which never needed the
+    media file before) a file that is gone or cannot be decoded leaves the figures empty, with a warning.
+    """
+
+    def __init__(self, lenient: bool = False) -> None:
+        self._lenient = lenient
+        self._details: OrderedDict[tuple[str, int], PeakDetail] = OrderedDict()
+        self._magnitudes: dict[tuple[str, int], tuple[float, float] | None] = {}
+
+    def detail(self, item: ExportItem) -> PeakDetail | None:
+        """The item's flow detail; None for audio-only media (or, lenient, when it cannot be computed)."""
+        if not item.has_video:
+            return None
+        key = (item.media_path, item.moment_ms)
+        found = self._details.get(key)
+        if found is not None:
+            self._details.move_to_end(key)
+            return found
+        if key in self._magnitudes and self._magnitudes[key] is None:
+            return None
+        try:
+            found = peak_detail(item.media_path, item.moment_ms / 1000)
+        except MediaError as exc:
+            if not self._lenient:
+                raise
+            log.warning("no flow figures for %s at %d ms: %s", item.media_path, item.moment_ms, exc)
+            self._magnitudes[key] = None
+            return None
+        self._details[key] = found
+        if len(self._details) > FLOW_DETAILS_KEPT:
+            self._details.popitem(last=False)
+        self._magnitudes[key] = found.magnitudes
+        return found
+
+    def magnitudes(self, item: ExportItem) -> tuple[float, float] | None:
+        """(mag(t − 1 s → t), mag(t → t + 1 s)) in reference px/s, or None without a video."""
+        if not item.has_video:
+            return None
+        key = (item.media_path, item.moment_ms)
+        if key not in self._magnitudes:
+            self.detail(item)
+        return self._magnitudes.get(key)
+
+
 # -- clips -----------------------------------------------------------------------------------------
 
 
@@ -773,13 +930,16 @@ class _ClipPaths:
     wav: Path
     video: Path | None
     keyframes: tuple[Path, ...]
+    flows: tuple[Path, ...] = ()
+    """The flow pictures, in the order of FLOW_IMAGES."""
 
     def all(self) -> list[Path]:
-        return [self.wav, *([self.video] if self.video else []), *self.keyframes]
+        return [self.wav, *([self.video] if self.video else []), *self.keyframes, *self.flows]
 
 
 class _ClipWriter:
-    """Writes items' WAVs, videos and key frames; an identical range already written is copied, not re-made."""
+    """Writes items' WAVs, videos, key frames and flow pictures; what an earlier item already has (the same range,
+    the same moment) is copied, not re-made."""
 
     def __init__(
         self,
@@ -788,6 +948,7 @@ class _ClipWriter:
         context_ms: int,
         original_rate: bool = False,
         stream_copy: bool = False,
+        flows: _FlowDetails | None = None,
     ) -> None:
         self._store = store
         self._outputs = outputs
@@ -795,8 +956,10 @@ class _ClipWriter:
         self._original_rate = original_rate
         self._stream_copy = stream_copy
         self._frames = _Frames()
+        self._flows = flows or _FlowDetails()
         self._done: dict[tuple[str, str, int, int], Path] = {}
         self._keyframes_done: dict[tuple[str, int], tuple[Path, ...]] = {}
+        self._flows_done: dict[tuple[str, int], tuple[Path, ...]] = {}
 
     def video_suffix(self, item: ExportItem) -> str:
         return stream_copy_suffix(item.media_path) if self._stream_copy else ".mp4"
@@ -814,16 +977,34 @@ class _ClipWriter:
             )
         if paths.keyframes:
             check(progress)
-            key = (item.media_path, item.moment_ms)
-            done = self._keyframes_done.get(key)
-            if done is not None:
-                for source, path in zip(done, paths.keyframes, strict=True):
-                    self._outputs.copy(source, path)
-            else:
-                for path, data in zip(paths.keyframes, self._frames.pngs(item), strict=True):
-                    self._outputs.write_bytes(path, data)
-                self._keyframes_done[key] = paths.keyframes
+            self._pictures(self._keyframes_done, item, paths.keyframes, lambda: self._frames.pngs(item))
+        if paths.flows:
+            check(progress)
+            self._pictures(self._flows_done, item, paths.flows, lambda: self._flow_pngs(item))
         progress.update(1.0, item.name)
+
+    def _pictures(
+        self,
+        done: dict[tuple[str, int], tuple[Path, ...]],
+        item: ExportItem,
+        paths: tuple[Path, ...],
+        make: Callable[[], list[bytes]],
+    ) -> None:
+        """Write the pictures of the item's moment, or copy those an earlier item of the same moment got."""
+        key = (item.media_path, item.moment_ms)
+        earlier = done.get(key)
+        if earlier is not None:
+            for source, path in zip(earlier, paths, strict=True):
+                self._outputs.copy(source, path)
+            return
+        for path, data in zip(paths, make(), strict=True):
+            self._outputs.write_bytes(path, data)
+        done[key] = paths
+
+    def _flow_pngs(self, item: ExportItem) -> list[bytes]:
+        detail = self._flows.detail(item)
+        assert detail is not None  # strict and with a video: a failure raised
+        return [_png(image) for image in flow_images(detail)]
 
     def _once(self, key: tuple[str, str, int, int], path: Path, make: Callable[[Path], None]) -> None:
         done = self._done.get(key)
@@ -855,10 +1036,11 @@ class _ClipWriter:
         self._frames.close()
 
 
-def _require(items: list[ExportItem], labels_only: bool) -> None:
+def _require(items: list[ExportItem], labels_only: bool, not_significant: int = 0) -> None:
     if not items:
         what = "labelled segments" if labels_only else "flagged segments or labels"
-        raise ExportError(f"nothing to export: the project has no {what}")
+        why = f" ({not_significant} unlabelled at shot changes are not significant)" if not_significant else ""
+        raise ExportError(f"nothing to export: the project has no {what}{why}")
 
 
 def export_clips(
@@ -872,19 +1054,20 @@ def export_clips(
     force: bool = False,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """Per item: a WAV, an MP4 (video media only) and three key frames (PNG) in ``out_dir``.
+    """Per item: a WAV, an MP4 (video media only), three key frames and four flow pictures (PNG) in ``out_dir``.
 
-    The WAV holds exactly round((end − start + 2·context) · rate / 1000) samples (fewer only at the media's
-    ends): 16 kHz mono from the project's decoded audio, or the source's own rate and channels with
-    ``original_rate``. The MP4 is re-encoded so its first frame is the frame shown at the start; with
-    ``stream_copy`` its packets are copied instead (fast, but it starts at the keyframe before the start;
-    MKV when the source is not MP4). Returns the written files.
+    Unlabelled segments at a shot change are left out (not significant). The flow pictures are the heatmaps
+    and overlays of t − 1 s → t and t → t + 1 s (``…_flow_heatmap_before.png`` …), the size of the frames up
+    to 640 px wide. The WAV holds exactly round((end − start + 2·context) · rate / 1000) samples (fewer only
+    at the media's ends): 16 kHz mono from the project's decoded audio, or the source's own rate and
+    channels with ``original_rate``. The MP4 is re-encoded so its first frame is the frame shown at the
+    start; with ``stream_copy`` its packets are copied instead (fast, but it starts at the keyframe before
+    the start; MKV when the source is not MP4). Returns the written files.
     """
     _check_context(context_ms)
     progress = progress or NullProgress()
     out_dir = Path(out_dir)
-    items = collect_items(store, labels_only)
-    _require(items, labels_only)
+    items = _exportable(collect_items(store, labels_only), labels_only)
     _check_media(items, original_rate)
     with _all_or_nothing(force) as outputs:
         writer = _ClipWriter(store, outputs, context_ms, original_rate, stream_copy)
@@ -905,9 +1088,21 @@ def export_clips(
 
 def _clip_paths(folder: Path, item: ExportItem, video_suffix: str, frames_folder: Path | None = None) -> _ClipPaths:
     frames_folder = frames_folder or folder
-    video = folder / f"{item.name}{video_suffix}" if item.has_video else None
-    frames = tuple(frames_folder / f"{item.name}_{tag}.png" for _, _, tag in KEYFRAMES) if item.has_video else ()
-    return _ClipPaths(folder / f"{item.name}.wav", video, frames)
+    if not item.has_video:
+        return _ClipPaths(folder / f"{item.name}.wav", None, ())
+    frames = tuple(frames_folder / f"{item.name}_{tag}.png" for _, _, tag in KEYFRAMES)
+    flows = tuple(frames_folder / f"{item.name}_{column}.png" for column in FLOW_IMAGE_COLUMNS)
+    return _ClipPaths(folder / f"{item.name}.wav", folder / f"{item.name}{video_suffix}", frames, flows)
+
+
+def _exportable(items: Sequence[ExportItem], labels_only: bool) -> list[ExportItem]:
+    """The items clips and datasets get: all but the unlabelled ones at a shot change (stops when none is left)."""
+    kept = [item for item in items if not item.not_significant]
+    left_out = len(items) - len(kept)
+    if left_out:
+        log.info("%d unlabelled segments at shot changes left out (not significant)", left_out)
+    _require(kept, labels_only, left_out)
+    return kept
 
 
 def _check_media(items: Sequence[ExportItem], original_rate: bool = False) -> None:
@@ -1026,12 +1221,13 @@ def export_dataset(
     """A dataset that Hugging Face ``datasets`` loads as it is (``load_dataset("OUT/audio")``, ``…/video``).
 
     ``OUT/audio/`` holds the 16 kHz WAVs and ``metadata.csv``; ``OUT/video/`` the re-encoded MP4s and
-    ``metadata.csv`` (with key frame columns). ``file_name`` is relative to the metadata file, as AudioFolder
-    and VideoFolder expect. With ``split``, each gets ``train/``, ``validation/`` and ``test/`` folders with
-    their own metadata, a video never in two splits. The key frames go to ``OUT/keyframes/`` and the
-    typed copies of the metadata (JSON Lines, ``file_name`` relative to OUT, a ``split`` column) to
+    ``metadata.csv`` (with key frame and flow picture columns). Unlabelled segments at a shot change are left
+    out (not significant). ``file_name`` is relative to the metadata file, as AudioFolder and VideoFolder
+    expect. With ``split``, each gets ``train/``, ``validation/`` and ``test/`` folders with their own
+    metadata, a video never in two splits. The key frames and flow pictures go to ``OUT/keyframes/`` and
+    the typed copies of the metadata (JSON Lines, ``file_name`` relative to OUT, a ``split`` column) to
     ``OUT/audio.jsonl`` and ``OUT/video.jsonl``: ``datasets`` refuses a folder with two metadata files
-    (.csv and .jsonl) and picks the loader by the commonest file type, so three PNGs per MP4 would turn
+    (.csv and .jsonl) and picks the loader by the commonest file type, so seven PNGs per MP4 would turn
     the video folder into an image dataset. ``datasets`` also infers each split's column types on its own
     and refuses splits that differ: the CSV writes intensity as a float (a gap would turn int into float),
     but a text column empty throughout one split and filled in another (notes only in train) still fails
@@ -1040,8 +1236,7 @@ def export_dataset(
     _check_context(context_ms)
     progress = progress or NullProgress()
     out_dir = Path(out_dir)
-    items = collect_items(store, labels_only)
-    _require(items, labels_only)
+    items = _exportable(collect_items(store, labels_only), labels_only)
     _check_media(items)
     assignment = split_videos(items, split, seed) if split is not None else {}
     folders = {name: Path(name) if split is not None else Path() for name in SPLIT_NAMES}
@@ -1051,7 +1246,7 @@ def export_dataset(
         sub = folders[name]
         paths = _clip_paths(out_dir / "audio" / sub, item, ".mp4", out_dir / "keyframes" / sub)
         if paths.video is not None:
-            paths = _ClipPaths(paths.wav, out_dir / "video" / sub / paths.video.name, paths.keyframes)
+            paths = replace(paths, video=out_dir / "video" / sub / paths.video.name)
         plan.append((item, name, paths))
     used = sorted({name for _, name, _ in plan}, key=SPLIT_NAMES.index)
     metadata_paths = [
@@ -1069,14 +1264,15 @@ def export_dataset(
                 *([out_dir / "video.jsonl"] if any(paths.video for _, _, paths in plan) else []),
             ]
         )
-        writer = _ClipWriter(store, outputs, context_ms)
+        flows = _FlowDetails()
+        writer = _ClipWriter(store, outputs, context_ms, flows=flows)
         try:
             for index, (item, _, paths) in enumerate(plan):
                 check(progress)
                 writer.write(item, paths, SubProgress(progress, index / len(plan), (index + 1) / len(plan), ""))
         finally:
             writer.close()
-        _write_dataset_metadata(outputs, out_dir, folders, plan, context_ms)
+        _write_dataset_metadata(outputs, out_dir, folders, plan, context_ms, flows)
     counts = Counter(name for _, name, _ in plan)
     progress.update(1.0, "dataset exported")
     log.info("dataset of %d items in %s: %s", len(items), out_dir, dict(counts))
@@ -1089,6 +1285,7 @@ def _write_dataset_metadata(
     folders: dict[str, Path],
     plan: Sequence[tuple[ExportItem, str, _ClipPaths]],
     context_ms: int,
+    flows: _FlowDetails,
 ) -> None:
     """Per modality and split a ``metadata.csv`` (paths relative to it), and one typed ``OUT/<modality>.jsonl``."""
     for modality in ("audio", "video"):
@@ -1099,18 +1296,18 @@ def _write_dataset_metadata(
             if path is None:
                 continue
             clip_start, clip_end = item.clip_range(context_ms)
-            values = {k: v for k, v in item_row(item).items() if k != "name"}
+            values = {k: v for k, v in item_row(item, flows.magnitudes(item)).items() if k != "name"}
             values.update(clip_start_s=ms_to_s(clip_start), clip_end_s=ms_to_s(clip_end))
             files = {"file_name": path}
             if modality == "video":
-                files.update(zip(KEYFRAME_COLUMNS, paths.keyframes, strict=True))
+                files.update(zip(IMAGE_COLUMNS, (*paths.keyframes, *paths.flows), strict=True))
             folder = out_dir / modality / folders[name]
             # datasets compares the column types it infers per split; an intensity column with no gap reads as
             # int64 and one with a gap as float64, so the CSV always writes it as a float.
             stable = {**values, "intensity": None if item.intensity is None else float(item.intensity)}
             per_split[name].append({**{k: _relative(p, folder) for k, p in files.items()}, **stable})
             typed.append({**{k: _relative(p, out_dir) for k, p in files.items()}, **values, "split": name})
-        columns = METADATA_COLUMNS + (KEYFRAME_COLUMNS if modality == "video" else ())
+        columns = METADATA_COLUMNS + (IMAGE_COLUMNS if modality == "video" else ())
         for name, rows in per_split.items():
             _write_csv(outputs, out_dir / modality / folders[name] / "metadata.csv", columns, rows)
         if typed:
@@ -1126,18 +1323,35 @@ def export_table(
     fmt: Literal["csv", "json"],
     labels_only: bool = False,
     force: bool = False,
+    progress: Progress | None = None,
 ) -> Path:
-    """Every item as a row of a CSV file (empty cells for missing values) or a JSON list (nulls)."""
+    """Every item as a row of a CSV file (empty cells for missing values) or a JSON list (nulls).
+
+    Unlabelled segments at a shot change are rows too, with ``not_significant`` true. The flow magnitudes need
+    the media file (one short decode per moment); where it is gone or unreadable they stay empty.
+    """
     if fmt not in ("csv", "json"):
         raise ValueError(f"a table is 'csv' or 'json', not {fmt!r}")
+    progress = progress or NullProgress()
     path = Path(path)
-    rows = [item_row(item) for item in collect_items(store, labels_only)]
+    items = collect_items(store, labels_only)
+    missing = sorted({item.media_path for item in items if item.has_video and not Path(item.media_path).is_file()})
+    for media_path in missing:
+        log.warning("%s: file not found; its rows get no flow magnitudes", media_path)
+    flows = _FlowDetails(lenient=True)
     with _all_or_nothing(force) as outputs:
         outputs.refuse_existing([path])
+        rows = []
+        for index, item in enumerate(items):
+            check(progress)
+            progress.update(index / max(1, len(items)), f"table: {item.name}")
+            figures = None if item.media_path in missing else flows.magnitudes(item)
+            rows.append({**item_row(item, figures), "not_significant": item.not_significant})
         if fmt == "csv":
             _write_csv(outputs, path, TABLE_COLUMNS, rows)
         else:
             outputs.write_text(path, json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    progress.update(1.0, "table written")
     return path
 
 
@@ -1223,6 +1437,7 @@ img.plot { max-width: 100%; }
 .frames { display: flex; gap: .6em; } .frames figure { margin: 0; } figcaption { font-size: .85em; color: #555; }
 .observation { border-left: 4px solid #e6550d; padding: .2em 1em; margin: 1.2em 0; background: #fafafa; }
 .muted { color: #777; }
+table.motion caption { text-align: left; font-size: .85em; color: #555; }
 """
 
 
@@ -1256,11 +1471,46 @@ def _media_section(store: Store, record: MediaRecord) -> str:
         ("container", info.container),
         ("streams", "; ".join(streams)),
     ]
+    motion = load_motion(store, record.id) if info.has_video else None
     parts = [f"<h2>{html.escape(Path(record.path).name)}</h2>", _table(summary)]
+    parts.extend(_audio_analysis(store, record, nothing_else=motion is None))
+    if motion is not None:
+        parts.append(_motion_analysis(motion))
+    return "".join(parts)
+
+
+def _motion_analysis(motion: StoredMotion) -> str:
+    """The motion run's parameters, the distribution of its magnitudes, its peaks and shot changes."""
+    options, stats = motion.options, motion.stats
+    shots = ", ".join(
+        f"{shot.kind} at {format_mmss(round(shot.start_s * 1000))}"
+        + (f"–{format_mmss(round(shot.end_s * 1000))}" if shot.end_s > shot.start_s else "")
+        for shot in motion.shots
+    )
+    return "<h3>Motion analysis</h3>" + _table(
+        [
+            ("flow", f"{options.method.value}, {options.fps:g} pairs/s at {options.width} px"),
+            ("k", _fmt(stats.k)),
+            ("tails", stats.tails),
+            ("μ", f"{_fmt(stats.mean)} px/s"),
+            ("σ", f"{_fmt(stats.std)} px/s"),
+            ("band", f"{_fmt(stats.low)} … {_fmt(stats.high)} px/s"),
+            ("samples outside the band", f"{stats.n_outliers} of {stats.n_windows}"),
+            ("motion peaks", len(motion.peaks)),
+            ("shot changes", shots or "none"),
+            ("unit", f"px/s: pixels per second of the frame scaled to {REFERENCE_WIDTH} px wide"),
+        ]
+    )
+
+
+def _audio_analysis(store: Store, record: MediaRecord, nothing_else: bool) -> list[str]:
+    """The audio run's parameters and statistics, the pauses, and the plots."""
+    parts: list[str] = []
     run, segments = _latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)
     if run is None:
-        parts.append('<p class="muted">No finished audio analysis: nothing flagged yet.</p>')
-        return "".join(parts)
+        more = ": nothing flagged yet" if nothing_else else ""
+        parts.append(f'<p class="muted">No finished audio analysis{more}.</p>')
+        return parts
     params, stats = run.params, (run.summary or {}).get("stats", {})
     parts.append("<h3>Analysis</h3>")
     parts.append(
@@ -1306,25 +1556,29 @@ def _media_section(store: Store, record: MediaRecord) -> str:
             f'<figure><img class="plot" alt="{html.escape(caption)}" src="{uri}"><figcaption>'
             f"{html.escape(caption)}</figcaption></figure>"
         )
-    return "".join(parts)
+    return parts
 
 
 def _span(start_ms: int, end_ms: int) -> str:
     return f"{start_ms / 1000:.3f}–{end_ms / 1000:.3f} s ({format_mmss(start_ms)}–{format_mmss(end_ms)})"
 
 
-def _observation(group: Sequence[ExportItem], frames: list[bytes], context_ms: int) -> str:
-    """One segment or range with all its labels, its key frames and the pauses around it."""
+_KINDS = {TRACK_AUDIO_PEAK: "flagged segment (audio peak)", TRACK_MOTION_PEAK: "flagged segment (motion peak)"}
+
+
+def _observation(group: Sequence[ExportItem], frames: list[bytes], context_ms: int, detail: PeakDetail | None) -> str:
+    """One segment or range with all its labels, its key frames, its motion and flow, and the pauses around it."""
     first = group[0]
     span = _span(first.start_ms, first.end_ms)
-    what = "flagged segment" if first.source == TRACK_AUDIO_PEAK else f"{first.source} range"
-    facts = [("time", span), ("kind", what)]
+    facts = [("time", span), ("kind", _KINDS.get(first.source, f"{first.source} range"))]
     if context_ms:
         facts.append((f"with {context_ms / 1000:g} s context", _span(*first.clip_range(context_ms))))
     if first.peak_ms is not None:
         facts.append(("peak", f"{first.peak_ms / 1000:.3f} s ({format_mmss(first.peak_ms)})"))
     if first.z is not None:
         facts.append(("z", f"{first.z:+.2f}"))
+    if first.shot_change:
+        facts.append(("shot change", first.shot_change))
     facts.append(("pause before", "—" if first.pause_before_ms is None else f"{first.pause_before_ms / 1000:.2f} s"))
     facts.append(("pause after", "—" if first.pause_after_ms is None else f"{first.pause_after_ms / 1000:.2f} s"))
     labelled = [item for item in group if item.label]
@@ -1349,17 +1603,65 @@ def _observation(group: Sequence[ExportItem], frames: list[bytes], context_ms: i
             "<table><tr><th>label</th><th>annotator</th><th>intensity</th><th>confidence</th><th>provenance</th>"
             f"<th>note</th></tr>{rows}</table>"
         )
+    elif first.not_significant:
+        labels = (
+            '<p class="muted">Not labelled yet. <b>Not significant</b>: it coincides with a shot change '
+            f"({html.escape(first.shot_change)}), so clips and datasets leave it out until someone labels it.</p>"
+        )
     else:
         labels = '<p class="muted">Not labelled yet.</p>'
     figures = "".join(
         f'<figure><img alt="{tag}" src="{_png_uri(data)}"><figcaption>{tag} ({ms / 1000:.3f} s)</figcaption></figure>'
         for (_, _, tag), ms, data in zip(KEYFRAMES, keyframe_times(first), frames, strict=False)
     )
+    motion = _motion_table(first, detail) if first.has_video else ""
+    flows = ""
+    if detail is not None:
+        flows = "".join(
+            f'<figure><img alt="{kind} {interval}" src="{_png_uri(_report_png(image))}"><figcaption>{kind} '
+            f"{getattr(detail, interval).start_s:.3f} → {getattr(detail, interval).end_s:.3f} s</figcaption></figure>"
+            for (kind, interval), image in zip(FLOW_IMAGES, flow_images(detail), strict=True)
+        )
     transcript = f"<p><b>Transcript:</b> {html.escape(first.transcript)}</p>" if first.transcript else ""
+    heading = html.escape(span) + (" — not significant" if first.not_significant else "")
     return (
-        f'<div class="observation"><h3>{html.escape(span)}</h3>{_table(facts)}{labels}'
-        f"{f'<div class=frames>{figures}</div>' if figures else ''}{transcript}</div>"
+        f'<div class="observation"><h3>{heading}</h3>{_table(facts)}{labels}'
+        f"{f'<div class=frames>{figures}</div>' if figures else ''}{motion}"
+        f"{f'<div class=frames>{flows}</div>' if flows else ''}{transcript}</div>"
     )
+
+
+def _motion_table(item: ExportItem, detail: PeakDetail | None) -> str:
+    """The item's motion figures in one row (px/s of the reference width; moving as a share of the pixels)."""
+    before, after = detail.magnitudes if detail is not None else (None, None)
+    values = (
+        _px(item.motion_magnitude),
+        _px(item.motion_mean),
+        _px(item.motion_max),
+        "—" if item.motion_moving is None else f"{item.motion_moving:.1%}",
+        _px(before),
+        _px(after),
+    )
+    header = "".join(
+        f"<th>{name}</th>"
+        for name in ("motion at t", "mean", "max", "moving at t", "mag(t − 1 s → t)", "mag(t → t + 1 s)")
+    )
+    cells = "".join(f"<td>{html.escape(value)}</td>" for value in values)
+    note = "" if item.motion_magnitude is not None else " (no motion analysis: flow around t only)"
+    return f'<table class="motion"><caption>Motion, px/s{note}</caption><tr>{header}</tr><tr>{cells}</tr></table>'
+
+
+def _px(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _report_png(image: np.ndarray) -> bytes:
+    """A flow picture scaled down to the report's width."""
+    height, width = image.shape[:2]
+    if width > REPORT_FRAME_WIDTH:
+        size = (REPORT_FRAME_WIDTH, max(1, round(height * REPORT_FRAME_WIDTH / width)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return _png(image)
 
 
 def export_report(
@@ -1374,10 +1676,11 @@ def export_report(
     """One self-contained ``report.html`` (inline CSS, images as data URIs; opens offline).
 
     Per media: a summary, the analysis parameters and distribution statistics, and the plots (matplotlib
-    with the Agg canvas, never Qt). Then per observation (a segment or range with all its labels): time,
-    labels with annotator, intensity, confidence and note, key frames at t − 1 s, t, t + 1 s, and the
-    pauses around it; with ``context_ms``, also the range widened by it (as the clips are cut). All user
-    text is escaped.
+    with the Agg canvas, never Qt), and the motion run's. Then per observation (a segment or range with all
+    its labels): time, labels with annotator, intensity, confidence and note, key frames at t − 1 s, t,
+    t + 1 s, the pauses around it, and for a video its motion figures with the flow heatmaps and overlays of
+    t − 1 s → t and t → t + 1 s; with ``context_ms``, also the range widened by it (as the clips are cut).
+    Unlabelled segments at a shot change are listed, marked not significant. All user text is escaped.
     """
     _check_context(context_ms)
     progress = progress or NullProgress()
@@ -1389,6 +1692,7 @@ def export_report(
         outputs.refuse_existing([path])
         sections = []
         frames = _Frames(max_width=REPORT_FRAME_WIDTH)
+        flows = _FlowDetails()
         try:
             for number, record in enumerate(records):
                 check(progress)
@@ -1403,7 +1707,7 @@ def export_report(
                 for group in groups.values():
                     check(progress)
                     pngs = frames.pngs(group[0]) if group[0].has_video else []
-                    sections.append(_observation(group, pngs, context_ms))
+                    sections.append(_observation(group, pngs, context_ms, flows.detail(group[0])))
         finally:
             frames.close()
         created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -1467,5 +1771,7 @@ def run_export(store: Store, request: ExportRequest, progress: Progress | None =
     if request.kind == "report":
         return [export_report(store, request.out_dir, context_ms=request.context_ms, progress=progress, **common)]
     if request.kind in ("csv", "json"):
-        return [export_table(store, request.out_dir / f"segments.{request.kind}", request.kind, **common)]
+        return [
+            export_table(store, request.out_dir / f"segments.{request.kind}", request.kind, progress=progress, **common)
+        ]
     raise ValueError(f"unknown export kind {request.kind!r}; one of {', '.join(EXPORT_KINDS)}")

@@ -22,8 +22,10 @@ from analysis.pauses import Span, pause_context
 from analysis.progress import Cancelled
 from app import export
 from app.export import (
-    KEYFRAME_COLUMNS,
+    FLOW_IMAGE_COLUMNS,
+    IMAGE_COLUMNS,
     METADATA_COLUMNS,
+    MOTION_COLUMNS,
     TABLE_COLUMNS,
     ExportError,
     collect_items,
@@ -235,9 +237,28 @@ def test_clip_key_frames_are_the_frames_at_t_minus_1_t_t_plus_1(store: Store, cl
             assert np.array_equal(image, source.frame_at_time(item.peak_ms + offset).image)
 
 
+def test_a_video_without_motion_run_gets_flow_pictures_but_no_series_figures(
+    store: Store, clips: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    out, written = clips
+    for item in collect_items(store):
+        assert (item.motion_magnitude, item.motion_mean, item.motion_max, item.motion_moving) == (None,) * 4
+        assert item.shot_change == "" and not item.not_significant
+        for column in FLOW_IMAGE_COLUMNS:
+            path = out / f"{item.name}_{column}.png"
+            assert path in written and png_image(path).shape == (240, 320, 3)
+    _, rows = read_csv(export_table(store, tmp_path / "segments.csv", "csv"))
+    for row in rows:
+        assert [row[column] for column in MOTION_COLUMNS[:5]] == [""] * 5
+        assert float(row["flow_magnitude_before"]) >= 0 and float(row["flow_magnitude_after"]) >= 0
+        assert row["not_significant"] == "False"
+    moving = rows[0]  # the first burst lies where the square moves
+    assert float(moving["flow_magnitude_before"]) + float(moving["flow_magnitude_after"]) > 0
+
+
 def test_stream_copy_clips_start_at_the_keyframe_before_and_play(store: Store, tmp_path: Path) -> None:
     written = export_clips(store, tmp_path, stream_copy=True, original_rate=True)
-    assert len(written) == 4 * 5
+    assert len(written) == 4 * (5 + len(FLOW_IMAGE_COLUMNS))  # WAV, video, 3 key frames, 4 flow pictures each
     item = collect_items(store)[0]
     frames, duration_s = video_frames(tmp_path / f"{item.name}.mp4")
     with FrameSource(item.media_path) as source:
@@ -376,13 +397,13 @@ def test_dataset_is_laid_out_as_audiofolder_and_videofolder(store: Store, tmp_pa
     columns, audio_rows = read_csv(out / "audio" / "metadata.csv")
     assert columns == list(METADATA_COLUMNS)
     video_columns, video_rows = read_csv(out / "video" / "metadata.csv")
-    assert video_columns == list(METADATA_COLUMNS + KEYFRAME_COLUMNS)
+    assert video_columns == list(METADATA_COLUMNS + IMAGE_COLUMNS)
     assert [row["label"] for row in audio_rows] == ["irony", "../../etc/passwd", "a/b", ""]
     for row in audio_rows:
         assert (out / "audio" / row["file_name"]).is_file() and "/" not in row["file_name"]
     for row in video_rows:
         assert (out / "video" / row["file_name"]).is_file()
-        assert all((out / "video" / row[column]).is_file() for column in KEYFRAME_COLUMNS)
+        assert all((out / "video" / row[column]).is_file() for column in IMAGE_COLUMNS)
     first = audio_rows[0]
     assert (first["kind"], first["intensity"], first["confidence"], first["annotator"], first["note"]) == (
         "label",
@@ -483,7 +504,7 @@ def test_report_is_self_contained_and_escapes_user_text(store: Store, tmp_path: 
     assert "<script" not in text
     assert not re.search(r"https?://", text)
     sources = re.findall(r'src="([^"]*)"', text)
-    assert len(sources) == 2 + 3 * 3  # two plots, key frames of three observations
+    assert len(sources) == 2 + 3 * (3 + 4)  # two plots, key frames and flow pictures of three observations
     assert all(source.startswith("data:image/png;base64,") for source in sources)
     assert "Observations (3)" in text and "Transcript" not in text
     assert "<style>" in text and "<link" not in text

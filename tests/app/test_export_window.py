@@ -46,7 +46,7 @@ def test_exports_run_in_the_background_and_write_what_was_labelled(
         pass
     assert job.state == "done", job.error
     written = sorted(path.suffix for path in (tmp_path / "clips").rglob("*") if path.is_file())
-    assert written.count(".wav") == 1 and written.count(".mp4") == 1 and written.count(".png") == 3
+    assert written.count(".wav") == 1 and written.count(".mp4") == 1 and written.count(".png") == 3 + 4  # + flow
 
     job = window.export(options("csv", tmp_path / "table"))
     with qtbot.waitSignal(job.finished, timeout=30_000):

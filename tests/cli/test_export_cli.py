@@ -37,7 +37,7 @@ def test_clips(project: Path, tmp_path: Path) -> None:
     result = run("export", str(project), "--format", "clips", "--out", str(tmp_path), "--context", "0.5", "--quiet")
     assert result.returncode == 0, result.stderr
     printed = [Path(line) for line in result.stdout.splitlines()]
-    assert len(printed) == 2 * 5 and all(path.is_file() for path in printed)
+    assert len(printed) == 2 * 9 and all(path.is_file() for path in printed)  # WAV, MP4, 3 key frames, 4 flow images
     assert {path.suffix for path in printed} == {".wav", ".mp4", ".png"}
 
 

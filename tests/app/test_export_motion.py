@@ -1,0 +1,324 @@
+"""Exports of a project with a motion run: motion peaks as flagged segments, flow pictures, motion figures in the
+metadata, the tables and the report, and peaks at shot changes left out unless labelled."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import json
+import os
+import re
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from analysis.peak_detail import peak_detail
+from app import export
+from app.export import (
+    FLOW_IMAGE_COLUMNS,
+    IMAGE_COLUMNS,
+    METADATA_COLUMNS,
+    MOTION_COLUMNS,
+    TABLE_COLUMNS,
+    ExportError,
+    ExportItem,
+    collect_items,
+    export_clips,
+    export_dataset,
+    export_report,
+    export_table,
+)
+from app.motion_pipeline import TRACK_MOTION_PEAK, load_motion
+from app.pipeline import analyze_audio
+from app.store import NewLabel, Store, segment_key
+from app.synth import SCENE_RATE, MotionScript, burst, write_media
+from tests.cli.test_cli import run
+
+SCRIPT = MotionScript()
+K = "1.5"
+"""Low enough for the zoom's first second to be a motion peak (z ≈ 1.9) besides the fast move (z ≈ 2.1)."""
+
+
+def soundtrack() -> np.ndarray:
+    """Quiet noise with one loud burst at 6.3 s, during the fast move to the left (6–7 s)."""
+    rng = np.random.default_rng(0)
+    audio = (rng.standard_normal(int(SCRIPT.duration_s * SCENE_RATE)) * 0.01).astype(np.float32)
+    loud, _ = burst(0.3, SCENE_RATE, 0.9, rng)
+    at = int(6.3 * SCENE_RATE)
+    audio[at : at + loud.shape[0]] = loud
+    return audio
+
+
+def analysed(video: Path, project: Path) -> Path:
+    """``analyze --motion`` as a user runs it."""
+    done = run("analyze", str(video), "--motion", "--k", K, "--tails", "high", "--project", str(project), "--quiet")
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+def label_motion_peak(project: Path, index: int, value: str = "anger") -> None:
+    """Label a motion peak as the window does: by the key of its segment."""
+    with Store.open(project) as store:
+        record = store.all_media()[0]
+        motion = load_motion(store, record.id)
+        segment = store.segments(motion.run_id, TRACK_MOTION_PEAK)[index]
+        entry = next(entry.id for entry in store.vocabulary() if entry.name == value)
+        key = segment_key(TRACK_MOTION_PEAK, segment.start_ms, segment.end_ms)
+        label = NewLabel(segment.start_ms, segment.end_ms, entry, TRACK_MOTION_PEAK, segment.peak_ms, key)
+        store.add_label(record.id, label, "Ana")
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return SCRIPT.write(tmp_path_factory.mktemp("motion-export") / "moves.mp4", soundtrack())
+
+
+@pytest.fixture(scope="module")
+def project(video: Path) -> Path:
+    """One audio peak (6.0–7.0 s), the fast move's motion peak labelled 'anger' by Ana, and the zoom's motion
+    peak (at the cut to the zoomed picture, 11 s) unlabelled."""
+    path = analysed(video, video.with_suffix(".salient"))
+    label_motion_peak(path, 0)
+    return path
+
+
+@pytest.fixture
+def store(project: Path):
+    with Store.open(project) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def dataset(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with Store.open(project) as opened:
+        return export_dataset(opened, tmp_path_factory.mktemp("motion-dataset") / "ds")
+
+
+@pytest.fixture(scope="module")
+def report(project: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    with Store.open(project) as opened:
+        return export_report(opened, tmp_path_factory.mktemp("motion-report")).read_text(encoding="utf-8")
+
+
+def items_by_source(store: Store) -> tuple[ExportItem, ExportItem, ExportItem]:
+    audio_peak, moving, zoom = collect_items(store)
+    assert (audio_peak.source, moving.source, zoom.source) == ("audio_peak", "motion_peak", "motion_peak")
+    return audio_peak, moving, zoom
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def png_image(path: Path) -> np.ndarray:
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with av.open(str(path)) as container:
+        return next(container.decode(video=0)).to_ndarray(format="rgb24")
+
+
+def square_left(t_s: float) -> int:
+    """The square's left edge in the frame shown at ``t_s``, stepped as MotionScript.frames steps it."""
+    x = 50.0
+    for index in range(round(t_s * SCRIPT.fps) + 1):
+        time_s = index / SCRIPT.fps
+        for start, end, speed in SCRIPT.moves:
+            if start <= time_s < end:
+                x += speed / SCRIPT.fps
+    return int(round(x))
+
+
+def test_motion_peaks_are_flagged_segments_and_labels_attach_by_key(store: Store) -> None:
+    record = store.all_media()[0]
+    motion = load_motion(store, record.id)
+    segments = store.segments(motion.run_id, TRACK_MOTION_PEAK)
+    assert [(s.start_ms, s.end_ms) for s in segments] == [(6040, 7040), (11000, 11600)]
+    audio_peak, moving, zoom = items_by_source(store)
+    assert (audio_peak.start_ms, audio_peak.end_ms, audio_peak.label) == (6000, 7000, "")
+    assert (moving.start_ms, moving.end_ms, moving.peak_ms, moving.label, moving.annotator) == (
+        6040,
+        7040,
+        segments[0].peak_ms,
+        "anger",
+        "Ana",
+    )
+    assert moving.z == segments[0].score and zoom.z == segments[1].score
+    assert (audio_peak.shot_change, moving.shot_change, zoom.shot_change) == ("", "", "cut at 00:11.000")
+    assert [item.not_significant for item in (audio_peak, moving, zoom)] == [False, False, True]
+    assert zoom.label == "" and zoom.name == "moves_000011.000-000011.600_unlabelled"
+
+
+def test_flow_pictures_are_pngs_of_the_frame_size_hot_where_the_square_moved(store: Store, dataset: Path) -> None:
+    _, moving, _ = items_by_source(store)
+    _, rows = read_csv(dataset / "video" / "metadata.csv")
+    row = next(row for row in rows if row["source"] == "motion_peak")
+    t = moving.peak_ms / 1000
+    top = (SCRIPT.height - SCRIPT.side) // 2
+    for interval, (start, end) in (("before", (t - 1, t)), ("after", (t, t + 1))):
+        heatmap = png_image(dataset / "video" / row[f"flow_heatmap_{interval}"])
+        overlay = png_image(dataset / "video" / row[f"flow_overlay_{interval}"])
+        assert heatmap.shape == overlay.shape == (SCRIPT.height, SCRIPT.width, 3)
+        assert Path(row[f"flow_heatmap_{interval}"]).name == f"{moving.name}_flow_heatmap_{interval}.png"
+        left, right = sorted((square_left(start), square_left(end)))
+        assert right - left > 90  # the square moved about 100 px in this second
+        swept = np.zeros(heatmap.shape[:2], dtype=bool)
+        swept[top : top + SCRIPT.side, left : right + SCRIPT.side] = True
+        hot = (heatmap[..., 0] > 100) | (heatmap[..., 1] > 100)  # JET: anything warmer than blue
+        assert np.count_nonzero(hot & swept) / np.count_nonzero(hot) > 0.95
+        assert np.count_nonzero(hot & swept) / np.count_nonzero(swept) > 0.4
+        assert np.count_nonzero(hot & ~swept) / np.count_nonzero(~swept) < 0.01
+        assert not np.array_equal(overlay, heatmap)
+
+
+def test_metadata_has_motion_figures_of_the_stored_series_and_the_flow(
+    store: Store, dataset: Path, video: Path
+) -> None:
+    record = store.all_media()[0]
+    motion = load_motion(store, record.id)
+    series = motion.series
+    audio_peak, moving, _ = items_by_source(store)
+    video_columns, video_rows = read_csv(dataset / "video" / "metadata.csv")
+    audio_columns, audio_rows = read_csv(dataset / "audio" / "metadata.csv")
+    assert video_columns == list(METADATA_COLUMNS + IMAGE_COLUMNS) and audio_columns == list(METADATA_COLUMNS)
+    assert set(MOTION_COLUMNS) <= set(audio_columns)
+    for rows in (video_rows, audio_rows):
+        assert [row["source"] for row in rows] == ["audio_peak", "motion_peak"]
+        for row, item in zip(rows, (audio_peak, moving), strict=True):
+            at = int(np.argmin(np.abs(series.times - item.moment_ms / 1000)))
+            assert float(row["motion_magnitude"]) == round(float(series.magnitude[at]), 4)
+            assert float(row["motion_moving"]) == round(float(series.moving[at]), 4)
+            times_ms = np.round(series.times * 1000)
+            inside = series.magnitude[(times_ms >= item.start_ms) & (times_ms < item.end_ms)]
+            assert inside.size == 5  # five pairs per second
+            assert float(row["motion_mean"]) == round(float(inside.mean()), 4)
+            assert float(row["motion_max"]) == round(float(inside.max()), 4)
+            expected = peak_detail(video, item.moment_ms / 1000).magnitudes
+            assert (float(row["flow_magnitude_before"]), float(row["flow_magnitude_after"])) == tuple(
+                round(value, 4) for value in expected
+            )
+            assert row["shot_change"] == ""
+    moving_row = video_rows[1]
+    peak = store.segments(motion.run_id, TRACK_MOTION_PEAK)[0]
+    assert float(moving_row["motion_magnitude"]) == float(moving_row["motion_max"]) == round(peak.value, 4)
+    assert float(moving_row["flow_magnitude_after"]) > 0
+    typed = [json.loads(line) for line in (dataset / "video.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert typed[1]["motion_magnitude"] == float(moving_row["motion_magnitude"])
+    assert all((dataset / typed[1][column]).is_file() for column in FLOW_IMAGE_COLUMNS)
+
+
+def test_unlabelled_peak_at_a_shot_change_stays_out_of_the_dataset(store: Store, dataset: Path) -> None:
+    _, _, zoom = items_by_source(store)
+    names = [path.name for path in dataset.rglob("*") if path.is_file()]
+    assert not [name for name in names if name.startswith(zoom.name)]
+    assert len([name for name in names if name.endswith(".mp4")]) == 2
+    assert len([name for name in names if "_flow_" in name]) == 2 * len(FLOW_IMAGE_COLUMNS)
+    for metadata in (dataset / "video" / "metadata.csv", dataset / "audio" / "metadata.csv"):
+        assert "11.6" not in [row["end_s"] for row in read_csv(metadata)[1]]
+
+
+def test_report_lists_the_peak_at_the_shot_change_as_not_significant(report: str) -> None:
+    assert "Observations (3)" in report and "<h3>Motion analysis</h3>" in report
+    assert "<h3>11.000–11.600 s (00:11.000–00:11.600) — not significant</h3>" in report
+    observation = report[report.index("<h3>11.000–11.600 s") :]
+    assert "cut at 00:11.000" in observation and "<b>Not significant</b>" in observation
+    assert "flagged segment (motion peak)" in observation
+    assert report.count("not significant</h3>") == 1
+    sources = re.findall(r'src="([^"]*)"', report)
+    assert len(sources) == 2 + 3 * (3 + len(FLOW_IMAGE_COLUMNS))  # two plots; key frames and flow per observation
+    assert report.count('<table class="motion">') == 3
+    assert "mag(t → t + 1 s)" in report and "heatmap 6.640 → 7.640 s" in report
+
+
+def test_tables_list_every_row_with_the_mark(store: Store, tmp_path: Path) -> None:
+    columns, rows = read_csv(export_table(store, tmp_path / "segments.csv", "csv"))
+    assert columns == list(TABLE_COLUMNS)
+    assert [(row["source"], row["label"], row["shot_change"], row["not_significant"]) for row in rows] == [
+        ("audio_peak", "", "", "False"),
+        ("motion_peak", "anger", "", "False"),
+        ("motion_peak", "", "cut at 00:11.000", "True"),
+    ]
+    assert all(row[column] != "" for row in rows for column in MOTION_COLUMNS[1:])
+    document = json.loads(export_table(store, tmp_path / "segments.json", "json").read_text(encoding="utf-8"))
+    assert [row["not_significant"] for row in document] == [False, False, True]
+    assert document[1]["motion_magnitude"] == float(rows[1]["motion_magnitude"])
+    assert document[2]["flow_magnitude_after"] == float(rows[2]["flow_magnitude_after"])
+
+
+def test_a_labelled_peak_at_a_shot_change_is_exported(video: Path, tmp_path: Path) -> None:
+    project = analysed(video, tmp_path / "labelled.salient")
+    label_motion_peak(project, 1, "irony")
+    with Store.open(project) as opened:
+        zoom = collect_items(opened)[-1]
+        assert (zoom.label, zoom.shot_change, zoom.not_significant) == ("irony", "cut at 00:11.000", False)
+        written = export_clips(opened, tmp_path / "clips")
+    assert {path.name for path in written if path.name.startswith(zoom.name)} == {
+        f"{zoom.name}{suffix}"
+        for suffix in (".wav", ".mp4", "_t-1s.png", "_t.png", "_t+1s.png", *(f"_{c}.png" for c in FLOW_IMAGE_COLUMNS))
+    }
+
+
+def test_the_flow_of_a_moment_is_computed_once(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    moments: list[float] = []
+
+    def counting(path: str, t_s: float):  # noqa: ANN202 - a PeakDetail
+        moments.append(t_s)
+        return peak_detail(path, t_s)
+
+    monkeypatch.setattr(export, "peak_detail", counting)
+    export_dataset(store, tmp_path / "ds")  # pictures and metadata of two items, the zoom left out
+    assert moments == [6.451, 6.64]
+    moments.clear()
+    export_report(store, tmp_path / "report")
+    assert moments == [6.451, 6.64, 11.0]
+
+
+def test_disk_full_on_a_flow_picture_removes_the_whole_export(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = export._Outputs.write_bytes
+
+    def failing(self: export._Outputs, path: Path, data: bytes) -> Path:
+        if path.name.endswith("_flow_overlay_after.png"):
+            with self.writing(path) as partial:
+                partial.write_bytes(data[:100])
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, path, data)
+
+    monkeypatch.setattr(export._Outputs, "write_bytes", failing)
+    out = tmp_path / "out"
+    with pytest.raises(ExportError) as raised:
+        export_dataset(store, out)
+    failed = out / "keyframes" / f"{collect_items(store)[0].name}_flow_overlay_after.png"
+    assert str(raised.value) == f"cannot write {failed}: No space left on device"
+    assert not out.exists()
+
+
+def test_an_existing_flow_picture_is_kept_unless_forced(store: Store, tmp_path: Path) -> None:
+    mine = tmp_path / f"{collect_items(store)[1].name}_flow_heatmap_after.png"
+    mine.write_bytes(b"mine")
+    with pytest.raises(ExportError, match=re.escape(f"{mine} already exists")):
+        export_clips(store, tmp_path)
+    assert list(tmp_path.iterdir()) == [mine] and mine.read_bytes() == b"mine"
+    written = export_clips(store, tmp_path, force=True)
+    assert mine in written and png_image(mine).shape == (SCRIPT.height, SCRIPT.width, 3)
+
+
+def test_audio_only_media_exports_without_motion(tmp_path: Path) -> None:
+    sound = write_media(tmp_path / "moves.m4a", soundtrack(), SCENE_RATE, video_size=None)
+    project = tmp_path / "audio.salient"
+    analyze_audio(sound, project)
+    with Store.open(project) as opened:
+        items = collect_items(opened)
+        assert items and all(not item.has_video and not item.shot_change for item in items)
+        out = export_dataset(opened, tmp_path / "ds")
+        report = export_report(opened, tmp_path / "report").read_text(encoding="utf-8")
+        _, table = read_csv(export_table(opened, tmp_path / "segments.csv", "csv"))
+    columns, rows = read_csv(out / "audio" / "metadata.csv")
+    assert columns == list(METADATA_COLUMNS) and not (out / "video").exists()
+    for row in [*rows, *table]:
+        assert all(row[column] == "" for column in MOTION_COLUMNS)
+    assert not [path for path in out.rglob("*.png")]
+    assert "Motion analysis" not in report and '<table class="motion">' not in report
