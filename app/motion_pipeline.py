@@ -104,6 +104,8 @@ class StoredMotion:
     peaks: tuple[MotionPeak, ...]
     shots: tuple[ShotChange, ...]
     stats: DistributionStats
+    k: float = 2.0
+    """the k its motion peaks were stored at"""
 
 
 def load_motion(store: Store, media_id: int, options: MotionOptions | None = None) -> StoredMotion | None:
@@ -132,8 +134,36 @@ def load_motion(store: Store, media_id: int, options: MotionOptions | None = Non
             peaks,
             tuple(shots),
             DistributionStats(**run.summary["stats"]),
+            float(run.params.get("k", 2.0)),
         )
     return None
+
+
+def persist_motion_peaks(
+    store: Store, stored: StoredMotion, k: float, peaks: Sequence[MotionPeak], stats: DistributionStats, versions: dict
+) -> StoredMotion:
+    """Record the motion peaks at the k the user settled on as a new run sharing the stored series, so the
+    project reopens with them and exports see the same segments as the window."""
+    run = store.run(stored.run_id)
+    run_id = store.start_run(run.media_id, RUN_MOTION, {**stored.options.params(), "k": k}, versions)
+    series = store.artifacts(stored.run_id)["series"]
+    ms = round
+    store.finish_run(
+        run_id,
+        {**(run.summary or {}), "stats": asdict(stats), "k": k},
+        {
+            TRACK_MOTION_PEAK: [
+                NewSegment(ms(p.start_s * 1000), ms(p.end_s * 1000), ms(p.peak_s * 1000), p.z, p.value) for p in peaks
+            ],
+            TRACK_CUT: [NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in stored.shots if s.kind == "cut"],
+            TRACK_ZOOM: [
+                NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in stored.shots if s.kind == "zoom"
+            ],
+        },
+        elapsed_ms=0,
+        artifacts={"series": str(series.relative_to(store.data_dir))},
+    )
+    return StoredMotion(run_id, stored.options, stored.series, tuple(peaks), stored.shots, stats, k)
 
 
 # -- combining tracks ----------------------------------------------------------------------------------

@@ -24,7 +24,14 @@ from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSumm
 from app import pipeline
 from app.jobs import Job, JobProgress, JobRunner
 from app.labels import LabelBook
-from app.motion_pipeline import RUN_MOTION, StoredMotion, compute_motion, load_motion, record_motion
+from app.motion_pipeline import (
+    RUN_MOTION,
+    StoredMotion,
+    compute_motion,
+    load_motion,
+    persist_motion_peaks,
+    record_motion,
+)
 from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
 from app.transcript_book import TranscriptBook
@@ -336,6 +343,7 @@ class Session(QObject):
         previous, self.options = self.options, options
         if self.motion is not None and self.motion.k != options.k:
             self._set_motion(self.motion.stored, options.k)
+            self._persist_timer.start()
         if self.samples is None or self.media is None:
             return
         if options.window_ms != previous.window_ms or self.envelope is None:
@@ -351,7 +359,15 @@ class Session(QObject):
 
     def _persist_peaks(self) -> None:
         """Record the peaks of the parameters the user settled on, so the project reopens showing them."""
-        if self.store is None or self.media is None or self.outliers is None:
+        if self.store is None or self.media is None:
+            return
+        motion = self.motion
+        if motion is not None and motion.stored.k != motion.k:
+            stored = persist_motion_peaks(
+                self.store, motion.stored, motion.k, motion.peaks, motion.stats, pipeline.library_versions()
+            )
+            self.motion = replace(motion, stored=stored)
+        if self.outliers is None:
             return
         params = self.options.peak_params()
         latest = self.store.latest_run(self.media.id, RUN_AUDIO_PEAKS)
@@ -438,6 +454,8 @@ class Session(QObject):
         assert self.store is not None and self.media is not None
         stored = load_motion(self.store, self.media.id) if self.media.info.has_video else None
         if stored is not None:
+            if not self.media.info.has_audio:  # no audio run keeps the k: the motion run does
+                self.options = replace(self.options, k=stored.k)
             self._set_motion(stored, self.options.k)
 
     def _set_motion(self, stored: StoredMotion, k: float) -> None:

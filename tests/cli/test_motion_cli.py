@@ -121,9 +121,17 @@ def test_the_background_job_equals_the_direct_call(qtbot, silent: Path, tmp_path
     before = len(session.motion.peaks)
     session.set_options(session.options.__class__(k=1.0))  # the motion peaks follow k
     assert session.motion.k == 1.0 and len(session.motion.peaks) >= before
-    session.close()
+    peaks_at_1 = session.motion.peaks
+    session.close()  # stores the peaks at k = 1 (a new run sharing the series)
     with qtbot.waitSignal(session.motion_changed, timeout=10_000):
         assert session.open(tmp_path / "s.salient")
     assert np.array_equal(session.motion.stored.series.magnitude, direct.series.magnitude)
+    assert session.motion.k == 1.0 and session.options.k == 1.0
+    assert [(round(p.start_s, 3), round(p.end_s, 3)) for p in session.motion.peaks] == [
+        (round(p.start_s, 3), round(p.end_s, 3)) for p in peaks_at_1
+    ]
+    runs = session.store.runs(session.media.id, RUN_MOTION)
+    assert [r.params["k"] for r in runs] == [2.0, 1.0]
+    assert session.store.artifacts(runs[0].id)["series"] == session.store.artifacts(runs[1].id)["series"]
     session.close()
     runner.shutdown()
