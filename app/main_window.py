@@ -449,6 +449,8 @@ class MainWindow(QMainWindow):
         self.transport.set_duration(info.duration_ms)
         self.timeline.set_duration(info.duration_ms)
         self.player.open(record.path if info.has_video else None, info.duration_ms)
+        if not info.has_audio:
+            self.transport.set_sound("muted: the file has no audio track")
         if not info.has_video:
             self.video_view.set_frame(None)
             self.video_view.set_placeholder(f"{Path(record.path).name}\naudio only")

@@ -94,6 +94,7 @@ class MotionController(QObject):
             "motion": window._action("Analyze &Motion…", self.motion_dialog, "Ctrl+Alt+M"),
         }
         self._request = 0
+        self._threads: list[threading.Thread] = []
         self._detail_ready.connect(self._on_detail_ready)
         window.session.motion_changed.connect(self._on_motion_changed)
         window.session.closed.connect(self._on_session_closed)
@@ -159,17 +160,20 @@ class MotionController(QObject):
             from analysis.peak_detail import peak_detail
 
             try:
-                detail = peak_detail(path, moment / 1000)
+                detail, text = peak_detail(path, moment / 1000), title
             except SalientError as exc:
-                self._detail_ready.emit(request, None, str(exc))
-                return
+                detail, text = None, str(exc)
             except Exception as exc:  # noqa: BLE001 - shown in the panel; the window keeps working
                 log.exception("peak detail failed")
-                self._detail_ready.emit(request, None, f"{type(exc).__name__}: {exc}")
-                return
-            self._detail_ready.emit(request, detail, title)
+                detail, text = None, f"{type(exc).__name__}: {exc}"
+            try:
+                self._detail_ready.emit(request, detail, text)
+            except RuntimeError:  # the window closed meanwhile
+                pass
 
-        threading.Thread(target=work, name="salient-peak-detail", daemon=True).start()
+        thread = threading.Thread(target=work, name="salient-peak-detail", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
 
     def _on_detail_ready(self, request: int, detail: object, text: str) -> None:
         if request != self._request:
@@ -181,5 +185,8 @@ class MotionController(QObject):
         self.detail.set_detail(detail, text)
 
     def shutdown(self) -> None:
+        self._request += 1
+        for thread in self._threads:
+            thread.join(timeout=3)
         if self.overlay is not None:
             self.overlay.shutdown()
