@@ -260,7 +260,8 @@ def test_compute_overlay_marks_the_moving_square_hot_and_the_still_background_co
     changed = (vectors != first).any(axis=2)
     ys, xs = np.nonzero(changed)
     assert changed.any()
-    assert xs.min() >= 190 and ys.min() >= 110 and ys.max() <= 250, "arrows only on the square"
+    # DIS patches every 6 px at 320 px wide (12 px here) blur the edge of the field by about a patch
+    assert xs.min() >= 190 and ys.min() >= 100 and ys.max() <= 250, "arrows only on the square"
     both = compute_overlay(first[..., 0], second, {"heatmap", "vectors"}, 0.5, 16, FlowEngine(FlowMethod.FARNEBACK))
     assert both.shape == (360, 640, 3)
     with pytest.raises(ValueError, match="unknown overlay kinds"):
