@@ -123,3 +123,19 @@ CREATE TABLE transcript_segments (
     modified_at TEXT
 );
 CREATE INDEX transcript_segments_by_run ON transcript_segments(run_id, start_ms);
+
+-- Added in project format 4 (app/migrations/0004_faces.sql).
+CREATE TABLE persons (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    number  INTEGER NOT NULL,
+    name    TEXT    NOT NULL,
+    speaker TEXT    NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, number)
+);
+
+CREATE TABLE face_tracks (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    track  INTEGER NOT NULL,
+    person INTEGER NOT NULL,
+    PRIMARY KEY (run_id, track)
+);

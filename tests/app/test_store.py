@@ -191,13 +191,13 @@ def test_a_migrated_project_has_the_same_schema_as_a_new_one(tmp_path: Path) -> 
     Store.open(fresh).close()
     Store.open(old).close()
     db = sqlite3.connect(old)
-    for table in ("transcript_segments", "speakers", "labels", "vocabulary", "annotators"):
+    for table in ("face_tracks", "persons", "transcript_segments", "speakers", "labels", "vocabulary", "annotators"):
         db.execute(f"DROP TABLE {table}")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
     with Store.open(old) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert len(store.vocabulary()) == 16
 
     def schema(path: Path) -> set[tuple[str, str]]:
@@ -284,3 +284,30 @@ def test_a_failing_migration_leaves_the_project_as_it_was(project: Path, monkeyp
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'fine'").fetchone()[0] == 0
     db.close()
+
+
+def test_persons_of_a_face_run_are_renamed_merged_split_and_linked(project: Path, talk_video: Path) -> None:
+    from analysis import media
+
+    with Store.open(project) as store:
+        record = store.add_media(media.probe(talk_video), media.fingerprint(talk_video))
+        run_id = store.start_run(record.id, "faces", {"fps": 2}, {})
+        store.set_persons(run_id, {1: 1, 2: 1, 3: 2, 4: 3}, {1: "Person 1", 2: "Person 2", 3: "Person 3"})
+        assert store.persons(run_id) == [
+            (1, "Person 1", "", [1, 2]),
+            (2, "Person 2", "", [3]),
+            (3, "Person 3", "", [4]),
+        ]
+        store.rename_person(run_id, 1, "  The   chair ")
+        store.link_speaker(run_id, 1, "Ana")
+        store.merge_persons(run_id, [1, 3])
+        assert store.persons(run_id) == [(1, "The chair", "Ana", [1, 2, 4]), (2, "Person 2", "", [3])]
+        new = store.split_person(run_id, 1, [2])
+        assert new == 3
+        assert store.persons(run_id) == [
+            (1, "The chair", "Ana", [1, 4]),
+            (2, "Person 2", "", [3]),
+            (3, "Person 3", "", [2]),
+        ]
+    with Store.open(project) as store:  # committed at once
+        assert [p[0] for p in store.persons(run_id)] == [1, 2, 3]
