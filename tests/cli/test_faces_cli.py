@@ -1,0 +1,71 @@
+"""``analyze --faces`` as a user runs it: a still image, a video (alone and with motion in one pass)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import pytest
+import skimage.data
+
+from app.faces_pipeline import RUN_FACES
+from app.store import Store
+from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
+from tests.cli.test_cli import run
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("faces_cli")
+
+
+@pytest.fixture(scope="module")
+def face_video(folder: Path) -> Path:
+    return write_video(folder / "face.mp4", ONE_FACE, ONE_FACE_S)
+
+
+def test_a_still_image(folder: Path) -> None:
+    path = folder / "astronaut.jpg"
+    cv2.imwrite(str(path), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    done = run("analyze", str(path), "--faces", "--json", "--quiet")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["media"]["image"] is True
+    (sample,) = data["faces"]
+    assert sample["t_s"] == 0.0
+    (face,) = sample["faces"]
+    assert set(face) >= {"box", "score", "emotions", "dominant", "person"}
+    assert face["dominant"] == "happy" and face["emotions"]["happy"] >= 0.9
+    assert len(face["box"]) == 4 and face["person"] == "Person 1"
+    (person,) = data["persons"]
+    assert set(person) == {"id", "name", "seconds_visible", "emotion_share"}
+    assert person["emotion_share"]["happy"] == 1.0
+
+
+@pytest.mark.parametrize("with_motion", [False, True])
+def test_a_video_alone_and_in_the_pass_shared_with_motion(face_video: Path, tmp_path: Path, with_motion: bool) -> None:
+    project = tmp_path / "f.salient"
+    args = ["analyze", str(face_video), "--faces", "--json", "--quiet", "--project", str(project)]
+    done = run(*args, *(["--motion"] if with_motion else []))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert ("motion" in data) == with_motion
+    step = 0.5
+    for sample in data["faces"]:
+        shown = any(a.start_s <= sample["t_s"] < a.end_s for a in ONE_FACE)
+        edge = any(abs(sample["t_s"] - edge) <= step for a in ONE_FACE for edge in (a.start_s, a.end_s))
+        if not edge:
+            assert bool(sample["faces"]) == shown, sample
+    assert [p["name"] for p in data["persons"]] == ["Person 1"]
+    with Store.open(project, read_only=True) as store:
+        (faces_run,) = store.runs(kind=RUN_FACES)
+        assert faces_run.status == "done"
+        assert [p[1] for p in store.persons(faces_run.id)] == ["Person 1"]
+        assert store.artifacts(faces_run.id)["samples"].is_file()
+
+
+def test_faces_of_an_audio_file_are_refused(talk_audio_only: Path, tmp_path: Path) -> None:
+    done = run("analyze", str(talk_audio_only), "--faces", "--project", str(tmp_path / "a.salient"))
+    assert done.returncode == 3
+    assert "has no video track; face analysis needs pictures" in done.stderr
