@@ -10,10 +10,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from analysis.faces import FaceOptions, FacesResult, Person
 from app.store import Store
+
+if TYPE_CHECKING:
+    from analysis.faces import FaceOptions, FacesResult, Person
 
 RUN_FACES = "faces"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -138,3 +140,60 @@ def analyze_and_store_faces(
     elapsed = round((time.perf_counter() - started) * 1000)
     names = record_faces(store, run_id, fingerprint, result, elapsed)
     return FacesAnalysis(run_id, result, names, elapsed)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StoredFaces:
+    """A finished faces run as the project holds it now: the samples with each face's person as the user
+    grouped them, the persons' names and linked speakers."""
+
+    run_id: int
+    options: FaceOptions
+    labels: tuple[str, ...]
+    samples: tuple[Any, ...]
+    """FaceSample, with person ids from the project"""
+    persons: tuple[tuple[int, str, str, tuple[int, ...]], ...]
+    """(number, name, speaker, tracks)"""
+
+    def person_name(self, number: int) -> str:
+        return next((p[1] for p in self.persons if p[0] == number), f"Person {number}")
+
+
+def load_faces(store: Store, media_id: int) -> StoredFaces | None:
+    """The newest finished faces run of the media, or None."""
+    from analysis.faces import Face, FaceOptions, FaceSample
+
+    for run in reversed(store.runs(media_id, RUN_FACES)):
+        if run.status != "done":
+            continue
+        path = store.artifacts(run.id).get("samples")
+        if path is None or not path.is_file():
+            continue
+        document = json.loads(path.read_text(encoding="utf-8"))
+        labels = tuple(document["labels"])
+        persons = tuple((n, name, speaker, tuple(tracks)) for n, name, speaker, tracks in store.persons(run.id))
+        person_of = {track: number for number, _, _, tracks in persons for track in tracks}
+        samples = []
+        for t_s, faces in document["samples"]:
+            found = []
+            for box, score, probabilities, track in faces:
+                shares = dict(zip(labels, probabilities, strict=True))
+                found.append(
+                    Face(tuple(box), score, shares, max(shares, key=shares.get), track, person_of.get(track, 0))
+                )
+            samples.append(FaceSample(t_s, tuple(found)))
+        options = FaceOptions(**{k: run.params[k] for k in ("fps", "detector", "width")})
+        return StoredFaces(run.id, options, labels, tuple(samples), persons)
+    return None
+
+
+def person_series(stored: StoredFaces, number: int) -> tuple[list[float], list[list[float]]]:
+    """Times and emotion probabilities of one person (the largest face when a person appears twice)."""
+    times, probabilities = [], []
+    for sample in stored.samples:
+        faces = [f for f in sample.faces if f.person_id == number]
+        if faces:
+            face = max(faces, key=lambda f: f.box[2] * f.box[3])
+            times.append(sample.t_s)
+            probabilities.append([face.probabilities[name] for name in stored.labels])
+    return times, probabilities

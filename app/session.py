@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -22,6 +23,7 @@ from analysis.pauses import PauseMetrics, PauseResult, Span
 from analysis.progress import SubProgress
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
 from app import pipeline
+from app.faces_pipeline import RUN_FACES, StoredFaces, load_faces, record_faces
 from app.jobs import Job, JobProgress, JobRunner
 from app.labels import LabelBook
 from app.motion_pipeline import (
@@ -36,6 +38,9 @@ from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
 from app.transcript_book import TranscriptBook
 from app.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
+
+if TYPE_CHECKING:
+    from analysis.faces import FaceOptions
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +83,8 @@ class Session(QObject):
     pauses_changed = Signal(object)
     motion_changed = Signal(object)
     """MotionState, or None when the media has no motion analysis"""
+    faces_changed = Signal(object)
+    """StoredFaces, or None"""
     """PauseResult"""
     warning_issued = Signal(str)
     error_occurred = Signal(str, str)
@@ -104,6 +111,7 @@ class Session(QObject):
         self.transcription_job: Job | None = None
         self.motion: MotionState | None = None
         self.motion_job: Job | None = None
+        self.faces: StoredFaces | None = None
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -145,6 +153,7 @@ class Session(QObject):
         self.transcript.attach(store, record.id)
         self._load_stored_pauses()
         self._load_stored_motion()
+        self._load_stored_faces()
         if record.info.has_audio:
             self._start_audio_job()
         else:
@@ -218,6 +227,7 @@ class Session(QObject):
         self.transcription_job = None
         self.motion_job = None
         self.motion = None
+        self.faces = None
         self.labels.attach(None, None)
         self.transcript.attach(None, None)
         self.transcript.aligner.stop()
@@ -466,8 +476,9 @@ class Session(QObject):
         self.motion = MotionState(stored, k, tuple(peaks), stats)
         self.motion_changed.emit(self.motion)
 
-    def start_motion(self, options: MotionOptions | None = None) -> Job | None:
-        """The motion pass in the background (one decode of the whole video); the track fills when done."""
+    def start_motion(self, options: MotionOptions | None = None, faces: FaceOptions | None = None) -> Job | None:
+        """The motion pass in the background (one decode of the whole video); the track fills when done.
+        With ``faces``, faces and emotions are found in the same decode."""
         if self.store is None or self.media is None:
             return None
         if not self.media.info.has_video:
@@ -482,10 +493,16 @@ class Session(QObject):
         path = Path(record.path)
         run_id = store.start_run(record.id, RUN_MOTION, {**options.params(), "k": k}, pipeline.library_versions())
 
-        def work(progress: JobProgress):  # noqa: ANN202 - a tuple of motion results
-            return compute_motion(path, options, k, Tails.HIGH, progress)
+        def work(progress: JobProgress):  # noqa: ANN202 - motion results and the faces (or None)
+            if faces is None:
+                return compute_motion(path, options, k, Tails.HIGH, progress), None
+            from analysis.faces import FaceConsumer
 
-        job = self._submit("Motion", work, run_id)
+            with FaceConsumer(faces) as consumer:
+                found = compute_motion(path, options, k, Tails.HIGH, progress, (consumer,))
+            return found, consumer.result
+
+        job = self._submit("Motion and faces" if faces else "Motion", work, run_id)
         job.succeeded.connect(lambda found: self._on_motion_job_succeeded(found, job, options, k))
         self.motion_job = job
         return job
@@ -494,10 +511,70 @@ class Session(QObject):
         run_id = self._job_runs.pop(job.id, None)
         if self.store is None or run_id is None:
             return
-        result, peaks, stats = found
+        (result, peaks, stats), faces = found
+        if faces is not None:
+            self._record_faces(faces, round(job.elapsed_s * 1000))
         record_motion(self.store, run_id, self.media.fingerprint, result, peaks, stats, round(job.elapsed_s * 1000), k)
         stored = load_motion(self.store, self.media.id, options)
         if stored is not None:
             self._set_motion(stored, self.options.k)
         if result.info.skipped:
             self.warning_issued.emit(f"Motion: {result.info.skipped} unreadable part(s) of the video were skipped")
+
+    # -- faces -------------------------------------------------------------------------------------
+
+    def _load_stored_faces(self) -> None:
+        assert self.store is not None and self.media is not None
+        self.faces = load_faces(self.store, self.media.id) if self.media.info.has_video else None
+        if self.faces is not None:
+            self.faces_changed.emit(self.faces)
+
+    def start_faces(self, options: FaceOptions | None = None) -> Job | None:
+        """Faces and emotions in a decode pass of their own (Analyze ▸ Faces)."""
+        if self.store is None or self.media is None:
+            return None
+        if not self.media.info.has_video:
+            self.error_occurred.emit(f"{Path(self.media.path).name} has no video track: there are no faces", "")
+            return None
+        from analysis.faces import FaceOptions
+
+        options = options or FaceOptions()
+        path = Path(self.media.path)
+
+        def work(progress: JobProgress):  # noqa: ANN202 - a FacesResult
+            from analysis.faces import analyze_faces
+
+            return analyze_faces(path, options, progress)
+
+        job = self._submit("Faces", work, None)
+        job.succeeded.connect(lambda result: self._record_faces(result, round(job.elapsed_s * 1000)))
+        return job
+
+    def _record_faces(self, result, elapsed_ms: int) -> None:  # noqa: ANN001 - a FacesResult
+        if self.store is None or self.media is None:
+            return
+        run_id = self.store.start_run(self.media.id, RUN_FACES, result.options.params(), pipeline.library_versions())
+        record_faces(self.store, run_id, self.media.fingerprint, result, elapsed_ms)
+        self._load_stored_faces()
+        if result.skipped:
+            self.warning_issued.emit(f"Faces: {result.skipped} frame(s) could not be analysed and were skipped")
+
+    def rename_person(self, number: int, name: str) -> None:
+        if self.faces is not None and name.strip():
+            self.store.rename_person(self.faces.run_id, number, name)
+            self._load_stored_faces()
+
+    def merge_persons(self, numbers: list[int]) -> None:
+        if self.faces is not None and len(numbers) > 1:
+            self.store.merge_persons(self.faces.run_id, numbers)
+            self._load_stored_faces()
+
+    def split_person(self, number: int, tracks: list[int]) -> None:
+        if self.faces is not None and tracks:
+            self.store.split_person(self.faces.run_id, number, tracks)
+            self._load_stored_faces()
+
+    def link_speaker(self, number: int, speaker: str) -> None:
+        if self.faces is not None:
+            self.store.link_speaker(self.faces.run_id, number, speaker)
+            self._load_stored_faces()
