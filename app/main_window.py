@@ -42,6 +42,7 @@ from analysis.errors import DownloadError, SalientError
 from analysis.pauses import PauseResult, pause_context
 from app import pipeline
 from app.export import ExportRequest
+from app.faces_controller import FacesController
 from app.frames import Frame
 from app.jobs import Job, JobProgress, JobRunner
 from app.labels import Segment
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.transcript = TranscriptController(self)
         self.motion = MotionController(self)
+        self.faces = FacesController(self)
         self._build_menus()
         self._connect()
         self._input_filter = _InputKeysFirst(self)
@@ -309,7 +311,9 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([a["annotator"], a["vocabulary"]])
         self.transcript.build_menu(bar.addMenu("&Transcript"))
-        self.motion.build_menu(bar.addMenu("&Analyze"))
+        analyze_menu = bar.addMenu("&Analyze")
+        self.motion.build_menu(analyze_menu)
+        self.faces.build_menu(analyze_menu)
         view_menu = bar.addMenu("&View")
         view_menu.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
         tracks_menu = view_menu.addMenu("&Tracks")
@@ -923,7 +927,7 @@ class MainWindow(QMainWindow):
         for action in self.actions_by_name.values():
             if not action.shortcut().isEmpty():
                 rows.append((action.text().replace("&", ""), action.shortcut().toString(QKeySequence.NativeText)))
-        for action in [*self.transcript.actions.values(), *self.motion.actions.values()]:
+        for action in [*self.transcript.actions.values(), *self.motion.actions.values(), *self.faces.actions.values()]:
             if not action.shortcut().isEmpty():
                 rows.append((action.text().replace("&", ""), action.shortcut().toString(QKeySequence.NativeText)))
         rows += [(f"Transcript: {name}", keys) for name, keys in TRANSCRIPT_SHORTCUTS]

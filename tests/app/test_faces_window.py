@@ -1,0 +1,52 @@
+"""Faces in the window: run the analysis, see boxes, emotion rows and the panel; rename a person."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.faces import FaceOptions
+from app.main_window import MainWindow
+from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
+
+pytestmark = pytest.mark.usefixtures("no_threads_left")
+
+
+@pytest.fixture(scope="module")
+def face_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_video(tmp_path_factory.mktemp("faces_window") / "face.mp4", ONE_FACE, ONE_FACE_S)
+
+
+@pytest.fixture
+def analysed(qtbot, window: MainWindow, face_video: Path, tmp_path: Path) -> MainWindow:
+    video = Path(shutil.copy(face_video, tmp_path / "face.mp4"))
+    assert window.open_path(video)
+    job = window.session.start_faces(FaceOptions())
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    return window
+
+
+def test_rows_panel_and_boxes(qtbot, analysed: MainWindow) -> None:
+    faces = analysed.faces
+    assert list(faces.tracks) == [1]
+    assert analysed.timeline.is_track_visible(faces.tracks[1].key)
+    assert faces.panel.current_person() == 1
+    shown = ONE_FACE[0]
+    middle_ms = round((shown.start_s + shown.end_s) / 2 * 1000)
+    analysed.player.seek(middle_ms)
+    qtbot.waitUntil(lambda: abs(analysed.player.position_ms - middle_ms) <= 40, timeout=5000)
+    qtbot.waitUntil(lambda: len(faces.boxes.screen_boxes(analysed.video_view.rect())) == 1, timeout=5000)
+    analysed.player.seek(round(6.5 * 1000))  # nobody on screen
+    qtbot.waitUntil(lambda: faces.boxes.screen_boxes(analysed.video_view.rect()) == [], timeout=5000)
+
+
+def test_renaming_a_person_shows_everywhere_and_is_stored(qtbot, analysed: MainWindow) -> None:
+    session = analysed.session
+    session.rename_person(1, "The astronaut")
+    assert session.faces.person_name(1) == "The astronaut"
+    assert session.store.persons(session.faces.run_id)[0][1] == "The astronaut"
+    assert analysed.timeline.track(analysed.faces.tracks[1].key).title == "The astronaut"
