@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -56,6 +57,8 @@ class MotionDialog(QDialog):
         self.method.addItem("DIS (fast)", FlowMethod.DIS.value)
         self.method.addItem("Farneback (the original project's parameters)", FlowMethod.FARNEBACK.value)
         form.addRow("Optical flow:", self.method)
+        self.faces = QCheckBox("Faces and emotions too, in the same pass (2 frames/s, Haar detector)", self)
+        form.addRow("", self.faces)
         note = QLabel(
             "One pass over the whole video: motion magnitude, motion peaks (μ + kσ with the audio's k), "
             "cuts and zooms. Peaks at a shot change are marked not significant.",
@@ -141,7 +144,12 @@ class MotionController(QObject):
             return
         dialog = MotionDialog(self.window)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            session.start_motion(dialog.options())
+            faces = None
+            if dialog.faces.isChecked():
+                from analysis.faces import FaceOptions
+
+                faces = FaceOptions()
+            session.start_motion(dialog.options(), faces)
 
     # -- the peak detail panel ------------------------------------------------------------------------
 

@@ -560,9 +560,15 @@ class Session(QObject):
             self.warning_issued.emit(f"Faces: {result.skipped} frame(s) could not be analysed and were skipped")
 
     def rename_person(self, number: int, name: str) -> None:
-        if self.faces is not None and name.strip():
-            self.store.rename_person(self.faces.run_id, number, name)
-            self._load_stored_faces()
+        """Rename a person; a person linked to a transcript speaker renames the speaker too (one name)."""
+        if self.faces is None or not name.strip():
+            return
+        linked = next((p[2] for p in self.faces.persons if p[0] == number), "")
+        self.store.rename_person(self.faces.run_id, number, name)
+        if linked and linked in self.transcript.speakers and linked != " ".join(name.split()):
+            self.transcript.rename_speaker(linked, name)
+            self.store.link_speaker(self.faces.run_id, number, " ".join(name.split()))
+        self._load_stored_faces()
 
     def merge_persons(self, numbers: list[int]) -> None:
         if self.faces is not None and len(numbers) > 1:
@@ -575,6 +581,10 @@ class Session(QObject):
             self._load_stored_faces()
 
     def link_speaker(self, number: int, speaker: str) -> None:
-        if self.faces is not None:
-            self.store.link_speaker(self.faces.run_id, number, speaker)
-            self._load_stored_faces()
+        """Link a person to a transcript speaker: the person takes the speaker's name ("" unlinks)."""
+        if self.faces is None:
+            return
+        self.store.link_speaker(self.faces.run_id, number, speaker)
+        if speaker.strip():
+            self.store.rename_person(self.faces.run_id, number, speaker)
+        self._load_stored_faces()

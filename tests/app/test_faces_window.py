@@ -50,3 +50,19 @@ def test_renaming_a_person_shows_everywhere_and_is_stored(qtbot, analysed: MainW
     assert session.faces.person_name(1) == "The astronaut"
     assert session.store.persons(session.faces.run_id)[0][1] == "The astronaut"
     assert analysed.timeline.track(analysed.faces.tracks[1].key).title == "The astronaut"
+
+
+def test_a_person_linked_to_a_speaker_shares_the_name(qtbot, analysed: MainWindow) -> None:
+    from app.transcript import TranscriptSegment
+
+    session = analysed.session
+    run_id = session.store.start_run(session.media.id, "transcript_import", {}, {})
+    session.store.add_transcript_segments(run_id, [TranscriptSegment(1000, 2000, "Hello there.", speaker="Ana")])
+    session.store.end_run(run_id, "cancelled", "test", 0)
+    session.transcript.attach(session.store, session.media.id, run_id)
+    session.link_speaker(1, "Ana")
+    assert session.faces.person_name(1) == "Ana"
+    session.rename_person(1, "Dr Ana")
+    assert session.faces.person_name(1) == "Dr Ana"
+    assert session.transcript.speakers == ["Dr Ana"]
+    assert session.store.persons(session.faces.run_id)[0][2] == "Dr Ana"
