@@ -16,6 +16,10 @@ magnitude and moving share at the moment, the mean and maximum over the segment)
 the moment (:func:`analysis.peak_detail.peak_detail`: mag(t − 1 s → t) and mag(t → t + 1 s), with heatmap and
 overlay pictures), all in reference pixels per second.
 
+Items of a video with a finished ``faces`` run carry face figures (:class:`FacesAround`): the faces of the run's
+sample nearest the moment, and per person seen within ±1 s of it the mean emotion probabilities. Clips,
+datasets and the report get a crop of every face of that sample (the face box widened by 20 %).
+
 Every export is all or nothing: it refuses to overwrite an existing file unless ``force`` is given, writes
 each file under a hidden temporary name and renames it when complete, and when it fails (disk full, no
 permission, a cancel) it removes every file and folder it created, so no half-written export is left
@@ -37,6 +41,7 @@ import re
 import shutil
 import struct
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -53,10 +58,12 @@ import numpy as np
 
 from analysis import audio, media
 from analysis.errors import MediaError, SalientError
+from analysis.fer_model import EMOTIONS
 from analysis.motion import REFERENCE_WIDTH
 from analysis.pauses import Span, pause_context
 from analysis.peak_detail import PeakDetail, peak_detail
 from analysis.progress import NullProgress, Progress, SubProgress, check
+from app.faces_pipeline import StoredFaces, load_faces
 from app.frames import FrameSource
 from app.motion_pipeline import TRACK_MOTION_PEAK, StoredMotion, load_motion, shot_change_near
 from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, load_envelope
@@ -84,6 +91,19 @@ MOTION_COLUMNS = (
 flow magnitude of the sample nearest the moment, the mean and maximum of the samples in the segment, the share
 of moving pixels at the moment; from the flow around the moment: mag(t − 1 s → t) and mag(t → t + 1 s).
 Magnitudes in reference px/s. All empty for audio-only media; the four from the run empty without a motion run."""
+EMOTION_COLUMNS = tuple(f"emotion_{name}" for name in EMOTIONS)
+FACE_COLUMNS = ("faces", "persons", "face_emotion", "face_emotion_p", *EMOTION_COLUMNS)
+"""From the media's faces run: the number of faces in the sample nearest the moment (0 when it has none), the
+names of the persons seen within ±1 s of the moment (';'-joined), the dominant emotion of the largest face of
+the nearest sample and its probability, and that face's person's mean probability of each emotion over the
+samples within ±1 s. All empty for audio-only media and without a faces run; all but ``faces`` empty when no
+face is near."""
+FACE_WINDOW_MS = 1000
+"""Persons and their mean emotions come from the faces-run samples within ± this of the moment; the nearest
+sample (whose faces are counted and cropped) must lie within it too."""
+FACE_CROP_MARGIN = 0.2
+"""A face crop is the face box widened by this share of its width and height (half on each side)."""
+_FACE_NAME_BYTES = 32
 METADATA_COLUMNS = (
     "file_name",
     "label",
@@ -105,15 +125,18 @@ METADATA_COLUMNS = (
     "pause_after_s",
     "transcript",
     *MOTION_COLUMNS,
+    *FACE_COLUMNS,
+    "face_crops",
     "clip_start_s",
     "clip_end_s",
 )
-"""Columns of a dataset's metadata; ``clip_*`` give the exported range (the segment ± context, within the media)."""
+"""Columns of a dataset's metadata; ``clip_*`` give the exported range (the segment ± context, within the media),
+``face_crops`` the item's face crops (paths relative to the metadata file, ';'-joined; a list in the JSON Lines)."""
 KEYFRAME_COLUMNS = tuple(f"keyframe_{column}" for column, _, _ in KEYFRAMES)
 FLOW_IMAGE_COLUMNS = tuple(f"flow_{kind}_{interval}" for kind, interval in FLOW_IMAGES)
 IMAGE_COLUMNS = KEYFRAME_COLUMNS + FLOW_IMAGE_COLUMNS
 """The picture columns of the video metadata, after METADATA_COLUMNS."""
-TABLE_COLUMNS = ("name", *METADATA_COLUMNS[1:-2], "not_significant")
+TABLE_COLUMNS = ("name", *(column for column in METADATA_COLUMNS[1:-2] if column != "face_crops"), "not_significant")
 X264_OPTIONS = {"preset": "veryfast", "crf": "18"}
 """Re-encoded clips: near-transparent quality (CRF 18). On 2 cores, 720p camera-like footage encodes at ~120 fps
 with veryfast against ~260 fps with ultrafast, in files a quarter of the size (measured for bench_export.py)."""
@@ -142,6 +165,54 @@ _SEEK_ATTEMPTS = 6
 
 class ExportError(SalientError):
     """An export cannot be written: a file exists already, the disk is full, no permission, nothing to export."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaceSeen:
+    """One face of the faces-run sample nearest an item's moment."""
+
+    box: tuple[int, int, int, int]
+    """x, y, width, height in pixels of the original frame"""
+    person: int
+    """The person's number in the project (after the user's merges and splits)."""
+    name: str
+    dominant: str
+    probability: float
+    """The probability of the dominant emotion."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonAround:
+    """A person seen within ±FACE_WINDOW_MS of an item's moment, with the mean of their emotion probabilities."""
+
+    number: int
+    name: str
+    samples: int
+    """Samples of the window that show the person."""
+    probabilities: tuple[tuple[str, float], ...]
+    """(emotion, mean probability) over those samples, of the person's largest face in each, in the run's order."""
+    dominant: str
+    """The emotion of the highest mean probability."""
+
+
+@dataclass(frozen=True, slots=True)
+class FacesAround:
+    """What the media's faces run saw around an item's moment."""
+
+    sample_ms: int | None
+    """The time of the sample nearest the moment (within ±FACE_WINDOW_MS); None when there is none."""
+    faces: tuple[FaceSeen, ...]
+    """The faces of that sample, left to right as the run found them."""
+    persons: tuple[PersonAround, ...]
+    """The persons of the samples within ±FACE_WINDOW_MS, by number."""
+
+    @property
+    def largest(self) -> FaceSeen | None:
+        """The largest face of the nearest sample (the first of equal ones)."""
+        return max(self.faces, key=lambda face: face.box[2] * face.box[3], default=None)
+
+    def person(self, number: int) -> PersonAround | None:
+        return next((person for person in self.persons if person.number == number), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +258,8 @@ class ExportItem:
     motion_max: float | None = None
     motion_moving: float | None = None
     """Share of moving pixels in the sample nearest the moment."""
+    faces_around: FacesAround | None = None
+    """The faces around the moment from the media's faces run; None without a finished run or a video."""
 
     @property
     def moment_ms(self) -> int:
@@ -256,6 +329,7 @@ def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
         _, pause_rows = _latest_spans(store, record.id, RUN_PAUSES, TRACK_PAUSE)
         motion = load_motion(store, record.id) if record.info.has_video else None
         motion_segments = store.segments(motion.run_id, TRACK_MOTION_PEAK) if motion else []
+        faces = _stored_faces(store, record) if record.info.has_video else None
         pauses = [Span(row.start_ms, row.end_ms) for row in pause_rows]
         labels = store.labels(record.id)
         flagged = [(TRACK_AUDIO_PEAK, s) for s in audio_segments] + [(TRACK_MOTION_PEAK, s) for s in motion_segments]
@@ -287,8 +361,58 @@ def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
             rows.append(((label.start_ms, label.end_ms, label.id), {**fields, "source": label.source, "label": label}))
         rows.sort(key=lambda row: row[0])
         for _, fields in rows:
-            items.append(_item(record, fields, pauses, motion, used))
+            items.append(_item(record, fields, pauses, motion, faces, used))
     return items
+
+
+def _stored_faces(store: Store, record: MediaRecord) -> _FaceIndex | None:
+    """The media's latest finished faces run; None without one, or (with a warning) when its samples are unreadable."""
+    try:
+        stored = load_faces(store, record.id)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("%s: the faces run cannot be read (%s); exported without face figures", record.path, exc)
+        return None
+    return None if stored is None else _FaceIndex(stored)
+
+
+class _FaceIndex:
+    """A faces run's samples with their times, to find those around a moment by bisection."""
+
+    def __init__(self, stored: StoredFaces) -> None:
+        self.stored = stored
+        self._times = [float(sample.t_s) for sample in stored.samples]
+
+    def around(self, moment_ms: int) -> FacesAround:
+        """The nearest sample's faces and the persons within ±FACE_WINDOW_MS of ``moment_ms``."""
+        stored = self.stored
+        moment, reach = moment_ms / 1000, FACE_WINDOW_MS / 1000 + 1e-6
+        first = bisect_left(self._times, moment - reach)
+        end = bisect_right(self._times, moment + reach)
+        near = stored.samples[first:end]
+        nearest = min(near, key=lambda sample: abs(sample.t_s - moment), default=None)
+        largest: dict[int, list[Any]] = defaultdict(list)
+        for sample in near:
+            for number in sorted({face.person_id for face in sample.faces}):
+                faces = [face for face in sample.faces if face.person_id == number]
+                largest[number].append(max(faces, key=lambda face: face.box[2] * face.box[3]))
+        persons = []
+        for number in sorted(largest):
+            faces = largest[number]
+            mean = [(label, sum(face.probabilities[label] for face in faces) / len(faces)) for label in stored.labels]
+            dominant = max(mean, key=lambda pair: pair[1])[0]
+            persons.append(PersonAround(number, stored.person_name(number), len(faces), tuple(mean), dominant))
+        seen = tuple(
+            FaceSeen(
+                tuple(int(v) for v in face.box),
+                face.person_id,
+                stored.person_name(face.person_id),
+                face.dominant,
+                float(face.probabilities[face.dominant]),
+            )
+            for face in (nearest.faces if nearest is not None else ())
+        )
+        sample_ms = None if nearest is None else math.floor(nearest.t_s * 1000 + 0.5)
+        return FacesAround(sample_ms, seen, tuple(persons))
 
 
 def _item(
@@ -296,6 +420,7 @@ def _item(
     fields: dict[str, Any],
     pauses: Sequence[Span],
     motion: StoredMotion | None,
+    faces: _FaceIndex | None,
     used: set[str],
 ) -> ExportItem:
     label = fields.pop("label", None)
@@ -314,6 +439,8 @@ def _item(
             shot = shot_change_near(fields["start_ms"] / 1000, fields["end_ms"] / 1000, motion.shots)
             if shot is not None:
                 fields["shot_change"] = f"{shot.kind} at {format_mmss(round(shot.start_s * 1000))}"
+    if faces is not None:
+        fields["faces_around"] = faces.around(moment)
     return ExportItem(
         media_id=record.id,
         media_path=record.path,
@@ -393,7 +520,26 @@ def item_row(item: ExportItem, flow: tuple[float, float] | None = None) -> dict[
         "motion_moving": _rounded(item.motion_moving),
         "flow_magnitude_before": _rounded(flow[0]) if flow else None,
         "flow_magnitude_after": _rounded(flow[1]) if flow else None,
+        **face_values(item.faces_around),
     }
+
+
+def face_values(around: FacesAround | None) -> dict[str, Any]:
+    """The FACE_COLUMNS of an item (None where empty)."""
+    values: dict[str, Any] = dict.fromkeys(FACE_COLUMNS)
+    if around is None:
+        return values
+    if around.sample_ms is not None:
+        values["faces"] = len(around.faces)
+    values["persons"] = ";".join(person.name for person in around.persons) or None
+    largest = around.largest
+    if largest is not None:
+        values.update(face_emotion=largest.dominant, face_emotion_p=_rounded(largest.probability))
+        person = around.person(largest.person)
+        if person is not None:
+            shares = dict(person.probabilities)
+            values.update({f"emotion_{name}": _rounded(shares.get(name)) for name in EMOTIONS})
+    return values
 
 
 # -- writing files all or nothing ------------------------------------------------------------------
@@ -844,6 +990,34 @@ def keyframe_times(item: ExportItem) -> list[int]:
     return [min(max(0, item.moment_ms + offset), last) for _, offset, _ in KEYFRAMES]
 
 
+def face_crop(image: np.ndarray, box: Sequence[int], scale: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
+    """The face ``box`` (x, y, w, h in pixels of the original frame) widened by FACE_CROP_MARGIN, cut from ``image``.
+
+    ``scale`` maps original pixels to the image's (when it was decoded smaller). What falls outside the image is
+    left out, so a face at the border gives a narrower crop; never less than one pixel.
+    """
+    rows, cols = image.shape[:2]
+    x, y, w, h = (float(v) for v in box)
+    cx, cy = (x + w / 2) * scale[0], (y + h / 2) * scale[1]
+    half_w, half_h = w * (1 + FACE_CROP_MARGIN) / 2 * scale[0], h * (1 + FACE_CROP_MARGIN) / 2 * scale[1]
+    left = min(max(0, round(cx - half_w)), cols - 1)
+    top = min(max(0, round(cy - half_h)), rows - 1)
+    right = max(left + 1, min(cols, round(cx + half_w)))
+    bottom = max(top + 1, min(rows, round(cy + half_h)))
+    return image[top:bottom, left:right]
+
+
+def face_crop_paths(folder: Path, item: ExportItem) -> tuple[Path, ...]:
+    """``<name>_face<k>_<person>.png`` for the k-th face (from 1) of the sample nearest the item's moment."""
+    around = item.faces_around
+    if around is None or not item.has_video:
+        return ()
+    return tuple(
+        folder / f"{item.name}_face{k}_{safe_name(face.name, _FACE_NAME_BYTES)}.png"
+        for k, face in enumerate(around.faces, 1)
+    )
+
+
 class _Frames:
     """One open :class:`FrameSource` per media at a time (items come media by media, in time order)."""
 
@@ -852,13 +1026,27 @@ class _Frames:
         self._path: str | None = None
         self._source: FrameSource | None = None
 
-    def pngs(self, item: ExportItem) -> list[bytes]:
-        if self._path != item.media_path:
+    def _open(self, path: str) -> FrameSource:
+        if self._path != path or self._source is None:
             self.close()
-            self._source = FrameSource(item.media_path, max_width=self._max_width, cache_frames=4)
-            self._path = item.media_path
-        assert self._source is not None
-        return [_png(self._source.frame_at_time(ms).image) for ms in keyframe_times(item)]
+            self._source = FrameSource(path, max_width=self._max_width, cache_frames=4)
+            self._path = path
+        return self._source
+
+    def pngs(self, item: ExportItem) -> list[bytes]:
+        source = self._open(item.media_path)
+        return [_png(source.frame_at_time(ms).image) for ms in keyframe_times(item)]
+
+    def face_images(self, item: ExportItem) -> list[np.ndarray]:
+        """A crop of each face of the faces-run sample nearest the moment, from the frame of that sample (RGB)."""
+        around = item.faces_around
+        if around is None or around.sample_ms is None or not around.faces:
+            return []
+        source = self._open(item.media_path)
+        # the sample's time is its frame's own time, rounded as FrameSource rounds: this is the frame analysed
+        image = source.frame_at_time(around.sample_ms).image
+        scale = (source.width / source.source_width, source.height / source.source_height)
+        return [face_crop(image, face.box, scale) for face in around.faces]
 
     def close(self) -> None:
         if self._source is not None:
@@ -932,14 +1120,16 @@ class _ClipPaths:
     keyframes: tuple[Path, ...]
     flows: tuple[Path, ...] = ()
     """The flow pictures, in the order of FLOW_IMAGES."""
+    faces: tuple[Path, ...] = ()
+    """The face crops, in the order of the nearest sample's faces."""
 
     def all(self) -> list[Path]:
-        return [self.wav, *([self.video] if self.video else []), *self.keyframes, *self.flows]
+        return [self.wav, *([self.video] if self.video else []), *self.keyframes, *self.flows, *self.faces]
 
 
 class _ClipWriter:
-    """Writes items' WAVs, videos, key frames and flow pictures; what an earlier item already has (the same range,
-    the same moment) is copied, not re-made."""
+    """Writes items' WAVs, videos, key frames, flow pictures and face crops; what an earlier item already has (the
+    same range, the same moment) is copied, not re-made."""
 
     def __init__(
         self,
@@ -960,6 +1150,7 @@ class _ClipWriter:
         self._done: dict[tuple[str, str, int, int], Path] = {}
         self._keyframes_done: dict[tuple[str, int], tuple[Path, ...]] = {}
         self._flows_done: dict[tuple[str, int], tuple[Path, ...]] = {}
+        self._faces_done: dict[tuple[str, int], tuple[Path, ...]] = {}
 
     def video_suffix(self, item: ExportItem) -> str:
         return stream_copy_suffix(item.media_path) if self._stream_copy else ".mp4"
@@ -981,6 +1172,11 @@ class _ClipWriter:
         if paths.flows:
             check(progress)
             self._pictures(self._flows_done, item, paths.flows, lambda: self._flow_pngs(item))
+        if paths.faces:
+            check(progress)
+            self._pictures(
+                self._faces_done, item, paths.faces, lambda: [_png(crop) for crop in self._frames.face_images(item)]
+            )
         progress.update(1.0, item.name)
 
     def _pictures(
@@ -1058,11 +1254,13 @@ def export_clips(
 
     Unlabelled segments at a shot change are left out (not significant). The flow pictures are the heatmaps
     and overlays of t − 1 s → t and t → t + 1 s (``…_flow_heatmap_before.png`` …), the size of the frames up
-    to 640 px wide. The WAV holds exactly round((end − start + 2·context) · rate / 1000) samples (fewer only
-    at the media's ends): 16 kHz mono from the project's decoded audio, or the source's own rate and
-    channels with ``original_rate``. The MP4 is re-encoded so its first frame is the frame shown at the
-    start; with ``stream_copy`` its packets are copied instead (fast, but it starts at the keyframe before
-    the start; MKV when the source is not MP4). Returns the written files.
+    to 640 px wide. A video with a faces run also gets a crop of each face of the sample nearest the moment
+    (``…_face1_<person>.png`` …, the box widened by 20 %, from the full frame). The WAV holds exactly
+    round((end − start + 2·context) · rate / 1000) samples (fewer only at the media's ends): 16 kHz mono from
+    the project's decoded audio, or the source's own rate and channels with ``original_rate``. The MP4 is
+    re-encoded so its first frame is the frame shown at the start; with ``stream_copy`` its packets are copied
+    instead (fast, but it starts at the keyframe before the start; MKV when the source is not MP4). Returns the
+    written files.
     """
     _check_context(context_ms)
     progress = progress or NullProgress()
@@ -1092,7 +1290,8 @@ def _clip_paths(folder: Path, item: ExportItem, video_suffix: str, frames_folder
         return _ClipPaths(folder / f"{item.name}.wav", None, ())
     frames = tuple(frames_folder / f"{item.name}_{tag}.png" for _, _, tag in KEYFRAMES)
     flows = tuple(frames_folder / f"{item.name}_{column}.png" for column in FLOW_IMAGE_COLUMNS)
-    return _ClipPaths(folder / f"{item.name}.wav", folder / f"{item.name}{video_suffix}", frames, flows)
+    faces = face_crop_paths(frames_folder, item)
+    return _ClipPaths(folder / f"{item.name}.wav", folder / f"{item.name}{video_suffix}", frames, flows, faces)
 
 
 def _exportable(items: Sequence[ExportItem], labels_only: bool) -> list[ExportItem]:
@@ -1224,7 +1423,8 @@ def export_dataset(
     ``metadata.csv`` (with key frame and flow picture columns). Unlabelled segments at a shot change are left
     out (not significant). ``file_name`` is relative to the metadata file, as AudioFolder and VideoFolder
     expect. With ``split``, each gets ``train/``, ``validation/`` and ``test/`` folders with their own
-    metadata, a video never in two splits. The key frames and flow pictures go to ``OUT/keyframes/`` and
+    metadata, a video never in two splits. The key frames, flow pictures and face crops (listed in
+    ``face_crops``, see FACE_COLUMNS for the face figures) go to ``OUT/keyframes/`` and
     the typed copies of the metadata (JSON Lines, ``file_name`` relative to OUT, a ``split`` column) to
     ``OUT/audio.jsonl`` and ``OUT/video.jsonl``: ``datasets`` refuses a folder with two metadata files
     (.csv and .jsonl) and picks the loader by the commonest file type, so seven PNGs per MP4 would turn
@@ -1302,11 +1502,14 @@ def _write_dataset_metadata(
             if modality == "video":
                 files.update(zip(IMAGE_COLUMNS, (*paths.keyframes, *paths.flows), strict=True))
             folder = out_dir / modality / folders[name]
+            crops = ";".join(_relative(p, folder) for p in paths.faces)
+            values_csv = {**values, "face_crops": crops}
+            values_typed = {**values, "face_crops": [_relative(p, out_dir) for p in paths.faces]}
             # datasets compares the column types it infers per split; an intensity column with no gap reads as
             # int64 and one with a gap as float64, so the CSV always writes it as a float.
-            stable = {**values, "intensity": None if item.intensity is None else float(item.intensity)}
+            stable = {**values_csv, "intensity": None if item.intensity is None else float(item.intensity)}
             per_split[name].append({**{k: _relative(p, folder) for k, p in files.items()}, **stable})
-            typed.append({**{k: _relative(p, out_dir) for k, p in files.items()}, **values, "split": name})
+            typed.append({**{k: _relative(p, out_dir) for k, p in files.items()}, **values_typed, "split": name})
         columns = METADATA_COLUMNS + (IMAGE_COLUMNS if modality == "video" else ())
         for name, rows in per_split.items():
             _write_csv(outputs, out_dir / modality / folders[name] / "metadata.csv", columns, rows)
@@ -1437,7 +1640,7 @@ img.plot { max-width: 100%; }
 .frames { display: flex; gap: .6em; } .frames figure { margin: 0; } figcaption { font-size: .85em; color: #555; }
 .observation { border-left: 4px solid #e6550d; padding: .2em 1em; margin: 1.2em 0; background: #fafafa; }
 .muted { color: #777; }
-table.motion caption { text-align: left; font-size: .85em; color: #555; }
+table.motion caption, table.faces caption { text-align: left; font-size: .85em; color: #555; }
 """
 
 
@@ -1476,7 +1679,48 @@ def _media_section(store: Store, record: MediaRecord) -> str:
     parts.extend(_audio_analysis(store, record, nothing_else=motion is None))
     if motion is not None:
         parts.append(_motion_analysis(motion))
+    faces = _stored_faces(store, record) if info.has_video else None
+    if faces is not None:
+        parts.append(_persons_section(faces.stored))
     return "".join(parts)
+
+
+def _persons_section(stored: StoredFaces) -> str:
+    """The faces run's parameters and each person's time on screen and share of each dominant emotion."""
+    from analysis.faces import persons
+
+    options = stored.options
+    found = persons(stored.samples, options.fps, stored.labels)
+    head = (
+        "<h3>Persons</h3>"
+        + _table(
+            [
+                ("faces", f"{options.detector.value}, {options.fps:g} samples/s at {options.width} px"),
+                ("samples", f"{len(stored.samples)}, {sum(len(s.faces) for s in stored.samples)} faces"),
+                ("persons", len(found)),
+            ]
+        )
+        + '<p class="muted">Emotion shares: the share of the samples showing the person in which each emotion'
+        " was the dominant one.</p>"
+    )
+    if not found:
+        return head + '<p class="muted">No face was found.</p>'
+    speakers = {number: speaker for number, _, speaker, _ in stored.persons if speaker}
+    header = "".join(f"<th>{html.escape(name)}</th>" for name in ("person", "seconds visible", *stored.labels))
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(value)}</td>"
+            for value in (
+                stored.person_name(person.id) + (f" (speaker {speakers[person.id]})" if person.id in speakers else ""),
+                f"{person.seconds_visible:.1f} s",
+                *(f"{person.emotion_share.get(name, 0.0):.0%}" for name in stored.labels),
+            )
+        )
+        + "</tr>"
+        for person in found
+    )
+    return f'{head}<table class="persons"><tr>{header}</tr>{rows}</table>'
 
 
 def _motion_analysis(motion: StoredMotion) -> str:
@@ -1566,8 +1810,15 @@ def _span(start_ms: int, end_ms: int) -> str:
 _KINDS = {TRACK_AUDIO_PEAK: "flagged segment (audio peak)", TRACK_MOTION_PEAK: "flagged segment (motion peak)"}
 
 
-def _observation(group: Sequence[ExportItem], frames: list[bytes], context_ms: int, detail: PeakDetail | None) -> str:
-    """One segment or range with all its labels, its key frames, its motion and flow, and the pauses around it."""
+def _observation(
+    group: Sequence[ExportItem],
+    frames: list[bytes],
+    context_ms: int,
+    detail: PeakDetail | None,
+    crops: Sequence[bytes] = (),
+) -> str:
+    """One segment or range with all its labels, its key frames, its motion and flow, the faces and the pauses
+    around it."""
     first = group[0]
     span = _span(first.start_ms, first.end_ms)
     facts = [("time", span), ("kind", _KINDS.get(first.source, f"{first.source} range"))]
@@ -1622,13 +1873,52 @@ def _observation(group: Sequence[ExportItem], frames: list[bytes], context_ms: i
             f"{getattr(detail, interval).start_s:.3f} → {getattr(detail, interval).end_s:.3f} s</figcaption></figure>"
             for (kind, interval), image in zip(FLOW_IMAGES, flow_images(detail), strict=True)
         )
+    faces = _faces_table(first.faces_around) if first.faces_around is not None else ""
+    crop_figures = ""
+    if first.faces_around is not None and crops:
+        crop_figures = "".join(
+            f'<figure><img alt="face {k}" src="{_png_uri(data)}"><figcaption>face {k}: {html.escape(face.name)},'
+            f" {html.escape(face.dominant)} {face.probability:.0%}</figcaption></figure>"
+            for k, (face, data) in enumerate(zip(first.faces_around.faces, crops, strict=True), 1)
+        )
     transcript = f"<p><b>Transcript:</b> {html.escape(first.transcript)}</p>" if first.transcript else ""
     heading = html.escape(span) + (" — not significant" if first.not_significant else "")
     return (
         f'<div class="observation"><h3>{heading}</h3>{_table(facts)}{labels}'
         f"{f'<div class=frames>{figures}</div>' if figures else ''}{motion}"
-        f"{f'<div class=frames>{flows}</div>' if flows else ''}{transcript}</div>"
+        f"{f'<div class=frames>{flows}</div>' if flows else ''}{faces}"
+        f"{f'<div class=frames>{crop_figures}</div>' if crop_figures else ''}{transcript}</div>"
     )
+
+
+def _faces_table(around: FacesAround) -> str:
+    """The persons seen within ±1 s of the moment, each with the dominant and the mean of each emotion."""
+    window = f"±{FACE_WINDOW_MS / 1000:g} s"
+    if not around.persons:
+        return f'<p class="muted">No face within {window} of t.</p>'
+    labels = [name for name, _ in around.persons[0].probabilities]
+    header = "".join(f"<th>{html.escape(name)}</th>" for name in ("person", "samples", "dominant", *labels))
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(value)}</td>"
+            for value in (
+                person.name,
+                str(person.samples),
+                person.dominant,
+                *(f"{p:.0%}" for _, p in person.probabilities),
+            )
+        )
+        + "</tr>"
+        for person in around.persons
+    )
+    nearest = (
+        f"; {len(around.faces)} face(s) in the sample at {around.sample_ms / 1000:.3f} s"
+        if around.sample_ms is not None
+        else ""
+    )
+    caption = f"Faces within {window} of t, mean emotion probabilities{nearest}"
+    return f'<table class="faces"><caption>{html.escape(caption)}</caption><tr>{header}</tr>{rows}</table>'
 
 
 def _motion_table(item: ExportItem, detail: PeakDetail | None) -> str:
@@ -1679,7 +1969,9 @@ def export_report(
     with the Agg canvas, never Qt), and the motion run's. Then per observation (a segment or range with all
     its labels): time, labels with annotator, intensity, confidence and note, key frames at t − 1 s, t,
     t + 1 s, the pauses around it, and for a video its motion figures with the flow heatmaps and overlays of
-    t − 1 s → t and t → t + 1 s; with ``context_ms``, also the range widened by it (as the clips are cut).
+    t − 1 s → t and t → t + 1 s; with a faces run, the persons within ±1 s of t with their mean emotions and
+    a crop of each face of the nearest sample (and per media a "Persons" section: each person's time on screen
+    and emotion shares); with ``context_ms``, also the range widened by it (as the clips are cut).
     Unlabelled segments at a shot change are listed, marked not significant. All user text is escaped.
     """
     _check_context(context_ms)
@@ -1692,6 +1984,7 @@ def export_report(
         outputs.refuse_existing([path])
         sections = []
         frames = _Frames(max_width=REPORT_FRAME_WIDTH)
+        crops = _Frames()  # faces are cut from the full frame, as in the dataset
         flows = _FlowDetails()
         try:
             for number, record in enumerate(records):
@@ -1707,9 +2000,11 @@ def export_report(
                 for group in groups.values():
                     check(progress)
                     pngs = frames.pngs(group[0]) if group[0].has_video else []
-                    sections.append(_observation(group, pngs, context_ms, flows.detail(group[0])))
+                    faces = [_report_png(crop) for crop in crops.face_images(group[0])]
+                    sections.append(_observation(group, pngs, context_ms, flows.detail(group[0]), faces))
         finally:
             frames.close()
+            crops.close()
         created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         document = (
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
