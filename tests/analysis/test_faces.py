@@ -5,6 +5,7 @@ and the real detectors."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,10 @@ from analysis.faces import (
     link_tracks,
     persons,
 )
-from analysis.fer_model import ModelError, ensure_emotion_model
+from analysis.fer_model import ModelError, detect_faces, ensure_emotion_model, load_face_cascade
 from analysis.motion import analyze_motion
+from analysis.progress import Cancelled, NullProgress
+from analysis.video_pass import run_pass
 from app.synth import write_media
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
@@ -180,12 +183,17 @@ def test_the_astronaut_is_one_happy_face(astronaut_png: Path) -> None:
 
 
 def test_boxes_are_in_original_pixels_whatever_the_analysis_width(media: Path, astronaut_png: Path) -> None:
-    big = media / "astronaut_1024.jpg"
+    big = media / "astronaut_1024.png"
     cv2.imwrite(str(big), cv2.resize(cv2.imread(str(astronaut_png)), (1024, 1024), interpolation=cv2.INTER_CUBIC))
-    (small_face,) = analyze_image(astronaut_png).samples[0].faces
-    (big_face,) = analyze_image(big, FaceOptions(width=512)).samples[0].faces  # analysed at half size
-    assert np.allclose(big_face.box, 2 * np.array(small_face.box), atol=4)
+    detector = HaarDetector()
+    (big_face,) = analyze_image(big, FaceOptions(width=512), detector=detector).samples[0].faces
+    # analysed at half size: the detector's box in the 512 px copy, doubled
+    half = cv2.resize(cv2.imread(str(big)), (512, 512), interpolation=cv2.INTER_AREA)
+    (box,), _ = detector.detect(cv2.cvtColor(half, cv2.COLOR_BGR2GRAY))
+    assert big_face.box == tuple(int(v) for v in 2 * box)
     assert big_face.dominant == "happy"
+    (small_face,) = analyze_image(astronaut_png, detector=detector).samples[0].faces
+    assert np.allclose(big_face.box, 2 * np.array(small_face.box), atol=12)  # the same face, a scale step apart
 
 
 def test_a_picture_without_a_face_has_no_faces(media: Path) -> None:
@@ -228,6 +236,29 @@ def test_without_mtcnn_the_error_says_how_to_install_it(monkeypatch: pytest.Monk
 def test_without_deepface_its_backend_says_how_to_get_it() -> None:
     with pytest.raises(ModelError, match="pip install deepface"):
         DeepFaceBackend()
+
+
+def test_without_prescan_the_haar_detector_is_fers_own(astronaut_png: Path) -> None:
+    grey = cv2.cvtColor(cv2.imread(str(astronaut_png)), cv2.COLOR_BGR2GRAY)
+    boxes, counts = HaarDetector(prescan=False).detect(grey)
+    assert boxes.tolist() == detect_faces(grey, load_face_cascade()).tolist() == [[177, 66, 95, 95]]
+    assert counts.tolist()[0] >= 5  # fer's minimum of neighbours
+
+
+def test_the_prescan_finds_the_faces_the_whole_picture_scan_finds() -> None:
+    whole, prescan = HaarDetector(prescan=False), HaarDetector()
+    found = matched = 0
+    for index in range(30):
+        for side in (60, 90, 130):
+            frame = background(seed=index)[..., 0].copy()
+            x, y = 40 + (index * 37) % 400, 20 + (index * 23) % 150
+            frame[y : y + side, x : x + side] = lfw_face(index, side)[..., 0]
+            expected, _ = whole.detect(frame)
+            got, _ = prescan.detect(frame)
+            found += len(expected)
+            matched += sum(any(faces_module.box_iou(e, g) >= 0.6 for g in got) for e in expected)
+    assert found >= 85  # of 90 faces
+    assert matched >= 0.95 * found
 
 
 # -- emotion backends --------------------------------------------------------------------------------
@@ -402,6 +433,26 @@ def test_frames_that_cannot_be_read_or_analysed_are_skipped_with_a_warning(caplo
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 3
     assert "0.50 s could not be read" in warnings[0] and "1.00 s could not be analysed" in " ".join(warnings)
+
+
+def test_a_cancelled_analysis_stops_its_workers(one_face_video: Path) -> None:
+    progress = NullProgress()
+    consumer = FaceConsumer()
+    original = consumer.consume
+
+    def consume_then_cancel(frame) -> None:
+        original(frame)
+        if frame.time_s >= 3.0:
+            progress.cancel()
+
+    consumer.consume = consume_then_cancel
+    with pytest.raises(Cancelled):
+        with consumer:
+            run_pass(one_face_video, (consumer,), progress)
+    assert not [t for t in threading.enumerate() if t.name.startswith("salient-faces")]
+    with pytest.raises(Cancelled):
+        analyze_faces(one_face_video, progress=progress)
+    assert not [t for t in threading.enumerate() if t.name.startswith("salient-faces")]
 
 
 def test_the_consumer_samples_once_per_interval() -> None:
