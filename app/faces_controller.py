@@ -7,11 +7,22 @@ from __future__ import annotations
 
 import bisect
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QDockWidget, QDoubleSpinBox, QFormLayout, QMenu
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QLineEdit,
+    QMenu,
+)
 
 from app.faces_pipeline import StoredFaces, person_series
 from widgets.emotion_panel import EmotionPanel
@@ -42,16 +53,40 @@ class FacesDialog(QDialog):
         self.detector.addItem("Haar cascade (fast)", "haar")
         self.detector.addItem("MTCNN (more accurate)", "mtcnn")
         form.addRow("Face detector:", self.detector)
+        self.model = QComboBox(self)
+        self.model.addItem("FER2013 mini-XCEPTION (built in)", "fer")
+        self.model.addItem("DeepFace (when installed)", "deepface")
+        self.model.addItem("Your own ONNX classifier…", "")
+        self.model.activated.connect(self._on_model_activated)
+        form.addRow("Emotion model:", self.model)
+        self.labels = QLineEdit(self)
+        self.labels.setPlaceholderText("for your own model: its output names in order, separated by commas")
+        form.addRow("Labels:", self.labels)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Analyze")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def _on_model_activated(self, index: int) -> None:
+        if self.model.itemData(index) == "":
+            path, _ = QFileDialog.getOpenFileName(self, "An ONNX emotion classifier", "", "ONNX models (*.onnx)")
+            if path:
+                self.model.insertItem(index, Path(path).name, path)
+                self.model.setCurrentIndex(index)
+            else:
+                self.model.setCurrentIndex(0)
+
     def options(self):  # noqa: ANN201 - a FaceOptions
         from analysis.faces import FaceOptions
 
-        return FaceOptions(fps=self.fps.value(), detector=self.detector.currentData())
+        labels = tuple(name.strip() for name in self.labels.text().split(",") if name.strip())
+        return FaceOptions(
+            fps=self.fps.value(),
+            detector=self.detector.currentData(),
+            emotion_model=self.model.currentData() or "fer",
+            emotion_labels=labels,
+        )
 
 
 class FacesController(QObject):

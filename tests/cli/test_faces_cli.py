@@ -76,3 +76,20 @@ def test_faces_of_an_audio_file_are_refused(talk_audio_only: Path, tmp_path: Pat
     done = run("analyze", str(talk_audio_only), "--faces", "--project", str(tmp_path / "a.salient"))
     assert done.returncode == 3
     assert "has no video track; face analysis needs pictures" in done.stderr
+
+
+def test_your_own_onnx_emotion_model(folder: Path) -> None:
+    from analysis.fer_model import EMOTIONS, ensure_emotion_model
+
+    path = folder / "astronaut.png"
+    cv2.imwrite(str(path), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    model = ensure_emotion_model()  # the converted FER model, given as if it were the user's own
+    labels = ",".join(EMOTIONS)
+    done = run("analyze", str(path), "--faces", "--emotion-model", str(model), "--emotion-labels", labels, "--json")
+    assert done.returncode == 0, done.stderr
+    (face,) = json.loads(done.stdout)["faces"][0]["faces"]
+    assert face["dominant"] == "happy" and face["emotions"]["happy"] >= 0.9
+    missing = run("analyze", str(path), "--faces", "--emotion-model", str(model))
+    assert missing.returncode == 7 and "--emotion-labels" in missing.stderr
+    unknown = run("analyze", str(path), "--faces", "--emotion-model", "magic")
+    assert unknown.returncode == 7 and "unknown emotion model 'magic'" in unknown.stderr
