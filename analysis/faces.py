@@ -70,6 +70,11 @@ TRACK_MIN_SIMILARITY = 0.6
 """…and its thumbnail correlates at least this much with the track's last thumbnail."""
 TRACK_MAX_MISSED = 2
 """A track ends when its face has been missing from this many consecutive samples."""
+MIN_TRACK_SAMPLES = 2
+"""A face seen in fewer samples than this does not count (in an analysis of at least FILTER_FROM_SAMPLES):
+at 2 samples per second that is less than a second on screen, and such lone detections are mostly Haar's
+false positives on textures, each of which would otherwise become a "person" of its own."""
+FILTER_FROM_SAMPLES = 6
 PERSON_MAX_DISTANCE = 0.35
 """Tracks whose mean thumbnails lie closer than this (1 − correlation, average linkage) are one person."""
 PRESCAN_NEIGHBORS = 1
@@ -718,6 +723,21 @@ def _build_result(
 ) -> FacesResult:
     """Tracks, persons and the typed samples from the faces found in each sample."""
     track_ids = link_tracks([[(face.box, face.thumb) for face in faces] for _, faces in found])
+    if len(found) >= FILTER_FROM_SAMPLES:
+        counts: dict[int, int] = {}
+        for ids in track_ids:
+            for track in ids:
+                counts[track] = counts.get(track, 0) + 1
+        keep = sorted(track for track, count in counts.items() if count >= MIN_TRACK_SAMPLES)
+        dropped = sum(count for count in counts.values() if count < MIN_TRACK_SAMPLES)
+        if dropped:
+            log.info("%d face(s) seen in a single sample were left out as likely false detections", dropped)
+        renumber = {old: new for new, old in enumerate(keep, 1)}
+        found = [
+            (t_s, [face for face, track in zip(faces, ids, strict=True) if track in renumber])
+            for (t_s, faces), ids in zip(found, track_ids, strict=True)
+        ]
+        track_ids = [[renumber[track] for track in ids if track in renumber] for ids in track_ids]
     order = sorted({i for ids in track_ids for i in ids})
     index = {track: row for row, track in enumerate(order)}
     sums = np.zeros((len(order), THUMB_SIZE * THUMB_SIZE))

@@ -542,3 +542,29 @@ def test_persons_count_seconds_and_dominant_emotions() -> None:
     assert one.emotion_share["happy"] == 0.75 and one.emotion_share["neutral"] == 0.25
     assert one.emotion_share["angry"] == 0.0 and set(one.emotion_share) == set(EMOTIONS)
     assert (two.id, two.seconds_visible, two.emotion_share["sad"]) == (2, 0.5, 1.0)
+
+
+def test_a_face_seen_in_a_single_sample_does_not_found_a_person() -> None:
+    from analysis.faces import FILTER_FROM_SAMPLES, FaceOptions, _build_result, _Found
+
+    rng = np.random.default_rng(0)
+    face = rng.standard_normal(24 * 24)
+    texture = rng.standard_normal(24 * 24)
+    probabilities = np.eye(7)[3]  # happy
+
+    def found(t_s: float, spurious: bool) -> tuple[float, list]:
+        faces = [
+            _Found((100 + round(t_s * 10), 80, 60, 60), 20.0, probabilities, face + 0.01 * rng.standard_normal(576))
+        ]
+        if spurious:
+            faces.append(_Found((400, 200, 50, 50), 6.0, np.eye(7)[6], texture))
+        return t_s, faces
+
+    long_run = [found(i / 2, spurious=(i == 3)) for i in range(8)]
+    result = _build_result(long_run, FaceOptions(), EMOTIONS, 0, None)
+    assert [p.id for p in result.persons] == [1]
+    assert [len(s.faces) for s in result.samples] == [1] * 8
+    assert {f.track_id for s in result.samples for f in s.faces} == {1}
+    short_run = [found(i / 2, spurious=(i == 1)) for i in range(FILTER_FROM_SAMPLES - 1)]
+    kept = _build_result(short_run, FaceOptions(), EMOTIONS, 0, None)
+    assert [p.id for p in kept.persons] == [1, 2]  # too short an analysis to judge: nothing left out
