@@ -19,8 +19,8 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
 from analysis.motion import REFERENCE_WIDTH, MotionPeak, ShotChange
 from app.timecode import format_seconds
-from widgets.timeline_view import FOREGROUND, Track
-from widgets.waveform_view import BAND_BRUSH, BAND_EDGE, CAPTION_FILL, MEAN_COLOR, PEAK_COLOR
+from widgets.timeline_view import FOREGROUND
+from widgets.waveform_view import PEAK_COLOR, BandTrack
 
 MOTION_COLOR = "#81c784"
 MOTION_FILL = (129, 199, 132, 55)
@@ -200,72 +200,31 @@ class ShotsItem(pg.GraphicsObject):
         self.update()
 
 
-class MotionTrack(Track):
+class MotionTrack(BandTrack):
     """Mean flow magnitude (reference px/s), μ ± kσ band, peak markers, cuts and zooms."""
 
     key = "motion"
     title = "Motion"
     default_height = 120
-    shows_values = True
 
     def __init__(self) -> None:
-        super().__init__()
-        self._curve = pg.PlotCurveItem(
-            pen=pg.mkPen(MOTION_COLOR, width=1), brush=pg.mkBrush(*MOTION_FILL), fillLevel=0.0, antialias=False
+        super().__init__(
+            pg.PlotCurveItem(
+                pen=pg.mkPen(MOTION_COLOR, width=1), brush=pg.mkBrush(*MOTION_FILL), fillLevel=0.0, antialias=False
+            )
         )
-        self._band = pg.LinearRegionItem(
-            (0.0, 0.0), orientation="horizontal", movable=False, brush=BAND_BRUSH, pen=pg.mkPen(BAND_EDGE)
-        )
-        self._band.setZValue(-10)
-        self._band.hide()
-        self._mean = pg.InfiniteLine(angle=0, pen=pg.mkPen(MEAN_COLOR, width=1, style=Qt.PenStyle.DashLine))
-        self._mean.hide()
         self._shots = ShotsItem()
         self._shots.setZValue(-20)
-        self._markers = pg.ScatterPlotItem(
-            size=8,
-            symbol="o",
-            pen=pg.mkPen("#1d1f21", width=1),
-            brush=pg.mkBrush(PEAK_COLOR),
-            hoverable=True,
-            tip=self._marker_tip,
-        )
-        self._markers.setZValue(20)
-        self._caption = pg.TextItem("", anchor=(0, 0), fill=CAPTION_FILL)
         self._caption.setZValue(30)
         self._times = np.zeros(0, dtype=np.float64)
-        self._values: np.ndarray | None = None
         self._peaks: tuple[MotionPeak, ...] = ()
-        self._band_values: tuple[float, float] | None = None
-        self._fit_with_next_band = False
-        self._drawn_view: tuple[int, int, int] | None = None
         self._cut_count = 0
         self._zoom_count = 0
         self._show_caption()
 
     @property
-    def curve(self) -> pg.PlotCurveItem:
-        return self._curve
-
-    @property
-    def band(self) -> pg.LinearRegionItem:
-        return self._band
-
-    @property
-    def mean_line(self) -> pg.InfiniteLine:
-        return self._mean
-
-    @property
-    def markers(self) -> pg.ScatterPlotItem:
-        return self._markers
-
-    @property
     def shots_item(self) -> ShotsItem:
         return self._shots
-
-    @property
-    def caption(self) -> pg.TextItem:
-        return self._caption
 
     @property
     def cut_count(self) -> int:
@@ -277,12 +236,11 @@ class MotionTrack(Track):
         """Zooms set (whether or not in view)."""
         return self._zoom_count
 
+    def _items(self) -> tuple[pg.GraphicsObject, ...]:
+        return (self._shots, *super()._items())
+
     def attach(self, plot: pg.PlotItem) -> None:
         super().attach(plot)
-        for item in (self._shots, self._band, self._curve, self._mean, self._markers):
-            plot.addItem(item, ignoreBounds=True)
-        self._caption.setParentItem(plot.vb)
-        self._caption.setPos(2, 1)
         self._shots.set_y(*self.y_range)
 
     def set_y_range(self, low: float, high: float) -> None:
@@ -297,22 +255,8 @@ class MotionTrack(Track):
             raise ValueError(f"{times.shape[0]} times for {values.shape[0]} values")
         if times.size > 1 and np.any(np.diff(times) < 0):
             raise ValueError("the motion series' times must be sorted")
-        self._times, self._values = times, values
-        self._fit_with_next_band = True
-        self._fit_y()
-        self._drawn_view = None
-        self._redraw()
-
-    def set_band(self, mean: float, low: float, high: float) -> None:
-        """μ as a dashed line and [low, high] as a translucent band; the first band after a series widens Y."""
-        self._band_values = (float(low), float(high))
-        self._band.setRegion(self._band_values)
-        self._band.show()
-        self._mean.setPos(float(mean))
-        self._mean.show()
-        if self._fit_with_next_band:
-            self._fit_with_next_band = False
-            self._fit_y()
+        self._times = times
+        self._set_values(values)
 
     def set_peaks(self, peaks: Sequence[MotionPeak]) -> None:
         """One red marker per peak at (peak_s, value), replacing the previous ones."""
@@ -320,7 +264,7 @@ class MotionTrack(Track):
         count = len(self._peaks)
         x = np.fromiter((peak.peak_s for peak in self._peaks), dtype=np.float64, count=count)
         y = np.fromiter((peak.value for peak in self._peaks), dtype=np.float64, count=count)
-        self._markers.setData(x=x, y=y, data=np.arange(count))
+        self._set_markers(x, y)
 
     def set_shots(self, shots: Sequence[ShotChange]) -> None:
         """Cuts as vertical lines at their time, zooms as shaded spans; other kinds are ignored."""
@@ -337,26 +281,16 @@ class MotionTrack(Track):
         return f"{format_seconds(peak.peak_s)} ({peak.peak_s:.3f} s) — z = {peak.z:+.2f}"
 
     def view_changed(self, start_ms: int, end_ms: int, width_px: int) -> None:
-        super().view_changed(start_ms, end_ms, width_px)
         self._shots.set_view(start_ms / 1000, end_ms / 1000, width_px)
-        self._redraw()
+        super().view_changed(start_ms, end_ms, width_px)
 
     def clear(self) -> None:
+        super().clear()
         self._times = np.zeros(0, dtype=np.float64)
-        self._values = None
         self._peaks = ()
-        self._band_values = None
-        self._drawn_view = None
-        self._curve.setData([], [])
-        self._markers.setData(x=[], y=[])
-        self._band.hide()
-        self._mean.hide()
         self._cut_count = self._zoom_count = 0
         self._shots.set_shots(np.zeros(0), np.zeros(0), np.zeros(0))
         self._show_caption()
-
-    def _marker_tip(self, x: float, y: float, data: object) -> str:
-        return self.marker_tooltip(int(data))
 
     def _show_caption(self) -> None:
         """Units, then a key to the marks drawn (cuts and zooms only when there are some)."""

@@ -112,17 +112,17 @@ class WaveformTrack(Track):
         self._drawn_view = self._view
 
 
-class EnvelopeTrack(Track):
-    """The per-window feature as a step curve, the μ ± kσ band, μ, and one red marker per peak."""
+class BandTrack(Track):
+    """A curve with its μ ± kσ band, μ as a dashed line and one red marker per peak (hover: time and z).
 
-    key = "envelope"
-    title = "Envelope"
-    default_height = 130
+    The envelope and the motion rows share this; a subclass makes the curve, fits Y (``_fit_y``), redraws
+    the curve for the view (``_redraw``) and says what a marker's tooltip reads (``marker_tooltip``)."""
+
     shows_values = True
 
-    def __init__(self) -> None:
+    def __init__(self, curve: pg.PlotCurveItem) -> None:
         super().__init__()
-        self._curve = pg.PlotCurveItem(pen=pg.mkPen(ENVELOPE_COLOR, width=1), antialias=False)
+        self._curve = curve
         self._band = pg.LinearRegionItem(
             (0.0, 0.0), orientation="horizontal", movable=False, brush=BAND_BRUSH, pen=pg.mkPen(BAND_EDGE)
         )
@@ -136,16 +136,18 @@ class EnvelopeTrack(Track):
             pen=pg.mkPen("#1d1f21", width=1),
             brush=pg.mkBrush(PEAK_COLOR),
             hoverable=True,
-            tip=self._marker_tip,
+            tip=lambda x, y, data: self.marker_tooltip(int(data)),
         )
         self._markers.setZValue(20)
         self._caption = pg.TextItem("", color=FOREGROUND, anchor=(0, 0), fill=CAPTION_FILL)
         self._values: np.ndarray | None = None
-        self._window_ms = DEFAULT_WINDOW_MS
-        self._peaks: tuple[Peak, ...] = ()
         self._band_values: tuple[float, float] | None = None
         self._fit_with_next_band = False
         self._drawn_view: tuple[int, int, int] | None = None
+
+    @property
+    def curve(self) -> pg.PlotCurveItem:
+        return self._curve
 
     @property
     def markers(self) -> pg.ScatterPlotItem:
@@ -160,32 +162,25 @@ class EnvelopeTrack(Track):
         return self._mean
 
     @property
-    def curve(self) -> pg.PlotCurveItem:
-        return self._curve
+    def caption(self) -> pg.TextItem:
+        return self._caption
+
+    def _items(self) -> tuple[pg.GraphicsObject, ...]:
+        """The items added to the row's plot, bottom first."""
+        return (self._band, self._curve, self._mean, self._markers)
 
     def attach(self, plot: pg.PlotItem) -> None:
         super().attach(plot)
-        for item in (self._band, self._curve, self._mean, self._markers):
+        for item in self._items():
             plot.addItem(item, ignoreBounds=True)
         self._caption.setParentItem(plot.vb)
         self._caption.setPos(2, 1)
 
-    def set_envelope(self, window_ms: int, values: np.ndarray, feature_label: str) -> None:
-        """Per-window values (window i spans [i·window_ms, (i+1)·window_ms)); fits Y to them.
-
-        Call :meth:`set_band` next: the first band after a new envelope is included in the Y range, later
-        bands (k moves) leave it alone so the axis does not jump while the slider moves.
-        """
-        self._values = np.asarray(values, dtype=np.float32)
-        self._window_ms = int(window_ms)
-        self._caption.setText(f"{feature_label} · {_window_label(self._window_ms)} windows")
-        self._fit_with_next_band = True
-        self._fit_y()
-        self._drawn_view = None
-        self._redraw()
-
     def set_band(self, mean: float, low: float, high: float) -> None:
-        """μ as a dashed line and [low, high] as a translucent band across the whole duration."""
+        """μ as a dashed line and [low, high] as a translucent band across the whole duration.
+
+        The first band after new values is included in the Y range; later bands (k moves) leave it alone so
+        the axis does not jump while the slider moves."""
         self._band_values = (float(low), float(high))
         self._band.setRegion(self._band_values)
         self._band.show()
@@ -195,17 +190,19 @@ class EnvelopeTrack(Track):
             self._fit_with_next_band = False
             self._fit_y()
 
-    def set_peaks(self, peaks: Sequence[Peak]) -> None:
-        """One red marker per peak at (peak_ms, value), replacing the previous markers."""
-        self._peaks = tuple(peaks)
-        x = np.fromiter((peak.peak_ms for peak in self._peaks), dtype=np.float64, count=len(self._peaks)) / 1000
-        y = np.fromiter((peak.value for peak in self._peaks), dtype=np.float64, count=len(self._peaks))
-        self._markers.setData(x=x, y=y, data=np.arange(len(self._peaks)))
+    def _set_values(self, values: np.ndarray) -> None:
+        """New curve values: Y fitted to them (and to the next band), curve redrawn."""
+        self._values = values
+        self._fit_with_next_band = True
+        self._fit_y()
+        self._drawn_view = None
+        self._redraw()
+
+    def _set_markers(self, x_s: np.ndarray, y: np.ndarray) -> None:
+        self._markers.setData(x=x_s, y=y, data=np.arange(len(x_s)))
 
     def marker_tooltip(self, index: int) -> str:
-        """What hovering marker ``index`` shows: "02:13.480 (133.480 s) — z = +2.63"."""
-        peak = self._peaks[index]
-        return f"{format_ms(peak.peak_ms)} ({peak.peak_ms / 1000:.3f} s) — z = {peak.z:+.2f}"
+        raise NotImplementedError
 
     def view_changed(self, start_ms: int, end_ms: int, width_px: int) -> None:
         super().view_changed(start_ms, end_ms, width_px)
@@ -213,17 +210,57 @@ class EnvelopeTrack(Track):
 
     def clear(self) -> None:
         self._values = None
-        self._peaks = ()
         self._band_values = None
         self._drawn_view = None
         self._curve.setData([], [])
         self._markers.setData(x=[], y=[])
         self._band.hide()
         self._mean.hide()
-        self._caption.setText("")
 
-    def _marker_tip(self, x: float, y: float, data: object) -> str:
-        return self.marker_tooltip(int(data))
+    def _fit_y(self) -> None:
+        raise NotImplementedError
+
+    def _redraw(self) -> None:
+        raise NotImplementedError
+
+
+class EnvelopeTrack(BandTrack):
+    """The per-window feature as a step curve, the μ ± kσ band, μ, and one red marker per peak."""
+
+    key = "envelope"
+    title = "Envelope"
+    default_height = 130
+
+    def __init__(self) -> None:
+        super().__init__(pg.PlotCurveItem(pen=pg.mkPen(ENVELOPE_COLOR, width=1), antialias=False))
+        self._window_ms = DEFAULT_WINDOW_MS
+        self._peaks: tuple[Peak, ...] = ()
+
+    def set_envelope(self, window_ms: int, values: np.ndarray, feature_label: str) -> None:
+        """Per-window values (window i spans [i·window_ms, (i+1)·window_ms)); fits Y to them.
+
+        Call :meth:`set_band` next: the first band after a new envelope is included in the Y range.
+        """
+        self._window_ms = int(window_ms)
+        self._caption.setText(f"{feature_label} · {_window_label(self._window_ms)} windows")
+        self._set_values(np.asarray(values, dtype=np.float32))
+
+    def set_peaks(self, peaks: Sequence[Peak]) -> None:
+        """One red marker per peak at (peak_ms, value), replacing the previous markers."""
+        self._peaks = tuple(peaks)
+        x = np.fromiter((peak.peak_ms for peak in self._peaks), dtype=np.float64, count=len(self._peaks)) / 1000
+        y = np.fromiter((peak.value for peak in self._peaks), dtype=np.float64, count=len(self._peaks))
+        self._set_markers(x, y)
+
+    def marker_tooltip(self, index: int) -> str:
+        """What hovering marker ``index`` shows: "02:13.480 (133.480 s) — z = +2.63"."""
+        peak = self._peaks[index]
+        return f"{format_ms(peak.peak_ms)} ({peak.peak_ms / 1000:.3f} s) — z = {peak.z:+.2f}"
+
+    def clear(self) -> None:
+        super().clear()
+        self._peaks = ()
+        self._caption.setText("")
 
     def _fit_y(self) -> None:
         if self._values is None or self._values.size == 0:
