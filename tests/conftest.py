@@ -6,6 +6,7 @@ import os
 import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.synth import Scene, espeak_available, write_media
@@ -20,6 +21,18 @@ SENTENCES = [
     "actions speak louder than words",
     "practice makes perfect",
 ]
+
+
+def quiet_with_burst(duration_s: float, at_s: float) -> np.ndarray:
+    """Quiet noise (SCENE_RATE, mono) with one loud 0.3 s burst at ``at_s``: one audio peak where wanted."""
+    from app.synth import SCENE_RATE, burst
+
+    rng = np.random.default_rng(0)
+    audio = (rng.standard_normal(int(duration_s * SCENE_RATE)) * 0.01).astype(np.float32)
+    loud, _ = burst(0.3, SCENE_RATE, 0.9, rng)
+    at = int(at_s * SCENE_RATE)
+    audio[at : at + loud.shape[0]] = loud
+    return audio
 
 
 def require_espeak() -> None:

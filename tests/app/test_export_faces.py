@@ -4,7 +4,6 @@ from 8 to 10 s, with a loud burst at 8.6 s (an audio peak); the faces come from 
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import logging
@@ -12,7 +11,6 @@ import os
 import re
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -39,9 +37,11 @@ from app.export import (
 from app.faces_pipeline import RUN_FACES, StoredFaces, load_faces
 from app.pipeline import analyze_audio
 from app.store import NewLabel, Store
-from app.synth import SCENE_RATE, burst, write_media
+from app.synth import SCENE_RATE, write_media
 from tests.analysis.test_faces import FPS, HEIGHT, ONE_FACE, ONE_FACE_S, WIDTH, background, frames
+from tests.app.test_export import png_image, read_csv
 from tests.cli.test_cli import run
+from tests.conftest import quiet_with_burst
 
 NAME = "Eileen Collins"
 """Person 1 renamed, as a user names the persons the run found."""
@@ -54,12 +54,7 @@ OUTSIDE = (6000, 7000)
 
 def soundtrack() -> np.ndarray:
     """Quiet noise with one loud burst at 8.6 s, while the astronaut is on screen the second time."""
-    rng = np.random.default_rng(0)
-    audio = (rng.standard_normal(int(ONE_FACE_S * SCENE_RATE)) * 0.01).astype(np.float32)
-    loud, _ = burst(0.3, SCENE_RATE, 0.9, rng)
-    at = int(8.6 * SCENE_RATE)
-    audio[at : at + loud.shape[0]] = loud
-    return audio
+    return quiet_with_burst(ONE_FACE_S, 8.6)
 
 
 def label(store: Store, span: tuple[int, int], value: str, annotator: str) -> None:
@@ -117,18 +112,6 @@ def dataset(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def report(project: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     with Store.open(project) as opened:
         return export_report(opened, tmp_path_factory.mktemp("faces-report")).read_text(encoding="utf-8")
-
-
-def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def png_image(path: Path) -> np.ndarray:
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    with av.open(str(path)) as container:
-        return next(container.decode(video=0)).to_ndarray(format="rgb24")
 
 
 def the_items(store: Store) -> tuple[ExportItem, ExportItem, ExportItem, ExportItem]:

@@ -3,14 +3,12 @@ metadata, the tables and the report, and peaks at shot changes left out unless l
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import os
 import re
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -33,8 +31,10 @@ from app.export import (
 from app.motion_pipeline import TRACK_MOTION_PEAK, load_motion
 from app.pipeline import analyze_audio
 from app.store import NewLabel, Store, segment_key
-from app.synth import SCENE_RATE, MotionScript, burst, write_media
+from app.synth import SCENE_RATE, MotionScript, write_media
+from tests.app.test_export import png_image, read_csv
 from tests.cli.test_cli import run
+from tests.conftest import quiet_with_burst
 
 SCRIPT = MotionScript()
 K = "1.5"
@@ -43,12 +43,7 @@ K = "1.5"
 
 def soundtrack() -> np.ndarray:
     """Quiet noise with one loud burst at 6.3 s, during the fast move to the left (6–7 s)."""
-    rng = np.random.default_rng(0)
-    audio = (rng.standard_normal(int(SCRIPT.duration_s * SCENE_RATE)) * 0.01).astype(np.float32)
-    loud, _ = burst(0.3, SCENE_RATE, 0.9, rng)
-    at = int(6.3 * SCENE_RATE)
-    audio[at : at + loud.shape[0]] = loud
-    return audio
+    return quiet_with_burst(SCRIPT.duration_s, 6.3)
 
 
 def analysed(video: Path, project: Path) -> Path:
@@ -106,18 +101,6 @@ def items_by_source(store: Store) -> tuple[ExportItem, ExportItem, ExportItem]:
     audio_peak, moving, zoom = collect_items(store)
     assert (audio_peak.source, moving.source, zoom.source) == ("audio_peak", "motion_peak", "motion_peak")
     return audio_peak, moving, zoom
-
-
-def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def png_image(path: Path) -> np.ndarray:
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    with av.open(str(path)) as container:
-        return next(container.decode(video=0)).to_ndarray(format="rgb24")
 
 
 def square_left(t_s: float) -> int:

@@ -13,8 +13,9 @@ from app.jobs import JobRunner
 from app.motion_pipeline import RUN_MOTION, load_motion
 from app.session import Session
 from app.store import Store
-from app.synth import SCENE_RATE, MotionScript, burst
+from app.synth import MotionScript
 from tests.cli.test_cli import run
+from tests.conftest import quiet_with_burst
 
 SCRIPT = MotionScript()
 
@@ -22,11 +23,7 @@ SCRIPT = MotionScript()
 @pytest.fixture(scope="module")
 def with_sound(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The motion script with quiet noise and one loud burst at 6.3 s, during the fast move to the left."""
-    rng = np.random.default_rng(0)
-    audio = (rng.standard_normal(int(SCRIPT.duration_s * SCENE_RATE)) * 0.01).astype(np.float32)
-    loud, _ = burst(0.3, SCENE_RATE, 0.9, rng)
-    at = int(6.3 * SCENE_RATE)
-    audio[at : at + loud.shape[0]] = loud
+    audio = quiet_with_burst(SCRIPT.duration_s, 6.3)
     return SCRIPT.write(tmp_path_factory.mktemp("motion_cli") / "moves.mp4", audio)
 
 
