@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -185,6 +185,18 @@ def load_faces(store: Store, media_id: int) -> StoredFaces | None:
         options = FaceOptions(**{k: run.params[k] for k in ("fps", "detector", "width")})
         return StoredFaces(run.id, options, labels, tuple(samples), persons)
     return None
+
+
+def with_persons(stored: StoredFaces, store: Store) -> StoredFaces:
+    """``stored`` with the persons as the project now has them (after a rename, merge, split or link): only
+    the small persons tables are read again; the samples are re-labelled in memory, not re-read from disk."""
+    persons = tuple((n, name, speaker, tuple(tracks)) for n, name, speaker, tracks in store.persons(stored.run_id))
+    person_of = {track: number for number, _, _, tracks in persons for track in tracks}
+    samples = tuple(
+        replace(sample, faces=tuple(replace(face, person_id=person_of.get(face.track_id, 0)) for face in sample.faces))
+        for sample in stored.samples
+    )
+    return replace(stored, samples=samples, persons=persons)
 
 
 def person_series(stored: StoredFaces, number: int) -> tuple[list[float], list[list[float]]]:

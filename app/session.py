@@ -23,7 +23,7 @@ from analysis.pauses import PauseMetrics, PauseResult, Span
 from analysis.progress import SubProgress
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
 from app import pipeline
-from app.faces_pipeline import RUN_FACES, StoredFaces, load_faces, record_faces
+from app.faces_pipeline import RUN_FACES, StoredFaces, load_faces, record_faces, with_persons
 from app.jobs import Job, JobProgress, JobRunner
 from app.labels import LabelBook
 from app.motion_pipeline import (
@@ -559,6 +559,12 @@ class Session(QObject):
         if result.skipped:
             self.warning_issued.emit(f"Faces: {result.skipped} frame(s) could not be analysed and were skipped")
 
+    def _refresh_persons(self) -> None:
+        """The persons changed in the project: relabel the faces in memory and tell the views."""
+        if self.faces is not None and self.store is not None:
+            self.faces = with_persons(self.faces, self.store)
+            self.faces_changed.emit(self.faces)
+
     def rename_person(self, number: int, name: str) -> None:
         """Rename a person; a person linked to a transcript speaker renames the speaker too (one name)."""
         if self.faces is None or not name.strip():
@@ -568,17 +574,17 @@ class Session(QObject):
         if linked and linked in self.transcript.speakers and linked != " ".join(name.split()):
             self.transcript.rename_speaker(linked, name)
             self.store.link_speaker(self.faces.run_id, number, " ".join(name.split()))
-        self._load_stored_faces()
+        self._refresh_persons()
 
     def merge_persons(self, numbers: list[int]) -> None:
         if self.faces is not None and len(numbers) > 1:
             self.store.merge_persons(self.faces.run_id, numbers)
-            self._load_stored_faces()
+            self._refresh_persons()
 
     def split_person(self, number: int, tracks: list[int]) -> None:
         if self.faces is not None and tracks:
             self.store.split_person(self.faces.run_id, number, tracks)
-            self._load_stored_faces()
+            self._refresh_persons()
 
     def link_speaker(self, number: int, speaker: str) -> None:
         """Link a person to a transcript speaker: the person takes the speaker's name ("" unlinks)."""
@@ -587,4 +593,4 @@ class Session(QObject):
         self.store.link_speaker(self.faces.run_id, number, speaker)
         if speaker.strip():
             self.store.rename_person(self.faces.run_id, number, speaker)
-        self._load_stored_faces()
+        self._refresh_persons()

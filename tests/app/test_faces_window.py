@@ -66,3 +66,20 @@ def test_a_person_linked_to_a_speaker_shares_the_name(qtbot, analysed: MainWindo
     assert session.faces.person_name(1) == "Dr Ana"
     assert session.transcript.speakers == ["Dr Ana"]
     assert session.store.persons(session.faces.run_id)[0][2] == "Dr Ana"
+
+
+def test_splitting_and_merging_relabel_the_faces_and_the_rows(analysed: MainWindow) -> None:
+    session, faces = analysed.session, analysed.faces
+    (number, _, _, tracks) = session.faces.persons[0]
+    assert len(tracks) == 2  # the two appearances: two tracks, one person
+    session.split_person(number, [tracks[1]])
+    persons = {p[0]: p[3] for p in session.faces.persons}
+    assert persons == {1: (tracks[0],), 2: (tracks[1],)}
+    for sample in session.faces.samples:
+        for face in sample.faces:
+            assert face.person_id == (2 if face.track_id == tracks[1] else 1)
+    assert [key for key, track in faces.tracks.items() if analysed.timeline.is_track_visible(track.key)] == [1, 2]
+    session.merge_persons([1, 2])
+    assert [(p[0], p[3]) for p in session.faces.persons] == [(1, tuple(tracks))]
+    assert {face.person_id for sample in session.faces.samples for face in sample.faces} == {1}
+    assert not analysed.timeline.is_track_visible(faces.tracks[2].key)
