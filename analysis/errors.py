@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class SalientError(Exception):
     """Base of every error Salient reports to the user with a readable message."""
@@ -13,3 +15,20 @@ class MediaError(SalientError):
 
 class DownloadError(SalientError):
     """A URL could not be downloaded: offline, private or removed video, bad URL, bad cookies file."""
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+}
+if hasattr(errno, "EDQUOT"):
+    _OS_REASONS[errno.EDQUOT] = "the disk quota is exceeded"
+
+
+def os_error_reason(exc: BaseException) -> str:
+    """Why reading or writing a file failed, in words for the common OS errors, else the error's own text."""
+    if isinstance(exc, OSError) and exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__

@@ -57,7 +57,7 @@ import cv2
 import numpy as np
 
 from analysis import audio, media
-from analysis.errors import MediaError, SalientError
+from analysis.errors import MediaError, SalientError, os_error_reason
 from analysis.fer_model import EMOTIONS
 from analysis.motion import REFERENCE_WIDTH
 from analysis.pauses import Span, pause_context
@@ -545,10 +545,6 @@ def face_values(around: FacesAround | None) -> dict[str, Any]:
 # -- writing files all or nothing ------------------------------------------------------------------
 
 
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-
-
 class _Outputs:
     """The files one export writes: no overwrite without ``force``, each renamed into place when complete,
     and all of them (with the folders made for them) removed by :meth:`rollback` when the export fails."""
@@ -577,7 +573,7 @@ class _Outputs:
             try:
                 folder.mkdir()
             except OSError as exc:
-                raise ExportError(f"cannot create the folder {folder}: {_reason(exc)}") from exc
+                raise ExportError(f"cannot create the folder {folder}: {os_error_reason(exc)}") from exc
             self._folders.append(folder)
         if not path.is_dir():
             raise ExportError(f"{path} is not a folder")
@@ -592,7 +588,7 @@ class _Outputs:
             yield partial
             os.replace(partial, path)
         except (OSError, av.error.FFmpegError) as exc:
-            raise ExportError(f"cannot write {path}: {_reason(exc)}") from exc
+            raise ExportError(f"cannot write {path}: {os_error_reason(exc)}") from exc
         finally:
             try:
                 partial.unlink(missing_ok=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import errno
 import html
 import itertools
 import json
@@ -45,8 +44,8 @@ from pympi import Elan
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
 
-from analysis.errors import SalientError
-from app.export import ExportError
+from analysis.errors import SalientError, os_error_reason
+from app.export import ExportError, _all_or_nothing
 from app.timecode import format_clock
 from app.transcript import Transcript, TranscriptSegment, Word, normalize_text
 
@@ -84,14 +83,6 @@ _ELAN_MIME_TYPES = {
 }
 """The media types ELAN uses: its own names for the formats it knows, its generic ``video/*`` and ``audio/*``
 for the others."""
-_OS_REASONS = {
-    errno.ENOSPC: "the disk is full",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "the file system is read-only",
-}
-if hasattr(errno, "EDQUOT"):
-    _OS_REASONS[errno.EDQUOT] = "the disk quota is exceeded"
 
 
 class InteropError(SalientError):
@@ -119,10 +110,6 @@ class Tier:
 # -- writing files ---------------------------------------------------------------------------------
 
 
-def _os_reason(exc: OSError) -> str:
-    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc) or type(exc).__name__
-
-
 def _write_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` (the temporary file); one function so tests can make the disk fill up."""
     with path.open("wb") as handle:
@@ -130,38 +117,16 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def _write_atomic(path: str | os.PathLike[str], data: bytes, force: bool) -> Path:
-    """Write ``data`` to ``path`` all or nothing: refuse to replace a file without ``force``, write a hidden
-    temporary file next to it and rename it into place; on failure remove the temporary file and any folder
-    made for it and raise :class:`ExportError`."""
+    """Write ``data`` to ``path`` all or nothing, with the exports' own machinery (app.export): refuse to
+    replace a file without ``force``, write a hidden temporary file next to it and rename it into place; on
+    failure remove the temporary file and any folder made for it and raise :class:`ExportError`."""
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path} is a folder")
-    if not force and (path.exists() or path.is_symlink()):
-        raise ExportError(f"{path} already exists; export with --force to overwrite")
-    made: list[Path] = []
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        missing = []
-        probe = path.parent
-        while not probe.exists():
-            missing.append(probe)
-            probe = probe.parent
-        for folder in reversed(missing):
-            folder.mkdir()
-            made.append(folder)
-        _write_file(partial, data)
-        os.replace(partial, path)
-    except OSError as exc:
-        try:
-            partial.unlink(missing_ok=True)
-        except OSError:
-            log.warning("could not remove the partial file %s", partial)
-        for folder in reversed(made):
-            try:
-                folder.rmdir()
-            except OSError:
-                log.debug("left the folder %s", folder)
-        raise ExportError(f"cannot write {path}: {_os_reason(exc)}") from exc
+    with _all_or_nothing(force) as outputs:
+        outputs.refuse_existing([path])
+        with outputs.writing(path) as partial:
+            _write_file(partial, data)
     log.info("wrote %s", path)
     return path
 
@@ -428,7 +393,7 @@ def _read_bytes(path: Path) -> bytes:
     except IsADirectoryError as exc:
         raise InteropError(f"{path} is a folder, not a file") from exc
     except OSError as exc:
-        raise InteropError(f"{path}: cannot read it ({_os_reason(exc)})") from exc
+        raise InteropError(f"{path}: cannot read it ({os_error_reason(exc)})") from exc
     return data
 
 

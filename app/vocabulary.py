@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import SalientError
+from analysis.errors import SalientError, os_error_reason
 from app.store import VocabularyEntry
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def read_vocabulary_json(path: str | Path) -> list[dict[str, str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise VocabularyError(f"{path}: cannot read the vocabulary file ({_reason(exc)})") from exc
+        raise VocabularyError(f"{path}: cannot read the vocabulary file ({os_error_reason(exc)})") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -121,9 +121,5 @@ def write_vocabulary_json(path: str | Path, entries: Sequence[VocabularyEntry], 
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise VocabularyError(f"{path}: cannot write the vocabulary file ({_reason(exc)})") from exc
+        raise VocabularyError(f"{path}: cannot write the vocabulary file ({os_error_reason(exc)})") from exc
     log.info("wrote %d vocabulary values to %s", len(labels), path)
-
-
-def _reason(exc: Exception) -> str:
-    return getattr(exc, "strerror", None) or str(exc)

@@ -282,7 +282,7 @@ def test_disk_full_on_a_flow_picture_removes_the_whole_export(
     with pytest.raises(ExportError) as raised:
         export_dataset(store, out)
     failed = out / "keyframes" / f"{collect_items(store)[0].name}_flow_overlay_after.png"
-    assert str(raised.value) == f"cannot write {failed}: No space left on device"
+    assert str(raised.value) == f"cannot write {failed}: the disk is full"
     assert not out.exists()
 
 
