@@ -487,7 +487,7 @@ def transcribe_in_child(
     if not os.path.isfile(audio_path):
         raise TranscribeError(f"{audio_path}: the audio to transcribe is missing")
     resolve_model(options.model)  # a bad name fails here, before a process is started
-    duration_s = len(np.load(audio_path, mmap_mode="r")) / RATE
+    duration_s = len(NpyReader(audio_path)) / RATE
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
