@@ -91,7 +91,7 @@ class AgreementReport:
 
 
 class LabelLike(Protocol):
-    """What :func:`ratings_from_labels` reads from a label (``app.store.LabelRecord`` has all of it)."""
+    """What :func:`ratings_from_labels` reads from a label (``app.project.store.LabelRecord`` has all of it)."""
 
     @property
     def segment_key(self) -> str | None: ...

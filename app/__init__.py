@@ -1,1 +1,1 @@
-"""The application: project store, analysis pipeline, command line, demo and synthesized media."""
+"""Salient's application layers; see docs/ARCHITECTURE.md. Only ``app.gui`` imports Qt."""

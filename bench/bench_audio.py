@@ -29,8 +29,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis import audio, pauses  # noqa: E402
-from app.demo import SENTENCES  # noqa: E402
-from app.synth import SCENE_RATE, Event, burst, espeak, espeak_available, speech_like, write_long_audio, write_media  # noqa: E402
+from app.demo.synth import (  # noqa: E402
+    SCENE_RATE,
+    Event,
+    burst,
+    espeak,
+    espeak_available,
+    speech_like,
+    write_long_audio,
+    write_media,
+)
+from app.demo.video import SENTENCES  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 

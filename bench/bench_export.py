@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_audio import talk_chunks  # noqa: E402
 
-from app.export import X264_OPTIONS, export_clips, export_dataset, export_report  # noqa: E402
-from app.pipeline import analyze_audio  # noqa: E402
-from app.store import NewLabel, Store  # noqa: E402
-from app.synth import SCENE_RATE, Event, write_media  # noqa: E402
+from app.demo.synth import SCENE_RATE, Event, write_media  # noqa: E402
+from app.export.outputs import X264_OPTIONS, export_clips, export_dataset, export_report  # noqa: E402
+from app.pipelines.audio import analyze_audio  # noqa: E402
+from app.project.store import NewLabel, Store  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 

@@ -28,8 +28,8 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
-from app.pipeline import AudioOptions, analyze_audio
-from app.store import NewLabel, Store
+from app.pipelines.audio import AudioOptions, analyze_audio
+from app.project.store import NewLabel, Store
 
 video, folder, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 project = os.path.join(folder, "bench.salient")
@@ -46,7 +46,7 @@ with Store.open(project) as store:
         store.add_label(media_id, label, ("Ana", "Bea", "Cem")[index % 3])
 
 app = QApplication([])
-from app.main_window import MainWindow
+from app.gui.main_window import MainWindow
 settings = QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat)
 settings.setValue("annotator", "Dan")
 window = MainWindow(settings)

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.motion import FlowMethod, MotionOptions, analyze_motion  # noqa: E402
 from analysis.video_pass import run_pass  # noqa: E402
-from app.synth import _texture  # noqa: E402
+from app.demo.synth import _texture  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 W, H, FPS = 1280, 720, 25

@@ -1,9 +1,9 @@
-"""Benchmark of the flow overlays (analysis/flow_render.py, app/flow_overlay.py) against the target: the
+"""Benchmark of the flow overlays (analysis/flow_render.py, app/gui/flow_overlay.py) against the target: the
 overlay of the frame on screen in at most 50 ms at 720p. Generates its own media in bench/out/.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_overlay.py [--seconds 20] [--pairs 499]
 
-The clip: 1280×720, 25 fps, H.264 (app.synth.write_media), a still textured background and a textured
+The clip: 1280×720, 25 fps, H.264 (app.demo.synth.write_media), a still textured background and a textured
 disc travelling an ellipse at 150–450 px/s (40–110 reference px/s, the speed of a gesture). For each frame
 pair i → i+1, each stage on its own:
   * fetching frame i+1 from a FrameSource right after frame i (what the overlay worker does during playback),
@@ -48,9 +48,9 @@ from analysis.flow_render import (  # noqa: E402
     overlay_layer,
     pair_flow,
 )
+from analysis.frames import FrameSource  # noqa: E402
 from analysis.motion import FlowEngine, FlowMethod  # noqa: E402
-from app.frames import FrameSource  # noqa: E402
-from app.synth import write_media  # noqa: E402
+from app.demo.synth import write_media  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 WIDTH, HEIGHT, FPS = 1280, 720, 25
@@ -213,7 +213,7 @@ def bench_controller(path: Path, frames: int) -> dict[str, float]:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.flow_overlay import FlowOverlayController
+    from app.gui.flow_overlay import FlowOverlayController
 
     QApplication.instance() or QApplication([])
     with FrameSource(path) as source:

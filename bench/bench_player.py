@@ -1,4 +1,4 @@
-"""Benchmarks of the player's frame source (app/frames.py). Generates its own media in bench/out/.
+"""Benchmarks of the player's frame source (analysis/frames.py). Generates its own media in bench/out/.
 
     .venv/bin/python bench/bench_player.py [--minutes 60] [--camera-minutes 5] [--seeks 50] [--steps 500]
 
@@ -38,8 +38,8 @@ from scipy.ndimage import gaussian_filter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import frames  # noqa: E402
-from app.frames import FrameSource  # noqa: E402
+from analysis import frames  # noqa: E402
+from analysis.frames import FrameSource  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 FPS = 25
@@ -138,7 +138,7 @@ def video(style: str, minutes: int) -> Path:
 OPEN_CHILD = r"""
 import json, sys, time
 start = time.perf_counter()
-from app.frames import FrameSource
+from analysis.frames import FrameSource
 imported = time.perf_counter()
 source = FrameSource(sys.argv[1], max_width=int(sys.argv[2]))
 frame = source.frame_at_index(0)

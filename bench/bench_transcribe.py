@@ -26,8 +26,8 @@ from scipy.signal import resample_poly
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.demo import SENTENCES  # noqa: E402
-from app.synth import SCENE_RATE, espeak  # noqa: E402
+from app.demo.synth import SCENE_RATE, espeak  # noqa: E402
+from app.demo.video import SENTENCES  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 RATE = 16_000

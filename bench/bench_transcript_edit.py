@@ -30,8 +30,8 @@ from PySide6.QtGui import QUndoStack  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from analysis.media import MediaInfo  # noqa: E402
-from app.store import Store  # noqa: E402
-from app.transcript_book import TranscriptBook  # noqa: E402
+from app.gui.books.transcript import TranscriptBook  # noqa: E402
+from app.project.store import Store  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_transcript_view import synthetic_transcript  # noqa: E402

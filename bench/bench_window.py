@@ -37,7 +37,7 @@ def vm(field):
 
 video, folder = sys.argv[1], sys.argv[2]
 app = QApplication([])
-from app.main_window import MainWindow
+from app.gui.main_window import MainWindow
 window = MainWindow(QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat))
 window.resize(1600, 1000)
 window.show()
@@ -67,7 +67,7 @@ window.session.waveform_ready.connect(lambda pyramid: (window.timeline.graphics_
 window.session.pauses_changed.connect(lambda found: ready.setdefault("pauses", time.perf_counter()))
 pump_until(lambda: "pauses" in ready, 600)
 job_timings = None
-with __import__("app.store", fromlist=["Store"]).Store.open(window.session.project_path) as store:
+with __import__("app.project.store", fromlist=["Store"]).Store.open(window.session.project_path) as store:
     run = store.runs(kind="audio_peaks")[-1]
     job_timings = run.summary["timings_ms"]
 result["decode_s"] = job_timings["decode"] / 1000

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 def main() -> None:
     app = QApplication([])
-    from app.main_window import MainWindow
+    from app.gui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["XDG_DATA_HOME"] = folder

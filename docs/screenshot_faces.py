@@ -31,7 +31,7 @@ def main() -> None:
     app = QApplication([])
     from analysis.faces import FaceOptions
     from analysis.motion import MotionOptions
-    from app.main_window import MainWindow
+    from app.gui.main_window import MainWindow
     from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
 
     with tempfile.TemporaryDirectory() as folder:

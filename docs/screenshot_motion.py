@@ -30,8 +30,8 @@ def wait(app: QApplication, seconds: float, until=None) -> None:  # noqa: ANN001
 def main() -> None:
     app = QApplication([])
     from analysis.motion import MotionOptions
-    from app.main_window import MainWindow
-    from app.synth import MotionScript
+    from app.demo.synth import MotionScript
+    from app.gui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["XDG_DATA_HOME"] = folder

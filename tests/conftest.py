@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.synth import Scene, espeak_available, write_media
+from app.demo.synth import Scene, espeak_available, write_media
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -25,7 +25,7 @@ SENTENCES = [
 
 def quiet_with_burst(duration_s: float, at_s: float) -> np.ndarray:
     """Quiet noise (SCENE_RATE, mono) with one loud 0.3 s burst at ``at_s``: one audio peak where wanted."""
-    from app.synth import SCENE_RATE, burst
+    from app.demo.synth import SCENE_RATE, burst
 
     rng = np.random.default_rng(0)
     audio = (rng.standard_normal(int(duration_s * SCENE_RATE)) * 0.01).astype(np.float32)

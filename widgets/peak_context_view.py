@@ -1,6 +1,6 @@
 """What was said around a peak: the transcript from peak − W to peak + W, the sentence at the peak emphasised.
 
-The owner computes the :class:`~app.transcript.ContextWindow` (``context_window`` on the transcript's words)
+The owner computes the :class:`~app.model.transcript.ContextWindow` (``context_window`` on the transcript's words)
 and passes it in; the view shows it and offers the choice of W, which it reports with ``window_changed``.
 """
 
@@ -11,8 +11,8 @@ import html
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
+from app.model.transcript import CONTEXT_WINDOWS_S, ContextWindow
 from app.timecode import format_ms
-from app.transcript import CONTEXT_WINDOWS_S, ContextWindow
 
 DEFAULT_WINDOW_S = 10.0
 NO_TRANSCRIPT = "No transcript yet — run Transcribe"

@@ -18,8 +18,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen
 
+from app.model.transcript import TranscriptSegment
 from app.timecode import format_ms
-from app.transcript import TranscriptSegment
 from widgets.timeline_view import PLAYHEAD, Track
 from widgets.transcript_view import NO_SPEAKER_COLOR, speaker_colors
 

@@ -68,8 +68,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.timecode import format_ms
-from app.transcript import (
+from app.model.transcript import (
     Match,
     TranscriptSegment,
     Word,
@@ -81,6 +80,7 @@ from app.transcript import (
     segment_at,
     word_at,
 )
+from app.timecode import format_ms
 
 log = logging.getLogger(__name__)
 

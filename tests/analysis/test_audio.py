@@ -10,7 +10,7 @@ from scipy import stats as sps
 
 from analysis import audio, media
 from analysis.audio import Feature, Tails
-from app.synth import Scene
+from app.demo.synth import Scene
 
 RATE = 16_000
 

@@ -22,7 +22,7 @@ from analysis.download import DownloadResult, check_cookies_file, download, merg
 from analysis.errors import DownloadError
 from analysis.media import probe
 from analysis.progress import Cancelled
-from app.synth import Scene, write_media
+from app.demo.synth import Scene, write_media
 
 _SLOW_CHUNK = 64 * 1024
 

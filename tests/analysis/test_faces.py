@@ -42,7 +42,7 @@ from analysis.fer_model import ModelError, detect_faces, ensure_emotion_model, l
 from analysis.motion import analyze_motion
 from analysis.progress import Cancelled, NullProgress
 from analysis.video_pass import run_pass
-from app.synth import write_media
+from app.demo.synth import write_media
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
 STEP = 0.5

@@ -13,7 +13,7 @@ import pytest
 from analysis import media
 from analysis.errors import MediaError
 from analysis.progress import Cancelled, NullProgress
-from app.synth import Scene, write_media
+from app.demo.synth import Scene, write_media
 
 
 def test_probe_describes_video_with_sound(talk_video: Path, talk_scene: Scene) -> None:

@@ -21,8 +21,8 @@ from analysis.motion import (
     analyze_motion,
     motion_peaks,
 )
-from app.motion_pipeline import multimodal_peaks, shot_change_near
-from app.synth import MotionScript
+from app.demo.synth import MotionScript
+from app.pipelines.motion import multimodal_peaks, shot_change_near
 
 SCRIPT = MotionScript()
 MOVING_PX_S = 2.0

@@ -12,7 +12,7 @@ import pytest
 from analysis.errors import MediaError
 from analysis.motion import FlowMethod
 from analysis.peak_detail import MAX_FRAME_WIDTH, peak_detail
-from app.synth import write_media
+from app.demo.synth import write_media
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
 DURATION_S = 8

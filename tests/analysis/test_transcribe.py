@@ -26,7 +26,7 @@ from analysis.transcribe import (
     transcribe_array,
     transcribe_in_child,
 )
-from app.synth import Scene
+from app.demo.synth import Scene
 from tests.conftest import SENTENCES as TALK_SENTENCES
 from tests.conftest import require_espeak
 

@@ -17,7 +17,7 @@ def annotator() -> str | None:
 
 @pytest.fixture
 def window(qtbot, settings, monkeypatch, tmp_path: Path, annotator: str | None):
-    from app.main_window import MainWindow
+    from app.gui.main_window import MainWindow
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     if annotator:

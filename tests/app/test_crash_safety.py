@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.store import Store
+from app.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from app.main_window import MainWindow
+from app.gui.main_window import MainWindow
 settings = QSettings(sys.argv[2], QSettings.Format.IniFormat)
 settings.setValue("annotator", "Ana")
 window = MainWindow(settings)

@@ -18,10 +18,12 @@ import pytest
 
 from analysis import media
 from analysis.errors import MediaError
+from analysis.frames import FrameSource
 from analysis.pauses import Span, pause_context
 from analysis.progress import Cancelled
-from app import export
-from app.export import (
+from app.demo.synth import Scene, write_media
+from app.export import outputs as export
+from app.export.outputs import (
     FLOW_IMAGE_COLUMNS,
     IMAGE_COLUMNS,
     METADATA_COLUMNS,
@@ -37,10 +39,8 @@ from app.export import (
     segment_key,
     split_videos,
 )
-from app.frames import FrameSource
-from app.pipeline import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, AudioOptions, analyze_audio
-from app.store import NewLabel, Store
-from app.synth import Scene, write_media
+from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, AudioOptions, analyze_audio
+from app.project.store import NewLabel, Store
 
 NOTE = "<script>alert('x')</script> & more"
 CONTEXT_MS = 500
@@ -487,7 +487,7 @@ def test_dataset_split_is_grouped_by_video_and_repeatable(three_videos: Path, tm
 
 
 def test_split_of_one_video_puts_everything_in_train(store: Store, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="app.export"):
+    with caplog.at_level(logging.WARNING, logger="app.export.outputs"):
         assignment = split_videos(collect_items(store), (0.8, 0.1, 0.1), 0)
     assert list(assignment.values()) == ["train"]
     assert "one video: everything goes to train" in caplog.text

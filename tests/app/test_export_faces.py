@@ -16,8 +16,9 @@ import pytest
 
 from analysis.faces import persons
 from analysis.fer_model import EMOTIONS
-from app import export
-from app.export import (
+from app.demo.synth import SCENE_RATE, write_media
+from app.export import outputs as export
+from app.export.outputs import (
     EMOTION_COLUMNS,
     FACE_COLUMNS,
     FACE_WINDOW_MS,
@@ -34,10 +35,9 @@ from app.export import (
     face_crop,
     safe_name,
 )
-from app.faces_pipeline import RUN_FACES, StoredFaces, load_faces
-from app.pipeline import analyze_audio
-from app.store import NewLabel, Store
-from app.synth import SCENE_RATE, write_media
+from app.pipelines.audio import analyze_audio
+from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces
+from app.project.store import NewLabel, Store
 from tests.analysis.test_faces import FPS, HEIGHT, ONE_FACE, ONE_FACE_S, WIDTH, background, frames
 from tests.app.test_export import png_image, read_csv
 from tests.cli.test_cli import run
@@ -303,7 +303,7 @@ def test_an_unreadable_faces_run_leaves_the_figures_empty(
         raise ValueError("Expecting value: line 1 column 1 (char 0)")
 
     monkeypatch.setattr(export, "load_faces", broken)
-    with caplog.at_level(logging.WARNING, logger="app.export"):
+    with caplog.at_level(logging.WARNING, logger="app.export.outputs"):
         items = collect_items(store)
     assert all(item.faces_around is None for item in items)
     assert "the faces run cannot be read" in caplog.text

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from analysis.peak_detail import peak_detail
-from app import export
-from app.export import (
+from app.demo.synth import SCENE_RATE, MotionScript, write_media
+from app.export import outputs as export
+from app.export.outputs import (
     FLOW_IMAGE_COLUMNS,
     IMAGE_COLUMNS,
     METADATA_COLUMNS,
@@ -28,10 +29,9 @@ from app.export import (
     export_report,
     export_table,
 )
-from app.motion_pipeline import TRACK_MOTION_PEAK, load_motion
-from app.pipeline import analyze_audio
-from app.store import NewLabel, Store, segment_key
-from app.synth import SCENE_RATE, MotionScript, write_media
+from app.pipelines.audio import analyze_audio
+from app.pipelines.motion import TRACK_MOTION_PEAK, load_motion
+from app.project.store import NewLabel, Store, segment_key
 from tests.app.test_export import png_image, read_csv
 from tests.cli.test_cli import run
 from tests.conftest import quiet_with_burst

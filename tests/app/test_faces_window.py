@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from analysis.faces import FaceOptions
-from app.main_window import MainWindow
+from app.gui.main_window import MainWindow
 from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
@@ -53,7 +53,7 @@ def test_renaming_a_person_shows_everywhere_and_is_stored(qtbot, analysed: MainW
 
 
 def test_a_person_linked_to_a_speaker_shares_the_name(qtbot, analysed: MainWindow) -> None:
-    from app.transcript import TranscriptSegment
+    from app.model.transcript import TranscriptSegment
 
     session = analysed.session
     run_id = session.store.start_run(session.media.id, "transcript_import", {}, {})

@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from app.flow_overlay import STALE_FRAMES, FlowOverlayController, install_flow_overlay
-from app.frames import Frame, FrameSource
+from analysis.frames import Frame, FrameSource
+from app.gui.flow_overlay import STALE_FRAMES, FlowOverlayController, install_flow_overlay
 from widgets.overlay_toolbar import OverlayToolbar
 from widgets.video_view import VideoView
 
@@ -24,7 +24,7 @@ STILL = {
 }
 """The bottom four colours of the JET map (under 2 % of the scale: flow noise on a still picture)."""
 SIDE, TOP = 40, 100
-"""The talk video's square: 40 px wide, rows 100–139 of 320×240 (app.synth.square_frames)."""
+"""The talk video's square: 40 px wide, rows 100–139 of 320×240 (app.demo.synth.square_frames)."""
 SPEED_PX_FRAME = 160 / 25
 
 

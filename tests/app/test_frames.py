@@ -22,11 +22,10 @@ import av
 import numpy as np
 import pytest
 
-from analysis import media
+from analysis import frames, media
 from analysis.errors import MediaError
-from app import frames
-from app.frames import FrameSource
-from app.synth import write_media
+from analysis.frames import FrameSource
+from app.demo.synth import write_media
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH, HEIGHT = 160, 96
@@ -234,7 +233,7 @@ def test_steps_across_every_keyframe_are_exact(
     keyframe, often after the target: the source must notice and seek further back. MP4 and Matroska
     seeks land on the keyframe at or before the target (FFmpeg's MP4 seek accounts for B-frames).
     """
-    caplog.set_level(logging.DEBUG, logger="app.frames")
+    caplog.set_level(logging.DEBUG, logger="analysis.frames")
     clip = clips[name]
     with FrameSource(clip.path, cache_frames=1) as source:
         for keyframe in range(clip.keyframe_interval, clip.frame_count, clip.keyframe_interval):
@@ -436,6 +435,8 @@ def test_bad_input_raises_a_readable_media_error(tmp_path: Path, clips: dict[str
 
 def test_the_frame_source_does_not_load_qt() -> None:
     """The player's worker and the CLI use it without a display: importing it must not load Qt."""
-    probe = "import sys, app.frames; print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'shiboken6'}))"
+    probe = (
+        "import sys, analysis.frames; print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'shiboken6'}))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"

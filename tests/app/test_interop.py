@@ -20,9 +20,8 @@ from praatio.data_classes.interval_tier import IntervalTier
 from praatio.data_classes.point_tier import PointTier
 from pympi import Elan
 
-from app import interop
-from app.export import ExportError
-from app.interop import (
+from app.export import interchange as interop
+from app.export.interchange import (
     InteropError,
     Interval,
     Tier,
@@ -41,7 +40,8 @@ from app.interop import (
     write_txt,
     write_vtt,
 )
-from app.transcript import Transcript, TranscriptSegment, Word
+from app.export.outputs import ExportError
+from app.model.transcript import Transcript, TranscriptSegment, Word
 
 LATE_MS = 3_723_456
 """1 h 2 min 3.456 s"""
@@ -627,6 +627,6 @@ def test_write_txt_lines(tmp_path: Path) -> None:
 
 
 def test_interop_does_not_load_qt() -> None:
-    code = "import sys, app.interop; print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
+    code = "import sys, app.export.interchange; print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -8,7 +8,7 @@ import pytest
 
 from analysis.errors import MediaError
 from analysis.progress import check
-from app.jobs import JobRunner
+from app.gui.jobs import JobRunner
 
 
 @pytest.fixture

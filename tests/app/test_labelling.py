@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app.main_window import MainWindow
-from app.store import Store
+from app.gui.main_window import MainWindow
+from app.project.store import Store
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 

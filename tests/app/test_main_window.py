@@ -13,9 +13,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from analysis import audio, media
-from app.main_window import MainWindow
-from app.store import Store
-from app.synth import Scene, write_media
+from app.demo.synth import Scene, write_media
+from app.gui.main_window import MainWindow
+from app.project.store import Store
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 

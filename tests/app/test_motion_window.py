@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from analysis.motion import MotionOptions
-from app.main_window import MainWindow
-from app.synth import MotionScript
+from app.demo.synth import MotionScript
+from app.gui.main_window import MainWindow
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from analysis.progress import Cancelled, NullProgress
-from app import pipeline
-from app.pipeline import AudioOptions, analyze_audio
-from app.store import Store
+from app.pipelines import audio as pipeline
+from app.pipelines.audio import AudioOptions, analyze_audio
+from app.project.store import Store
 
 
 class CancelAt(NullProgress):

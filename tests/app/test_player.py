@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app import player
-from app.player import WallClock, render_audio
+from app.gui import player
+from app.gui.player import WallClock, render_audio
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,7 +60,7 @@ def test_sound_plays_through_portaudio_when_a_device_exists(tmp_path: Path) -> N
     (tmp_path / ".asoundrc").write_text("pcm.!default {\n  type null\n}\n")
     script = """
 import time, numpy as np
-from app.player import AudioClock, open_audio_clock
+from app.gui.player import AudioClock, open_audio_clock
 clock, state = open_audio_clock(np.zeros(16000 * 600, np.float32))
 assert isinstance(clock, AudioClock), state
 clock.start(2000, 1.0)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from analysis import media
-from app import store as store_module
-from app.store import APPLICATION_ID, SCHEMA_VERSION, NewSegment, ProjectError, Store
+from app.project import store as store_module
+from app.project.store import APPLICATION_ID, SCHEMA_VERSION, NewSegment, ProjectError, Store
 
 
 def digest(path: Path) -> str:
@@ -134,7 +134,7 @@ def test_runs_left_running_by_a_killed_process_are_marked_interrupted(project: P
     script = f"""
 import os, sys
 from analysis import media
-from app.store import Store
+from app.project.store import Store
 store = Store.open({str(project)!r})
 record = store.add_media(media.probe({str(talk_video)!r}), "f")
 done = store.start_run(record.id, "pauses", {{}}, {{}})
@@ -210,7 +210,7 @@ def test_a_migrated_project_has_the_same_schema_as_a_new_one(tmp_path: Path) -> 
 
 
 def test_labels_vocabulary_and_annotators(project: Path, talk_video: Path) -> None:
-    from app.store import NewLabel
+    from app.project.store import NewLabel
 
     with Store.open(project) as store:
         media_id = store.add_media(media.probe(talk_video), "f").id
@@ -255,7 +255,7 @@ def test_labels_vocabulary_and_annotators(project: Path, talk_video: Path) -> No
 
 
 def test_a_read_only_connection_reads_while_the_writer_works(project: Path, talk_video: Path) -> None:
-    from app.store import NewLabel
+    from app.project.store import NewLabel
 
     with Store.open(project) as writer:
         media_id = writer.add_media(media.probe(talk_video), "f").id

@@ -11,10 +11,10 @@ import pytest
 
 from analysis.progress import Cancelled
 from analysis.transcribe import TranscribeOptions
-from app.jobs import JobRunner
-from app.session import Session
-from app.store import Store
-from app.transcription import RUN_TRANSCRIBE, transcribe_media
+from app.gui.jobs import JobRunner
+from app.gui.session import Session
+from app.pipelines.transcription import RUN_TRANSCRIBE, transcribe_media
+from app.project.store import Store
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 

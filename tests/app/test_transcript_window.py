@@ -10,8 +10,8 @@ import srt
 from PySide6.QtCore import Qt
 
 from analysis.transcribe import TranscribeOptions
-from app.main_window import MainWindow
-from app.store import Store
+from app.gui.main_window import MainWindow
+from app.project.store import Store
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 

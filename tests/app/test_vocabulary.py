@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.store import VocabularyEntry
-from app.vocabulary import VocabularyError, read_vocabulary_json, write_vocabulary_json
+from app.project.store import VocabularyEntry
+from app.project.vocabulary import VocabularyError, read_vocabulary_json, write_vocabulary_json
 from resources import resource_path
 
 DEFAULT = resource_path("vocabulary_default.json")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import shutil
@@ -15,8 +14,8 @@ import numpy as np
 import pytest
 
 from analysis import media
-from app.store import SCHEMA_VERSION, Store
-from app.synth import Scene
+from app.demo.synth import Scene
+from app.project.store import SCHEMA_VERSION, Store
 from tests.conftest import interior_silences
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,21 +241,12 @@ def test_demo_generates_and_analyses_the_demo_video(tmp_path: Path) -> None:
 QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6", "widgets")
 
 
-def test_analysis_store_and_cli_never_import_qt() -> None:
-    headless = [
-        *sorted((ROOT / "analysis").glob("*.py")),
-        *(ROOT / "app" / name for name in ("cli.py", "store.py", "pipeline.py", "synth.py", "demo.py")),
-        ROOT / "main.py",
-    ]
-    for path in headless:
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            assert not [n for n in names if n.split(".")[0] in QT_MODULES], f"{path} imports {names}"
-    probe = f"import sys, app.cli, app.pipeline; print([m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}])"
+def test_the_command_line_runs_without_loading_qt() -> None:
+    """The import contracts (lint-imports) forbid Qt below app.gui; this proves it in a real interpreter."""
+    probe = (
+        "import sys, app.cli.commands, app.pipelines.audio; "
+        f"print([m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}])"
+    )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert loaded.stdout.strip() == "[]"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app.pipeline import RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK, analyze_audio
-from app.store import NewLabel, Store, segment_key
+from app.pipelines.audio import RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK, analyze_audio
+from app.project.store import NewLabel, Store, segment_key
 from tests.cli.test_cli import QT_MODULES, ROOT, run
 
 
@@ -66,7 +66,7 @@ def test_report(project: Path, tmp_path: Path) -> None:
 def test_exports_never_load_qt(project: Path, tmp_path: Path) -> None:
     """The report draws with matplotlib's Agg canvas: the CLI must still run where Qt cannot load."""
     probe = (
-        "import sys; from app.cli import main; "
+        "import sys; from app.cli.commands import main; "
         f"code = main(['export', {str(project)!r}, '--format', 'report', '--out', {str(tmp_path)!r}, '--quiet']); "
         f"print(code, sorted({{m.split('.')[0] for m in sys.modules}} & set({QT_MODULES!r})))"
     )

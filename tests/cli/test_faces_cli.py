@@ -9,8 +9,8 @@ import cv2
 import pytest
 import skimage.data
 
-from app.faces_pipeline import RUN_FACES, load_faces, person_series
-from app.store import Store
+from app.pipelines.faces import RUN_FACES, load_faces, person_series
+from app.project.store import Store
 from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
 from tests.cli.test_cli import run
 

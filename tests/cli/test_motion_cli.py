@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from analysis.motion import MotionOptions, analyze_motion
-from app.jobs import JobRunner
-from app.motion_pipeline import RUN_MOTION, load_motion
-from app.session import Session
-from app.store import Store
-from app.synth import MotionScript
+from app.demo.synth import MotionScript
+from app.gui.jobs import JobRunner
+from app.gui.session import Session
+from app.pipelines.motion import RUN_MOTION, load_motion
+from app.project.store import Store
 from tests.cli.test_cli import run
 from tests.conftest import quiet_with_burst
 

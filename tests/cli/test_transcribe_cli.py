@@ -13,9 +13,9 @@ import srt
 from praatio import textgrid
 from pympi import Elan
 
-from app.interop import InteropError
-from app.store import NewLabel, Store
-from app.transcript_io import import_file
+from app.export.interchange import InteropError
+from app.export.transcripts import import_file
+from app.project.store import NewLabel, Store
 from tests.cli.test_cli import run, tree_digest
 
 

@@ -13,10 +13,10 @@ from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog
 
+from widgets.dialogs.persons_dialog import NAME, PersonRow, PersonsDialog, SplitTracksDialog
 from widgets.emotion_panel import EmotionPanel, bin_seconds
 from widgets.emotion_track import EMOTION_COLORS, EMOTIONS, EmotionTrack
 from widgets.face_overlay import FaceBoxes
-from widgets.persons_dialog import NAME, PersonRow, PersonsDialog, SplitTracksDialog
 from widgets.timeline_view import BACKGROUND, TimelineView
 from widgets.video_view import VideoView
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QFont
 
-from app.transcript import CONTEXT_WINDOWS_S, Word, context_window
+from app.model.transcript import CONTEXT_WINDOWS_S, Word, context_window
 from widgets.peak_context_view import HIGHLIGHT_BACKGROUND, NO_TRANSCRIPT, PeakContextView
 
 TEXT = "We started late. Then the crowd went wild! Nobody expected it. Silence followed."

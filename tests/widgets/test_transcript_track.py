@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.transcript import TranscriptSegment
+from app.model.transcript import TranscriptSegment
 from widgets.timeline_view import TimelineView
 from widgets.transcript_track import EDGE_GRAB_PX, MAX_TEXTS, TranscriptTrack
 

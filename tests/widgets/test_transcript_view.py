@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from app.transcript import TranscriptSegment, Word, replace_all
+from app.model.transcript import TranscriptSegment, Word, replace_all
 from widgets.transcript_view import EMPTY_TEXT, TranscriptView, speaker_colors, time_range_text
 
 

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QColorDialog, QFileDialog
 
-from app.store import VocabularyEntry
+from app.project.store import VocabularyEntry
 from resources import resource_path
-from widgets.vocabulary_dialog import COLOR, DESCRIPTION, NAME, SHORTCUT, VocabularyDialog, normalise_shortcut
+from widgets.dialogs.vocabulary_dialog import COLOR, DESCRIPTION, NAME, SHORTCUT, VocabularyDialog, normalise_shortcut
 
 
 def default_entries() -> list[VocabularyEntry]:

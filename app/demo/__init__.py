@@ -1,0 +1,1 @@
+"""Media with known content: the demo video, and the scenes that tests and benchmarks generate."""

@@ -1,0 +1,155 @@
+"""A project's transcript and tracks to and from the files other tools open (Qt-free, used by the CLI and
+the window): SRT, WebVTT, text, JSON, ELAN .eaf and Praat TextGrid out; SRT, WebVTT, .eaf and TextGrid in.
+
+ELAN and Praat get one tier per track: the transcript (one tier per speaker, plus the words), the audio
+peaks, the pauses and the labels (one tier per annotator when there are several).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from app.export import interchange as interop
+from app.export.interchange import InteropError, Interval, Tier
+from app.export.outputs import ExportError
+from app.model.transcript import Transcript, TranscriptSegment, proportional_words
+from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, library_versions
+from app.pipelines.transcription import stored_transcript
+from app.project.store import Store
+
+EXPORT_FORMATS = ("srt", "vtt", "txt", "transcript-json", "eaf", "textgrid")
+"""As the CLI names them (``transcript-json``: the ``json`` format already exports the labels table)."""
+SUFFIXES = {
+    "srt": ".srt",
+    "vtt": ".vtt",
+    "txt": ".txt",
+    "transcript-json": ".json",
+    "eaf": ".eaf",
+    "textgrid": ".TextGrid",
+}
+PEAKS_TIER = "audio peaks"
+PAUSES_TIER = "pauses"
+
+
+def _media(store: Store, media_id: int | None):  # noqa: ANN202 - a MediaRecord
+    records = store.all_media()
+    if not records:
+        raise ExportError(f"{store.path}: the project has no media")
+    if media_id is None:
+        return records[-1]
+    return next(r for r in records if r.id == media_id)
+
+
+def project_tiers(store: Store, media_id: int) -> list[Tier]:
+    """Every track of the media as tiers: transcript (by speaker) and words, audio peaks, pauses, labels."""
+    tiers: list[Tier] = []
+    transcript = stored_transcript(store, media_id)
+    if transcript is not None:
+        tiers.extend(interop.transcript_tiers(transcript.segments))
+    peaks = store.latest_run(media_id, RUN_AUDIO_PEAKS)
+    if peaks is not None:
+        intervals = tuple(
+            Interval(s.start_ms, s.end_ms, f"z={s.score:+.2f}" if s.score is not None else "peak")
+            for s in store.segments(peaks.id, TRACK_AUDIO_PEAK)
+        )
+        tiers.append(Tier(PEAKS_TIER, intervals))
+    pauses = store.latest_run(media_id, RUN_PAUSES)
+    if pauses is not None:
+        tiers.append(
+            Tier(
+                PAUSES_TIER,
+                tuple(Interval(s.start_ms, s.end_ms, "pause") for s in store.segments(pauses.id, TRACK_PAUSE)),
+            )
+        )
+    labels = store.labels(media_id)
+    annotators = sorted({label.annotator for label in labels})
+    for annotator in annotators:
+        name = interop.LABELS_TIER if len(annotators) == 1 else f"{interop.LABELS_TIER} - {annotator}"
+        intervals = tuple(
+            Interval(label.start_ms, label.end_ms, label.value) for label in labels if label.annotator == annotator
+        )
+        tiers.append(Tier(name, intervals, participant=annotator))
+    return tiers
+
+
+def export_transcript(
+    store: Store, fmt: str, out: str | os.PathLike[str], media_id: int | None = None, force: bool = False
+) -> Path:
+    """Write the project's transcript (and, for ELAN and Praat, every track) as ``fmt`` to ``out``."""
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"unknown transcript format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    record = _media(store, media_id)
+    transcript = stored_transcript(store, record.id) or Transcript()
+    out = Path(out)
+    if fmt in ("eaf", "textgrid"):
+        tiers = project_tiers(store, record.id)
+        if not any(t.intervals for t in tiers):
+            raise ExportError("there is nothing to export yet: no transcript, peaks, pauses or labels")
+        if fmt == "eaf":
+            return interop.write_eaf(out, tiers, Path(record.path), force=force)
+        return interop.write_textgrid(out, tiers, record.info.duration_ms, force=force)
+    if not transcript.segments:
+        raise ExportError("the project has no transcript yet: run Transcribe (or import one) first")
+    if fmt == "srt":
+        return interop.write_srt(transcript.segments, out, force=force)
+    if fmt == "vtt":
+        return interop.write_vtt(transcript.segments, out, force=force)
+    if fmt == "txt":
+        return interop.write_txt(transcript.segments, out, force=force)
+    return interop.write_json(transcript, out, force=force)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    run_id: int | None
+    segments: int
+    labels: int
+
+
+def read_import(path: str | os.PathLike[str]) -> tuple[list[TranscriptSegment], list[Interval]]:
+    """Parse a subtitle, ELAN or TextGrid file completely: its transcript segments (words estimated when the
+    file has none) and its label intervals. Raises InteropError before anything is stored."""
+    path = Path(path)
+    if path.suffix.lower() not in interop.IMPORT_SUFFIXES:
+        raise InteropError(
+            f"{path.name}: cannot import {path.suffix or 'a file without extension'}; "
+            f"use {', '.join(interop.IMPORT_SUFFIXES)}"
+        )
+    tiers = interop.read_tiers(path)
+    labels: list[Interval] = []
+    for tier in tiers:
+        if tier.name.lower() == interop.LABELS_TIER or tier.name.lower().startswith(interop.LABELS_TIER + " - "):
+            labels.extend(interval for interval in tier.intervals if interval.text.strip())
+    try:
+        segments = interop.tiers_to_segments(tiers)
+    except InteropError:
+        if not labels:
+            raise
+        segments = []
+    estimated = [
+        s if s.words else replace(s, words=proportional_words(s.text, s.start_ms, s.end_ms), timing="estimated")
+        for s in segments
+        if s.text.strip()
+    ]
+    return estimated, labels
+
+
+def import_file(store: Store, media_id: int, path: str | os.PathLike[str], annotator: str) -> ImportResult:
+    """Import a transcript and/or label tiers into the project, all or nothing. The imported transcript
+    becomes the one the project shows; labels are added under ``annotator``."""
+    segments, labels = read_import(path)
+    run_id = store.import_transcript(
+        media_id,
+        {"imported_from": str(Path(path).resolve()), "model": "", "language": ""},
+        library_versions(),
+        segments,
+        [(i.start_ms, i.end_ms, i.text) for i in labels],
+        annotator,
+    )
+    return ImportResult(run_id, len(segments), len(labels))
+
+
+def default_export_name(media_path: str, fmt: str) -> str:
+    return Path(media_path).stem + SUFFIXES[fmt]

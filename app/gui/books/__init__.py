@@ -1,0 +1,1 @@
+"""Undoable editing of what the user owns: labels and vocabulary, the transcript."""

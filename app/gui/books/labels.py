@@ -1,0 +1,293 @@
+"""Labels and the vocabulary as undoable commands: each action is committed to the project at once,
+and Ctrl+Z / Ctrl+Shift+Z walk back and forth over all of them (unlimited within a session).
+
+The book is owned by the session; views learn about changes through fine-grained signals, so labelling
+stays instant with thousands of labels in the project.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from app.project.store import LabelRecord, NewLabel, ProjectError, Store, VocabularyEntry, segment_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A range that can be labelled: a flagged segment, or a selection the user made."""
+
+    source: str
+    start_ms: int
+    end_ms: int
+    peak_ms: int | None = None
+    z: float | None = None
+    """for a flagged segment, its z-score"""
+
+    @property
+    def key(self) -> str:
+        return segment_key(self.source, self.start_ms, self.end_ms)
+
+
+class LabelBook(QObject):
+    """The current media's labels and the project's vocabulary, changed only through undoable commands."""
+
+    label_added = Signal(object)
+    """LabelRecord"""
+    label_updated = Signal(object)
+    """LabelRecord"""
+    label_removed = Signal(object)
+    """the LabelRecord that was removed"""
+    labels_reset = Signal()
+    vocabulary_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.store: Store | None = None
+        self.media_id: int | None = None
+        self.annotator = ""
+        self._labels: dict[int, LabelRecord] = {}
+        self._vocabulary: list[VocabularyEntry] = []
+
+    # -- state -------------------------------------------------------------------------------------
+
+    def attach(self, store: Store | None, media_id: int | None) -> None:
+        """Follow another project/media (None: nothing open). The undo history starts afresh."""
+        self.undo_stack.clear()
+        self.store, self.media_id = store, media_id
+        self._labels = {label.id: label for label in store.labels(media_id)} if store and media_id else {}
+        self._vocabulary = store.vocabulary() if store else []
+        self.labels_reset.emit()
+        self.vocabulary_changed.emit()
+
+    @property
+    def labels(self) -> list[LabelRecord]:
+        return sorted(self._labels.values(), key=lambda label: (label.start_ms, label.id))
+
+    @property
+    def vocabulary(self) -> list[VocabularyEntry]:
+        return list(self._vocabulary)
+
+    def entry(self, entry_id: int) -> VocabularyEntry:
+        return next(entry for entry in self._vocabulary if entry.id == entry_id)
+
+    def labels_for(self, key: str) -> list[LabelRecord]:
+        return [label for label in self._labels.values() if label.segment_key == key]
+
+    def own_label(self, key: str) -> LabelRecord | None:
+        """This annotator's label on a segment (one per annotator and segment)."""
+        return next((label for label in self.labels_for(key) if label.annotator == self.annotator), None)
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def label(self, segment: Segment, vocabulary_id: int, **details: Any) -> None:
+        """Give a segment a value; relabels this annotator's existing label instead of adding a second."""
+        existing = self.own_label(segment.key)
+        if existing is not None:
+            self.update(existing.id, vocabulary_id=vocabulary_id, **details)
+            return
+        new = NewLabel(
+            segment.start_ms,
+            segment.end_ms,
+            vocabulary_id,
+            segment.source,
+            segment.peak_ms,
+            segment.key,
+            details.get("intensity"),
+            details.get("confidence"),
+            details.get("note", ""),
+        )
+        self.undo_stack.push(_AddLabel(self, new, f"Label {self.entry(vocabulary_id).name}"))
+
+    def update(self, label_id: int, **fields: Any) -> None:
+        before = self._labels[label_id]
+        old = {name: getattr(before, name) for name in fields}
+        if old == fields:
+            return
+        self.undo_stack.push(_UpdateLabel(self, label_id, old, fields, f"Edit label ({', '.join(fields)})"))
+
+    def move(self, label_id: int, start_ms: int, end_ms: int) -> None:
+        if end_ms <= start_ms:
+            return
+        self.update(label_id, start_ms=start_ms, end_ms=end_ms)
+
+    def delete(self, label_id: int) -> None:
+        self.undo_stack.push(_DeleteLabel(self, self._labels[label_id]))
+
+    def add_entry(self, name: str, color: str, description: str = "", shortcut: str = "") -> None:
+        self._check_name(name)
+        self.undo_stack.push(_AddEntry(self, " ".join(name.split()), color, description, shortcut))
+
+    def update_entry(self, entry_id: int, fields: dict[str, Any]) -> None:
+        if "name" in fields:
+            self._check_name(fields["name"], entry_id)
+        entry = self.entry(entry_id)
+        old = {name: getattr(entry, name) for name in fields}
+        self.undo_stack.push(_UpdateEntry(self, entry_id, old, dict(fields)))
+
+    def delete_entry(self, entry_id: int) -> None:
+        """Remove an unused value ("not significant" stays); a value still in use is refused."""
+        entry = self.entry(entry_id)
+        if entry.kind == "exclude":
+            raise ProjectError(f"{entry.name!r} marks segments as not significant and cannot be deleted")
+        used = sum(1 for label in self._labels.values() if label.vocabulary_id == entry_id)
+        if used or any(label.vocabulary_id == entry_id for label in self.store.labels()):
+            raise ProjectError(f"labels use {entry.name!r}: rename it, or relabel them first")
+        self.undo_stack.push(_DeleteEntry(self, entry))
+
+    def _check_name(self, name: str, entry_id: int | None = None) -> None:
+        """Commands must not fail half-way inside the undo stack, so refuse bad names before pushing."""
+        cleaned = " ".join(name.split())
+        if not cleaned:
+            raise ProjectError("a vocabulary value needs a name")
+        if any(e.name.casefold() == cleaned.casefold() and e.id != entry_id for e in self._vocabulary):
+            raise ProjectError(f"the vocabulary already has a value named {cleaned!r}")
+
+    def import_vocabulary(self, path: Path) -> int:
+        """Add the values of a vocabulary file that the project lacks (by name); returns how many."""
+        from app.project.vocabulary import read_vocabulary_json
+
+        known = {entry.name.casefold() for entry in self._vocabulary}
+        added = 0
+        self.undo_stack.beginMacro(f"Import vocabulary {Path(path).name}")
+        try:
+            for item in read_vocabulary_json(path):
+                if item["name"].casefold() not in known:
+                    self.add_entry(item["name"], item["color"], item.get("description", ""), item.get("shortcut", ""))
+                    added += 1
+        finally:
+            self.undo_stack.endMacro()
+        return added
+
+    def export_vocabulary(self, path: Path) -> None:
+        from app.project.vocabulary import write_vocabulary_json
+
+        write_vocabulary_json(path, self._vocabulary, Path(path).stem)
+
+    # -- applied by the commands -------------------------------------------------------------------
+
+    def _refresh_label(self, label_id: int, added: bool) -> None:
+        record = self.store.label(label_id)
+        self._labels[label_id] = record
+        (self.label_added if added else self.label_updated).emit(record)
+
+    def _forget_label(self, label_id: int) -> None:
+        record = self._labels.pop(label_id, None)
+        if record is not None:
+            self.label_removed.emit(record)
+
+    def _refresh_vocabulary(self) -> None:
+        self._vocabulary = self.store.vocabulary()
+        renamed = {entry.id: entry.name for entry in self._vocabulary}
+        for label_id, label in list(self._labels.items()):
+            if renamed.get(label.vocabulary_id, label.value) != label.value:
+                self._labels[label_id] = replace(label, value=renamed[label.vocabulary_id])
+                self.label_updated.emit(self._labels[label_id])
+        self.vocabulary_changed.emit()
+
+
+class _AddLabel(QUndoCommand):
+    def __init__(self, book: LabelBook, new: NewLabel, text: str) -> None:
+        super().__init__(text)
+        self._book, self._new, self._id = book, new, None
+
+    def redo(self) -> None:
+        self._id = self._book.store.add_label(self._book.media_id, self._new, self._book.annotator, self._id)
+        self._book._refresh_label(self._id, added=True)
+
+    def undo(self) -> None:
+        self._book.store.delete_label(self._id)
+        self._book._forget_label(self._id)
+
+
+class _UpdateLabel(QUndoCommand):
+    def __init__(self, book: LabelBook, label_id: int, old: dict, new: dict, text: str) -> None:
+        super().__init__(text)
+        self._book, self._id, self._old, self._new = book, label_id, old, new
+
+    def redo(self) -> None:
+        self._book.store.update_label(self._id, **self._new)
+        self._book._refresh_label(self._id, added=False)
+
+    def undo(self) -> None:
+        self._book.store.update_label(self._id, **self._old)
+        self._book._refresh_label(self._id, added=False)
+
+
+class _DeleteLabel(QUndoCommand):
+    def __init__(self, book: LabelBook, record: LabelRecord) -> None:
+        super().__init__(f"Delete label {record.value}")
+        self._book, self._record = book, record
+
+    def redo(self) -> None:
+        self._book.store.delete_label(self._record.id)
+        self._book._forget_label(self._record.id)
+
+    def undo(self) -> None:
+        r = self._record
+        new = NewLabel(
+            r.start_ms,
+            r.end_ms,
+            r.vocabulary_id,
+            r.source,
+            r.peak_ms,
+            r.segment_key,
+            r.intensity,
+            r.confidence,
+            r.note,
+            r.provenance,
+        )
+        self._book.store.add_label(r.media_id, new, r.annotator, label_id=r.id)
+        self._book._refresh_label(r.id, added=True)
+
+
+class _AddEntry(QUndoCommand):
+    def __init__(self, book: LabelBook, name: str, color: str, description: str, shortcut: str) -> None:
+        super().__init__(f"Add {name} to the vocabulary")
+        self._book, self._args, self._id = book, (name, color, description, shortcut), None
+
+    def redo(self) -> None:
+        name, color, description, shortcut = self._args
+        self._id = self._book.store.add_vocabulary_entry(name, color, description, shortcut, "label", self._id)
+        self._book._refresh_vocabulary()
+
+    def undo(self) -> None:
+        self._book.store.delete_vocabulary_entry(self._id)
+        self._book._refresh_vocabulary()
+
+
+class _UpdateEntry(QUndoCommand):
+    def __init__(self, book: LabelBook, entry_id: int, old: dict, new: dict) -> None:
+        super().__init__(f"Change {', '.join(new)} of a vocabulary value")
+        self._book, self._id, self._old, self._new = book, entry_id, old, new
+
+    def redo(self) -> None:
+        self._book.store.update_vocabulary_entry(self._id, **self._new)
+        self._book._refresh_vocabulary()
+
+    def undo(self) -> None:
+        self._book.store.update_vocabulary_entry(self._id, **self._old)
+        self._book._refresh_vocabulary()
+
+
+class _DeleteEntry(QUndoCommand):
+    def __init__(self, book: LabelBook, entry: VocabularyEntry) -> None:
+        super().__init__(f"Delete {entry.name} from the vocabulary")
+        self._book, self._entry = book, entry
+
+    def redo(self) -> None:
+        self._book.store.delete_vocabulary_entry(self._entry.id)
+        self._book._refresh_vocabulary()
+
+    def undo(self) -> None:
+        e = self._entry
+        self._book.store.add_vocabulary_entry(e.name, e.color, e.description, e.shortcut, e.kind, e.id, e.position)
+        self._book._refresh_vocabulary()

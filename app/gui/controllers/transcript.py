@@ -1,0 +1,347 @@
+"""The transcript in the window: the transcript dock, the "around the peak" dock, the timeline track, the
+Transcript menu (transcribe, import, export), and the wiring between them, the session's transcript book
+and the player. Kept out of main_window.py so each stays readable.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QWidget,
+)
+
+from analysis.errors import SalientError
+from analysis.transcribe import BUNDLED, HUB_MODELS, TranscribeOptions
+from app.export.transcripts import EXPORT_FORMATS, SUFFIXES, default_export_name, export_transcript, import_file
+from app.gui.jobs import Job
+from app.model.transcript import context_window, segment_at
+from app.timecode import format_seconds
+from widgets.peak_context_view import PeakContextView
+from widgets.transcript_track import TranscriptTrack
+from widgets.transcript_view import TranscriptView
+
+if TYPE_CHECKING:
+    from app.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = (
+    ("Detect", None),
+    ("English", "en"),
+    ("French", "fr"),
+    ("German", "de"),
+    ("Spanish", "es"),
+    ("Italian", "it"),
+    ("Portuguese", "pt"),
+    ("Dutch", "nl"),
+    ("Japanese", "ja"),
+    ("Chinese", "zh"),
+    ("Arabic", "ar"),
+    ("Russian", "ru"),
+)
+FORMAT_TITLES = {
+    "srt": "SubRip subtitles (.srt)",
+    "vtt": "WebVTT subtitles (.vtt)",
+    "txt": "Plain text (.txt)",
+    "transcript-json": "JSON with word timings (.json)",
+    "eaf": "ELAN annotation file (.eaf)",
+    "textgrid": "Praat TextGrid (.TextGrid)",
+}
+
+
+class TranscribeDialog(QDialog):
+    """Model, language, batched mode; says when a stopped transcription will resume."""
+
+    def __init__(self, resume_from_s: float | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Transcribe")
+        form = QFormLayout(self)
+        self.model = QComboBox(self)
+        self.model.addItem("tiny.en — bundled, offline, English only", BUNDLED)
+        for name in HUB_MODELS:
+            self.model.addItem(f"{name} — downloaded once from the Hugging Face hub", name)
+        self.model.addItem("Local CTranslate2 model folder…", "")
+        self.model.activated.connect(self._on_model_activated)
+        form.addRow("Model:", self.model)
+        self.language = QComboBox(self)
+        for title, code in LANGUAGES:
+            self.language.addItem(title, code)
+        form.addRow("Language:", self.language)
+        self.batched = QCheckBox("Batched inference (faster, uses more memory)", self)
+        form.addRow("", self.batched)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #b0b0b0;")
+        form.addRow(self.note)
+        self.fresh = QCheckBox(self)
+        if resume_from_s is not None:
+            self.fresh.setText(f"Start over (otherwise it resumes at {format_seconds(resume_from_s)})")
+            form.addRow("", self.fresh)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Transcribe")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.model.currentIndexChanged.connect(self._update_note)
+        self.language.currentIndexChanged.connect(self._update_note)
+        self._update_note()
+
+    def _on_model_activated(self, index: int) -> None:
+        if self.model.itemData(index) == "":
+            folder = QFileDialog.getExistingDirectory(self, "CTranslate2 Whisper model folder")
+            if folder:
+                self.model.insertItem(index, Path(folder).name + " — local folder", folder)
+                self.model.setCurrentIndex(index)
+            else:
+                self.model.setCurrentIndex(0)
+
+    def _update_note(self) -> None:
+        model = self.model.currentData() or ""
+        english_only = model == BUNDLED or str(model).endswith(".en")
+        language = self.language.currentData()
+        if english_only and language not in (None, "en"):
+            self.note.setText("This model is English-only: choose a multilingual model for this language.")
+        elif model == BUNDLED:
+            self.note.setText(
+                "The bundled tiny.en works offline. It is English-only and the least accurate model; "
+                "larger models are downloaded once when you have internet."
+            )
+        else:
+            self.note.setText("")
+
+    def options(self) -> TranscribeOptions:
+        return TranscribeOptions(
+            model=self.model.currentData() or BUNDLED,
+            language=self.language.currentData(),
+            batched=self.batched.isChecked(),
+        )
+
+
+class TranscriptController(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.book = window.session.transcript
+        self.view = TranscriptView(window)
+        self.dock = QDockWidget("Transcript", window)
+        self.dock.setObjectName("transcript_dock")
+        self.dock.setWidget(self.view)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        window.tabifyDockWidget(window.review_dock, self.dock)
+        # what was said around the selected peak, right under the review queue where peaks are selected
+        self.context = PeakContextView(window)
+        review_split = QSplitter(Qt.Orientation.Vertical, window)
+        review_split.setObjectName("review_split")
+        review_split.addWidget(window.review_dock.widget())
+        review_split.addWidget(self.context)
+        review_split.setStretchFactor(0, 3)
+        review_split.setStretchFactor(1, 2)
+        window.review_dock.setWidget(review_split)
+        self.track = TranscriptTrack()
+        window.timeline.add_track(self.track)
+        self._context_moment: tuple[int, str] | None = None
+        self.job: Job | None = None
+        self.actions = {
+            "transcribe": window._action("&Transcribe…", self.transcribe_dialog, "Ctrl+Shift+T"),
+            "import": window._action("&Import Transcript or Tiers…", self.import_dialog, "Ctrl+Shift+I"),
+            "find": window._action("&Find and Replace in Transcript (Ctrl+F there)", self.find),
+        }
+        self._connect()
+
+    def build_menu(self, menu: QMenu) -> None:
+        menu.addAction(self.actions["transcribe"])
+        menu.addAction(self.actions["import"])
+        export = menu.addMenu("&Export Transcript")
+        for fmt in EXPORT_FORMATS:
+            action = QAction(FORMAT_TITLES[fmt] + "…", self)
+            action.triggered.connect(lambda _=False, fmt=fmt: self.export_dialog(fmt))
+            export.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.actions["find"])
+        menu.addAction(self.dock.toggleViewAction())
+
+    def _connect(self) -> None:
+        book, view, track, player = self.book, self.view, self.track, self.window.player
+        book.reset.connect(self._on_book_reset)
+        book.segment_inserted.connect(self._on_book_segment_inserted)
+        book.segment_changed.connect(self._on_book_segment_changed)
+        book.segment_removed.connect(self._on_book_segment_removed)
+        book.alignment_failed.connect(lambda text: self.window.statusBar().showMessage(text, 15000))
+        view.seek_requested.connect(player.seek)
+        view.play_requested.connect(self._play_from)
+        view.text_edited.connect(book.edit_text)
+        view.split_requested.connect(book.split)
+        view.merge_requested.connect(book.merge)
+        view.nudge_requested.connect(book.nudge)
+        view.speaker_requested.connect(book.set_speaker)
+        view.rename_speaker_requested.connect(book.rename_speaker)
+        view.reviewed_requested.connect(book.set_reviewed)
+        view.replace_requested.connect(book.replace_texts)
+        track.signals.bounds_changed.connect(book.set_bounds)
+        player.position_changed.connect(self._on_player_position_changed)
+        self.context.window_changed.connect(lambda _w: self._refresh_context())
+        self.window.review_panel.row_selected.connect(self._on_review_row_selected)
+        self.window.session.closed.connect(lambda: self.context.set_context(None, ""))
+
+    # -- book → views ------------------------------------------------------------------------------
+
+    def _on_book_reset(self) -> None:
+        segments = self.book.segments
+        self.view.set_segments(segments)
+        self.track.set_segments(segments)
+        self._refresh_context()
+
+    def _on_book_segment_inserted(self, index: int, segment) -> None:  # noqa: ANN001
+        if index == len(self.view.segments()):
+            self.view.append_segments([segment])
+        else:
+            self.view.insert_segment(index, segment)
+        self.track.set_segments(self.book.segments)
+        self._refresh_context()
+
+    def _on_book_segment_changed(self, index: int, segment) -> None:  # noqa: ANN001
+        self.view.update_segment(index, segment)
+        self.track.update_segment(index, segment)
+        self._refresh_context()
+
+    def _on_book_segment_removed(self, index: int) -> None:
+        self.view.remove_segment(index)
+        self.track.set_segments(self.book.segments)
+        self._refresh_context()
+
+    def _on_player_position_changed(self, ms: int) -> None:
+        self.view.set_position(ms)
+        self.track.set_current(segment_at(self.book.segments, ms) if len(self.book) else None)
+
+    def _play_from(self, ms: int) -> None:
+        self.window.player.seek(ms)
+        self.window.player.play()
+
+    # -- around the peak ------------------------------------------------------------------------------
+
+    def _on_review_row_selected(self, key: str) -> None:
+        segment = self.window._segments.get(key)
+        if segment is None:
+            return
+        moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
+        z = f" · z = {segment.z:+.2f}" if segment.z is not None else ""
+        self._context_moment = (moment, f"{segment.source.replace('_', ' ')} at {format_seconds(moment / 1000)}{z}")
+        self._refresh_context()
+
+    def _refresh_context(self) -> None:
+        if self._context_moment is None:
+            self.context.set_context(None, "Select a flagged segment in the review queue")
+            return
+        moment, title = self._context_moment
+        if not len(self.book):
+            self.context.set_context(None, title)
+            return
+        self.context.set_context(context_window(self.book.words(), moment, self.context.window_s()), title)
+
+    # -- transcribe ---------------------------------------------------------------------------------
+
+    def transcribe_dialog(self) -> None:
+        session = self.window.session
+        if session.store is None:
+            self.window.show_error("Open a video or a project first.", "")
+            return
+        if self.job is not None and self.job.running:
+            self.window.statusBar().showMessage("A transcription is already running (see Jobs).", 8000)
+            return
+        state, from_s = session.transcription_state(TranscribeOptions())
+        dialog = TranscribeDialog(from_s if state == "resume" else None, self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.start(dialog.options(), dialog.fresh.isChecked())
+
+    def start(self, options: TranscribeOptions, fresh: bool = False) -> Job | None:
+        job = self.window.session.start_transcription(options, fresh)
+        if job is None:
+            return None
+        self.job = job
+        self.dock.show()
+        self.dock.raise_()
+        duration = self.window.session.media.info.duration_ms / 1000
+        self.view.set_busy("Transcribing… loading the model")
+        job.progressed.connect(
+            lambda fraction, _m: self.view.set_busy(
+                f"Transcribing… {format_seconds(fraction * duration)} / {format_seconds(duration)}"
+            )
+        )
+        job.finished.connect(lambda: self.view.set_busy(None))
+        return job
+
+    # -- import / export ------------------------------------------------------------------------------
+
+    def import_dialog(self) -> None:
+        session = self.window.session
+        if session.store is None:
+            self.window.show_error("Open a video or a project first.", "")
+            return
+        start = str(self.window.settings.value("last_folder", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(
+            self.window,
+            "Import a transcript or tiers",
+            start,
+            "Transcripts and tiers (*.srt *.vtt *.eaf *.TextGrid *.textgrid);;All files (*)",
+        )
+        if path:
+            self.import_path(Path(path))
+
+    def import_path(self, path: Path) -> bool:
+        session = self.window.session
+        annotator = session.labels.annotator or "import"
+        try:
+            result = import_file(session.store, session.media.id, path, annotator)
+        except SalientError as exc:
+            self.window.show_error(f"Nothing was imported: {exc}", "")
+            return False
+        self.book.attach(session.store, session.media.id)
+        session.labels.attach(session.store, session.media.id)
+        self.window.statusBar().showMessage(
+            f"Imported {result.segments} transcript segment(s) and {result.labels} label(s) from {path.name}", 10000
+        )
+        return True
+
+    def export_dialog(self, fmt: str) -> None:
+        session = self.window.session
+        if session.store is None:
+            self.window.show_error("Open a video or a project first.", "")
+            return
+        suggested = Path(session.store.path).parent / default_export_name(session.media.path, fmt)
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, f"Export {FORMAT_TITLES[fmt]}", str(suggested), f"{FORMAT_TITLES[fmt]} (*{SUFFIXES[fmt]})"
+        )
+        if path:
+            self.export_path(fmt, Path(path))
+
+    def export_path(self, fmt: str, path: Path) -> Path | None:
+        session = self.window.session
+        try:
+            written = export_transcript(session.store, fmt, path, session.media.id, force=True)
+        except SalientError as exc:
+            QMessageBox.warning(self.window, "Export", f"The export was not written: {exc}")
+            return None
+        self.window.statusBar().showMessage(f"Exported {written}", 10000)
+        return written
+
+    def find(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
+        self.view.show_find()

@@ -1,0 +1,596 @@
+"""The session: owns the open project (the only writer of its database) and the analysis state.
+
+Views subscribe to its ``*_changed`` signals and send intents back through the main window. Long work
+runs as jobs in worker threads that only compute; their results are stored here, in the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from analysis import audio, media, pauses, waveform
+from analysis.audio import DistributionPlotData, DistributionStats, Envelope, OutlierResult, Tails
+from analysis.errors import MediaError, SalientError
+from analysis.motion import MotionOptions, MotionPeak, motion_peaks
+from analysis.pauses import PauseMetrics, PauseResult, Span
+from analysis.progress import SubProgress
+from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
+from app.gui.books.labels import LabelBook
+from app.gui.books.transcript import TranscriptBook
+from app.gui.jobs import Job, JobProgress, JobRunner
+from app.pipelines import audio as pipeline
+from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
+from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces, record_faces, with_persons
+from app.pipelines.motion import (
+    RUN_MOTION,
+    StoredMotion,
+    compute_motion,
+    load_motion,
+    persist_motion_peaks,
+    record_motion,
+)
+from app.pipelines.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
+from app.project.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
+
+if TYPE_CHECKING:
+    from analysis.faces import FaceOptions
+
+log = logging.getLogger(__name__)
+
+_PERSIST_DELAY_MS = 700
+"""Peak parameters are stored once the user stops moving the controls for this long."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MotionState:
+    """The motion analysis on screen: what was stored, and the peaks at the current k."""
+
+    stored: StoredMotion
+    k: float
+    peaks: tuple[MotionPeak, ...]
+    stats: DistributionStats
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AudioJobResult:
+    peaks: pipeline.PeaksComputation
+    pyramid: waveform.WaveformPyramid
+    timings_ms: dict[str, int]
+    options: AudioOptions
+    """the parameters the peaks were computed with"""
+
+
+class Session(QObject):
+    """One open project and its media, with the results the views show."""
+
+    media_opened = Signal(object)
+    """MediaRecord of the media now open"""
+    audio_ready = Signal(object)
+    """the decoded 16 kHz mono samples"""
+    waveform_ready = Signal(object)
+    """WaveformPyramid"""
+    envelope_changed = Signal(object)
+    """Envelope"""
+    peaks_changed = Signal(object)
+    """OutlierResult"""
+    pauses_changed = Signal(object)
+    motion_changed = Signal(object)
+    """MotionState, or None when the media has no motion analysis"""
+    faces_changed = Signal(object)
+    """StoredFaces, or None"""
+    """PauseResult"""
+    warning_issued = Signal(str)
+    error_occurred = Signal(str, str)
+    """message, details"""
+    closed = Signal()
+
+    def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.store: Store | None = None
+        self.media: MediaRecord | None = None
+        self.options = AudioOptions()
+        self.samples: np.ndarray | None = None
+        self.envelope: Envelope | None = None
+        self.pyramid: waveform.WaveformPyramid | None = None
+        self.outliers: OutlierResult | None = None
+        self.pauses: PauseResult | None = None
+        self._jobs: list[Job] = []
+        self._job_runs: dict[int, int] = {}
+        """job id → the run it will finish, while it runs"""
+        self.labels = LabelBook(self)
+        self.transcript = TranscriptBook(self.labels.undo_stack, self)
+        self.transcript.audio_source = lambda: self.samples
+        self.transcription_job: Job | None = None
+        self.motion: MotionState | None = None
+        self.motion_job: Job | None = None
+        self.faces: StoredFaces | None = None
+        self._persist_timer = QTimer(self)
+        self._persist_timer.setSingleShot(True)
+        self._persist_timer.setInterval(_PERSIST_DELAY_MS)
+        self._persist_timer.timeout.connect(self._persist_peaks)
+
+    @property
+    def project_path(self) -> Path | None:
+        return self.store.path if self.store else None
+
+    # -- opening -----------------------------------------------------------------------------------
+
+    def open(self, path: str | Path, project_path: str | Path | None = None, source_url: str | None = None) -> bool:
+        """Open a media file (creating or reopening its project) or a ``.salient`` project.
+
+        Returns False, with ``error_occurred`` emitted, if it cannot be opened; what was open stays open.
+        """
+        path = Path(path)
+        try:
+            if path.suffix == PROJECT_SUFFIX:
+                store = Store.open(path, create=False)
+                record = self._project_media(store)
+            else:
+                info = media.probe(path)
+                fingerprint = media.fingerprint(path)
+                store = Store.open(project_path or pipeline.default_project_path(str(path)))
+                try:
+                    record = store.add_media(info, fingerprint, source_url)
+                except BaseException:
+                    store.close()
+                    raise
+        except SalientError as exc:
+            self.error_occurred.emit(str(exc), "")
+            return False
+        self.close()
+        self.store, self.media = store, record
+        self.options = self._stored_options(store, record)
+        self.media_opened.emit(record)
+        self.labels.attach(store, record.id)
+        self.transcript.attach(store, record.id)
+        self._load_stored_pauses()
+        self._load_stored_motion()
+        self._load_stored_faces()
+        if record.info.has_audio:
+            self._start_audio_job()
+        else:
+            self.warning_issued.emit(f"{Path(record.path).name} has no audio track: there is no sound to analyse")
+        return True
+
+    def _project_media(self, store: Store) -> MediaRecord:
+        records = store.all_media()
+        if not records:
+            store.close()
+            raise ProjectError(f"{store.path}: the project holds no media yet")
+        record = records[-1]
+        if not Path(record.path).exists():
+            store.close()
+            raise MediaError(f"the media of this project is no longer at {record.path}; put it back there to open it")
+        return record
+
+    @staticmethod
+    def _stored_options(store: Store, record: MediaRecord) -> AudioOptions:
+        options = AudioOptions()
+        last_peaks = store.latest_run(record.id, RUN_AUDIO_PEAKS)
+        if last_peaks is not None:
+            options = replace(options, **last_peaks.params)
+        last_pauses = store.latest_run(record.id, RUN_PAUSES)
+        if last_pauses is not None:
+            params = last_pauses.params
+            options = replace(options, min_pause_ms=params["min_pause_ms"], pause_method=params["method"])
+        return options
+
+    def open_url(self, url: str, project_path: Path, cookies: Path | None = None) -> Job:
+        """Download in the background into the project's media folder, then open the file."""
+        from analysis import download
+
+        def work(progress: JobProgress) -> Path:
+            media_dir = project_path.with_name(project_path.name + "-data") / "media"
+            return download.download(url, media_dir, cookies=cookies, progress=progress).path
+
+        job = self.runner.submit(f"Downloading {url}", work)
+        job.succeeded.connect(lambda path: self.open(path, project_path, url))
+        job.failed.connect(self.error_occurred)
+        return job
+
+    def open_demo(self, folder: Path | None = None) -> Job:
+        """Generate the demo video in the background, then open it."""
+        from app.demo.video import make_demo
+
+        def work(progress: JobProgress) -> Path:
+            progress.update(0.1, "writing the demo video")
+            return make_demo(folder)[0]
+
+        job = self.runner.submit("Generating the demo video", work)
+        job.succeeded.connect(self.open)
+        job.failed.connect(self.error_occurred)
+        return job
+
+    def close(self) -> None:
+        """Stop this project's jobs and close it; everything was already saved."""
+        if self.store is None:
+            return
+        if self._persist_timer.isActive():
+            self._persist_timer.stop()
+            self._persist_peaks()
+        for job in self._jobs:
+            job.cancel()
+        for job in self._jobs:
+            job.wait(2000)
+            run_id = self._job_runs.pop(job.id, None)
+            if run_id is not None:
+                self.store.end_run(run_id, "cancelled", "the project was closed", round(job.elapsed_s * 1000))
+        self._jobs.clear()
+        self.transcription_job = None
+        self.motion_job = None
+        self.motion = None
+        self.faces = None
+        self.labels.attach(None, None)
+        self.transcript.attach(None, None)
+        self.transcript.aligner.stop()
+        self.store.close()
+        self.store = self.media = None
+        self.samples = self.envelope = self.pyramid = self.outliers = self.pauses = None
+        self.closed.emit()
+
+    # -- audio analysis ----------------------------------------------------------------------------
+
+    def _start_audio_job(self) -> None:
+        assert self.store is not None and self.media is not None
+        store, record, options = self.store, self.media, self.options
+        cache_dir, path, fingerprint = store.cache_dir, Path(record.path), record.fingerprint
+        run_id = None
+        if store.latest_run(record.id, RUN_AUDIO_PEAKS, options.peak_params()) is None:
+            run_id = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), pipeline.library_versions())
+
+        def work(progress: JobProgress) -> AudioJobResult:
+            computed = pipeline.compute_peaks(
+                path, cache_dir, fingerprint, record.info.duration_ms, options, SubProgress(progress, 0.0, 0.85)
+            )
+            start = time.perf_counter()
+            pyramid = waveform.build_pyramid(computed.samples, media.ANALYSIS_RATE, SubProgress(progress, 0.85, 1.0))
+            timings = {**computed.timings_ms, "waveform": round((time.perf_counter() - start) * 1000)}
+            progress.update(1.0, "audio analysed")
+            return AudioJobResult(computed, pyramid, timings, options)
+
+        job = self._submit("Audio analysis", work, run_id)
+        job.succeeded.connect(lambda result: self._on_audio_job_succeeded(result, job))
+
+    def _submit(self, title: str, work, run_id: int | None) -> Job:  # noqa: ANN001 - a job function
+        job = self.runner.submit(f"{title}: {Path(self.media.path).name}", work)
+        self._jobs.append(job)
+        if run_id is not None:
+            self._job_runs[job.id] = run_id
+        store = self.store
+
+        def stopped(message: str = "cancelled", details: str = "") -> None:
+            if self._job_runs.pop(job.id, None) is not None and store is self.store:
+                store.end_run(run_id, "failed" if details else "cancelled", message, round(job.elapsed_s * 1000))
+
+        job.failed.connect(stopped)
+        job.failed.connect(self.error_occurred)
+        job.cancelled.connect(stopped)
+        job.finished.connect(lambda: self._jobs.remove(job) if job in self._jobs else None)
+        return job
+
+    def _on_audio_job_succeeded(self, result: AudioJobResult, job: Job) -> None:
+        run_id = self._job_runs.pop(job.id, None)
+        if self.store is None:
+            return
+        self.samples, self.envelope, self.pyramid, self.outliers = (
+            result.peaks.samples,
+            result.peaks.envelope,
+            result.pyramid,
+            result.peaks.outliers,
+        )
+        if run_id is not None:
+            pipeline.record_peaks(
+                self.store,
+                run_id,
+                self.media.fingerprint,
+                result.options.window_ms,
+                result.peaks.outliers,
+                result.timings_ms,
+                result.peaks.warnings,
+            )
+        for warning in result.peaks.warnings:
+            self.warning_issued.emit(warning)
+        self.audio_ready.emit(result.peaks.samples)
+        self.waveform_ready.emit(result.pyramid)
+        self.envelope_changed.emit(result.peaks.envelope)
+        self.peaks_changed.emit(result.peaks.outliers)
+        if self.options.peak_params() != result.options.peak_params():
+            self.set_options(self.options)  # the controls moved while the audio was decoding
+        if self.pauses is None:
+            self._start_pauses_job()
+
+    def _start_pauses_job(self) -> None:
+        assert self.store is not None and self.media is not None and self.samples is not None
+        options, samples = self.options, self.samples
+        run_id = self.store.start_run(self.media.id, RUN_PAUSES, options.pause_params(), pipeline.library_versions())
+
+        def work(progress: JobProgress) -> PauseResult:
+            return pauses.detect_pauses(
+                samples, media.ANALYSIS_RATE, options.min_pause_ms, options.pause_method, progress
+            )
+
+        job = self._submit("Pauses", work, run_id)
+        job.succeeded.connect(lambda found: self._on_pauses_job_succeeded(found, job))
+
+    def _on_pauses_job_succeeded(self, found: PauseResult, job: Job) -> None:
+        run_id = self._job_runs.pop(job.id, None)
+        if self.store is None or run_id is None:
+            return
+        pipeline.record_pauses(self.store, run_id, found, round(job.elapsed_s * 1000))
+        self.pauses = found
+        self.pauses_changed.emit(found)
+
+    def _load_stored_pauses(self) -> None:
+        """Pauses of the latest finished run with the current parameters, straight from the project."""
+        assert self.store is not None and self.media is not None
+        run = self.store.latest_run(self.media.id, RUN_PAUSES, self.options.pause_params())
+        if run is None or run.summary is None:
+            return
+        spans = {
+            track: tuple(Span(s.start_ms, s.end_ms) for s in self.store.segments(run.id, track))
+            for track in (pipeline.TRACK_PAUSE, pipeline.TRACK_SPEECH)
+        }
+        self.pauses = PauseResult(
+            run.summary["method"],
+            spans[pipeline.TRACK_SPEECH],
+            spans[pipeline.TRACK_PAUSE],
+            PauseMetrics(**run.summary["metrics"]),
+        )
+        self.pauses_changed.emit(self.pauses)
+
+    # -- live parameters ---------------------------------------------------------------------------
+
+    def set_options(self, options: AudioOptions) -> None:
+        """Recompute the peaks at once (the envelope is reused unless the window changed); store them soon."""
+        previous, self.options = self.options, options
+        if self.motion is not None and self.motion.k != options.k:
+            self._set_motion(self.motion.stored, options.k)
+            self._persist_timer.start()
+        if self.samples is None or self.media is None:
+            return
+        if options.window_ms != previous.window_ms or self.envelope is None:
+            self.envelope = pipeline.load_envelope(
+                self.store.cache_dir, self.media.fingerprint, self.samples, options.window_ms
+            )
+            self.envelope_changed.emit(self.envelope)
+        self.outliers = audio.find_peaks(
+            self.envelope, self.samples, options.k, options.tails, options.feature, options.robust
+        )
+        self.peaks_changed.emit(self.outliers)
+        self._persist_timer.start()
+
+    def _persist_peaks(self) -> None:
+        """Record the peaks of the parameters the user settled on, so the project reopens showing them."""
+        if self.store is None or self.media is None:
+            return
+        motion = self.motion
+        if motion is not None and motion.stored.k != motion.k:
+            stored = persist_motion_peaks(
+                self.store, motion.stored, motion.k, motion.peaks, motion.stats, pipeline.library_versions()
+            )
+            self.motion = replace(motion, stored=stored)
+        if self.outliers is None:
+            return
+        params = self.options.peak_params()
+        latest = self.store.latest_run(self.media.id, RUN_AUDIO_PEAKS)
+        if latest is not None and latest.params == params:
+            return
+        run_id = self.store.start_run(self.media.id, RUN_AUDIO_PEAKS, params, pipeline.library_versions())
+        pipeline.record_peaks(
+            self.store, run_id, self.media.fingerprint, self.options.window_ms, self.outliers, {"peaks": 0}
+        )
+
+    def distribution_data(self) -> DistributionPlotData | None:
+        if self.envelope is None:
+            return None
+        return audio.distribution_plot_data(self.envelope, self.options.feature, self.options.robust)
+
+    # -- transcription -----------------------------------------------------------------------------
+
+    def transcription_state(self, options: TranscribeOptions) -> tuple[str, float]:
+        """What Transcribe would do now: ('resume', from_s) when a stopped run with these settings can
+        continue, ('new', 0) otherwise."""
+        assert self.store is not None and self.media is not None
+        runs = self.store.runs(self.media.id, RUN_TRANSCRIBE)
+        if runs and runs[-1].status in ("cancelled", "interrupted", "failed") and runs[-1].params == options.params():
+            ends = [s.end_ms for s in self.store.transcript_segments(runs[-1].id)]
+            if ends:
+                return "resume", max(ends) / 1000
+        return "new", 0.0
+
+    def start_transcription(self, options: TranscribeOptions, fresh: bool = False) -> Job | None:
+        """Transcribe the media in the background; segments appear in the transcript as they come, and are
+        stored one by one, so a cancel or a crash keeps them and the next start resumes after them."""
+        if self.store is None or self.media is None:
+            return None
+        if not self.media.info.has_audio:
+            self.error_occurred.emit(
+                f"{Path(self.media.path).name} has no audio track: there is nothing to transcribe", ""
+            )
+            return None
+        if self.transcription_job is not None and self.transcription_job.running:
+            return self.transcription_job
+        try:
+            resolve_model(options.model)
+        except SalientError as exc:
+            self.error_occurred.emit(str(exc), "")
+            return None
+        store, record = self.store, self.media
+        plan = plan_transcription(store, record.id, options, fresh)
+        self.transcript.attach(store, record.id, plan.run_id)
+        cache_dir, path, fingerprint = store.cache_dir, Path(record.path), record.fingerprint
+
+        def work(progress: JobProgress) -> TranscribeSummary:
+            media.load_audio(path, cache_dir, fingerprint, progress=SubProgress(progress, 0.0, 0.02, "decode: "))
+            return transcribe_in_child(
+                media.audio_cache_path(cache_dir, fingerprint),
+                options,
+                plan.start_s,
+                on_segment=progress.emit,
+                progress=progress,
+            )
+
+        job = self._submit("Transcription", work, plan.run_id)
+        job.partial.connect(lambda result: self._on_transcribed_segment(result, plan.run_id))
+        job.succeeded.connect(lambda summary: self._on_transcription_done(summary, job))
+        self.transcription_job = job
+        return job
+
+    def _on_transcribed_segment(self, result: SegmentResult, run_id: int) -> None:
+        if self.store is None or self.transcript.run_id != run_id:
+            return
+        segment = segment_from_result(result)
+        (segment_id,) = self.store.add_transcript_segments(run_id, [segment])
+        self.transcript.append(replace(segment, id=segment_id))
+
+    def _on_transcription_done(self, summary: TranscribeSummary, job: Job) -> None:
+        run_id = self._job_runs.pop(job.id, None)
+        if self.store is None or run_id is None:
+            return
+        finish_transcription(self.store, run_id, summary, round(job.elapsed_s * 1000))
+        self.transcript.language = summary.language
+
+    # -- motion ------------------------------------------------------------------------------------
+
+    def _load_stored_motion(self) -> None:
+        assert self.store is not None and self.media is not None
+        stored = load_motion(self.store, self.media.id) if self.media.info.has_video else None
+        if stored is not None:
+            if not self.media.info.has_audio:  # no audio run keeps the k: the motion run does
+                self.options = replace(self.options, k=stored.k)
+            self._set_motion(stored, self.options.k)
+
+    def _set_motion(self, stored: StoredMotion, k: float) -> None:
+        if len(stored.series):
+            peaks, stats = motion_peaks(stored.series, stored.options.fps, k, Tails.HIGH)
+        else:
+            peaks, stats = [], stored.stats
+        self.motion = MotionState(stored, k, tuple(peaks), stats)
+        self.motion_changed.emit(self.motion)
+
+    def start_motion(self, options: MotionOptions | None = None, faces: FaceOptions | None = None) -> Job | None:
+        """The motion pass in the background (one decode of the whole video); the track fills when done.
+        With ``faces``, faces and emotions are found in the same decode."""
+        if self.store is None or self.media is None:
+            return None
+        if not self.media.info.has_video:
+            self.error_occurred.emit(
+                f"{Path(self.media.path).name} has no video track: there is no motion to analyse", ""
+            )
+            return None
+        if self.motion_job is not None and self.motion_job.running:
+            return self.motion_job
+        options = options or MotionOptions()
+        store, record, k = self.store, self.media, self.options.k
+        path = Path(record.path)
+        run_id = store.start_run(record.id, RUN_MOTION, {**options.params(), "k": k}, pipeline.library_versions())
+
+        def work(progress: JobProgress):  # noqa: ANN202 - motion results and the faces (or None)
+            if faces is None:
+                return compute_motion(path, options, k, Tails.HIGH, progress), None
+            from analysis.faces import FaceConsumer
+
+            with FaceConsumer(faces) as consumer:
+                found = compute_motion(path, options, k, Tails.HIGH, progress, (consumer,))
+            return found, consumer.result
+
+        job = self._submit("Motion and faces" if faces else "Motion", work, run_id)
+        job.succeeded.connect(lambda found: self._on_motion_job_succeeded(found, job, options, k))
+        self.motion_job = job
+        return job
+
+    def _on_motion_job_succeeded(self, found, job: Job, options: MotionOptions, k: float) -> None:  # noqa: ANN001
+        run_id = self._job_runs.pop(job.id, None)
+        if self.store is None or run_id is None:
+            return
+        (result, peaks, stats), faces = found
+        if faces is not None:
+            self._record_faces(faces, round(job.elapsed_s * 1000))
+        record_motion(self.store, run_id, self.media.fingerprint, result, peaks, stats, round(job.elapsed_s * 1000), k)
+        stored = load_motion(self.store, self.media.id, options)
+        if stored is not None:
+            self._set_motion(stored, self.options.k)
+        if result.info.skipped:
+            self.warning_issued.emit(f"Motion: {result.info.skipped} unreadable part(s) of the video were skipped")
+
+    # -- faces -------------------------------------------------------------------------------------
+
+    def _load_stored_faces(self) -> None:
+        assert self.store is not None and self.media is not None
+        self.faces = load_faces(self.store, self.media.id) if self.media.info.has_video else None
+        if self.faces is not None:
+            self.faces_changed.emit(self.faces)
+
+    def start_faces(self, options: FaceOptions | None = None) -> Job | None:
+        """Faces and emotions in a decode pass of their own (Analyze ▸ Faces)."""
+        if self.store is None or self.media is None:
+            return None
+        if not self.media.info.has_video:
+            self.error_occurred.emit(f"{Path(self.media.path).name} has no video track: there are no faces", "")
+            return None
+        from analysis.faces import FaceOptions
+
+        options = options or FaceOptions()
+        path = Path(self.media.path)
+
+        def work(progress: JobProgress):  # noqa: ANN202 - a FacesResult
+            from analysis.faces import analyze_faces
+
+            return analyze_faces(path, options, progress)
+
+        job = self._submit("Faces", work, None)
+        job.succeeded.connect(lambda result: self._record_faces(result, round(job.elapsed_s * 1000)))
+        return job
+
+    def _record_faces(self, result, elapsed_ms: int) -> None:  # noqa: ANN001 - a FacesResult
+        if self.store is None or self.media is None:
+            return
+        run_id = self.store.start_run(self.media.id, RUN_FACES, result.options.params(), pipeline.library_versions())
+        record_faces(self.store, run_id, self.media.fingerprint, result, elapsed_ms)
+        self._load_stored_faces()
+        if result.skipped:
+            self.warning_issued.emit(f"Faces: {result.skipped} frame(s) could not be analysed and were skipped")
+
+    def _refresh_persons(self) -> None:
+        """The persons changed in the project: relabel the faces in memory and tell the views."""
+        if self.faces is not None and self.store is not None:
+            self.faces = with_persons(self.faces, self.store)
+            self.faces_changed.emit(self.faces)
+
+    def rename_person(self, number: int, name: str) -> None:
+        """Rename a person; a person linked to a transcript speaker renames the speaker too (one name)."""
+        if self.faces is None or not name.strip():
+            return
+        linked = next((p[2] for p in self.faces.persons if p[0] == number), "")
+        self.store.rename_person(self.faces.run_id, number, name)
+        if linked and linked in self.transcript.speakers and linked != " ".join(name.split()):
+            self.transcript.rename_speaker(linked, name)
+            self.store.link_speaker(self.faces.run_id, number, " ".join(name.split()))
+        self._refresh_persons()
+
+    def merge_persons(self, numbers: list[int]) -> None:
+        if self.faces is not None and len(numbers) > 1:
+            self.store.merge_persons(self.faces.run_id, numbers)
+            self._refresh_persons()
+
+    def split_person(self, number: int, tracks: list[int]) -> None:
+        if self.faces is not None and tracks:
+            self.store.split_person(self.faces.run_id, number, tracks)
+            self._refresh_persons()
+
+    def link_speaker(self, number: int, speaker: str) -> None:
+        """Link a person to a transcript speaker: the person takes the speaker's name ("" unlinks)."""
+        if self.faces is None:
+            return
+        self.store.link_speaker(self.faces.run_id, number, speaker)
+        if speaker.strip():
+            self.store.rename_person(self.faces.run_id, number, speaker)
+        self._refresh_persons()

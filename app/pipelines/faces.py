@@ -1,0 +1,211 @@
+"""Faces as the CLI (and later the window) run them: a run of kind ``faces`` with every sample's faces in a
+sidecar JSON file, the persons in the project (so the user can rename, merge and split them), and the JSON
+the CLI prints. Qt-free.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.project.store import Store
+
+if TYPE_CHECKING:
+    from analysis.faces import FaceOptions, FacesResult, Person
+
+RUN_FACES = "faces"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def is_image(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def samples_cache_path(cache_dir: Path, fingerprint: str, options: FaceOptions) -> Path:
+    return cache_dir / f"faces-{fingerprint}-{options.fps:g}fps-{options.detector.value}-{options.width}px.json"
+
+
+def faces_document(result: FacesResult, names: dict[int, str] | None = None) -> dict[str, Any]:
+    """``faces`` and ``persons`` as ``analyze --faces --json`` prints them (person names from the project)."""
+    names = names or {}
+    return {
+        "faces": [
+            {
+                "t_s": round(sample.t_s, 3),
+                "faces": [
+                    {
+                        "box": [int(v) for v in face.box],
+                        "score": round(float(face.score), 4),
+                        "emotions": {name: round(float(p), 4) for name, p in face.probabilities.items()},
+                        "dominant": face.dominant,
+                        "person": names.get(face.person_id, f"Person {face.person_id}"),
+                        "person_id": face.person_id,
+                        "track": face.track_id,
+                    }
+                    for face in sample.faces
+                ],
+            }
+            for sample in result.samples
+        ],
+        "persons": [_person_json(person, names) for person in result.persons],
+    }
+
+
+def _person_json(person: Person, names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "name": names.get(person.id, person.name),
+        "seconds_visible": round(person.seconds_visible, 3),
+        "emotion_share": {name: round(share, 4) for name, share in person.emotion_share.items()},
+    }
+
+
+def _samples_json(result: FacesResult) -> dict[str, Any]:
+    return {
+        "options": result.options.params(),
+        "labels": list(result.labels),
+        "skipped": result.skipped,
+        "samples": [
+            [
+                sample.t_s,
+                [
+                    [list(face.box), face.score, [face.probabilities[n] for n in result.labels], face.track_id]
+                    for face in sample.faces
+                ],
+            ]
+            for sample in result.samples
+        ],
+    }
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FacesAnalysis:
+    run_id: int | None
+    result: FacesResult
+    names: dict[int, str]
+    elapsed_ms: int
+
+
+def record_faces(store: Store, run_id: int, fingerprint: str, result: FacesResult, elapsed_ms: int) -> dict[int, str]:
+    """Store a finished faces run: the samples file, the persons and their tracks; the persons' names."""
+    path = samples_cache_path(store.cache_dir, fingerprint, result.options)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.json")
+    partial.write_text(json.dumps(_samples_json(result), separators=(",", ":")), encoding="utf-8")
+    partial.replace(path)
+    tracks = {face.track_id: face.person_id for sample in result.samples for face in sample.faces}
+    names = {person.id: person.name for person in result.persons}
+    store.set_persons(run_id, tracks, names)
+    store.finish_run(
+        run_id,
+        {
+            "samples": len(result.samples),
+            "faces": sum(len(s.faces) for s in result.samples),
+            "persons": [_person_json(p, names) for p in result.persons],
+            "skipped": result.skipped,
+        },
+        {},
+        elapsed_ms=elapsed_ms,
+        artifacts={"samples": str(path.relative_to(store.data_dir))},
+    )
+    return names
+
+
+def analyze_and_store_faces(
+    store: Store,
+    media_id: int,
+    fingerprint: str,
+    path: Path,
+    options: FaceOptions,
+    versions: dict[str, str],
+    progress: Any = None,
+    result: FacesResult | None = None,
+) -> FacesAnalysis:
+    """The CLI's path: analyse (unless ``result`` came from a pass shared with motion), store, return."""
+    from analysis.faces import analyze_faces
+    from app.pipelines.audio import record_stop
+
+    run_id = store.start_run(media_id, RUN_FACES, options.params(), versions)
+    started = time.perf_counter()
+    if result is None:
+        try:
+            result = analyze_faces(path, options, progress)
+        except BaseException as exc:
+            record_stop(store, run_id, exc, round((time.perf_counter() - started) * 1000))
+            raise
+    elapsed = round((time.perf_counter() - started) * 1000)
+    names = record_faces(store, run_id, fingerprint, result, elapsed)
+    return FacesAnalysis(run_id, result, names, elapsed)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StoredFaces:
+    """A finished faces run as the project holds it now: the samples with each face's person as the user
+    grouped them, the persons' names and linked speakers."""
+
+    run_id: int
+    options: FaceOptions
+    labels: tuple[str, ...]
+    samples: tuple[Any, ...]
+    """FaceSample, with person ids from the project"""
+    persons: tuple[tuple[int, str, str, tuple[int, ...]], ...]
+    """(number, name, speaker, tracks)"""
+
+    def person_name(self, number: int) -> str:
+        return next((p[1] for p in self.persons if p[0] == number), f"Person {number}")
+
+
+def load_faces(store: Store, media_id: int) -> StoredFaces | None:
+    """The newest finished faces run of the media, or None."""
+    from analysis.faces import Face, FaceOptions, FaceSample
+
+    for run in reversed(store.runs(media_id, RUN_FACES)):
+        if run.status != "done":
+            continue
+        path = store.artifacts(run.id).get("samples")
+        if path is None or not path.is_file():
+            continue
+        document = json.loads(path.read_text(encoding="utf-8"))
+        labels = tuple(document["labels"])
+        persons = tuple((n, name, speaker, tuple(tracks)) for n, name, speaker, tracks in store.persons(run.id))
+        person_of = {track: number for number, _, _, tracks in persons for track in tracks}
+        samples = []
+        for t_s, faces in document["samples"]:
+            found = []
+            for box, score, probabilities, track in faces:
+                shares = dict(zip(labels, probabilities, strict=True))
+                found.append(
+                    Face(tuple(box), score, shares, max(shares, key=shares.get), track, person_of.get(track, 0))
+                )
+            samples.append(FaceSample(t_s, tuple(found)))
+        options = FaceOptions(**{k: run.params[k] for k in ("fps", "detector", "width")})
+        return StoredFaces(run.id, options, labels, tuple(samples), persons)
+    return None
+
+
+def with_persons(stored: StoredFaces, store: Store) -> StoredFaces:
+    """``stored`` with the persons as the project now has them (after a rename, merge, split or link): only
+    the small persons tables are read again; the samples are re-labelled in memory, not re-read from disk."""
+    persons = tuple((n, name, speaker, tuple(tracks)) for n, name, speaker, tracks in store.persons(stored.run_id))
+    person_of = {track: number for number, _, _, tracks in persons for track in tracks}
+    samples = tuple(
+        replace(sample, faces=tuple(replace(face, person_id=person_of.get(face.track_id, 0)) for face in sample.faces))
+        for sample in stored.samples
+    )
+    return replace(stored, samples=samples, persons=persons)
+
+
+def person_series(stored: StoredFaces, number: int) -> tuple[list[float], list[list[float]]]:
+    """Times and emotion probabilities of one person (the largest face when a person appears twice)."""
+    times, probabilities = [], []
+    for sample in stored.samples:
+        faces = [f for f in sample.faces if f.person_id == number]
+        if faces:
+            face = max(faces, key=lambda f: f.box[2] * f.box[3])
+            times.append(sample.t_s)
+            probabilities.append([face.probabilities[name] for name in stored.labels])
+    return times, probabilities

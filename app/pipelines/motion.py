@@ -1,0 +1,251 @@
+"""Motion as the CLI and the window run it: the motion pass stored as a run (series in a sidecar .npy, motion
+peaks and shot changes as segments), multimodal peaks, and the "not significant" mark of peaks that
+coincide with a shot change. Qt-free.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from analysis import motion
+from analysis.audio import DistributionStats, Peak, Tails
+from analysis.motion import MotionOptions, MotionPeak, MotionResult, MotionSeries, ShotChange
+from analysis.progress import Progress
+from app.project.store import NewSegment, Store
+
+RUN_MOTION = "motion"
+TRACK_MOTION_PEAK = "motion_peak"
+TRACK_CUT = "shot_cut"
+TRACK_ZOOM = "shot_zoom"
+MULTIMODAL_DELTA_S = 1.0
+"""An audio peak and a motion peak at most this far apart make a multimodal peak."""
+SHOT_MARGIN_S = 0.5
+"""A peak within this distance of a cut, or overlapping a zoom, coincides with a shot change."""
+
+
+def series_cache_path(cache_dir: Path, fingerprint: str, options: MotionOptions) -> Path:
+    return cache_dir / f"motion-{fingerprint}-{options.fps:g}fps-{options.width}px-{options.method.value}.npy"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MotionAnalysis:
+    """What a motion run found (and the peaks at the k it was asked for)."""
+
+    run_id: int
+    result: MotionResult
+    peaks: tuple[MotionPeak, ...]
+    stats: DistributionStats
+    timings_ms: dict[str, int]
+
+
+def compute_motion(
+    path: Path,
+    options: MotionOptions,
+    k: float = 2.0,
+    tails: Tails | str = Tails.HIGH,
+    progress: Progress | None = None,
+    extra_consumers: tuple = (),
+) -> tuple[MotionResult, list[MotionPeak], DistributionStats]:
+    """The pass and the peaks; no store, so it can run in a worker thread. ``extra_consumers`` (faces) share
+    the decode."""
+    result = motion.analyze_motion(path, options, progress, extra_consumers)
+    peaks, stats = motion.motion_peaks(result.series, options.fps, k, tails)
+    return result, peaks, stats
+
+
+def record_motion(
+    store: Store,
+    run_id: int,
+    fingerprint: str,
+    result: MotionResult,
+    peaks: Sequence[MotionPeak],
+    stats: DistributionStats,
+    elapsed_ms: int,
+    k: float,
+) -> None:
+    cached = series_cache_path(store.cache_dir, fingerprint, result.options)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(".partial.npy")
+    result.series.save(partial)
+    partial.replace(cached)
+    ms = round
+    store.finish_run(
+        run_id,
+        {
+            "stats": asdict(stats),
+            "k": k,
+            "frames": result.info.frames,
+            "skipped": result.info.skipped,
+            "width": result.info.width,
+            "height": result.info.height,
+            "video_fps": result.info.fps,
+            "pairs": len(result.series),
+        },
+        {
+            TRACK_MOTION_PEAK: [
+                NewSegment(ms(p.start_s * 1000), ms(p.end_s * 1000), ms(p.peak_s * 1000), p.z, p.value) for p in peaks
+            ],
+            TRACK_CUT: [NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in result.shots if s.kind == "cut"],
+            TRACK_ZOOM: [
+                NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in result.shots if s.kind == "zoom"
+            ],
+        },
+        elapsed_ms=elapsed_ms,
+        artifacts={"series": str(cached.relative_to(store.data_dir))},
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StoredMotion:
+    run_id: int
+    options: MotionOptions
+    series: MotionSeries
+    peaks: tuple[MotionPeak, ...]
+    shots: tuple[ShotChange, ...]
+    stats: DistributionStats
+    k: float = 2.0
+    """the k its motion peaks were stored at"""
+
+
+def load_motion(store: Store, media_id: int, options: MotionOptions | None = None) -> StoredMotion | None:
+    """The newest finished motion run (with ``options`` when given) as it was stored, or None."""
+    params = options.params() if options else None
+    for run in reversed(store.runs(media_id, RUN_MOTION)):
+        if run.status != "done" or (params is not None and {k: run.params[k] for k in params} != params):
+            continue
+        series_path = store.artifacts(run.id).get("series")
+        if series_path is None or not series_path.exists():
+            continue
+        run_options = MotionOptions(**{k: run.params[k] for k in ("fps", "width", "method")})
+        peaks = tuple(
+            MotionPeak(
+                s.start_ms / 1000, s.end_ms / 1000, (s.peak_ms or s.start_ms) / 1000, s.score or 0.0, s.value or 0
+            )
+            for s in store.segments(run.id, TRACK_MOTION_PEAK)
+        )
+        shots = [ShotChange(s.start_ms / 1000, s.end_ms / 1000, "cut") for s in store.segments(run.id, TRACK_CUT)]
+        shots += [ShotChange(s.start_ms / 1000, s.end_ms / 1000, "zoom") for s in store.segments(run.id, TRACK_ZOOM)]
+        shots.sort(key=lambda s: s.start_s)
+        return StoredMotion(
+            run.id,
+            run_options,
+            MotionSeries.load(series_path),
+            peaks,
+            tuple(shots),
+            DistributionStats(**run.summary["stats"]),
+            float(run.params.get("k", 2.0)),
+        )
+    return None
+
+
+def persist_motion_peaks(
+    store: Store, stored: StoredMotion, k: float, peaks: Sequence[MotionPeak], stats: DistributionStats, versions: dict
+) -> StoredMotion:
+    """Record the motion peaks at the k the user settled on as a new run sharing the stored series, so the
+    project reopens with them and exports see the same segments as the window."""
+    run = store.run(stored.run_id)
+    run_id = store.start_run(run.media_id, RUN_MOTION, {**stored.options.params(), "k": k}, versions)
+    series = store.artifacts(stored.run_id)["series"]
+    ms = round
+    store.finish_run(
+        run_id,
+        {**(run.summary or {}), "stats": asdict(stats), "k": k},
+        {
+            TRACK_MOTION_PEAK: [
+                NewSegment(ms(p.start_s * 1000), ms(p.end_s * 1000), ms(p.peak_s * 1000), p.z, p.value) for p in peaks
+            ],
+            TRACK_CUT: [NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in stored.shots if s.kind == "cut"],
+            TRACK_ZOOM: [
+                NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in stored.shots if s.kind == "zoom"
+            ],
+        },
+        elapsed_ms=0,
+        artifacts={"series": str(series.relative_to(store.data_dir))},
+    )
+    return StoredMotion(run_id, stored.options, stored.series, tuple(peaks), stored.shots, stats, k)
+
+
+# -- combining tracks ----------------------------------------------------------------------------------
+
+
+def shot_change_near(
+    start_s: float, end_s: float, shots: Sequence[ShotChange], margin_s: float = SHOT_MARGIN_S
+) -> ShotChange | None:
+    """The shot change a segment coincides with: a cut within ``margin_s`` of it, or a zoom overlapping it."""
+    for shot in shots:
+        if shot.kind == "cut" and start_s - margin_s <= shot.start_s <= end_s + margin_s:
+            return shot
+        if shot.kind == "zoom" and shot.start_s < end_s and start_s < shot.end_s:
+            return shot
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class MultimodalPeak:
+    start_s: float
+    end_s: float
+    audio_peak_s: float
+    motion_peak_s: float
+    audio_z: float
+    motion_z: float
+
+    @property
+    def score(self) -> float:
+        """Combined z: |z_audio| + |z_motion|."""
+        return abs(self.audio_z) + abs(self.motion_z)
+
+
+def multimodal_peaks(
+    audio_peaks: Sequence[Peak], motion_peaks: Sequence[MotionPeak], delta_s: float = MULTIMODAL_DELTA_S
+) -> list[MultimodalPeak]:
+    """Audio and motion peaks whose peak times are at most ``delta_s`` apart, paired one to one (closest
+    pairs first), ranked by combined z (highest first)."""
+    candidates = []
+    for i, a in enumerate(audio_peaks):
+        for j, m in enumerate(motion_peaks):
+            gap = abs(a.peak_ms / 1000 - m.peak_s)
+            if gap <= delta_s:
+                candidates.append((gap, i, j))
+    used_audio, used_motion, pairs = set(), set(), []
+    for _, i, j in sorted(candidates):
+        if i in used_audio or j in used_motion:
+            continue
+        used_audio.add(i)
+        used_motion.add(j)
+        a, m = audio_peaks[i], motion_peaks[j]
+        pairs.append(
+            MultimodalPeak(
+                min(a.start_ms / 1000, m.start_s), max(a.end_ms / 1000, m.end_s), a.peak_ms / 1000, m.peak_s, a.z, m.z
+            )
+        )
+    pairs.sort(key=lambda p: (-p.score, p.start_s))
+    return pairs
+
+
+def analyze_and_store(
+    store: Store,
+    media_id: int,
+    fingerprint: str,
+    path: Path,
+    options: MotionOptions,
+    k: float,
+    versions: dict[str, str],
+    progress: Progress | None = None,
+    extra_consumers: tuple = (),
+) -> MotionAnalysis:
+    """The CLI's path: run, store, return."""
+    from app.pipelines.audio import record_stop
+
+    run_id = store.start_run(media_id, RUN_MOTION, {**options.params(), "k": k}, versions)
+    started = time.perf_counter()
+    try:
+        result, peaks, stats = compute_motion(path, options, k, Tails.HIGH, progress, extra_consumers)
+    except BaseException as exc:
+        record_stop(store, run_id, exc, round((time.perf_counter() - started) * 1000))
+        raise
+    elapsed = round((time.perf_counter() - started) * 1000)
+    record_motion(store, run_id, fingerprint, result, peaks, stats, elapsed, k)
+    return MotionAnalysis(run_id, result, tuple(peaks), stats, {"motion": elapsed})

@@ -1,0 +1,1 @@
+"""The ``.salient`` project file: the only module tree that speaks SQL."""
