@@ -29,7 +29,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 from app.pipelines.audio import AudioOptions, analyze_audio
-from app.project.store import NewLabel, Store
+from app.project.store import Store
+from app.model.records import NewLabel  # noqa: E402
 
 video, folder, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 project = os.path.join(folder, "bench.salient")

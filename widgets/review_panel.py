@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.project.store import VocabularyEntry
+from app.model.records import VocabularyEntry
 from app.timecode import format_mmss
 
 CONTEXT_CHOICES_S = (1, 5, 10, 20, 30, 40, 50, 60)

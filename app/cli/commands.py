@@ -21,7 +21,8 @@ from analysis.errors import DownloadError, MediaError, SalientError
 from analysis.pauses import PauseMethod, Span
 from analysis.progress import Cancelled
 from analysis.transcribe import BUNDLED, TranscribeError, TranscribeOptions
-from app.export.outputs import ExportError, ExportRequest, run_export
+from app.export.outputs import ExportError, run_export
+from app.model.formats import EXPORT_KIND_NAMES, TRANSCRIPT_FORMAT_NAMES, ExportRequest
 from app.model.transcript import Transcript
 from app.pipelines.audio import AudioAnalysis, AudioOptions, analyze_audio
 from app.project.store import ProjectError, Store
@@ -37,9 +38,6 @@ EXIT_EXPORT = 6
 EXIT_TRANSCRIBE = 7
 EXIT_CANCELLED = 130
 
-EXPORT_FORMATS = ("clips", "dataset", "report", "csv", "json")
-TRANSCRIPT_EXPORT_FORMATS = ("srt", "vtt", "txt", "transcript-json", "eaf", "textgrid")
-"""written to one file (--out FILE); eaf and textgrid carry every track as tiers"""
 
 _EXIT_CODES = """exit codes:
   0    success
@@ -277,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format",
         required=True,
-        choices=EXPORT_FORMATS + TRANSCRIPT_EXPORT_FORMATS,
+        choices=EXPORT_KIND_NAMES + TRANSCRIPT_FORMAT_NAMES,
         help="what to export: clips, dataset, report, csv, json (labels) go to a folder; srt, vtt, txt, "
         "transcript-json (the transcript), eaf (ELAN) and textgrid (Praat: transcript, words, peaks, pauses and "
         "labels as tiers) go to one file",
@@ -688,7 +686,7 @@ def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
     if misplaced:
         sys.stderr.write(f"salient: error: {misplaced[0]} does not apply to --format {args.format}\n")
         return EXIT_USAGE
-    if args.format in TRANSCRIPT_EXPORT_FORMATS:
+    if args.format in TRANSCRIPT_FORMAT_NAMES:
         from app.export.transcripts import export_transcript
 
         with Store.open(args.project, create=False, read_only=True) as store:

@@ -51,10 +51,6 @@ from app.timecode import format_clock
 
 log = logging.getLogger(__name__)
 
-TRANSCRIPT_FORMATS = ("srt", "vtt", "txt", "json", "eaf", "textgrid")
-"""Formats a transcript can be exported to."""
-IMPORT_SUFFIXES = (".srt", ".vtt", ".eaf", ".textgrid")
-"""File suffixes :func:`read_tiers` understands, in lower case (compare ``path.suffix.lower()``)."""
 
 TRANSCRIPT_TIER = "transcript"
 SPEAKER_TIER_PREFIX = "transcript - "

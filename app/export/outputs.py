@@ -64,10 +64,12 @@ from analysis.motion import REFERENCE_WIDTH
 from analysis.pauses import Span, pause_context
 from analysis.peak_detail import PeakDetail, peak_detail
 from analysis.progress import NullProgress, Progress, SubProgress, check
+from app.model.formats import EXPORT_KIND_NAMES, ExportRequest
+from app.model.records import MediaRecord, RunRecord, segment_key
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, load_envelope
 from app.pipelines.faces import StoredFaces, load_faces
 from app.pipelines.motion import TRACK_MOTION_PEAK, StoredMotion, load_motion, shot_change_near
-from app.project.store import MediaRecord, RunRecord, Store, segment_key
+from app.project.store import Store
 from app.timecode import format_mmss, ms_to_s
 
 log = logging.getLogger(__name__)
@@ -2016,25 +2018,6 @@ def export_report(
     return path
 
 
-EXPORT_KINDS = ("clips", "dataset", "report", "csv", "json")
-
-
-@dataclass(frozen=True, slots=True)
-class ExportRequest:
-    """One export as the CLI and the window ask for it."""
-
-    kind: str
-    """clips, dataset, report, csv or json"""
-    out_dir: Path
-    context_ms: int = 0
-    labels_only: bool = False
-    split: tuple[float, float, float] | None = None
-    seed: int = 0
-    stream_copy: bool = False
-    original_rate: bool = False
-    force: bool = False
-
-
 def run_export(store: Store, request: ExportRequest, progress: Progress | None = None) -> list[Path]:
     """Run the export ``request`` names; returns what it wrote (the files, or the dataset's folder)."""
     common = {"labels_only": request.labels_only, "force": request.force}
@@ -2065,4 +2048,4 @@ def run_export(store: Store, request: ExportRequest, progress: Progress | None =
         return [
             export_table(store, request.out_dir / f"segments.{request.kind}", request.kind, progress=progress, **common)
         ]
-    raise ValueError(f"unknown export kind {request.kind!r}; one of {', '.join(EXPORT_KINDS)}")
+    raise ValueError(f"unknown export kind {request.kind!r}; one of {', '.join(EXPORT_KIND_NAMES)}")

@@ -14,21 +14,12 @@ from pathlib import Path
 from app.export import interchange as interop
 from app.export.interchange import InteropError, Interval, Tier
 from app.export.outputs import ExportError
+from app.model.formats import IMPORT_SUFFIXES, TRANSCRIPT_FORMAT_NAMES, transcript_format
 from app.model.transcript import Transcript, TranscriptSegment, proportional_words
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, library_versions
 from app.pipelines.transcription import stored_transcript
 from app.project.store import Store
 
-EXPORT_FORMATS = ("srt", "vtt", "txt", "transcript-json", "eaf", "textgrid")
-"""As the CLI names them (``transcript-json``: the ``json`` format already exports the labels table)."""
-SUFFIXES = {
-    "srt": ".srt",
-    "vtt": ".vtt",
-    "txt": ".txt",
-    "transcript-json": ".json",
-    "eaf": ".eaf",
-    "textgrid": ".TextGrid",
-}
 PEAKS_TIER = "audio peaks"
 PAUSES_TIER = "pauses"
 
@@ -78,8 +69,8 @@ def export_transcript(
     store: Store, fmt: str, out: str | os.PathLike[str], media_id: int | None = None, force: bool = False
 ) -> Path:
     """Write the project's transcript (and, for ELAN and Praat, every track) as ``fmt`` to ``out``."""
-    if fmt not in EXPORT_FORMATS:
-        raise ExportError(f"unknown transcript format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    if fmt not in TRANSCRIPT_FORMAT_NAMES:
+        raise ExportError(f"unknown transcript format {fmt!r}: use one of {', '.join(TRANSCRIPT_FORMAT_NAMES)}")
     record = _media(store, media_id)
     transcript = stored_transcript(store, record.id) or Transcript()
     out = Path(out)
@@ -112,10 +103,9 @@ def read_import(path: str | os.PathLike[str]) -> tuple[list[TranscriptSegment], 
     """Parse a subtitle, ELAN or TextGrid file completely: its transcript segments (words estimated when the
     file has none) and its label intervals. Raises InteropError before anything is stored."""
     path = Path(path)
-    if path.suffix.lower() not in interop.IMPORT_SUFFIXES:
+    if path.suffix.lower() not in IMPORT_SUFFIXES:
         raise InteropError(
-            f"{path.name}: cannot import {path.suffix or 'a file without extension'}; "
-            f"use {', '.join(interop.IMPORT_SUFFIXES)}"
+            f"{path.name}: cannot import {path.suffix or 'a file without extension'}; use {', '.join(IMPORT_SUFFIXES)}"
         )
     tiers = interop.read_tiers(path)
     labels: list[Interval] = []
@@ -152,4 +142,4 @@ def import_file(store: Store, media_id: int, path: str | os.PathLike[str], annot
 
 
 def default_export_name(media_path: str, fmt: str) -> str:
-    return Path(media_path).stem + SUFFIXES[fmt]
+    return Path(media_path).stem + transcript_format(fmt).suffix

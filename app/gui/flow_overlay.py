@@ -32,7 +32,7 @@ from widgets.overlay_toolbar import OverlayToolbar
 from widgets.video_view import VideoView
 
 if TYPE_CHECKING:
-    from app.project.store import MediaRecord
+    from app.model.records import MediaRecord
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,6 @@ from analysis.audio import OutlierResult
 from analysis.errors import DownloadError, SalientError
 from analysis.frames import Frame
 from analysis.pauses import PauseResult, pause_context
-from app.export.outputs import ExportRequest
 from app.gui.books.labels import Segment
 from app.gui.controllers.faces import FacesController
 from app.gui.controllers.motion import MotionController
@@ -49,11 +48,12 @@ from app.gui.controllers.transcript import TranscriptController
 from app.gui.jobs import Job, JobProgress, JobRunner
 from app.gui.player import FrameSourceInfo, PlayerController, parse_goto
 from app.gui.session import Session
+from app.model.formats import EXPORT_KINDS, ExportRequest, export_kind
+from app.model.records import LabelRecord, MediaRecord
 from app.pipelines import audio as pipeline
 from app.pipelines.motion import multimodal_peaks, shot_change_near
-from app.project.store import LabelRecord, MediaRecord, Store
+from app.project.store import Store
 from app.timecode import format_clock, format_mmss
-from widgets.dialogs.export_dialog import KINDS as EXPORT_KINDS
 from widgets.dialogs.export_dialog import ExportDialog
 from widgets.dialogs.vocabulary_dialog import VocabularyDialog
 from widgets.distribution_view import DistributionView
@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         file_menu.addAction(a["reopen_last"])
         export_menu = file_menu.addMenu("&Export")
-        for kind, title in EXPORT_KINDS.items():
+        for kind, title in ((kind.name, kind.title) for kind in EXPORT_KINDS):
             action = export_menu.addAction(f"{title}…")
             action.triggered.connect(lambda _=False, kind=kind: self.export_dialog(kind))
         file_menu.addSeparator()
@@ -754,7 +754,7 @@ class MainWindow(QMainWindow):
             with Store.open(project, read_only=True) as store:
                 return run_export(store, request, progress)
 
-        job = self.runner.submit(f"Export {EXPORT_KINDS[request.kind].lower()}", work)
+        job = self.runner.submit(f"Export {export_kind(request.kind).title.lower()}", work)
         job.succeeded.connect(
             lambda paths: self.statusBar().showMessage(f"Exported {len(paths)} file(s) into {request.out_dir}", 15000)
         )

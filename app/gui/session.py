@@ -25,6 +25,7 @@ from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSumm
 from app.gui.books.labels import LabelBook
 from app.gui.books.transcript import TranscriptBook
 from app.gui.jobs import Job, JobProgress, JobRunner
+from app.model.records import MediaRecord
 from app.pipelines import audio as pipeline
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces, record_faces, with_persons
@@ -37,7 +38,7 @@ from app.pipelines.motion import (
     record_motion,
 )
 from app.pipelines.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
-from app.project.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
+from app.project.store import PROJECT_SUFFIX, ProjectError, Store
 
 if TYPE_CHECKING:
     from analysis.faces import FaceOptions

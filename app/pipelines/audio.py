@@ -24,7 +24,8 @@ from analysis.audio import DistributionStats, Envelope, Feature, OutlierResult, 
 from analysis.errors import MediaError
 from analysis.pauses import PauseContext, PauseMethod, PauseResult
 from analysis.progress import Cancelled, NullProgress, Progress, SubProgress
-from app.project.store import PROJECT_SUFFIX, MediaRecord, NewSegment, Store, data_dir_for
+from app.model.records import MediaRecord, NewSegment
+from app.project.store import PROJECT_SUFFIX, Store, data_dir_for
 
 log = logging.getLogger(__name__)
 

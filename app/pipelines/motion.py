@@ -14,7 +14,8 @@ from analysis import motion
 from analysis.audio import DistributionStats, Peak, Tails
 from analysis.motion import MotionOptions, MotionPeak, MotionResult, MotionSeries, ShotChange
 from analysis.progress import Progress
-from app.project.store import NewSegment, Store
+from app.model.records import NewSegment
+from app.project.store import Store
 
 RUN_MOTION = "motion"
 TRACK_MOTION_PEAK = "motion_peak"

@@ -23,9 +23,10 @@ from analysis.transcribe import (
     resolve_model,
     transcribe_in_child,
 )
+from app.model.records import MediaRecord
 from app.model.transcript import Transcript, TranscriptSegment, Word
 from app.pipelines.audio import _fetch, default_project_path, is_url, library_versions, record_stop
-from app.project.store import PROJECT_SUFFIX, MediaRecord, ProjectError, Store
+from app.project.store import PROJECT_SUFFIX, ProjectError, Store
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -21,6 +21,17 @@ from typing import Any
 
 from analysis.errors import SalientError
 from analysis.media import AudioStreamInfo, MediaInfo, VideoStreamInfo
+from app.model.records import (
+    LABEL_FIELDS,
+    VOCABULARY_FIELDS,
+    LabelRecord,
+    MediaRecord,
+    NewLabel,
+    NewSegment,
+    RunRecord,
+    SegmentRecord,
+    VocabularyEntry,
+)
 from app.model.transcript import TranscriptSegment, Word
 
 log = logging.getLogger(__name__)
@@ -62,115 +73,6 @@ def data_dir_for(project_path: str | Path) -> Path:
     """The sidecar folder of a project: ``talk.salient`` keeps its files in ``talk.salient-data/``."""
     project_path = Path(project_path)
     return project_path.with_name(project_path.name + "-data")
-
-
-@dataclass(frozen=True, slots=True)
-class MediaRecord:
-    id: int
-    path: str
-    fingerprint: str
-    source_url: str | None
-    info: MediaInfo
-    added_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    id: int
-    media_id: int
-    kind: str
-    params: dict[str, Any]
-    versions: dict[str, str]
-    status: str
-    error: str | None
-    summary: dict[str, Any] | None
-    started_at: str
-    finished_at: str | None
-    elapsed_ms: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentRecord:
-    id: int
-    run_id: int
-    track: str
-    start_ms: int
-    end_ms: int
-    peak_ms: int | None
-    score: float | None
-    value: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewSegment:
-    """A span to store; ``score`` is a z-score for peaks."""
-
-    start_ms: int
-    end_ms: int
-    peak_ms: int | None = None
-    score: float | None = None
-    value: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class VocabularyEntry:
-    """One value of the controlled vocabulary. kind 'exclude' marks "not significant"."""
-
-    id: int
-    name: str
-    description: str
-    color: str
-    shortcut: str
-    kind: str
-    position: int
-
-
-@dataclass(frozen=True, slots=True)
-class NewLabel:
-    """A label to store on a time range."""
-
-    start_ms: int
-    end_ms: int
-    vocabulary_id: int
-    source: str
-    """'audio_peak', 'selection', … : where the range came from"""
-    peak_ms: int | None = None
-    segment_key: str | None = None
-    intensity: int | None = None
-    confidence: float | None = None
-    note: str = ""
-    provenance: str = "human"
-
-
-@dataclass(frozen=True, slots=True)
-class LabelRecord:
-    id: int
-    media_id: int
-    start_ms: int
-    end_ms: int
-    peak_ms: int | None
-    source: str
-    segment_key: str | None
-    vocabulary_id: int
-    value: str
-    """the vocabulary entry's current name"""
-    kind: str
-    intensity: int | None
-    confidence: float | None
-    note: str
-    annotator: str
-    provenance: str
-    created_at: str
-    modified_at: str
-
-
-LABEL_FIELDS = frozenset({"start_ms", "end_ms", "peak_ms", "vocabulary_id", "intensity", "confidence", "note"})
-VOCABULARY_FIELDS = frozenset({"name", "description", "color", "shortcut", "kind", "position"})
-
-
-def segment_key(source: str, start_ms: int, end_ms: int) -> str:
-    """Names a labelled range across re-analyses: ``audio_peak:3000:4000``."""
-    return f"{source}:{start_ms}:{end_ms}"
 
 
 def media_info_to_json(info: MediaInfo) -> str:

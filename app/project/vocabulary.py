@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import SalientError, os_error_reason
-from app.project.store import VocabularyEntry
+from app.model.records import VocabularyEntry
 
 log = logging.getLogger(__name__)
 

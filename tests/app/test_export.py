@@ -39,8 +39,9 @@ from app.export.outputs import (
     segment_key,
     split_videos,
 )
+from app.model.records import NewLabel
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, AudioOptions, analyze_audio
-from app.project.store import NewLabel, Store
+from app.project.store import Store
 
 NOTE = "<script>alert('x')</script> & more"
 CONTEXT_MS = 500

@@ -35,9 +35,10 @@ from app.export.outputs import (
     face_crop,
     safe_name,
 )
+from app.model.records import NewLabel
 from app.pipelines.audio import analyze_audio
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces
-from app.project.store import NewLabel, Store
+from app.project.store import Store
 from tests.analysis.test_faces import FPS, HEIGHT, ONE_FACE, ONE_FACE_S, WIDTH, background, frames
 from tests.app.test_export import png_image, read_csv
 from tests.cli.test_cli import run

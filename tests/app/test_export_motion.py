@@ -29,9 +29,10 @@ from app.export.outputs import (
     export_report,
     export_table,
 )
+from app.model.records import NewLabel, segment_key
 from app.pipelines.audio import analyze_audio
 from app.pipelines.motion import TRACK_MOTION_PEAK, load_motion
-from app.project.store import NewLabel, Store, segment_key
+from app.project.store import Store
 from tests.app.test_export import png_image, read_csv
 from tests.cli.test_cli import run
 from tests.conftest import quiet_with_burst

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from analysis import media
+from app.model.records import NewSegment
 from app.project import store as store_module
-from app.project.store import APPLICATION_ID, SCHEMA_VERSION, NewSegment, ProjectError, Store
+from app.project.store import APPLICATION_ID, SCHEMA_VERSION, ProjectError, Store
 
 
 def digest(path: Path) -> str:
@@ -210,7 +211,7 @@ def test_a_migrated_project_has_the_same_schema_as_a_new_one(tmp_path: Path) -> 
 
 
 def test_labels_vocabulary_and_annotators(project: Path, talk_video: Path) -> None:
-    from app.project.store import NewLabel
+    from app.model.records import NewLabel
 
     with Store.open(project) as store:
         media_id = store.add_media(media.probe(talk_video), "f").id
@@ -255,7 +256,7 @@ def test_labels_vocabulary_and_annotators(project: Path, talk_video: Path) -> No
 
 
 def test_a_read_only_connection_reads_while_the_writer_works(project: Path, talk_video: Path) -> None:
-    from app.project.store import NewLabel
+    from app.model.records import NewLabel
 
     with Store.open(project) as writer:
         media_id = writer.add_media(media.probe(talk_video), "f").id

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.project.store import VocabularyEntry
+from app.model.records import VocabularyEntry
 from app.project.vocabulary import VocabularyError, read_vocabulary_json, write_vocabulary_json
 from resources import resource_path
 

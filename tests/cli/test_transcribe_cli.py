@@ -15,7 +15,8 @@ from pympi import Elan
 
 from app.export.interchange import InteropError
 from app.export.transcripts import import_file
-from app.project.store import NewLabel, Store
+from app.model.records import NewLabel
+from app.project.store import Store
 from tests.cli.test_cli import run, tree_digest
 
 

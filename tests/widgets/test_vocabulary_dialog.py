@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QColorDialog, QFileDialog
 
-from app.project.store import VocabularyEntry
+from app.model.records import VocabularyEntry
 from resources import resource_path
 from widgets.dialogs.vocabulary_dialog import COLOR, DESCRIPTION, NAME, SHORTCUT, VocabularyDialog, normalise_shortcut
 

@@ -18,22 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.export.outputs import ExportRequest
-
-KINDS = {
-    "clips": "Labelled clips (WAV, MP4, key frames)",
-    "dataset": "Training dataset (audiofolder / videofolder)",
-    "report": "Observation report (HTML)",
-    "csv": "Table of segments (CSV)",
-    "json": "Table of segments (JSON)",
-}
+from app.model.formats import ExportRequest, export_kind
 
 
 class ExportDialog(QDialog):
     def __init__(self, kind: str, folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
-        self.setWindowTitle(f"Export: {KINDS[kind]}")
+        self.setWindowTitle(f"Export: {export_kind(kind).title}")
         self.setMinimumWidth(520)
         form = QFormLayout(self)
         self.folder = QLineEdit(str(folder), self)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.project.store import VocabularyEntry
+from app.model.records import VocabularyEntry
 
 log = logging.getLogger(__name__)
 

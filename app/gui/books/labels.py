@@ -15,7 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.project.store import LabelRecord, NewLabel, ProjectError, Store, VocabularyEntry, segment_key
+from app.model.records import LabelRecord, NewLabel, VocabularyEntry, segment_key
+from app.project.store import ProjectError, Store
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from analysis.errors import SalientError
 from analysis.transcribe import BUNDLED, HUB_MODELS, TranscribeOptions
-from app.export.transcripts import EXPORT_FORMATS, SUFFIXES, default_export_name, export_transcript, import_file
+from app.export.transcripts import default_export_name, export_transcript, import_file
 from app.gui.jobs import Job
+from app.model.formats import TRANSCRIPT_FORMATS, import_filter, transcript_format
 from app.model.transcript import context_window, segment_at
 from app.timecode import format_seconds
 from widgets.peak_context_view import PeakContextView
@@ -55,14 +56,6 @@ LANGUAGES = (
     ("Arabic", "ar"),
     ("Russian", "ru"),
 )
-FORMAT_TITLES = {
-    "srt": "SubRip subtitles (.srt)",
-    "vtt": "WebVTT subtitles (.vtt)",
-    "txt": "Plain text (.txt)",
-    "transcript-json": "JSON with word timings (.json)",
-    "eaf": "ELAN annotation file (.eaf)",
-    "textgrid": "Praat TextGrid (.TextGrid)",
-}
 
 
 class TranscribeDialog(QDialog):
@@ -168,9 +161,9 @@ class TranscriptController(QObject):
         menu.addAction(self.actions["transcribe"])
         menu.addAction(self.actions["import"])
         export = menu.addMenu("&Export Transcript")
-        for fmt in EXPORT_FORMATS:
-            action = QAction(FORMAT_TITLES[fmt] + "…", self)
-            action.triggered.connect(lambda _=False, fmt=fmt: self.export_dialog(fmt))
+        for fmt in TRANSCRIPT_FORMATS:
+            action = QAction(fmt.title + "…", self)
+            action.triggered.connect(lambda _=False, name=fmt.name: self.export_dialog(name))
             export.addAction(action)
         menu.addSeparator()
         menu.addAction(self.actions["find"])
@@ -299,7 +292,7 @@ class TranscriptController(QObject):
             self.window,
             "Import a transcript or tiers",
             start,
-            "Transcripts and tiers (*.srt *.vtt *.eaf *.TextGrid *.textgrid);;All files (*)",
+            import_filter(),
         )
         if path:
             self.import_path(Path(path))
@@ -326,7 +319,7 @@ class TranscriptController(QObject):
             return
         suggested = Path(session.store.path).parent / default_export_name(session.media.path, fmt)
         path, _ = QFileDialog.getSaveFileName(
-            self.window, f"Export {FORMAT_TITLES[fmt]}", str(suggested), f"{FORMAT_TITLES[fmt]} (*{SUFFIXES[fmt]})"
+            self.window, f"Export {transcript_format(fmt).title}", str(suggested), transcript_format(fmt).file_filter
         )
         if path:
             self.export_path(fmt, Path(path))
