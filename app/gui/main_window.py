@@ -40,18 +40,18 @@ from PySide6.QtWidgets import (
 from analysis.audio import OutlierResult
 from analysis.errors import DownloadError, SalientError
 from analysis.frames import Frame
-from analysis.pauses import PauseResult, pause_context
-from app.gui.books.labels import Segment
+from analysis.pauses import PauseResult
 from app.gui.controllers.faces import FacesController
 from app.gui.controllers.motion import MotionController
 from app.gui.controllers.transcript import TranscriptController
 from app.gui.jobs import Job, JobProgress, JobRunner
 from app.gui.player import FrameSourceInfo, PlayerController, parse_goto
+from app.gui.review_queue import ReviewQueue
 from app.gui.session import Session
 from app.model.formats import EXPORT_KINDS, ExportRequest, export_kind
 from app.model.records import LabelRecord, MediaRecord
+from app.model.review import SOURCE_TITLES, ReviewItem
 from app.pipelines import audio as pipeline
-from app.pipelines.motion import multimodal_peaks, shot_change_near
 from app.project.store import Store
 from app.timecode import format_clock, format_mmss
 from widgets.dialogs.export_dialog import ExportDialog
@@ -74,12 +74,6 @@ MEDIA_FILTER = (
 )
 MAX_RECENT = 10
 _FEATURE_LABELS = {"rms": "RMS", "rms_db": "RMS (dBFS)", "peak": "Peak |x|"}
-_TRACK_NAMES = {
-    "audio_peak": "audio",
-    "motion_peak": "motion",
-    "multimodal_peak": "audio + motion",
-    "selection": "selection",
-}
 
 
 class _InputKeysFirst(QObject):
@@ -148,10 +142,10 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.runner = JobRunner(self)
         self.session = Session(self.runner, self)
+        self.review_queue = ReviewQueue(self.session, self)
         self.player = PlayerController(self)
         self._shown_envelope: tuple[int, str] | None = None
         self._peak_times: list[int] = []
-        self._segments: dict[str, Segment] = {}
         self._selection: list[int | None] = [None, None]
         self._vocabulary_dialog: VocabularyDialog | None = None
         self._agreement_dock: QDockWidget | None = None
@@ -367,6 +361,8 @@ class MainWindow(QMainWindow):
         book.label_updated.connect(self._on_label_changed)
         book.label_removed.connect(self._on_label_removed)
         self.review_panel.row_selected.connect(self._on_review_row_selected)
+        self.review_queue.changed.connect(self._on_review_queue_changed)
+        self.review_queue.item_changed.connect(self._on_review_item_changed)
         self.review_panel.label_requested.connect(self._on_review_label_requested)
         self.review_panel.details_edited.connect(self._on_review_details_edited)
         self.label_track.signals.label_moved.connect(lambda label_id, start, end: book.move(label_id, start, end))
@@ -509,8 +505,7 @@ class MainWindow(QMainWindow):
         for track in self._tracks():
             track.clear()
         self.distribution.clear()
-        self.review_panel.set_rows([])
-        self._segments = {}
+        self.review_queue.clear()
         self.setWindowTitle("Salient")
 
     def _on_peak_controls_params_changed(self, params: PeakParams) -> None:
@@ -609,79 +604,39 @@ class MainWindow(QMainWindow):
     def _tracks(self) -> tuple:
         return (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track, self.label_track)
 
-    def _collect_segments(self) -> dict[str, Segment]:
-        """Flagged segments, the selections labelled before, and those queued in this session."""
-        segments = {}
-        if self.session.outliers is not None:
-            for peak in self.session.outliers.peaks:
-                segment = Segment("audio_peak", peak.start_ms, peak.end_ms, peak.peak_ms, peak.z)
-                segments[segment.key] = segment
-        motion = self.session.motion
-        if motion is not None:
-            for peak in motion.peaks:
-                segment = Segment(
-                    "motion_peak",
-                    round(peak.start_s * 1000),
-                    round(peak.end_s * 1000),
-                    round(peak.peak_s * 1000),
-                    peak.z,
-                )
-                segments[segment.key] = segment
-            if self.session.outliers is not None:
-                for pair in multimodal_peaks(self.session.outliers.peaks, motion.peaks):
-                    segment = Segment(
-                        "multimodal_peak",
-                        round(pair.start_s * 1000),
-                        round(pair.end_s * 1000),
-                        round(pair.audio_peak_s * 1000),
-                        pair.score,
-                    )
-                    segments[segment.key] = segment
-        for label in self.session.labels.labels:
-            if label.source == "selection" and label.segment_key and label.segment_key not in segments:
-                segments[label.segment_key] = Segment("selection", label.start_ms, label.end_ms, label.peak_ms)
-        for key, segment in self._segments.items():
-            if segment.source == "selection":
-                segments.setdefault(key, segment)
-        return segments
-
-    def _review_row(self, segment: Segment) -> ReviewRow:
+    def _review_row(self, item: ReviewItem) -> ReviewRow:
         book = self.session.labels
-        own = book.own_label(segment.key)
-        others = [f"{label.annotator}: {label.value}" for label in book.labels_for(segment.key) if label is not own]
-        moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
-        before = after = None
-        if self.session.pauses is not None:
-            context = pause_context(moment, self.session.pauses.pauses)
-            before = context.before.duration_ms if context.before else None
-            after = context.after.duration_ms if context.after else None
+        segment = item.segment
+        own = item.own_label(book.annotator) if book.annotator else None
+        others = [f"{label.annotator}: {label.value}" for label in item.labels if label is not own]
         color = book.entry(own.vocabulary_id).color if own else ""
-        shot_text = ""
-        if self.session.motion is not None and segment.source != "selection":
-            shot = shot_change_near(segment.start_ms / 1000, segment.end_ms / 1000, self.session.motion.stored.shots)
-            if shot is not None:
-                shot_text = f"{shot.kind} at {format_mmss(round(shot.start_s * 1000))}"
+        shot = item.shot_change
         return ReviewRow(
             segment.key,
             segment.start_ms,
             segment.end_ms,
             segment.peak_ms,
             segment.z,
-            before,
-            after,
+            item.pause_before.duration_ms if item.pause_before else None,
+            item.pause_after.duration_ms if item.pause_after else None,
             own.value if own else "",
             color,
             "\n".join(others),
             own.intensity if own else None,
             own.confidence if own else None,
             own.note if own else "",
-            _TRACK_NAMES.get(segment.source, segment.source),
-            shot_text,
+            SOURCE_TITLES.get(segment.source, segment.source),
+            f"{shot.kind} at {format_mmss(shot.start_ms)}" if shot is not None else "",
         )
 
     def _refresh_review(self) -> None:
-        self._segments = self._collect_segments()
-        self.review_panel.set_rows([self._review_row(segment) for segment in self._segments.values()])
+        self.review_queue.refresh()
+
+    def _on_review_queue_changed(self) -> None:
+        self.review_panel.set_rows([self._review_row(item) for item in self.review_queue.items])
+
+    def _on_review_item_changed(self, item: ReviewItem) -> None:
+        self.review_panel.update_row(self._review_row(item))
 
     def _refresh_labels(self) -> None:
         self.label_track.set_labels([self._mark_of(label) for label in self.session.labels.labels])
@@ -700,23 +655,18 @@ class MainWindow(QMainWindow):
 
     def _on_label_changed(self, label: LabelRecord) -> None:
         self.label_track.put(self._mark_of(label))
-        segment = self._segments.get(label.segment_key or "")
-        if segment is None and label.source == "selection" and label.segment_key:
-            self._refresh_review()
-        elif segment is not None:
-            self.review_panel.update_row(self._review_row(segment))
+        self.review_queue.labels_changed(label.segment_key)
 
     def _on_label_removed(self, label: LabelRecord) -> None:
         self.label_track.remove(label.id)
-        segment = self._segments.get(label.segment_key or "")
-        if segment is not None:
-            self.review_panel.update_row(self._review_row(segment))
+        if label.segment_key in self.review_queue:
+            self.review_queue.labels_changed(label.segment_key)
 
     def _on_review_row_selected(self, key: str) -> None:
-        segment = self._segments.get(key)
+        segment = self.review_queue.segment(key)
         if segment is None:
             return
-        moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
+        moment = segment.moment_ms
         context = self.review_panel.context_ms
         self.player.play_range(max(0, moment - context), moment + context)
         start, end = self.timeline.visible_range()
@@ -725,7 +675,7 @@ class MainWindow(QMainWindow):
             self.timeline.set_visible_range(max(0, moment - half), moment + half)
 
     def _on_review_label_requested(self, key: str, vocabulary_id: int) -> None:
-        segment = self._segments.get(key)
+        segment = self.review_queue.segment(key)
         if segment is None or not self.ensure_annotator():
             return
         self.session.labels.label(segment, vocabulary_id)
@@ -821,7 +771,7 @@ class MainWindow(QMainWindow):
         self.agreement_view.set_report(agreement(ratings_from_labels(labels)) if labels else None)
 
     def _on_agreement_unit_activated(self, key: str) -> None:
-        if key in self._segments:
+        if key in self.review_queue:
             self.review_dock.show()
             self.review_dock.raise_()
             self.review_panel.select(key)
@@ -866,9 +816,7 @@ class MainWindow(QMainWindow):
         if start is None or end is None or end - start < 40:
             self.statusBar().showMessage("Mark a selection first: I at its start, O at its end.", 5000)
             return
-        segment = Segment("selection", start, end)
-        self._segments[segment.key] = segment
-        self.review_panel.set_rows([self._review_row(s) for s in self._segments.values()])
+        segment = self.review_queue.add_selection(start, end)
         self.review_dock.show()
         self.review_dock.raise_()
         self.review_panel.select(segment.key)

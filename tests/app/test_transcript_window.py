@@ -71,7 +71,7 @@ def test_the_transcript_around_a_selected_peak(qtbot, transcribed: MainWindow) -
     context = transcribed.transcript.context
     window = context.context()
     assert window is not None and window.words
-    segment = transcribed._segments[rows[0].key]
+    segment = transcribed.review_queue.segment(rows[0].key)
     assert window.start_ms == segment.peak_ms - 10_000 and window.end_ms == segment.peak_ms + 10_000
     assert window.sentence and window.sentence in context.text()
     context.window_combo.setCurrentIndex(0)  # ± 1 s

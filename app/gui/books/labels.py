@@ -8,33 +8,18 @@ stays instant with thousands of labels in the project.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.model.records import LabelRecord, NewLabel, VocabularyEntry, segment_key
+from app.model.records import LabelRecord, NewLabel, VocabularyEntry
+from app.model.review import Segment
 from app.project.store import ProjectError, Store
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A range that can be labelled: a flagged segment, or a selection the user made."""
-
-    source: str
-    start_ms: int
-    end_ms: int
-    peak_ms: int | None = None
-    z: float | None = None
-    """for a flagged segment, its z-score"""
-
-    @property
-    def key(self) -> str:
-        return segment_key(self.source, self.start_ms, self.end_ms)
 
 
 class LabelBook(QObject):

@@ -154,7 +154,7 @@ class MotionController(QObject):
     # -- the peak detail panel ------------------------------------------------------------------------
 
     def _on_review_row_selected(self, key: str) -> None:
-        segment = self.window._segments.get(key)
+        segment = self.window.review_queue.segment(key)
         session = self.window.session
         if segment is None or session.media is None or not session.media.info.has_video:
             return

@@ -229,7 +229,7 @@ class TranscriptController(QObject):
     # -- around the peak ------------------------------------------------------------------------------
 
     def _on_review_row_selected(self, key: str) -> None:
-        segment = self.window._segments.get(key)
+        segment = self.window.review_queue.segment(key)
         if segment is None:
             return
         moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2

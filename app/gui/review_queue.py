@@ -1,0 +1,97 @@
+"""The window's review queue: the review model's items for the open media, kept in step with the session.
+
+The rule of which segments can be reviewed lives in :mod:`app.model.review`; this object only feeds it the
+session's live results (peaks at the user's k, the motion run, pauses, labels) and the selections queued in
+this session, and tells views when the queue changed. Controllers look segments up here, never in the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from analysis.salience import ShotSpan
+from app.model.review import SOURCE_SELECTION, ReviewItem, Segment, review_items
+
+if TYPE_CHECKING:
+    from app.gui.session import Session
+
+
+@dataclass(frozen=True, slots=True)
+class _MotionFlag:
+    """A motion peak in milliseconds (the motion analysis reports seconds)."""
+
+    start_ms: int
+    end_ms: int
+    peak_ms: int
+    z: float
+
+
+class ReviewQueue(QObject):
+    """Items to review, by key, in time order."""
+
+    changed = Signal()
+    """The whole queue was rebuilt (new results, new media, a selection queued)."""
+    item_changed = Signal(object)
+    """One item's labels changed: the fresh ReviewItem."""
+
+    def __init__(self, session: Session, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._items: dict[str, ReviewItem] = {}
+        self._selections: dict[str, Segment] = {}
+
+    @property
+    def items(self) -> list[ReviewItem]:
+        return list(self._items.values())
+
+    def item(self, key: str) -> ReviewItem | None:
+        return self._items.get(key)
+
+    def segment(self, key: str) -> Segment | None:
+        item = self._items.get(key)
+        return None if item is None else item.segment
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def refresh(self) -> None:
+        """Rebuild the queue from the session's current results and labels."""
+        session = self._session
+        audio = session.outliers.peaks if session.outliers is not None else ()
+        motion, shots = [], []
+        if session.motion is not None:
+            ms = round
+            motion = [
+                _MotionFlag(ms(p.start_s * 1000), ms(p.end_s * 1000), ms(p.peak_s * 1000), p.z)
+                for p in session.motion.peaks
+            ]
+            shots = [ShotSpan(s.kind, ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in session.motion.stored.shots]
+        pauses = session.pauses.pauses if session.pauses is not None else ()
+        items = review_items(audio, motion, session.labels.labels, pauses, shots, list(self._selections.values()))
+        self._items = {item.key: item for item in items}
+        self.changed.emit()
+
+    def add_selection(self, start_ms: int, end_ms: int) -> Segment:
+        """Queue a range the user chose (kept until the media closes, labelled or not)."""
+        segment = Segment(SOURCE_SELECTION, start_ms, end_ms)
+        self._selections[segment.key] = segment
+        self.refresh()
+        return segment
+
+    def labels_changed(self, key: str | None) -> None:
+        """A label on ``key`` was added, changed or removed: update that item, or rebuild for a new range."""
+        item = self._items.get(key or "")
+        if item is None:
+            self.refresh()
+            return
+        fresh = replace(item, labels=tuple(self._session.labels.labels_for(item.key)))
+        self._items[item.key] = fresh
+        self.item_changed.emit(fresh)
+
+    def clear(self) -> None:
+        self._items = {}
+        self._selections = {}
+        self.changed.emit()

@@ -1,0 +1,72 @@
+"""The one review model: which segments are reviewed, with their pauses, shot changes and labels."""
+
+from __future__ import annotations
+
+from analysis.audio import Peak
+from analysis.pauses import Span
+from analysis.salience import ShotSpan
+from app.model.records import LabelRecord, segment_key
+from app.model.review import Segment, review_items
+
+
+def label(label_id: int, source: str, start: int, end: int, annotator: str = "ann", value: str = "joy") -> LabelRecord:
+    return LabelRecord(
+        label_id, 1, start, end, None, source, segment_key(source, start, end), 1, value, "label", None, None, "",
+        annotator, "human", "", "",
+    )  # fmt: skip
+
+
+AUDIO = [Peak(1000, 1400, 1200, 3.0, 0.5), Peak(8000, 8300, 8100, -2.5, 0.01)]
+MOTION = [Peak(1300, 1900, 1500, 2.2, 9.0), Peak(20000, 20500, 20200, 4.0, 12.0)]
+
+
+def test_audio_motion_and_audio_plus_motion_segments_in_time_order() -> None:
+    items = review_items(AUDIO, MOTION)
+    assert [(i.segment.source, i.segment.start_ms, i.segment.end_ms) for i in items] == [
+        ("audio_peak", 1000, 1400),
+        ("multimodal_peak", 1000, 1900),
+        ("motion_peak", 1300, 1900),
+        ("audio_peak", 8000, 8300),
+        ("motion_peak", 20000, 20500),
+    ]
+    pair = items[1].segment
+    assert pair.peak_ms == 1200 and pair.z == 3.0 + 2.2
+    assert all(not item.labels and item.shot_change is None for item in items)
+
+
+def test_labels_attach_by_key_and_loose_labels_are_ranges_of_their_own() -> None:
+    on_audio = label(1, "audio_peak", 1000, 1400)
+    on_pair = label(2, "multimodal_peak", 1000, 1900, annotator="bob")
+    gone = label(3, "audio_peak", 5000, 5200)
+    chosen = label(4, "selection", 30000, 31000)
+    items = {item.key: item for item in review_items(AUDIO, MOTION, [on_audio, on_pair, gone, chosen])}
+    assert items["audio_peak:1000:1400"].labels == (on_audio,)
+    assert items["multimodal_peak:1000:1900"].labels == (on_pair,)
+    assert items["multimodal_peak:1000:1900"].own_label("bob") is on_pair
+    assert items["multimodal_peak:1000:1900"].own_label("ann") is None
+    assert items["audio_peak:5000:5200"].labels == (gone,) and items["audio_peak:5000:5200"].segment.z is None
+    assert items["selection:30000:31000"].labels == (chosen,)
+    assert len(items) == 7
+
+
+def test_pause_context_and_shot_changes() -> None:
+    pauses = [Span(0, 900), Span(1500, 2500), Span(9000, 9500)]
+    shots = [ShotSpan("cut", 8350, 8350), ShotSpan("zoom", 19000, 20100)]
+    selection = Segment("selection", 8000, 8300)
+    items = review_items(AUDIO, MOTION, (), pauses, shots, [selection])
+    by_key = {item.key: item for item in items}
+    audio = by_key["audio_peak:1000:1400"]
+    assert (audio.pause_before, audio.pause_after) == (Span(0, 900), Span(1500, 2500))
+    quiet = by_key["audio_peak:8000:8300"]
+    assert quiet.shot_change == ShotSpan("cut", 8350, 8350) and quiet.not_significant
+    assert by_key["motion_peak:20000:20500"].shot_change == ShotSpan("zoom", 19000, 20100)
+    # the user's own range at the same place is never put aside for a shot change
+    assert by_key["selection:8000:8300"].shot_change is None and not by_key["selection:8000:8300"].not_significant
+    assert by_key["audio_peak:1000:1400"].shot_change is None
+
+
+def test_a_labelled_segment_at_a_shot_change_is_significant() -> None:
+    shots = [ShotSpan("cut", 8350, 8350)]
+    items = review_items(AUDIO, (), [label(1, "audio_peak", 8000, 8300)], (), shots)
+    quiet = next(item for item in items if item.key == "audio_peak:8000:8300")
+    assert quiet.shot_change is not None and not quiet.not_significant
