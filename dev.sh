@@ -2,11 +2,12 @@
 # Set up Salient in this checkout, then launch it or run its tests.
 #
 #   ./dev.sh launch [ARGS…]   set up, then run `python main.py ARGS…` (no ARGS: the demo)
-#   ./dev.sh test [PYTEST…]   set up, then lint and run the test suite
+#   ./dev.sh test [PYTEST…]   set up, then lint (ruff, import contracts) and run the whole test suite on every core
+#   ./dev.sh test --fast      the same without the tests marked slow (about a minute)
 #   ./dev.sh setup            set up only
 #
 # Setup installs the Debian packages Salient needs with apt-get when run as root (otherwise it prints
-# the apt-get line to run), creates .venv with Python 3.11 in the checkout and installs the pinned
+# the apt-get line to run), creates .venv with Python 3.11 (3.12 and 3.13 also accepted) in the checkout and installs the pinned
 # dependencies (pyproject.toml, constraints.txt) into it. It is quick when nothing changed.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -50,15 +51,15 @@ ensure_debian_packages() {
 
 find_python() {
   local candidate
-  for candidate in "${PYTHON:-}" python3.11 python3; do
+  for candidate in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do
     [ -n "$candidate" ] || continue
     if command -v "$candidate" >/dev/null 2>&1 &&
-      "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; then
       echo "$candidate"
       return
     fi
   done
-  log "Python 3.11 is required (set PYTHON=/path/to/python3.11)"
+  log "Python 3.11, 3.12 or 3.13 is required (set PYTHON=/path/to/python3.11)"
   exit 1
 }
 
@@ -104,7 +105,12 @@ case "$command" in
     setup
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
-    exec .venv/bin/python -m pytest "$@"
+    .venv/bin/lint-imports --no-cache
+    if [ "${1:-}" = "--fast" ]; then
+      shift
+      set -- -m "not slow" "$@"
+    fi
+    exec .venv/bin/python -m pytest -n auto "$@"
     ;;
   setup)
     setup
