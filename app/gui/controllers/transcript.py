@@ -32,9 +32,9 @@ from app.export.transcripts import EXPORT_FORMATS, SUFFIXES, default_export_name
 from app.gui.jobs import Job
 from app.model.transcript import context_window, segment_at
 from app.timecode import format_seconds
-from widgets.peak_context_view import PeakContextView
-from widgets.transcript_track import TranscriptTrack
-from widgets.transcript_view import TranscriptView
+from widgets.timeline.transcript_track import TranscriptTrack
+from widgets.transcript.peak_context_view import PeakContextView
+from widgets.transcript.transcript_view import TranscriptView
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow

@@ -1,6 +1,6 @@
 """Face boxes over the video: a rectangle in the colour of the face's dominant emotion and a caption above it.
 
-:class:`FaceBoxes` is an overlay of :class:`~widgets.video_view.VideoView`. The owner hands it the faces of
+:class:`FaceBoxes` is an overlay of :class:`~widgets.video.video_view.VideoView`. The owner hands it the faces of
 the frame on screen (boxes in pixels of the original frame) and the frame's pixel size; the boxes follow the
 frame wherever the view draws it. Everything a paint needs (screen rectangles, pens, caption sizes) is
 computed when the faces or the frame's place change, so repainting the same frame allocates nothing new.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
-from widgets.emotion_track import emotion_color, text_color_on
-from widgets.video_view import VideoView
+from widgets.timeline.emotion_track import emotion_color, text_color_on
+from widgets.video.video_view import VideoView
 
 Face = tuple[tuple[int, int, int, int], str, str]
 """((x, y, w, h) in pixels of the original frame, person name, dominant emotion)."""

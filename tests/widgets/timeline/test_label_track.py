@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from widgets.label_track import LabelMark, LabelTrack
-from widgets.timeline_view import TimelineView
+from widgets.timeline.label_track import LabelMark, LabelTrack
+from widgets.timeline.timeline_view import TimelineView
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_five_thousand_labels_paint(qtbot, track: LabelTrack) -> None:
 
 
 def test_labels_closer_than_a_pixel_are_painted_as_one_rectangle() -> None:
-    from widgets.label_track import _merged
+    from widgets.timeline.label_track import _merged
 
     spans = [(0, 1000), (1005, 2000), (5000, 5001), (900, 1200)]
     assert _merged(spans, 0.01) == [(0.0, 2.0), (5.0, 5.01)]

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtGui import QFont
 
 from app.model.transcript import CONTEXT_WINDOWS_S, Word, context_window
-from widgets.peak_context_view import HIGHLIGHT_BACKGROUND, NO_TRANSCRIPT, PeakContextView
+from widgets.transcript.peak_context_view import HIGHLIGHT_BACKGROUND, NO_TRANSCRIPT, PeakContextView
 
 TEXT = "We started late. Then the crowd went wild! Nobody expected it. Silence followed."
 WORDS = [Word(token, 10_000 + i * 1000, 10_000 + i * 1000 + 800) for i, token in enumerate(TEXT.split())]

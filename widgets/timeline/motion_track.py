@@ -19,8 +19,8 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
 from analysis.motion import REFERENCE_WIDTH, MotionPeak, ShotChange
 from app.timecode import format_seconds
-from widgets.timeline_view import FOREGROUND
-from widgets.waveform_view import PEAK_COLOR, BandTrack
+from widgets.timeline.timeline_view import FOREGROUND
+from widgets.timeline.waveform_view import PEAK_COLOR, BandTrack
 
 MOTION_COLOR = "#81c784"
 MOTION_FILL = (129, 199, 132, 55)

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF
 
 from analysis.motion import MotionPeak, ShotChange
-from widgets.motion_track import MotionTrack, motion_points
-from widgets.timeline_view import TimelineView
+from widgets.timeline.motion_track import MotionTrack, motion_points
+from widgets.timeline.timeline_view import TimelineView
 
 HOURS_3_S = 3 * 3600
 RATE = 5

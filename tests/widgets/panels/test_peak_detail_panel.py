@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 from analysis.motion import FlowMethod, pair_stats
 from analysis.peak_detail import FlowInterval, PeakDetail, peak_detail
 from app.demo.synth import write_media
-from widgets.peak_detail_panel import BUSY_TEXT, EMPTY_TEXT, IMAGE_KINDS, PeakDetailPanel
+from widgets.panels.peak_detail_panel import BUSY_TEXT, EMPTY_TEXT, IMAGE_KINDS, PeakDetailPanel
 
 FRAME_H, FRAME_W = 180, 320
 

@@ -12,7 +12,7 @@ from scipy.signal import resample_poly
 
 from analysis import audio
 from analysis.audio import DistributionStats, Envelope
-from widgets.distribution_view import MAX_QQ_POINTS, DistributionView, qq_subsample, summary_text
+from widgets.panels.distribution_view import MAX_QQ_POINTS, DistributionView, qq_subsample, summary_text
 
 STATS = DistributionStats(
     feature="rms",

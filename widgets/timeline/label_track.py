@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QMenu
 
-from widgets.timeline_view import Track
+from widgets.timeline.timeline_view import Track
 
 _MAX_TEXTS = 300
 """Above this many labels in view their names are left out: they would not be readable anyway."""

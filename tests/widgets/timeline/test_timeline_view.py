@@ -12,7 +12,7 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.timecode import format_ms
-from widgets.timeline_view import (
+from widgets.timeline.timeline_view import (
     SCRUB_INTERVAL_MS,
     TRACK_HEIGHTS,
     SpanTrack,

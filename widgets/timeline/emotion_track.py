@@ -28,7 +28,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 from app.timecode import format_seconds
-from widgets.timeline_view import TimelineView, Track
+from widgets.timeline.timeline_view import TimelineView, Track
 
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 """The emotions in the order of the probability columns (the FER2013 order)."""

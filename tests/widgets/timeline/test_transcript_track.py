@@ -11,8 +11,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.model.transcript import TranscriptSegment
-from widgets.timeline_view import TimelineView
-from widgets.transcript_track import EDGE_GRAB_PX, MAX_TEXTS, TranscriptTrack
+from widgets.timeline.timeline_view import TimelineView
+from widgets.timeline.transcript_track import EDGE_GRAB_PX, MAX_TEXTS, TranscriptTrack
 
 SEGMENTS = [
     TranscriptSegment(1000, 4000, "first segment", speaker="Ana"),

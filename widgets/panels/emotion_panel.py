@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.timecode import format_seconds
-from widgets.emotion_track import EMOTION_COLORS, EMOTIONS, StackedAreasItem, stack_levels
-from widgets.timeline_view import BACKGROUND, FOREGROUND, GRID, TimeAxisItem
+from widgets.timeline.emotion_track import EMOTION_COLORS, EMOTIONS, StackedAreasItem, stack_levels
+from widgets.timeline.timeline_view import BACKGROUND, FOREGROUND, GRID, TimeAxisItem
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget
 
 from analysis.agreement import Rating, agreement
-from widgets.agreement_view import DIAGONAL_BACKGROUND, NOT_ENOUGH, AgreementView, describe_unit, headline_text
+from widgets.panels.agreement_view import DIAGONAL_BACKGROUND, NOT_ENOUGH, AgreementView, describe_unit, headline_text
 
 # ann and bob on four peaks (one disagreement); cat joins on two of them and one of her own.
 RATINGS = [
