@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from analysis.audio import DistributionPlotData, DistributionStats, Tails
-from widgets.timeline.timeline_view import BACKGROUND, FOREGROUND, GRID
+from widgets.style import BACKGROUND, FOREGROUND, GRID
 from widgets.timeline.waveform_view import ENVELOPE_COLOR, FEATURE_LABELS, MEAN_COLOR, PEAK_COLOR
 
 MAX_QQ_POINTS = 2000

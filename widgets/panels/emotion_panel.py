@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.timecode import format_seconds
-from widgets.timeline.emotion_track import EMOTION_COLORS, EMOTIONS, StackedAreasItem, stack_levels
-from widgets.timeline.timeline_view import BACKGROUND, FOREGROUND, GRID, TimeAxisItem
+from widgets.style import BACKGROUND, EMOTION_COLORS, FOREGROUND, GRID
+from widgets.timeline.emotion_track import EMOTIONS, StackedAreasItem, stack_levels
+from widgets.timeline.timeline_view import TimeAxisItem
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,6 @@ the samples are drawn as they are; when they are narrower, they are gathered int
 absolute time, so panning does not shimmer) — the ribbon shows each column's most frequent dominant emotion,
 the stacked view each column's mean probabilities. A redraw's cost thus follows the row's width, not the
 length of the video.
-
-The emotion colours are defined here once (:data:`EMOTION_COLORS`) and imported by the other face widgets.
 """
 
 from __future__ import annotations
@@ -28,40 +26,17 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 from app.timecode import format_seconds
+from widgets.style import EMOTION_COLORS, text_color_on
 from widgets.timeline.timeline_view import TimelineView, Track
 
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 """The emotions in the order of the probability columns (the FER2013 order)."""
-EMOTION_COLORS = {
-    "angry": "#e53935",
-    "disgust": "#7cb342",
-    "fear": "#9575cd",
-    "happy": "#ff9f1c",
-    "sad": "#1e88e5",
-    "surprise": "#26c6da",
-    "neutral": "#9e9e9e",
-}
-"""One colour per emotion, readable on the dark timeline and distinct from each other (happy is orange
-rather than yellow so the yellow playhead stays visible over it)."""
-UNKNOWN_COLOR = "#bdbdbd"
-"""For an emotion name that is not one of :data:`EMOTIONS`."""
 RIBBON, STACKED = "ribbon", "stacked"
 MODES = (RIBBON, STACKED)
 GAP_FACTOR = 1.5
 """Consecutive samples further apart than this many steps leave a gap (the person was off screen)."""
 _MAX_TEXTS = 200
 """Above this many spans in view their names are left out."""
-
-
-def text_color_on(background: QColor) -> QColor:
-    """Dark text on a light fill, white on a dark one."""
-    luma = 0.299 * background.red() + 0.587 * background.green() + 0.114 * background.blue()
-    return QColor(20, 20, 22) if luma > 140 else QColor(250, 250, 250)
-
-
-def emotion_color(emotion: str) -> str:
-    """The colour of ``emotion`` (a neutral grey for a name not in :data:`EMOTIONS`)."""
-    return EMOTION_COLORS.get(emotion, UNKNOWN_COLOR)
 
 
 def dominant_spans(

@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
 from analysis.motion import REFERENCE_WIDTH, MotionPeak, ShotChange
 from app.timecode import format_seconds
-from widgets.timeline.timeline_view import FOREGROUND
+from widgets.style import FOREGROUND
 from widgets.timeline.waveform_view import PEAK_COLOR, BandTrack
 
 MOTION_COLOR = "#81c784"

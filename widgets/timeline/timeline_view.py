@@ -24,6 +24,7 @@ from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QPainter, QPale
 from PySide6.QtWidgets import QGraphicsSceneWheelEvent, QMenu, QScrollArea, QVBoxLayout, QWidget
 
 from app.timecode import format_seconds
+from widgets.style import BACKGROUND, FOREGROUND, GRID, PLAYHEAD
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,6 @@ VALUE_AXIS_WIDTH = 46
 TIME_AXIS_HEIGHT = 26
 
 _TOP_MARGIN = 2
-
-BACKGROUND = "#1d1f21"
-FOREGROUND = "#c5c8c6"
-GRID = "#3a3d41"
-PLAYHEAD = "#ffd54f"
 
 
 class TimeAxisItem(pg.AxisItem):

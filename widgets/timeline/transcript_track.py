@@ -20,8 +20,8 @@ from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen
 
 from app.model.transcript import TranscriptSegment
 from app.timecode import format_ms
-from widgets.timeline.timeline_view import PLAYHEAD, Track
-from widgets.transcript.transcript_view import NO_SPEAKER_COLOR, speaker_colors
+from widgets.style import NO_SPEAKER_COLOR, PLAYHEAD, speaker_colors
+from widgets.timeline.timeline_view import Track
 
 EDGE_GRAB_PX = 5
 """A press this close to a segment's edge drags the edge instead of scrubbing."""

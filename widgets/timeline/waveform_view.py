@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider
 from analysis.audio import K_MAX, K_MIN, K_STEP, Feature, Peak, Tails
 from analysis.waveform import WaveformPyramid, envelope_points, waveform_points
 from app.timecode import format_ms
-from widgets.timeline.timeline_view import FOREGROUND, Track
+from widgets.style import FOREGROUND
+from widgets.timeline.timeline_view import Track
 
 WAVEFORM_COLOR = "#4fc3f7"
 ENVELOPE_COLOR = "#ffb74d"

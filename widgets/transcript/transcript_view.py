@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -81,6 +80,7 @@ from app.model.transcript import (
     word_at,
 )
 from app.timecode import format_ms
+from widgets.style import NO_SPEAKER_COLOR, PLAYHEAD, speaker_colors
 
 log = logging.getLogger(__name__)
 
@@ -88,20 +88,7 @@ NUDGE_MS = 50
 """How far Alt+arrow moves a segment's edge."""
 EMPTY_TEXT = "No transcript yet — run Transcribe"
 
-SPEAKER_COLORS = (
-    "#4fc3f7",
-    "#81c784",
-    "#ffb74d",
-    "#ba68c8",
-    "#f06292",
-    "#4db6ac",
-    "#dce775",
-    "#ff8a65",
-    "#9575cd",
-    "#a1887f",
-)
-NO_SPEAKER_COLOR = "#90a4ae"
-CURRENT_WORD_COLOR = QColor("#ffd54f")
+CURRENT_WORD_COLOR = QColor(PLAYHEAD)
 """The playhead's colour on the timeline, for the word being played."""
 LOW_WORD_COLOR = QColor("#fb8c00")
 REVIEWED_COLOR = QColor("#43a047")
@@ -147,22 +134,6 @@ _HEADER_GAP = 3
 _PAD_BOTTOM = 6
 _BAR_WIDTH = 3
 _CHIP_PAD = 5
-
-
-def speaker_colors(names: Iterable[str]) -> dict[str, QColor]:
-    """A colour per speaker name, the same in the transcript and on the timeline.
-
-    Each name prefers the palette slot its CRC-32 picks (so a speaker keeps its colour when others come and
-    go); a name whose slot is taken gets the next free one, so a handful of speakers never share a colour."""
-    colors: dict[str, QColor] = {}
-    taken: set[int] = set()
-    count = len(SPEAKER_COLORS)
-    for name in sorted(set(names) - {""}):
-        preferred = zlib.crc32(name.encode()) % count
-        slot = next((s % count for s in range(preferred, preferred + count) if s % count not in taken), preferred)
-        taken.add(slot)
-        colors[name] = QColor(SPEAKER_COLORS[slot])
-    return colors
 
 
 def time_range_text(segment: TranscriptSegment) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
-from widgets.timeline.emotion_track import emotion_color, text_color_on
+from widgets.style import emotion_color, text_color_on
 from widgets.video.video_view import VideoView
 
 Face = tuple[tuple[int, int, int, int], str, str]

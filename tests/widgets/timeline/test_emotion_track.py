@@ -7,8 +7,9 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF
 
 from tests.widgets.emotion_samples import STEP, THREE_HOURS_S, minute_samples, pixel_color, three_hours
-from widgets.timeline.emotion_track import EMOTION_COLORS, EMOTIONS, EmotionTrack
-from widgets.timeline.timeline_view import BACKGROUND, TimelineView
+from widgets.style import BACKGROUND, EMOTION_COLORS
+from widgets.timeline.emotion_track import EMOTIONS, EmotionTrack
+from widgets.timeline.timeline_view import TimelineView
 
 
 @pytest.fixture

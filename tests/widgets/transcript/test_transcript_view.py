@@ -9,7 +9,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from app.model.transcript import TranscriptSegment, Word, replace_all
-from widgets.transcript.transcript_view import EMPTY_TEXT, TranscriptView, speaker_colors, time_range_text
+from widgets.style import speaker_colors
+from widgets.transcript.transcript_view import EMPTY_TEXT, TranscriptView, time_range_text
 
 
 def segment(

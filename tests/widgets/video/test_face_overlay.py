@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint
 
 from tests.widgets.emotion_samples import pixel_color
-from widgets.timeline.emotion_track import EMOTION_COLORS
+from widgets.style import EMOTION_COLORS
 from widgets.video.face_overlay import FaceBoxes
 from widgets.video.video_view import VideoView
 
