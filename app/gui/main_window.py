@@ -63,7 +63,7 @@ from widgets.panels.transport_panel import TransportPanel
 from widgets.timeline.label_track import LabelMark, LabelTrack
 from widgets.timeline.timeline_view import SpanTrack, TimelineView
 from widgets.timeline.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
-from widgets.transcript.transcript_view import SHORTCUTS as TRANSCRIPT_SHORTCUTS
+from widgets.transcript.shortcuts import SHORTCUTS as TRANSCRIPT_SHORTCUTS
 from widgets.video.video_view import VideoView
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.model.transcript import TranscriptSegment, Word, replace_all
 from widgets.style import speaker_colors
-from widgets.transcript.transcript_view import EMPTY_TEXT, TranscriptView, time_range_text
+from widgets.transcript.segment_delegate import time_range_text
+from widgets.transcript.transcript_view import EMPTY_TEXT, TranscriptView
 
 
 def segment(
