@@ -61,7 +61,8 @@ from widgets.panels.jobs_panel import JobsPanel
 from widgets.panels.review_panel import ReviewPanel, ReviewRow
 from widgets.panels.transport_panel import TransportPanel
 from widgets.timeline.label_track import LabelMark, LabelTrack
-from widgets.timeline.timeline_view import SpanTrack, TimelineView
+from widgets.timeline.span_track import SpanTrack
+from widgets.timeline.timeline_view import TimelineView
 from widgets.timeline.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
 from widgets.transcript.shortcuts import SHORTCUTS as TRANSCRIPT_SHORTCUTS
 from widgets.video.video_view import VideoView

@@ -12,13 +12,8 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.timecode import format_ms
-from widgets.timeline.timeline_view import (
-    SCRUB_INTERVAL_MS,
-    TRACK_HEIGHTS,
-    SpanTrack,
-    TimeAxisItem,
-    TimelineView,
-)
+from widgets.timeline.span_track import SpanTrack
+from widgets.timeline.timeline_view import SCRUB_INTERVAL_MS, TRACK_HEIGHTS, TimeAxisItem, TimelineView
 
 DURATION_MS = 600_000
 KEYS = ("a", "b", "c")

@@ -13,7 +13,8 @@ from scipy.signal import resample_poly
 from analysis import audio
 from analysis.audio import Peak
 from analysis.waveform import build_pyramid
-from widgets.timeline.timeline_view import SpanTrack, TimelineView
+from widgets.timeline.span_track import SpanTrack
+from widgets.timeline.timeline_view import TimelineView
 from widgets.timeline.waveform_view import (
     FEATURE_LABELS,
     EnvelopeTrack,
