@@ -7,7 +7,7 @@ video and in the panels.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtGui import QColor
 
@@ -25,10 +25,22 @@ EMOTION_COLORS = {
     "surprise": "#26c6da",
     "neutral": "#9e9e9e",
 }
-"""One colour per emotion, readable on the dark timeline and distinct from each other (happy is orange
-rather than yellow so the yellow playhead stays visible over it)."""
-UNKNOWN_COLOR = "#bdbdbd"
-"""For an emotion name that is not in :data:`EMOTION_COLORS`."""
+"""One colour per emotion of the FER2013 model, readable on the dark timeline and distinct from each other
+(happy is orange rather than yellow so the yellow playhead stays visible over it)."""
+OTHER_EMOTION_COLORS = (
+    "#f06292",
+    "#a1887f",
+    "#5c6bc0",
+    "#26a69a",
+    "#c0ca33",
+    "#ba68c8",
+    "#90caf9",
+    "#ffab91",
+)
+"""For the labels of other emotion classifiers (a user's own ONNX model): none of :data:`EMOTION_COLORS` and
+not yellow, so they stay apart from the FER names and from the playhead."""
+NO_EMOTION_COLOR = "#bdbdbd"
+"""Where there is no emotion name (a person with no face seen)."""
 
 SPEAKER_COLORS = (
     "#4fc3f7",
@@ -52,8 +64,26 @@ def text_color_on(background: QColor) -> QColor:
 
 
 def emotion_color(emotion: str) -> str:
-    """The colour of ``emotion`` (a neutral grey for a name not in :data:`EMOTION_COLORS`)."""
-    return EMOTION_COLORS.get(emotion, UNKNOWN_COLOR)
+    """The colour of ``emotion`` on its own (a face box, the persons table): a FER name's own colour, the
+    colour its name picks among :data:`OTHER_EMOTION_COLORS` for any other name, grey for no name."""
+    if not emotion:
+        return NO_EMOTION_COLOR
+    return EMOTION_COLORS.get(emotion) or OTHER_EMOTION_COLORS[_preferred_slot(emotion, len(OTHER_EMOTION_COLORS))]
+
+
+def emotion_colors(labels: Sequence[str]) -> list[str]:
+    """The colour of each of a run's emotion labels, in their order, for charts that show them side by side.
+
+    Like :func:`emotion_color`, except that two other names that would pick the same colour get different
+    ones (up to :data:`OTHER_EMOTION_COLORS` of them): the one whose slot is taken gets the next free one."""
+    others = _palette_slots((label for label in labels if label not in EMOTION_COLORS), len(OTHER_EMOTION_COLORS))
+    colors = []
+    for label in labels:
+        if label in EMOTION_COLORS:
+            colors.append(EMOTION_COLORS[label])
+        else:
+            colors.append(OTHER_EMOTION_COLORS[others[label]] if label else NO_EMOTION_COLOR)
+    return colors
 
 
 def speaker_colors(names: Iterable[str]) -> dict[str, QColor]:
@@ -61,12 +91,21 @@ def speaker_colors(names: Iterable[str]) -> dict[str, QColor]:
 
     Each name prefers the palette slot its CRC-32 picks (so a speaker keeps its colour when others come and
     go); a name whose slot is taken gets the next free one, so a handful of speakers never share a colour."""
-    colors: dict[str, QColor] = {}
+    return {name: QColor(SPEAKER_COLORS[slot]) for name, slot in _palette_slots(names, len(SPEAKER_COLORS)).items()}
+
+
+def _preferred_slot(name: str, count: int) -> int:
+    return zlib.crc32(name.encode()) % count
+
+
+def _palette_slots(names: Iterable[str], count: int) -> dict[str, int]:
+    """A slot of a ``count``-colour palette per distinct non-empty name: the one its CRC-32 picks, or the next
+    free one when an earlier name (in sorted order) has it; names share slots only when all are taken."""
+    slots: dict[str, int] = {}
     taken: set[int] = set()
-    count = len(SPEAKER_COLORS)
     for name in sorted(set(names) - {""}):
-        preferred = zlib.crc32(name.encode()) % count
+        preferred = _preferred_slot(name, count)
         slot = next((s % count for s in range(preferred, preferred + count) if s % count not in taken), preferred)
         taken.add(slot)
-        colors[name] = QColor(SPEAKER_COLORS[slot])
-    return colors
+        slots[name] = slot
+    return slots

@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QImage
 
-from widgets.timeline.emotion_track import EMOTIONS
+from analysis.fer_model import EMOTIONS
 
 HAPPY, SAD, ANGRY, NEUTRAL = (EMOTIONS.index(name) for name in ("happy", "sad", "angry", "neutral"))
 STEP = 0.5

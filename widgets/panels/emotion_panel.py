@@ -6,7 +6,8 @@ bins of 10 s or more, so that a long video gets at most :data:`MAX_BINS` bins). 
 segment": for every person on screen in that window, the share of each emotion as one stacked bar.
 
 The numbers come from the owner (:meth:`EmotionPanel.set_persons`, :meth:`~EmotionPanel.set_series`,
-:meth:`~EmotionPanel.set_segment_shares`); the panel only draws them and saves them as PNG, SVG or CSV.
+:meth:`~EmotionPanel.set_segment_shares`), each with the emotion labels of the run's classifier (FER2013's
+seven when not given); the panel only draws them and saves them as PNG, SVG or CSV.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis.fer_model import EMOTIONS
 from app.timecode import format_seconds
-from widgets.style import BACKGROUND, EMOTION_COLORS, FOREGROUND, GRID
-from widgets.timeline.emotion_track import EMOTIONS, StackedAreasItem, stack_levels
+from widgets.style import BACKGROUND, FOREGROUND, GRID, emotion_colors
+from widgets.timeline.emotion_track import StackedAreasItem, probability_rows, stack_levels
 from widgets.timeline.timeline_view import TimeAxisItem
 
 log = logging.getLogger(__name__)
@@ -64,16 +66,17 @@ def bin_seconds(duration_s: float) -> int:
 def binned_means(
     times_s: np.ndarray, probabilities: np.ndarray, bin_s: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean probabilities per bin [k·bin_s, (k+1)·bin_s), for the bins holding at least one sample.
+    """Mean probabilities [N, L] per bin [k·bin_s, (k+1)·bin_s), for the bins holding at least one sample.
 
-    Returns the bins' starts and ends (s) and the means [M, 7]; each row sums to what the samples' rows sum
+    Returns the bins' starts and ends (s) and the means [M, L]; each row sums to what the samples' rows sum
     to (1 for probabilities).
     """
+    columns = probabilities.shape[1]
     if times_s.size == 0:
-        return np.zeros(0), np.zeros(0), np.zeros((0, len(EMOTIONS)))
+        return np.zeros(0), np.zeros(0), np.zeros((0, columns))
     index = np.floor(times_s / bin_s).astype(np.int64)
     used, inverse = np.unique(index, return_inverse=True)
-    sums = np.zeros((used.shape[0], len(EMOTIONS)), dtype=np.float64)
+    sums = np.zeros((used.shape[0], columns), dtype=np.float64)
     np.add.at(sums, inverse, probabilities)
     counts = np.bincount(inverse, minlength=used.shape[0])
     return used * float(bin_s), (used + 1) * float(bin_s), sums / counts[:, None]
@@ -94,8 +97,9 @@ def _plot_widget(title: str, time_axis: bool = False) -> pg.PlotWidget:
     return widget
 
 
-def _legend_html() -> str:
-    items = (f'<span style="color:{EMOTION_COLORS[name]}">■</span>&nbsp;{name}' for name in EMOTIONS)
+def _legend_html(labels: Sequence[str]) -> str:
+    colors = emotion_colors(labels)
+    items = (f'<span style="color:{color}">■</span>&nbsp;{name}' for name, color in zip(labels, colors, strict=True))
     return "&nbsp;&nbsp;&nbsp;".join(items)
 
 
@@ -105,9 +109,13 @@ class EmotionPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._persons: list[Person] = []
-        self._series: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._labels: tuple[str, ...] = ()
+        """the emotions of the persons' shares: the bars, their ticks and the legend"""
+        self._series: dict[int, tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = {}
+        """person id → times, probabilities [N, L] and the L labels"""
         self._segment_title = ""
         self._segment: dict[str, dict[str, float]] | None = None
+        self._segment_labels: tuple[str, ...] = ()
         self._fixed_bin_s: float | None = None
 
         self.person_combo = QComboBox(self)
@@ -141,22 +149,14 @@ class EmotionPanel(QWidget):
         font = self.header_label.font()
         font.setBold(True)
         self.header_label.setFont(font)
-        self.legend_label = QLabel(_legend_html(), self.figure)
+        self.legend_label = QLabel(self.figure)
 
         self._share_widget = _plot_widget("Share of time on screen")
         self._share_plot = self._share_widget.getPlotItem()
         self._share_plot.setLabel("left", "share", color=FOREGROUND)
-        self._share_plot.getAxis("bottom").setTicks([list(enumerate(EMOTIONS))])
-        self._share_plot.setRange(xRange=(-0.6, len(EMOTIONS) - 0.4), yRange=(0, 1.1), padding=0)
-        brushes = [pg.mkBrush(EMOTION_COLORS[name]) for name in EMOTIONS]
-        self.share_bars = pg.BarGraphItem(
-            x=np.arange(len(EMOTIONS)), height=np.zeros(len(EMOTIONS)), width=_BAR_WIDTH, brushes=brushes, pen=None
-        )
+        self.share_bars = pg.BarGraphItem(x=[], height=[], width=_BAR_WIDTH, pen=None)
         self._share_plot.addItem(self.share_bars)
-        self.share_texts = [pg.TextItem("", color=FOREGROUND, anchor=(0.5, 1.0)) for _ in EMOTIONS]
-        for index, text in enumerate(self.share_texts):
-            text.setPos(index, 0)
-            self._share_plot.addItem(text)
+        self.share_texts: list[pg.TextItem] = []
 
         self._time_widget = _plot_widget("Emotions over time", time_axis=True)
         self._time_plot = self._time_widget.getPlotItem()
@@ -173,12 +173,7 @@ class EmotionPanel(QWidget):
         self._segment_plot.getAxis("left").setWidth(90)
         self._segment_plot.setXRange(0, 1, padding=0.03)
         self._segment_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.segment_bars = [
-            pg.BarGraphItem(x0=[], width=[], y=[], height=_BAR_WIDTH, brush=EMOTION_COLORS[name], pen=None)
-            for name in EMOTIONS
-        ]
-        for item in self.segment_bars:
-            self._segment_plot.addItem(item)
+        self.segment_bars: list[pg.BarGraphItem] = []
 
         charts = QHBoxLayout()
         charts.setContentsMargins(0, 0, 0, 0)
@@ -198,13 +193,17 @@ class EmotionPanel(QWidget):
         layout.setSpacing(2)
         layout.addLayout(bar)
         layout.addWidget(self.figure, 1)
+        self._use_labels(EMOTIONS)
+        self._use_segment_labels(EMOTIONS)
         self._show_person()
         self._show_segment()
 
     # Data -------------------------------------------------------------------------------------------------
 
-    def set_persons(self, persons: Sequence[Person]) -> None:
-        """The persons, in the order to list them; the person shown stays shown if still there."""
+    def set_persons(self, persons: Sequence[Person], labels: Sequence[str] = EMOTIONS) -> None:
+        """The persons, in the order to list them; the person shown stays shown if still there. ``labels``: the
+        run's emotions, the shares' keys in the order to draw them."""
+        self._use_labels(labels)
         current = self.current_person()
         self._persons = [(int(pid), str(name), float(seconds), dict(shares)) for pid, name, seconds, shares in persons]
         ids = {pid for pid, *_ in self._persons}
@@ -220,14 +219,16 @@ class EmotionPanel(QWidget):
             button.setEnabled(bool(self._persons))
         self._show_person()
 
-    def set_series(self, person_id: int, times_s: np.ndarray, probabilities: np.ndarray) -> None:
-        """A person's probabilities [N, 7] (columns in EMOTIONS order) at sorted times (s)."""
+    def set_series(
+        self, person_id: int, times_s: np.ndarray, probabilities: np.ndarray, labels: Sequence[str] = EMOTIONS
+    ) -> None:
+        """A person's probabilities [N, L] at sorted times (s), ``labels`` naming the L columns in order."""
         times = np.asarray(times_s, dtype=np.float64).ravel()
-        values = np.asarray(probabilities, dtype=np.float64).reshape(-1, len(EMOTIONS))
+        values = np.asarray(probability_rows(probabilities, labels), dtype=np.float64)
         if times.shape[0] != values.shape[0]:
             raise ValueError(f"{times.shape[0]} times for {values.shape[0]} rows of probabilities")
         keep = np.isfinite(values).all(axis=1) & np.isfinite(times)
-        self._series[int(person_id)] = (times[keep], values[keep])
+        self._series[int(person_id)] = (times[keep], values[keep], tuple(labels))
         self._show_person()
 
     def set_bin_seconds(self, seconds: float | None) -> None:
@@ -237,8 +238,12 @@ class EmotionPanel(QWidget):
         self._fixed_bin_s = seconds
         self._show_person()
 
-    def set_segment_shares(self, title: str, shares: dict[str, dict[str, float]] | None) -> None:
-        """Around the selected segment: person name → emotion → share, under ``title`` (None: no segment)."""
+    def set_segment_shares(
+        self, title: str, shares: dict[str, dict[str, float]] | None, labels: Sequence[str] = EMOTIONS
+    ) -> None:
+        """Around the selected segment: person name → emotion → share, under ``title`` (None: no segment);
+        ``labels``: the run's emotions in the order to stack them."""
+        self._use_segment_labels(labels)
         self._segment_title = title
         self._segment = None if shares is None else {name: dict(by) for name, by in shares.items()}
         self._show_segment()
@@ -257,11 +262,12 @@ class EmotionPanel(QWidget):
         """The width of the over-time bins now in use."""
         if self._fixed_bin_s is not None:
             return self._fixed_bin_s
-        ends = [float(times[-1]) for times, _ in self._series.values() if times.size]
+        ends = [float(times[-1]) for times, _values, _labels in self._series.values() if times.size]
         return float(bin_seconds(max(ends, default=0.0)))
 
     def binned_series(self, person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The bins the over-time chart shows for a person (starts, ends, mean probabilities), or None."""
+        """The bins the over-time chart shows for a person (starts, ends, mean probabilities [M, L] in the order
+        of the labels given with the series), or None."""
         series = self._series.get(int(person_id))
         if series is None:
             return None
@@ -325,16 +331,20 @@ class EmotionPanel(QWidget):
         rows: list[tuple[str, str, str, str, str, str]] = []
         for _pid, name, seconds, shares in self._persons:
             rows.append(("visible", name, "", "", "", f"{seconds:.3f}"))
-            rows.extend(("share", name, "", "", emotion, f"{shares.get(emotion, 0.0):.4f}") for emotion in EMOTIONS)
+            rows.extend(("share", name, "", "", emotion, f"{shares.get(emotion, 0.0):.4f}") for emotion in self._labels)
         for pid, name, _seconds, _shares in self._persons:
             binned = self.binned_series(pid)
             if binned is None:
                 continue
+            labels = self._series[pid][2]
             for start, end, means in zip(binned[0].tolist(), binned[1].tolist(), binned[2].tolist(), strict=True):
-                for emotion, mean in zip(EMOTIONS, means, strict=True):
+                for emotion, mean in zip(labels, means, strict=True):
                     rows.append(("series", name, f"{start:.3f}", f"{end:.3f}", emotion, f"{mean:.4f}"))
         for name, shares in (self._segment or {}).items():
-            rows.extend(("segment", name, "", "", emotion, f"{shares.get(emotion, 0.0):.4f}") for emotion in EMOTIONS)
+            rows.extend(
+                ("segment", name, "", "", emotion, f"{shares.get(emotion, 0.0):.4f}")
+                for emotion in self._segment_labels
+            )
         return rows
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
@@ -349,22 +359,22 @@ class EmotionPanel(QWidget):
         person = self._person(self.current_person())
         if person is None:
             self.header_label.setText(NO_PERSONS_TEXT)
-            heights = np.zeros(len(EMOTIONS))
+            heights = np.zeros(len(self._labels))
         else:
             pid, name, seconds, shares = person
             self.header_label.setText(f"{name} · on screen {format_seconds(seconds, 0)}")
-            heights = np.array([shares.get(emotion, 0.0) for emotion in EMOTIONS], dtype=np.float64)
+            heights = np.array([shares.get(emotion, 0.0) for emotion in self._labels], dtype=np.float64)
         self.share_bars.setOpts(height=heights)
         for index, (text, height) in enumerate(zip(self.share_texts, heights.tolist(), strict=True)):
             text.setText(f"{height * 100:.0f} %" if person is not None else "")
             text.setPos(index, height)
         binned = None if person is None else self.binned_series(person[0])
         if binned is None:
-            self.series_areas.set_columns(np.zeros(0), np.zeros(0), np.zeros((0, len(EMOTIONS))))
+            self.series_areas.set_columns(np.zeros(0), np.zeros(0), np.zeros((0, len(self._labels))), self._labels)
             self._time_plot.setTitle("Emotions over time", color=FOREGROUND)
             return
         starts, ends, means = binned
-        self.series_areas.set_columns(starts, ends, means)
+        self.series_areas.set_columns(starts, ends, means, self._series[person[0]][2])
         self._time_plot.setTitle(f"Emotions over time ({self.bin_s:g} s bins)", color=FOREGROUND)
         right = float(ends[-1]) if ends.size else 1.0
         self._time_plot.setXRange(0, right, padding=0.01)
@@ -382,7 +392,7 @@ class EmotionPanel(QWidget):
             self._segment_widget.hide()
             return
         self.segment_label.setText(f"<b>Around the selected segment</b> · {self._segment_title}")
-        values = np.array([[shares[name].get(emotion, 0.0) for emotion in EMOTIONS] for name in names])
+        values = np.array([[shares[name].get(emotion, 0.0) for emotion in self._segment_labels] for name in names])
         levels = stack_levels(values)
         rows = np.arange(len(names), dtype=np.float64)
         for index, item in enumerate(self.segment_bars):
@@ -391,6 +401,40 @@ class EmotionPanel(QWidget):
         self._segment_plot.setYRange(-0.5, len(names) - 0.5, padding=0)
         self._segment_widget.setFixedHeight(36 + _SEGMENT_ROW_PX * len(names))
         self._segment_widget.show()
+
+    def _use_labels(self, labels: Sequence[str]) -> None:
+        """Draw the shares of these emotions: one bar and one percentage each, the ticks and the legend."""
+        labels = tuple(labels)
+        if labels == self._labels:
+            return
+        self._labels = labels
+        count = len(labels)
+        self.legend_label.setText(_legend_html(labels))
+        self._share_plot.getAxis("bottom").setTicks([list(enumerate(labels))])
+        self._share_plot.setRange(xRange=(-0.6, count - 0.4), yRange=(0, 1.1), padding=0)
+        brushes = [pg.mkBrush(color) for color in emotion_colors(labels)]
+        self.share_bars.setOpts(x=np.arange(count), height=np.zeros(count), brushes=brushes)
+        for text in self.share_texts:
+            self._share_plot.removeItem(text)
+        self.share_texts = [pg.TextItem("", color=FOREGROUND, anchor=(0.5, 1.0)) for _ in labels]
+        for index, text in enumerate(self.share_texts):
+            text.setPos(index, 0)
+            self._share_plot.addItem(text)
+
+    def _use_segment_labels(self, labels: Sequence[str]) -> None:
+        """Stack these emotions around the segment: one bar item per emotion, in its colour."""
+        labels = tuple(labels)
+        if labels == self._segment_labels:
+            return
+        self._segment_labels = labels
+        for item in self.segment_bars:
+            self._segment_plot.removeItem(item)
+        self.segment_bars = [
+            pg.BarGraphItem(x0=[], width=[], y=[], height=_BAR_WIDTH, brush=color, pen=None)
+            for color in emotion_colors(labels)
+        ]
+        for item in self.segment_bars:
+            self._segment_plot.addItem(item)
 
     # Slots ------------------------------------------------------------------------------------------------
 

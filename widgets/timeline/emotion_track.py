@@ -4,7 +4,10 @@ Two looks, switched with :meth:`EmotionTrack.set_mode`:
 
 * ``"ribbon"`` (default): the dominant emotion of each sample as a coloured span ``step_s`` wide, runs of the
   same emotion merged into one span, the emotion's name written where it fits;
-* ``"stacked"``: the seven probabilities stacked from 0 to 1, one coloured band per emotion.
+* ``"stacked"``: the probabilities stacked from 0 to 1, one coloured band per emotion.
+
+The emotion names come with the samples: the run's classifier decides them (FER2013's seven by default, a
+user's own model may have three). Their colours come from :mod:`widgets.style`.
 
 A sample at ``t`` stands for ``[t, t + step_s)``. Where the person is not on screen there are no samples and
 the row stays empty. Both looks are recomputed for the visible range: while a sample is at least a pixel wide
@@ -16,6 +19,7 @@ length of the video.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,12 +29,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QWidget
 
+from analysis.fer_model import EMOTIONS
 from app.timecode import format_seconds
-from widgets.style import EMOTION_COLORS, text_color_on
+from widgets.style import emotion_colors, text_color_on
 from widgets.timeline.timeline_view import TimelineView, Track
 
-EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-"""The emotions in the order of the probability columns (the FER2013 order)."""
 RIBBON, STACKED = "ribbon", "stacked"
 MODES = (RIBBON, STACKED)
 GAP_FACTOR = 1.5
@@ -39,10 +42,20 @@ _MAX_TEXTS = 200
 """Above this many spans in view their names are left out."""
 
 
+def probability_rows(values: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """``values`` as rows of one probability per label (a flat array is cut into such rows)."""
+    if len(labels) == 0:
+        raise ValueError("no emotion labels")
+    array = np.asarray(values)
+    if array.ndim == 2 and array.shape[1] != len(labels):
+        raise ValueError(f"{array.shape[1]} columns of probabilities for {len(labels)} emotion labels")
+    return array.reshape(-1, len(labels))
+
+
 def dominant_spans(
     times_s: np.ndarray, dominant: np.ndarray, step_s: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of equal dominant emotion as (starts, ends, emotion index), each sample covering [t, t + step).
+    """Runs of equal dominant emotion as (starts, ends, label index), each sample covering [t, t + step).
 
     A run ends where the emotion changes or where the next sample comes more than ``GAP_FACTOR`` steps
     later; a run followed directly by another ends where the next one starts, so spans never overlap.
@@ -50,7 +63,7 @@ def dominant_spans(
     n = int(times_s.shape[0])
     if n == 0:
         empty = np.zeros(0, dtype=np.float64)
-        return empty, empty.copy(), np.zeros(0, dtype=np.int8)
+        return empty, empty.copy(), np.zeros(0, dtype=np.int16)
     gaps = np.diff(times_s) > GAP_FACTOR * step_s
     changes = dominant[1:] != dominant[:-1]
     breaks = np.flatnonzero(gaps | changes) + 1
@@ -60,7 +73,7 @@ def dominant_spans(
     ends = times_s[lasts] + step_s
     follows = np.concatenate((~gaps[breaks - 1], [False]))
     ends[follows] = np.minimum(ends[follows], times_s[breaks][follows[:-1]])
-    return starts, ends, dominant[firsts].astype(np.int8)
+    return starts, ends, dominant[firsts].astype(np.int16)
 
 
 def close_gaps(x0: np.ndarray, x1: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -77,7 +90,7 @@ def close_gaps(x0: np.ndarray, x1: np.ndarray, values: np.ndarray) -> tuple[np.n
 
 
 def stack_levels(values: np.ndarray) -> np.ndarray:
-    """Cumulative levels [M, 8] of probabilities [M, 7]: emotion e's band runs from column e to e + 1."""
+    """Cumulative levels [M, L + 1] of probabilities [M, L]: emotion e's band runs from column e to e + 1."""
     levels = np.zeros((values.shape[0], values.shape[1] + 1), dtype=np.float64)
     np.cumsum(values, axis=1, out=levels[:, 1:])
     return levels
@@ -102,23 +115,29 @@ def stacked_polygons(x0: np.ndarray, x1: np.ndarray, levels: np.ndarray) -> list
     return polygons
 
 
+def _brushes(labels: Sequence[str]) -> list[QBrush]:
+    return [QBrush(QColor(color)) for color in emotion_colors(labels)]
+
+
 class StackedAreasItem(pg.GraphicsObject):
     """Probabilities stacked from 0 to 1 over columns of time, one polygon per emotion (the panel's chart)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._brushes = [QBrush(QColor(EMOTION_COLORS[name])) for name in EMOTIONS]
+        self._brushes = _brushes(EMOTIONS)
         self._polygons: list[QPolygonF] = []
         self._levels = np.zeros((0, len(EMOTIONS) + 1))
         self._bounds = QRectF()
 
     @property
     def levels(self) -> np.ndarray:
-        """The cumulative levels drawn [M, 8], gap columns included."""
+        """The cumulative levels drawn [M, L + 1], gap columns included."""
         return self._levels
 
-    def set_columns(self, x0: np.ndarray, x1: np.ndarray, values: np.ndarray) -> None:
-        """Columns [x0, x1) (sorted, not overlapping) with probabilities [M, 7]."""
+    def set_columns(self, x0: np.ndarray, x1: np.ndarray, values: np.ndarray, labels: Sequence[str] = EMOTIONS) -> None:
+        """Columns [x0, x1) (sorted, not overlapping) with probabilities [M, L], one column per label."""
+        values = probability_rows(values, labels)
+        self._brushes = _brushes(labels)
         x0, x1, values = close_gaps(np.asarray(x0, float), np.asarray(x1, float), np.asarray(values, float))
         self._levels = stack_levels(values)
         self._polygons = stacked_polygons(x0, x1, self._levels) if x0.size else []
@@ -151,34 +170,37 @@ class EmotionItem(pg.GraphicsObject):
     def __init__(self, track: EmotionTrack) -> None:
         super().__init__()
         self._track = track
-        self._brushes = [QBrush(QColor(EMOTION_COLORS[name])) for name in EMOTIONS]
-        self._text_colors = [text_color_on(QColor(EMOTION_COLORS[name])) for name in EMOTIONS]
+        self._labels: tuple[str, ...] = ()
+        self._brushes: list[QBrush] = []
+        self._text_colors: list[QColor] = []
+        self._use_labels(EMOTIONS)
         self._times = np.zeros(0, dtype=np.float64)
         self._probabilities = np.zeros((0, len(EMOTIONS)), dtype=np.float32)
-        self._dominant = np.zeros(0, dtype=np.int8)
+        self._dominant = np.zeros(0, dtype=np.int16)
         self._step = 1.0
         self._span_starts = np.zeros(0, dtype=np.float64)
         self._span_ends = np.zeros(0, dtype=np.float64)
-        self._span_codes = np.zeros(0, dtype=np.int8)
+        self._span_codes = np.zeros(0, dtype=np.int16)
         self._mode = RIBBON
         self._view: tuple[float, float, int] | None = None
         self._pixel_s = 0.0
         self._ribbon: tuple[np.ndarray, np.ndarray, np.ndarray] = (self._span_starts, self._span_ends, self._span_codes)
-        self._rects: list[list[QRectF]] = [[] for _ in EMOTIONS]
+        self._rects: list[list[QRectF]] = [[] for _ in self._labels]
         self._bins: tuple[np.ndarray, np.ndarray, np.ndarray] = (
             np.zeros(0),
             np.zeros(0),
-            np.zeros((0, len(EMOTIONS) + 1), dtype=np.float32),
+            np.zeros((0, len(self._labels) + 1), dtype=np.float32),
         )
         self._bounds = QRectF()
         self.setAcceptHoverEvents(True)
 
     # Data -------------------------------------------------------------------------------------------------
 
-    def set_samples(self, times_s: np.ndarray, probabilities: np.ndarray, step_s: float) -> None:
+    def set_samples(self, times_s: np.ndarray, probabilities: np.ndarray, step_s: float, labels: Sequence[str]) -> None:
+        self._use_labels(labels)
         self._times, self._probabilities, self._step = times_s, probabilities, step_s
         self._dominant = (
-            np.argmax(probabilities, axis=1).astype(np.int8) if times_s.size else np.zeros(0, dtype=np.int8)
+            np.argmax(probabilities, axis=1).astype(np.int16) if times_s.size else np.zeros(0, dtype=np.int16)
         )
         self._span_starts, self._span_ends, self._span_codes = dominant_spans(times_s, self._dominant, step_s)
         self.prepareGeometryChange()
@@ -202,6 +224,11 @@ class EmotionItem(pg.GraphicsObject):
         return int(self._times.shape[0])
 
     @property
+    def labels(self) -> tuple[str, ...]:
+        """The emotion of each probability column, in order."""
+        return self._labels
+
+    @property
     def merged_span_count(self) -> int:
         """Runs of one dominant emotion over the whole series (what the ribbon draws when zoomed in enough)."""
         return int(self._span_starts.shape[0])
@@ -209,21 +236,32 @@ class EmotionItem(pg.GraphicsObject):
     def drawn_spans(self) -> list[tuple[float, float, str]]:
         """(start_s, end_s, emotion) of the ribbon spans painted for the current view, in time order."""
         starts, ends, codes = self._ribbon
-        return [(a, b, EMOTIONS[c]) for a, b, c in zip(starts.tolist(), ends.tolist(), codes.tolist(), strict=True)]
+        labels = self._labels
+        return [(a, b, labels[c]) for a, b, c in zip(starts.tolist(), ends.tolist(), codes.tolist(), strict=True)]
 
     def stacked_bins(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The stacked view's columns for the current view: starts, ends and the cumulative levels [M, 8]
+        """The stacked view's columns for the current view: starts, ends and the cumulative levels [M, L + 1]
         (column k's band of emotion e runs from ``levels[k, e]`` to ``levels[k, e + 1]``; empty columns are
         all zeros)."""
         return self._bins
+
+    def _use_labels(self, labels: Sequence[str]) -> None:
+        """The emotion names of the probability columns, and with them the colours to paint."""
+        labels = tuple(labels)
+        if labels == self._labels:
+            return
+        self._labels = labels
+        colors = [QColor(color) for color in emotion_colors(labels)]
+        self._brushes = [QBrush(color) for color in colors]
+        self._text_colors = [text_color_on(color) for color in colors]
 
     # Level of detail --------------------------------------------------------------------------------------
 
     def _rebuild(self) -> None:
         empty = np.zeros(0, dtype=np.float64)
-        self._ribbon = (empty, empty, np.zeros(0, dtype=np.int8))
-        self._rects = [[] for _ in EMOTIONS]
-        self._bins = (empty, empty, np.zeros((0, len(EMOTIONS) + 1), dtype=np.float32))
+        self._ribbon = (empty, empty, np.zeros(0, dtype=np.int16))
+        self._rects = [[] for _ in self._labels]
+        self._bins = (empty, empty, np.zeros((0, len(self._labels) + 1), dtype=np.float32))
         if self._view is not None and self._times.size:
             start, end, width = self._view
             self._pixel_s = (end - start) / width
@@ -270,7 +308,7 @@ class EmotionItem(pg.GraphicsObject):
             if hi <= lo:
                 return
             base, cols, owners = self._columns(lo, hi)
-            count = len(EMOTIONS)
+            count = len(self._labels)
             ncols = int(cols.max()) + 1
             votes = np.bincount(cols * count + self._dominant[owners], minlength=ncols * count).reshape(ncols, count)
             present = votes.sum(axis=1) > 0
@@ -280,7 +318,7 @@ class EmotionItem(pg.GraphicsObject):
             firsts, lasts = firsts[keep], lasts[keep]
             starts = (base + firsts) * pixel
             ends = (base + lasts + 1) * pixel
-            codes = column_codes[firsts].astype(np.int8)
+            codes = column_codes[firsts].astype(np.int16)
         self._ribbon = (starts, ends, codes)
         height = self._TOP - self._BOTTOM
         for a, b, code in zip(starts.tolist(), ends.tolist(), codes.tolist(), strict=True):
@@ -291,7 +329,7 @@ class EmotionItem(pg.GraphicsObject):
         lo, hi = self._visible_samples(start, end)
         if hi <= lo:
             return
-        count = len(EMOTIONS)
+        count = len(self._labels)
         if self._step >= pixel:
             times = self._times[lo:hi]
             ends = times + self._step
@@ -349,7 +387,7 @@ class EmotionItem(pg.GraphicsObject):
         view_start, view_end, _width = self._view
         starts, ends = np.maximum(starts, view_start), np.minimum(ends, view_end)
         metrics = painter.fontMetrics()
-        needed_px = np.array([metrics.horizontalAdvance(name) + 6 for name in EMOTIONS], dtype=np.float64)
+        needed_px = np.array([metrics.horizontalAdvance(name) + 6 for name in self._labels], dtype=np.float64)
         wide = np.flatnonzero(ends - starts >= needed_px[codes] * self._pixel_s)
         if wide.size == 0:
             return
@@ -362,7 +400,7 @@ class EmotionItem(pg.GraphicsObject):
             box = QRectF(top_left, bottom_right).normalized().adjusted(3, 0, -2, 0)
             align = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
             painter.setPen(self._text_colors[int(codes[index])])
-            painter.drawText(box, align, EMOTIONS[int(codes[index])])
+            painter.drawText(box, align, self._labels[int(codes[index])])
         painter.restore()
 
     def describe(self, x_s: float) -> str:
@@ -385,7 +423,7 @@ class EmotionItem(pg.GraphicsObject):
                 f"{format_seconds(first, 1)} – {format_seconds(last, 1)} · {self._track.title} "
                 f"(mean of {hi - lo} samples)"
             )
-        lines = [f"{EMOTIONS[i]} {mean[i]:.2f}" for i in order.tolist()]
+        lines = [f"{self._labels[i]} {mean[i]:.2f}" for i in order.tolist()]
         return "\n".join([head, *lines])
 
     def hoverEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
@@ -423,11 +461,14 @@ class EmotionTrack(Track):
         super().attach(plot)
         plot.addItem(self._item, ignoreBounds=True)
 
-    def set_samples(self, times_s: np.ndarray, probabilities: np.ndarray, step_s: float) -> None:
-        """Probabilities [N, 7] (columns in :data:`EMOTIONS` order) at sorted times (s), one sample every
-        ``step_s`` seconds while the person is on screen."""
+    def set_samples(
+        self, times_s: np.ndarray, probabilities: np.ndarray, step_s: float, labels: Sequence[str] = EMOTIONS
+    ) -> None:
+        """Probabilities [N, L] at sorted times (s), one sample every ``step_s`` seconds while the person is on
+        screen; ``labels`` names the L columns in order (the run's classifier's emotions, FER2013's seven when
+        not given)."""
         times = np.asarray(times_s, dtype=np.float64).ravel()
-        values = np.asarray(probabilities, dtype=np.float32).reshape(-1, len(EMOTIONS))
+        values = np.asarray(probability_rows(probabilities, labels), dtype=np.float32)
         if times.shape[0] != values.shape[0]:
             raise ValueError(f"{times.shape[0]} times for {values.shape[0]} rows of probabilities")
         if not step_s > 0:
@@ -437,7 +478,7 @@ class EmotionTrack(Track):
         keep = np.isfinite(values).all(axis=1)
         if not keep.all():
             times, values = times[keep], values[keep]
-        self._item.set_samples(times, values, float(step_s))
+        self._item.set_samples(times, values, float(step_s), labels)
 
     def set_mode(self, mode: str) -> None:
         """``"ribbon"`` (dominant emotion as coloured spans) or ``"stacked"`` (probabilities stacked 0…1)."""
@@ -467,8 +508,14 @@ class EmotionTrack(Track):
         super().view_changed(start_ms, end_ms, width_px)
         self._item.set_view(start_ms / 1000, end_ms / 1000, width_px)
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The emotion names of the samples shown, in column order."""
+        return self._item.labels
+
     def clear(self) -> None:
-        self._item.set_samples(np.zeros(0), np.zeros((0, len(EMOTIONS)), dtype=np.float32), 1.0)
+        labels = self._item.labels
+        self._item.set_samples(np.zeros(0), np.zeros((0, len(labels)), dtype=np.float32), 1.0, labels)
 
     def tooltip_at(self, x_s: float) -> str:
         """The hover text at ``x_s`` (see :meth:`EmotionItem.describe`)."""

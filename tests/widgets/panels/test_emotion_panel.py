@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+from analysis.fer_model import EMOTIONS
 from tests.widgets.emotion_samples import ANGRY, HAPPY, NEUTRAL, SAD, one_hot
 from widgets.panels.emotion_panel import EmotionPanel, bin_seconds
-from widgets.timeline.emotion_track import EMOTIONS
 
 PERSONS = [
     (1, "Alice", 125.5, {"happy": 0.5, "sad": 0.25, "neutral": 0.25}),
@@ -111,3 +111,40 @@ def test_png_and_svg_are_written(qtbot, panel: EmotionPanel, tmp_path: Path) -> 
     assert not root.findall(f".//{namespace}image")  # the charts are vector shapes, not pictures
     texts = " ".join(element.text or "" for element in root.iter(f"{namespace}text"))
     assert "Share of time on screen" in texts and "Alice" in texts
+
+
+def test_a_classifier_with_three_labels_is_charted_with_them(panel: EmotionPanel) -> None:
+    labels = ("positive", "negative", "neutral")
+    panel.set_persons([(1, "Alice", 20.0, {"positive": 0.5, "neutral": 0.5})], labels=labels)
+    panel.set_series(1, np.array([0.0, 12.0]), np.array([[0.6, 0.3, 0.1], [0.0, 0.0, 1.0]]), labels=labels)
+    panel.set_segment_shares("Segment 1", {"Alice": {"negative": 1.0}}, labels=labels)
+    np.testing.assert_array_equal(panel.share_bars.opts["height"], [0.5, 0, 0.5])
+    assert [brush.color().name() for brush in panel.share_bars.opts["brushes"]] == ["#ba68c8", "#90caf9", "#9e9e9e"]
+    assert [text.toPlainText() for text in panel.share_texts] == ["50 %", "0 %", "50 %"]
+    assert panel.legend_label.text() == "&nbsp;&nbsp;&nbsp;".join(
+        f'<span style="color:{color}">■</span>&nbsp;{name}'
+        for name, color in zip(labels, ("#ba68c8", "#90caf9", "#9e9e9e"), strict=True)
+    )
+    np.testing.assert_allclose(panel.series_areas.levels, [[0, 0.6, 0.9, 1.0], [0, 0, 0, 1.0]])
+    assert [list(bar.opts["width"]) for bar in panel.segment_bars] == [[0.0], [1.0], [0.0]]
+    assert panel.csv_rows() == [
+        ("visible", "Alice", "", "", "", "20.000"),
+        ("share", "Alice", "", "", "positive", "0.5000"),
+        ("share", "Alice", "", "", "negative", "0.0000"),
+        ("share", "Alice", "", "", "neutral", "0.5000"),
+        ("series", "Alice", "0.000", "10.000", "positive", "0.6000"),
+        ("series", "Alice", "0.000", "10.000", "negative", "0.3000"),
+        ("series", "Alice", "0.000", "10.000", "neutral", "0.1000"),
+        ("series", "Alice", "10.000", "20.000", "positive", "0.0000"),
+        ("series", "Alice", "10.000", "20.000", "negative", "0.0000"),
+        ("series", "Alice", "10.000", "20.000", "neutral", "1.0000"),
+        ("segment", "Alice", "", "", "positive", "0.0000"),
+        ("segment", "Alice", "", "", "negative", "1.0000"),
+        ("segment", "Alice", "", "", "neutral", "0.0000"),
+    ]
+    with pytest.raises(ValueError, match="7 columns of probabilities for 3 emotion labels"):
+        panel.set_series(1, np.array([0.0]), one_hot(np.array([HAPPY])), labels=labels)
+    # Without labels the panel is back to FER's seven.
+    panel.set_persons(PERSONS)
+    assert panel.share_bars.opts["height"].tolist() == [0, 0, 0, 0.5, 0.25, 0, 0.25]
+    assert len(panel.share_texts) == len(EMOTIONS)

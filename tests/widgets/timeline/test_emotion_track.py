@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF
 
+from analysis.fer_model import EMOTIONS
 from tests.widgets.emotion_samples import STEP, THREE_HOURS_S, minute_samples, pixel_color, three_hours
 from widgets.style import BACKGROUND, EMOTION_COLORS
-from widgets.timeline.emotion_track import EMOTIONS, EmotionTrack
+from widgets.timeline.emotion_track import EmotionTrack
 from widgets.timeline.timeline_view import TimelineView
 
 
@@ -117,3 +118,30 @@ def test_renaming_a_track_changes_its_title_and_menu_entry(emotion_timeline) -> 
     assert view.visibility_actions()[0].text() == "Alice"
     with pytest.raises(ValueError):
         track.set_mode("lines")
+
+
+def test_a_classifier_with_three_labels_is_drawn_and_named_with_them(emotion_timeline) -> None:
+    view, track = emotion_timeline
+    view.set_duration(60_000)
+    labels = ("positive", "negative", "neutral")
+    times = np.arange(40) * STEP
+    probabilities = np.tile([0.7, 0.2, 0.1], (40, 1))
+    probabilities[20:] = [0.1, 0.2, 0.7]
+    track.set_samples(times, probabilities, STEP, labels=labels)
+    assert track.labels == labels
+    assert track.item.drawn_spans() == [(0.0, 10.0, "positive"), (10.0, 20.0, "neutral")]
+    image = view.graphics_view.grab().toImage()
+    assert pixel_color(image, viewport_pixel(view, track.key, 5.2, 0.5)) == "#ba68c8"
+    assert pixel_color(image, viewport_pixel(view, track.key, 15.2, 0.5)) == EMOTION_COLORS["neutral"]
+    assert track.tooltip_at(5.2) == "00:05.000 · Person 1\npositive 0.70\nnegative 0.20\nneutral 0.10"
+    track.set_mode("stacked")
+    _x0, _x1, levels = track.item.stacked_bins()
+    assert levels.shape == (40, 4)
+    np.testing.assert_allclose(levels[0], [0.0, 0.7, 0.9, 1.0], rtol=1e-6)
+    track.clear()
+    assert track.item.sample_count == 0 and track.labels == labels
+    with pytest.raises(ValueError, match="7 columns of probabilities for 3 emotion labels"):
+        track.set_samples(*minute_samples(), STEP, labels=labels)
+    track.set_mode("ribbon")
+    track.set_samples(*minute_samples(), STEP)
+    assert track.labels == EMOTIONS and track.item.drawn_spans()[0] == (0.0, 10.0, "happy")

@@ -76,3 +76,9 @@ def test_without_faces_or_frame_size_nothing_is_painted(video) -> None:
     boxes.uninstall()
     boxes.set_frame_size(1280, 720)
     assert pixel_color(view.grab().toImage(), QPoint(200, 225)) == FRAME_COLOR
+
+
+def test_an_emotion_of_another_classifier_gets_its_own_colour(video) -> None:
+    view, boxes = video
+    boxes.set_faces([((320, 160, 480, 320), "Person 1", "positive 0.80")])
+    assert pixel_color(view.grab().toImage(), QPoint(200, 225)) == "#ba68c8"
