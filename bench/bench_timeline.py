@@ -39,8 +39,9 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from analysis import audio  # noqa: E402
 from analysis.waveform import build_pyramid  # noqa: E402
 from app.demo.synth import burst, speech_like  # noqa: E402
-from widgets.timeline_view import SpanTrack, TimelineView  # noqa: E402
-from widgets.waveform_view import FEATURE_LABELS, EnvelopeTrack, WaveformTrack  # noqa: E402
+from widgets.timeline.span_track import SpanTrack  # noqa: E402
+from widgets.timeline.timeline_view import TimelineView  # noqa: E402
+from widgets.timeline.waveform_view import FEATURE_LABELS, EnvelopeTrack, WaveformTrack  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 RATE = 16_000

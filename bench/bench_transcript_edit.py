@@ -36,7 +36,7 @@ from app.project.store import Store  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_transcript_view import synthetic_transcript  # noqa: E402
 
-from widgets.transcript_view import TranscriptView  # noqa: E402
+from widgets.transcript.transcript_view import TranscriptView  # noqa: E402
 
 
 def stats(values: list[float]) -> str:

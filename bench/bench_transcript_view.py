@@ -36,7 +36,7 @@ from PySide6.QtCore import QRect  # noqa: E402
 from PySide6.QtWidgets import QApplication, QListWidget, QTextEdit  # noqa: E402
 
 from app.model.transcript import TranscriptSegment, Word  # noqa: E402
-from widgets.transcript_view import TranscriptView  # noqa: E402
+from widgets.transcript.transcript_view import TranscriptView  # noqa: E402
 
 WIDTH, HEIGHT = 700, 900
 FRAME_MS = 1000 / 30

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import QMainWindow
 from analysis.flow_render import HEATMAP_MAX_PX_S, overlay_layer, pair_flow
 from analysis.frames import Frame, FrameSource
 from analysis.motion import REFERENCE_WIDTH, FlowEngine, FlowMethod
-from widgets.overlay_toolbar import OverlayToolbar
-from widgets.video_view import VideoView
+from widgets.panels.overlay_toolbar import OverlayToolbar
+from widgets.video.video_view import VideoView
 
 if TYPE_CHECKING:
     from app.model.records import MediaRecord

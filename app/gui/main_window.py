@@ -56,15 +56,16 @@ from app.project.store import Store
 from app.timecode import format_clock, format_mmss
 from widgets.dialogs.export_dialog import ExportDialog
 from widgets.dialogs.vocabulary_dialog import VocabularyDialog
-from widgets.distribution_view import DistributionView
-from widgets.jobs_panel import JobsPanel
-from widgets.label_track import LabelMark, LabelTrack
-from widgets.review_panel import ReviewPanel, ReviewRow
-from widgets.timeline_view import SpanTrack, TimelineView
-from widgets.transcript_view import SHORTCUTS as TRANSCRIPT_SHORTCUTS
-from widgets.transport_panel import TransportPanel
-from widgets.video_view import VideoView
-from widgets.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
+from widgets.panels.distribution_view import DistributionView
+from widgets.panels.jobs_panel import JobsPanel
+from widgets.panels.review_panel import ReviewPanel, ReviewRow
+from widgets.panels.transport_panel import TransportPanel
+from widgets.timeline.label_track import LabelMark, LabelTrack
+from widgets.timeline.span_track import SpanTrack
+from widgets.timeline.timeline_view import TimelineView
+from widgets.timeline.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
+from widgets.transcript.shortcuts import SHORTCUTS as TRANSCRIPT_SHORTCUTS
+from widgets.video.video_view import VideoView
 
 log = logging.getLogger(__name__)
 
@@ -742,7 +743,7 @@ class MainWindow(QMainWindow):
     def show_agreement(self) -> None:
         """Agreement between annotators on the same segments (made on first use: its statistics load slowly)."""
         if self._agreement_dock is None:
-            from widgets.agreement_view import AgreementView
+            from widgets.panels.agreement_view import AgreementView
 
             self.agreement_view = AgreementView(self)
             self.agreement_view.unit_activated.connect(self._on_agreement_unit_activated)

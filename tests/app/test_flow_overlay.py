@@ -13,8 +13,8 @@ from PySide6.QtGui import QColor
 
 from analysis.frames import Frame, FrameSource
 from app.gui.flow_overlay import STALE_FRAMES, FlowOverlayController, install_flow_overlay
-from widgets.overlay_toolbar import OverlayToolbar
-from widgets.video_view import VideoView
+from widgets.panels.overlay_toolbar import OverlayToolbar
+from widgets.video.video_view import VideoView
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 

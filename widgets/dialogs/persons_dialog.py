@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.timecode import format_seconds
-from widgets.emotion_track import emotion_color
+from widgets.style import emotion_color
 
 NAME, VISIBLE, DOMINANT, TRACKS, SPEAKER = range(5)
 HEADERS = ("Name", "On screen", "Dominant emotion", "Tracks", "Speaker")

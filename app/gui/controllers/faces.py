@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QMenu,
 )
 
+from analysis.fer_model import EMOTIONS
 from app.pipelines.faces import StoredFaces, person_series
 from widgets.dialogs.persons_dialog import PersonRow, PersonsDialog
-from widgets.emotion_panel import EmotionPanel
-from widgets.emotion_track import EMOTIONS, EmotionTrack
-from widgets.face_overlay import FaceBoxes
+from widgets.panels.emotion_panel import EmotionPanel
+from widgets.timeline.emotion_track import EmotionTrack
+from widgets.video.face_overlay import FaceBoxes
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from analysis.errors import SalientError
 from analysis.motion import FlowMethod, MotionOptions
 from app.timecode import format_seconds
-from widgets.motion_track import MotionTrack
-from widgets.peak_detail_panel import PeakDetailPanel
+from widgets.panels.peak_detail_panel import PeakDetailPanel
+from widgets.timeline.motion_track import MotionTrack
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow

@@ -33,9 +33,9 @@ from app.gui.jobs import Job
 from app.model.formats import TRANSCRIPT_FORMATS, import_filter, transcript_format
 from app.model.transcript import context_window, segment_at
 from app.timecode import format_seconds
-from widgets.peak_context_view import PeakContextView
-from widgets.transcript_track import TranscriptTrack
-from widgets.transcript_view import TranscriptView
+from widgets.timeline.transcript_track import TranscriptTrack
+from widgets.transcript.peak_context_view import PeakContextView
+from widgets.transcript.transcript_view import TranscriptView
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow

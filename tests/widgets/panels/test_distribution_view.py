@@ -1,0 +1,106 @@
+"""The distribution panel: histogram totals, band edges, a bounded Q–Q plot and the summary sentence."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.signal import resample_poly
+
+from analysis import audio
+from analysis.audio import DistributionStats, Envelope
+from widgets.panels.distribution_view import MAX_QQ_POINTS, DistributionView, qq_subsample, summary_text
+
+STATS = DistributionStats(
+    feature="rms",
+    k=2.0,
+    tails="both",
+    robust=False,
+    mean=0.1,
+    std=0.05,
+    low=0.0,
+    high=0.2,
+    n_windows=1000,
+    n_outliers=118,
+    outlier_fraction=0.118,
+    expected_fraction=0.0455002638963584,
+    tail_ratio=2.5934,
+    skewness=2.0412,
+    excess_kurtosis=2.8798,
+)
+
+
+def heavy_tailed_envelope(n: int, seed: int = 2) -> Envelope:
+    """Speech-like RMS values: log-normal body plus a few loud windows."""
+    rng = np.random.default_rng(seed)
+    rms = np.exp(rng.normal(-3, 0.5, n)).astype(np.float32)
+    rms[rng.choice(n, n // 50, replace=False)] *= 6
+    db = (20 * np.log10(rms)).astype(np.float32)
+    return Envelope(16_000, 1000, n * 16_000, rms, db, rms * 3)
+
+
+def test_the_summary_says_how_far_the_tails_are_from_normal() -> None:
+    assert summary_text(STATS) == (
+        "Outside μ ± kσ: 11.8 % observed, 4.55 % expected for a normal distribution (ratio 2.59) · "
+        "skewness 2.04 · excess kurtosis 2.88"
+    )
+    robust = dataclasses.replace(STATS, robust=True)
+    assert summary_text(robust).startswith("Outside median ± k·MAD: 11.8 % observed")
+    high = dataclasses.replace(STATS, tails="high", expected_fraction=0.0227501319481792)
+    assert summary_text(high).startswith("Above μ + kσ: 11.8 % observed, 2.28 % expected")
+    low = dataclasses.replace(STATS, tails="low", robust=True, outlier_fraction=0.0)
+    assert summary_text(low).startswith("Below median − k·MAD: 0 % observed")
+
+
+def test_the_view_draws_the_histogram_band_and_label(qtbot) -> None:
+    envelope = heavy_tailed_envelope(1_500)
+    result = audio.find_peaks(envelope, np.zeros(envelope.n_samples, np.float32), 2.0)
+    data = audio.distribution_plot_data(envelope)
+    view = DistributionView()
+    qtbot.addWidget(view)
+    view.set_data(data, result.stats)
+    heights = view.histogram_item.opts["height"]
+    assert heights.sum() == 1_500 == result.stats.n_windows
+    np.testing.assert_array_equal(view.histogram_item.opts["x0"], data.edges[:-1])
+    low, high = view.band_lines
+    assert (low.value(), high.value()) == pytest.approx((result.stats.low, result.stats.high))
+    np.testing.assert_array_equal(view.qq_points.getData()[1], data.qq_observed)
+    assert view.text() == summary_text(result.stats)
+    view.clear()
+    assert len(view.histogram_item.opts["height"]) == 0
+    assert view.text().startswith("No envelope yet")
+
+
+def test_long_files_draw_at_most_2000_qq_points_keeping_both_tails(qtbot) -> None:
+    envelope = heavy_tailed_envelope(216_000)
+    data = audio.distribution_plot_data(envelope)
+    keep = qq_subsample(data.qq_theoretical)
+    assert keep.shape[0] <= MAX_QQ_POINTS
+    assert keep[0] == 0 and keep[-1] == 215_999
+    assert np.all(np.diff(keep) > 0)
+    tail = np.count_nonzero(data.qq_theoretical[keep] > 3)
+    assert tail >= 100  # 292 windows lie beyond 3: evenly by rank alone would keep 1 of them
+    view = DistributionView()
+    qtbot.addWidget(view)
+    view.set_data(data, audio.find_peaks(envelope, np.zeros(envelope.n_samples, np.float32), 2.0).stats)
+    assert view.qq_points.getData()[0].shape[0] == keep.shape[0]
+
+
+def test_screenshot_of_a_distribution(qtbot, talk_scene, tmp_path: Path) -> None:
+    """The talk scene's RMS in 100 ms windows; saves distribution.png (SALIENT_SCREENSHOTS=dir keeps it)."""
+    samples = resample_poly(talk_scene.samples(), 1, talk_scene.sample_rate // 16_000).astype(np.float32)
+    envelope = audio.compute_envelope(samples, 16_000, 100)
+    result = audio.find_peaks(envelope, samples, 2.0)
+    view = DistributionView()
+    qtbot.addWidget(view)
+    view.resize(1000, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(audio.distribution_plot_data(envelope), result.stats)
+    qtbot.wait(50)
+    assert view.histogram_item.opts["height"].sum() == envelope.n_windows
+    folder = Path(os.environ.get("SALIENT_SCREENSHOTS", tmp_path))
+    assert view.grab().save(str(folder / "distribution.png"))

@@ -1,0 +1,167 @@
+"""The flow figure of one moment: empty and busy states, the nine images and their labels, saving as PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog
+
+from analysis.motion import FlowMethod, pair_stats
+from analysis.peak_detail import FlowInterval, PeakDetail, peak_detail
+from app.demo.synth import write_media
+from widgets.panels.peak_detail_panel import BUSY_TEXT, EMPTY_TEXT, IMAGE_KINDS, PeakDetailPanel
+
+FRAME_H, FRAME_W = 180, 320
+
+
+def solid(value: tuple[int, int, int]) -> np.ndarray:
+    return np.full((FRAME_H, FRAME_W, 3), value, dtype=np.uint8)
+
+
+def interval(start_s: float, end_s: float, shade: int, dx: float) -> FlowInterval:
+    """An interval whose images are flat colours (easy to recognise) and whose flow is a uniform shift."""
+    flow = np.zeros((FRAME_H, FRAME_W, 2), dtype=np.float32)
+    flow[..., 0] = dx
+    return FlowInterval(
+        start_s,
+        end_s,
+        flow,
+        pair_stats(flow, end_s - start_s, FRAME_W),
+        abs(dx),
+        solid((shade, 0, 0)),
+        solid((0, shade, 0)),
+        solid((0, 0, shade)),
+    )
+
+
+def made_up_detail(t_s: float = 84.4, before_end: float | None = None) -> PeakDetail:
+    times = (t_s - 1, t_s, before_end if before_end is not None else t_s + 1)
+    frames = (solid((10, 10, 10)), solid((20, 20, 20)), solid((30, 30, 30)))
+    return PeakDetail(
+        "clip.mp4",
+        t_s,
+        1.0,
+        FlowMethod.FARNEBACK,
+        FRAME_W,
+        times,
+        frames,
+        interval(times[0], times[1], 200, 4.0),
+        interval(times[1], times[2], 100, 6.5),
+        10.0,
+    )
+
+
+@pytest.fixture
+def panel(qtbot) -> PeakDetailPanel:
+    widget = PeakDetailPanel()
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_it_starts_empty_and_shows_busy_while_computing(panel: PeakDetailPanel) -> None:
+    assert panel.message() == EMPTY_TEXT == "Select a flagged segment"
+    assert not panel.save_button.isEnabled()
+    panel.set_busy()
+    assert panel.message() == BUSY_TEXT == "Computing…"
+    panel.set_detail(made_up_detail(), "Peak")
+    assert panel.message() is None and panel.figure.isVisible()
+    panel.set_busy("Reading frames…")
+    assert panel.message() == "Reading frames…" and panel.detail() is None
+    assert not panel.save_button.isEnabled() and not panel.figure.isVisible()
+    panel.set_detail(None, "")
+    assert panel.message() == EMPTY_TEXT
+
+
+def test_every_image_goes_to_its_cell_under_its_label(panel: PeakDetailPanel) -> None:
+    detail = made_up_detail()
+    panel.set_detail(detail, "Motion peak at 01:24.400 — z = +3.10")
+    assert panel.title_label.text() == "Motion peak at 01:24.400 — z = +3.10"
+    assert panel.magnitude_label.text() == "mag(t − 1 s → t) = 4.00 px/s    mag(t → t + 1 s) = 6.50 px/s"
+    assert panel.interval_labels["before"].text().startswith("t − 1 s → t")
+    assert panel.interval_labels["after"].text().startswith("t → t + 1 s")
+    assert "mean flow 6.50 px in 1.00 s" in panel.interval_labels["after"].text()
+    captions = [panel.cells[name].caption.text() for name in ("frame_before", "frame_at", "frame_after")]
+    assert captions == ["t − 1 s · 01:23.400", "t · 01:24.400", "t + 1 s · 01:25.400"]
+    expected = {"frame_before": (10, 10, 10), "frame_at": (20, 20, 20), "frame_after": (30, 30, 30)}
+    for side, shade in (("before", 200), ("after", 100)):
+        expected |= {f"heatmap_{side}": (shade, 0, 0), f"overlay_{side}": (0, shade, 0)}
+        expected[f"vectors_{side}"] = (0, 0, shade)
+    assert set(panel.cells) == set(expected) and len(IMAGE_KINDS) == 3
+    for name, rgb in expected.items():
+        image = panel.cells[name].view.image()
+        assert (image.width(), image.height()) == (FRAME_W, FRAME_H)
+        colour = image.pixelColor(5, 5)
+        assert (colour.red(), colour.green(), colour.blue()) == rgb, name
+    assert "red = 10.0 px/s" in panel.scale_label.text()
+
+
+def test_a_shortened_interval_says_so(panel: PeakDetailPanel) -> None:
+    panel.set_detail(made_up_detail(t_s=7.9, before_end=7.96), "End")
+    assert "shortened" in panel.interval_labels["after"].text()
+    assert "shortened" not in panel.interval_labels["before"].text()
+
+
+def test_images_fill_their_cells_keeping_their_aspect(qtbot, panel: PeakDetailPanel) -> None:
+    panel.set_detail(made_up_detail(), "Peak")
+    for size in ((900, 700), (1400, 600), (520, 900)):
+        panel.resize(*size)
+        qtbot.waitUntil(lambda size=size: panel.size().width() == size[0])
+        for cell in panel.cells.values():
+            view = cell.view
+            rect = view.image_rect()
+            assert view.rect().contains(rect)
+            assert rect.width() / rect.height() == pytest.approx(FRAME_W / FRAME_H, rel=0.03)
+            assert rect.width() == view.width() or rect.height() == view.height(), "as large as the cell allows"
+
+
+def test_save_png_writes_the_figure_as_shown(tmp_path: Path, panel: PeakDetailPanel) -> None:
+    target = tmp_path / "figure.png"
+    assert not panel.save_png(target)
+    panel.set_detail(made_up_detail(), "Peak")
+    assert panel.save_png(target)
+    image = QImage(str(target))
+    ratio = panel.figure.devicePixelRatioF()
+    assert (image.width(), image.height()) == (
+        round(panel.figure.width() * ratio),
+        round(panel.figure.height() * ratio),
+    )
+
+
+def test_the_save_button_asks_for_a_file_and_adds_the_suffix(
+    tmp_path: Path, panel: PeakDetailPanel, monkeypatch
+) -> None:
+    asked: list[str] = []
+
+    def answer(parent, caption, directory, filter_):
+        asked.append(directory)
+        return str(tmp_path / "chosen"), filter_
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
+    panel.set_detail(made_up_detail(), "Peak")
+    panel.save_button.click()
+    assert asked == ["flow_84.400s.png"]
+    assert not QImage(str(tmp_path / "chosen.png")).isNull()
+
+
+def test_a_real_detail_shows_its_frames_and_magnitudes(tmp_path: Path, panel: PeakDetailPanel) -> None:
+    def frames():
+        rng = np.random.default_rng(2)
+        patch = rng.integers(60, 250, (40, 40, 1), dtype=np.uint8).repeat(3, axis=2)
+        for index in range(75):
+            frame = np.full((240, 320, 3), 30, dtype=np.uint8)
+            x = 60 + min(max(index - 25, 0), 25) * 8 // 25
+            frame[100:140, x : x + 40] = patch
+            yield frame
+
+    path = write_media(tmp_path / "square.mp4", None, duration_ms=3000, video_size=(320, 240), frames=frames())
+    detail = peak_detail(path, 1.5)
+    panel.set_detail(detail, "Real")
+    assert panel.cells["frame_at"].view.image().width() == 320
+    text = panel.magnitude_label.text()
+    assert f"= {detail.before.magnitude:.2f} px/s" in text and f"= {detail.after.magnitude:.2f} px/s" in text

@@ -1,0 +1,62 @@
+"""The labels track: range queries, one painter for all labels, the one draggable region."""
+
+from __future__ import annotations
+
+import pytest
+
+from widgets.timeline.label_track import LabelMark, LabelTrack
+from widgets.timeline.timeline_view import TimelineView
+
+
+@pytest.fixture
+def track(qtbot) -> LabelTrack:
+    view = TimelineView()
+    qtbot.addWidget(view)
+    track = LabelTrack()
+    view.add_track(track)
+    view.set_duration(60_000)
+    view.resize(900, 200)
+    view.show()
+    return track
+
+
+def test_range_queries_find_exactly_the_overlapping_labels(track: LabelTrack) -> None:
+    marks = [LabelMark(i, i * 1000, i * 1000 + 2500, f"l{i}", "#ff0000") for i in range(50)]
+    track.set_labels(marks)
+    assert [m.id for m in track.marks_between(10_000, 12_000)] == [8, 9, 10, 11]
+    assert track.mark_at(10_100).id == 8  # equal lengths: the earliest
+    assert track.mark_at(-5) is None
+    track.remove(9)
+    assert [m.id for m in track.marks_between(10_000, 12_000)] == [8, 10, 11]
+    track.put(LabelMark(8, 30_000, 30_400, "moved", "#00ff00"))
+    assert track.mark_at(30_200).text == "moved"
+    assert track.label_count == 49
+
+
+def test_dragging_the_active_label_emits_its_new_range(qtbot, track: LabelTrack) -> None:
+    track.set_labels([LabelMark(7, 5000, 6000, "irony", "#e377c2")])
+    track.activate(7)
+    assert track.active == 7 and track.active_region.isVisible()
+    with qtbot.waitSignal(track.signals.label_moved) as blocker:
+        track.active_region.setRegion((5.5, 7.25))
+        track.active_region.sigRegionChangeFinished.emit(track.active_region)
+    assert blocker.args == [7, 5500, 7250]
+    track.remove(7)
+    assert track.active is None and not track.active_region.isVisible()
+
+
+def test_five_thousand_labels_paint(qtbot, track: LabelTrack) -> None:
+    marks = [LabelMark(i, (i * 11) % 59_000, (i * 11) % 59_000 + 700, f"v{i % 16}", "#1f77b4") for i in range(5000)]
+    track.set_labels(marks)
+    image = track.plot.getViewBox().scene().views()[0].grab()
+    assert not image.isNull() and track.label_count == 5000
+
+
+def test_labels_closer_than_a_pixel_are_painted_as_one_rectangle() -> None:
+    from widgets.timeline.label_track import _merged
+
+    spans = [(0, 1000), (1005, 2000), (5000, 5001), (900, 1200)]
+    assert _merged(spans, 0.01) == [(0.0, 2.0), (5.0, 5.01)]
+    assert _merged(spans, 0.001) == [(0.0, 2.0), (5.0, 5.001)]  # 900–1200 overlaps both neighbours
+    assert _merged([(0, 1000), (1005, 2000)], 0.001) == [(0.0, 1.0), (1.005, 2.0)]
+    assert _merged([(0, 1000), (1005, 2000)], 0.01) == [(0.0, 2.0)]

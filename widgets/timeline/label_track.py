@@ -1,0 +1,252 @@
+"""The labels track: every label a coloured range; click one to move or resize it, right-click to delete.
+
+All labels are painted by one item (only those in view, text only where it fits), so the track stays as
+fast with 5,000 labels as with five. The label being edited gets the one draggable region.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtWidgets import QMenu
+
+from widgets.timeline.timeline_view import Track
+
+_MAX_TEXTS = 300
+"""Above this many labels in view their names are left out: they would not be readable anyway."""
+
+
+@dataclass(frozen=True, slots=True)
+class LabelMark:
+    """What the track shows of one label."""
+
+    id: int
+    start_ms: int
+    end_ms: int
+    text: str
+    color: str
+
+
+class LabelTrackSignals(QObject):
+    label_moved = Signal(int, int, int)
+    """label id, new start ms, new end ms"""
+    label_delete_requested = Signal(int)
+
+
+class _LabelsItem(pg.GraphicsObject):
+    """Paints the labels in the visible range; clicks on a label activate it, elsewhere they seek."""
+
+    _TOP, _BOTTOM = 0.9, 0.1
+
+    def __init__(self, track: LabelTrack) -> None:
+        super().__init__()
+        self._track = track
+        self._extent = 1.0
+        self._styles: dict[str, tuple[QPen, QBrush]] = {}
+
+    def _style(self, color: str) -> tuple[QPen, QBrush]:
+        """One pen and brush per colour, made once (there are as many colours as vocabulary values)."""
+        style = self._styles.get(color)
+        if style is None:
+            fill = QColor(color)
+            fill.setAlpha(120)
+            pen = QPen(QColor(color))
+            pen.setCosmetic(True)
+            style = self._styles[color] = (pen, QBrush(fill))
+        return style
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return QRectF(0.0, 0.0, max(self._extent, 1e-3), 1.0)
+
+    def changed(self) -> None:
+        ends = [mark.end_ms for mark in self._track._marks.values()]
+        self.prepareGeometryChange()
+        self._extent = max(ends, default=1000) / 1000
+        self.update()
+
+    def paint(self, painter: QPainter, *args: Any) -> None:
+        view = self.getViewBox()
+        if view is None:
+            return
+        (x0, x1), _ = view.viewRange()
+        marks = self._track.marks_between(int(x0 * 1000), int(x1 * 1000) + 1)
+        pixel = self.pixelWidth() or 1e-3
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        height = self._TOP - self._BOTTOM
+        by_color: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for mark in marks:
+            by_color[mark.color].append((mark.start_ms, mark.end_ms))
+        for color, spans in by_color.items():
+            pen, brush = self._style(color)
+            painter.setPen(pen)
+            painter.setBrush(brush)
+            painter.drawRects(
+                [QRectF(start, self._BOTTOM, end - start, height) for start, end in _merged(spans, pixel)]
+            )
+        if len(marks) > _MAX_TEXTS:
+            return
+        painter.save()
+        transform = painter.transform()
+        painter.resetTransform()
+        painter.setPen(QColor(235, 235, 235))
+        for mark in marks:
+            top_left = transform.map(QPointF(mark.start_ms / 1000, self._TOP))
+            bottom_right = transform.map(QPointF(mark.end_ms / 1000, self._BOTTOM))
+            box = QRectF(top_left, bottom_right).normalized().adjusted(3, 0, -2, 0)
+            if box.width() > 24:
+                painter.drawText(box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, mark.text)
+        painter.restore()
+
+    def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
+        mark = self._track.mark_at(round(ev.pos().x() * 1000))
+        if mark is None:
+            ev.ignore()
+            return
+        ev.accept()
+        if ev.button() == Qt.MouseButton.RightButton:
+            menu = QMenu()
+            delete = menu.addAction(f"Delete label {mark.text}")
+            if menu.exec(ev.screenPos().toPoint()) is delete:
+                self._track.signals.label_delete_requested.emit(mark.id)
+            return
+        self._track.activate(mark.id)
+
+
+class LabelTrack(Track):
+    key = "labels"
+    title = "Labels"
+    default_height = 40
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.signals = LabelTrackSignals()
+        self._marks: dict[int, LabelMark] = {}
+        self._order: list[tuple[int, int]] = []
+        """(start_ms, id) sorted, for range queries"""
+        self._longest_ms = 0
+        self._item = _LabelsItem(self)
+        self._active: int | None = None
+        self.active_region = pg.LinearRegionItem(
+            values=(0, 0), brush=pg.mkBrush(255, 255, 255, 50), pen=pg.mkPen(255, 255, 255, 220, width=2)
+        )
+        self.active_region.setZValue(20)
+        self.active_region.hide()
+        self.active_region.sigRegionChangeFinished.connect(self._on_active_region_changed)
+        self.selection = pg.LinearRegionItem(
+            values=(0, 0), brush=pg.mkBrush(255, 255, 255, 40), pen=pg.mkPen(255, 255, 255, 160), movable=False
+        )
+        self.selection.hide()
+
+    def attach(self, plot: pg.PlotItem) -> None:
+        super().attach(plot)
+        for item in (self._item, self.selection, self.active_region):
+            plot.addItem(item, ignoreBounds=True)
+
+    # -- data --------------------------------------------------------------------------------------
+
+    def set_labels(self, marks: list[LabelMark]) -> None:
+        self._marks = {mark.id: mark for mark in marks}
+        self._order = sorted((mark.start_ms, mark.id) for mark in marks)
+        self._longest_ms = max((mark.end_ms - mark.start_ms for mark in marks), default=0)
+        self._deactivate_if_gone()
+        self._item.changed()
+
+    def put(self, mark: LabelMark) -> None:
+        """Add or replace one label."""
+        old = self._marks.get(mark.id)
+        if old is not None:
+            self._order.remove((old.start_ms, old.id))
+        self._marks[mark.id] = mark
+        bisect.insort(self._order, (mark.start_ms, mark.id))
+        self._longest_ms = max(self._longest_ms, mark.end_ms - mark.start_ms)
+        if self._active == mark.id:
+            self._show_active(mark)
+        self._item.changed()
+
+    def remove(self, label_id: int) -> None:
+        old = self._marks.pop(label_id, None)
+        if old is None:
+            return
+        self._order.remove((old.start_ms, old.id))
+        self._deactivate_if_gone()
+        self._item.changed()
+
+    def clear(self) -> None:
+        self.set_labels([])
+        self.selection.hide()
+
+    @property
+    def label_count(self) -> int:
+        return len(self._marks)
+
+    def marks_between(self, start_ms: int, end_ms: int) -> list[LabelMark]:
+        """Labels overlapping [start, end), in start order."""
+        first = bisect.bisect_left(self._order, (start_ms - self._longest_ms, -1))
+        last = bisect.bisect_left(self._order, (end_ms, -1))
+        marks = (self._marks[label_id] for _, label_id in self._order[first:last])
+        return [mark for mark in marks if mark.end_ms > start_ms]
+
+    def mark_at(self, ms: int) -> LabelMark | None:
+        """The shortest label under ``ms`` (the most specific one when labels overlap)."""
+        under = self.marks_between(ms, ms + 1)
+        return min(under, key=lambda mark: mark.end_ms - mark.start_ms) if under else None
+
+    # -- editing -----------------------------------------------------------------------------------
+
+    def activate(self, label_id: int | None) -> None:
+        """Give one label the draggable region (None: none)."""
+        self._active = label_id if label_id in self._marks else None
+        if self._active is None:
+            self.active_region.hide()
+        else:
+            self._show_active(self._marks[self._active])
+
+    @property
+    def active(self) -> int | None:
+        return self._active
+
+    def _show_active(self, mark: LabelMark) -> None:
+        self.active_region.blockSignals(True)
+        self.active_region.setRegion((mark.start_ms / 1000, mark.end_ms / 1000))
+        self.active_region.blockSignals(False)
+        self.active_region.show()
+
+    def _deactivate_if_gone(self) -> None:
+        if self._active is not None and self._active not in self._marks:
+            self.activate(None)
+
+    def _on_active_region_changed(self) -> None:
+        if self._active is None:
+            return
+        mark = self._marks[self._active]
+        start, end = self.active_region.getRegion()
+        start_ms, end_ms = round(start * 1000), round(end * 1000)
+        if (start_ms, end_ms) != (mark.start_ms, mark.end_ms) and end_ms > start_ms:
+            self.signals.label_moved.emit(mark.id, start_ms, end_ms)
+
+    def set_selection(self, start_ms: int | None, end_ms: int | None) -> None:
+        if start_ms is None or end_ms is None or end_ms <= start_ms:
+            self.selection.hide()
+            return
+        self.selection.setRegion((start_ms / 1000, end_ms / 1000))
+        self.selection.show()
+
+
+def _merged(spans: list[tuple[int, int]], pixel_s: float) -> list[tuple[float, float]]:
+    """Spans in seconds, each at least a pixel wide, with same-colour spans closer than a pixel merged:
+    at most about one rectangle per pixel column, however many labels are in view."""
+    times = np.asarray(spans, dtype=np.float64) / 1000
+    times = times[np.argsort(times[:, 0], kind="stable")]
+    starts, ends = times[:, 0], np.maximum(times[:, 1], times[:, 0] + pixel_s)
+    reach = np.maximum.accumulate(ends)
+    first = np.ones(len(starts), dtype=bool)
+    first[1:] = starts[1:] > reach[:-1] + pixel_s
+    heads = np.flatnonzero(first)
+    return list(zip(starts[heads].tolist(), np.maximum.reduceat(ends, heads).tolist(), strict=True))

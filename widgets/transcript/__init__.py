@@ -1,0 +1,1 @@
+"""The transcript editor (list, rows, find bar, keys) and the transcript around a peak."""

@@ -1,0 +1,1 @@
+"""The video frame on screen and what is painted over it."""
