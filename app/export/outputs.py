@@ -380,16 +380,15 @@ class _FaceIndex:
 
     def __init__(self, stored: StoredFaces) -> None:
         self.stored = stored
-        self._times = [float(sample.t_s) for sample in stored.samples]
+        self._times = [sample.t_ms for sample in stored.samples]
 
     def around(self, moment_ms: int) -> FacesAround:
         """The nearest sample's faces and the persons within ±FACE_WINDOW_MS of ``moment_ms``."""
         stored = self.stored
-        moment, reach = moment_ms / 1000, FACE_WINDOW_MS / 1000 + 1e-6
-        first = bisect_left(self._times, moment - reach)
-        end = bisect_right(self._times, moment + reach)
+        first = bisect_left(self._times, moment_ms - FACE_WINDOW_MS)
+        end = bisect_right(self._times, moment_ms + FACE_WINDOW_MS)
         near = stored.samples[first:end]
-        nearest = min(near, key=lambda sample: abs(sample.t_s - moment), default=None)
+        nearest = min(near, key=lambda sample: abs(sample.t_ms - moment_ms), default=None)
         largest: dict[int, list[Any]] = defaultdict(list)
         for sample in near:
             for number in sorted({face.person_id for face in sample.faces}):
@@ -411,8 +410,7 @@ class _FaceIndex:
             )
             for face in (nearest.faces if nearest is not None else ())
         )
-        sample_ms = None if nearest is None else math.floor(nearest.t_s * 1000 + 0.5)
-        return FacesAround(sample_ms, seen, tuple(persons))
+        return FacesAround(None if nearest is None else nearest.t_ms, seen, tuple(persons))
 
 
 def _item(
@@ -1683,7 +1681,7 @@ def _media_section(store: Store, record: MediaRecord) -> str:
 
 def _persons_section(stored: StoredFaces) -> str:
     """The faces run's parameters and each person's time on screen and share of each dominant emotion."""
-    from analysis.faces import persons
+    from analysis.faces.stats import persons
 
     options = stored.options
     found = persons(stored.samples, options.fps, stored.labels)
@@ -1709,7 +1707,7 @@ def _persons_section(stored: StoredFaces) -> str:
             f"<td>{html.escape(value)}</td>"
             for value in (
                 stored.person_name(person.id) + (f" (speaker {speakers[person.id]})" if person.id in speakers else ""),
-                f"{person.seconds_visible:.1f} s",
+                f"{person.visible_ms / 1000:.1f} s",
                 *(f"{person.emotion_share.get(name, 0.0):.0%}" for name in stored.labels),
             )
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.faces import persons
+from analysis.faces.stats import persons
 from analysis.fer_model import EMOTIONS
 from app.demo.synth import SCENE_RATE, write_media
 from app.export import outputs as export
@@ -129,12 +129,11 @@ def the_items(store: Store) -> tuple[ExportItem, ExportItem, ExportItem, ExportI
 
 def expected_columns(stored: StoredFaces, moment_ms: int) -> dict[str, str]:
     """The face columns as the CSV must hold them, worked out from the stored samples on their own."""
-    moment = moment_ms / 1000
-    near = [sample for sample in stored.samples if abs(sample.t_s - moment) <= FACE_WINDOW_MS / 1000]
+    near = [sample for sample in stored.samples if abs(sample.t_ms - moment_ms) <= FACE_WINDOW_MS]
     values = dict.fromkeys(FACE_COLUMNS, "")
     if not near:
         return values
-    nearest = min(near, key=lambda sample: abs(sample.t_s - moment))
+    nearest = min(near, key=lambda sample: abs(sample.t_ms - moment_ms))
     values["faces"] = str(len(nearest.faces))
     numbers = sorted({face.person_id for sample in near for face in sample.faces})
     values["persons"] = ";".join(stored.person_name(number) for number in numbers)
@@ -154,7 +153,7 @@ def expected_columns(stored: StoredFaces, moment_ms: int) -> dict[str, str]:
 
 
 def nearest_sample(stored: StoredFaces, moment_ms: int):  # noqa: ANN201 - a FaceSample
-    return min(stored.samples, key=lambda sample: abs(sample.t_s - moment_ms / 1000))
+    return min(stored.samples, key=lambda sample: abs(sample.t_ms - moment_ms))
 
 
 def test_items_carry_the_faces_around_their_moment(store: Store, stored: StoredFaces) -> None:
@@ -163,7 +162,7 @@ def test_items_carry_the_faces_around_their_moment(store: Store, stored: StoredF
         around = item.faces_around
         assert around is not None and len(around.faces) == 1 and [p.name for p in around.persons] == [NAME]
         sample = nearest_sample(stored, item.moment_ms)
-        assert around.sample_ms == round(sample.t_s * 1000)
+        assert around.sample_ms == sample.t_ms
         (face,) = around.faces
         assert (face.box, face.name, face.dominant) == (tuple(sample.faces[0].box), NAME, "happy")
         assert around.persons[0].samples == 4  # two samples a second, within ±1 s of the moment
@@ -213,7 +212,7 @@ def test_face_crops_are_the_widened_box_of_the_frame_sampled(store: Store, store
         x, y, w, h = sample.faces[0].box
         assert abs(crop.shape[1] - 1.2 * w) <= 2 and abs(crop.shape[0] - 1.2 * h) <= 2
         # the frame the run analysed, as it was drawn before encoding: the crop shows the astronaut there
-        drawn = face_crop(shown[round(sample.t_s * FPS)], (x, y, w, h)).astype(np.float64)
+        drawn = face_crop(shown[round(sample.t_ms * FPS / 1000)], (x, y, w, h)).astype(np.float64)
         assert drawn.shape == crop.shape
         assert np.abs(crop - drawn).mean() < 8
         assert np.abs(face_crop(plain, (x, y, w, h)) - drawn).mean() > 30
@@ -252,8 +251,8 @@ def test_report_shows_the_persons_and_the_crops(report: str, stored: StoredFaces
     assert "<h3>Persons</h3>" in report and "Observations (3)" in report
     (person,) = persons(stored.samples, stored.options.fps, stored.labels)
     section = report[report.index("<h3>Persons</h3>") : report.index("Observations (3)")]
-    assert f"<td>{NAME} (speaker {SPEAKER})</td><td>{person.seconds_visible:.1f} s</td>" in section
-    assert person.seconds_visible == 5.0  # ten samples of the astronaut at two a second
+    assert f"<td>{NAME} (speaker {SPEAKER})</td><td>{person.visible_ms / 1000:.1f} s</td>" in section
+    assert person.visible_ms == 5000  # ten samples of the astronaut at two a second
     assert f"<td>{person.emotion_share['happy']:.0%}</td>" in section
     assert report.count('<table class="faces">') == 2 and report.count("No face within ±1 s of t.") == 1
     crops = re.findall(r'<img alt="face (\d+)" src="data:image/png;base64,[^"]+"><figcaption>([^<]*)<', report)

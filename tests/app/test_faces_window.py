@@ -83,3 +83,58 @@ def test_splitting_and_merging_relabel_the_faces_and_the_rows(analysed: MainWind
     assert [(p[0], p[3]) for p in session.faces.persons] == [(1, tuple(tracks))]
     assert {face.person_id for sample in session.faces.samples for face in sample.faces} == {1}
     assert not analysed.timeline.is_track_visible(faces.tracks[2].key)
+
+
+CUSTOM_LABELS = ("calm", "tense", "joy")
+CUSTOM_PROBABILITIES = (0.2, 0.5, 0.3)
+
+
+def constant_classifier(path: Path) -> Path:
+    """A tiny ONNX emotion classifier of three labels that gives every face CUSTOM_PROBABILITIES."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("ReduceMean", ["x"], ["mean"], axes=[1, 2], keepdims=0),
+            helper.make_node("Mul", ["mean", "zero"], ["nothing"]),
+            helper.make_node("Add", ["nothing", "constant"], ["y"]),
+        ],
+        "constant_emotions",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 64, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])],
+        [
+            helper.make_tensor("zero", TensorProto.FLOAT, [1, 1], [0.0]),
+            helper.make_tensor("constant", TensorProto.FLOAT, [1, 3], list(CUSTOM_PROBABILITIES)),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def test_a_run_of_a_three_label_classifier_shows_its_labels(
+    qtbot, window: MainWindow, face_video: Path, tmp_path: Path
+) -> None:
+    """A faces run made with the user's own ONNX classifier of three labels loads into the window (it used to raise
+    ``cannot reshape array of size 12 into shape (7)``) and the Emotions panel gets that run's labels' shares."""
+    video = Path(shutil.copy(face_video, tmp_path / "face.mp4"))
+    assert window.open_path(video)
+    model = constant_classifier(tmp_path / "three.onnx")
+    options = FaceOptions(emotion_model=str(model), emotion_labels=CUSTOM_LABELS)
+    job = window.session.start_faces(options)
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    stored = window.session.faces
+    assert stored is not None and stored.labels == CUSTOM_LABELS
+    seen = [face for sample in stored.samples for face in sample.faces]
+    assert len(seen) == 10 and {face.person_id for face in seen} == {1}  # 3 s + 2 s at two samples a second
+    assert all(face.dominant == "tense" for face in seen)
+    assert window.faces.panel._persons == [(1, "Person 1", 5.0, {"calm": 0.0, "tense": 1.0, "joy": 0.0})]
+    window.faces.persons_dialog()
+    (row,) = window.faces._dialog.rows()
+    assert (row.id, row.name, row.seconds_visible, row.dominant) == (1, "Person 1", 5.0, "tense")
+    assert [track for track, _, _ in row.tracks] == [1, 2]  # the two appearances
+    window.faces._dialog.close()
