@@ -298,6 +298,51 @@ def test_a_colour_nchw_onnx_model_gets_rgb_crops_of_its_size(tmp_path: Path) -> 
     assert np.allclose(probabilities.sum(axis=1), 1.0)
 
 
+CUSTOM_LABELS = ("calm", "tense", "joy")
+CUSTOM_PROBABILITIES = (0.2, 0.5, 0.3)
+"""What :func:`constant_classifier` gives every face."""
+
+
+def constant_classifier(path: Path) -> Path:
+    """A tiny ONNX emotion classifier of three labels that gives every face CUSTOM_PROBABILITIES."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("ReduceMean", ["x"], ["rows"], axes=[2], keepdims=0),
+            helper.make_node("MatMul", ["rows", "zeros"], ["nothing"]),
+            helper.make_node("Add", ["nothing", "constant"], ["y"]),
+        ],
+        "constant_emotions",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 64, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])],
+        [
+            helper.make_tensor("zeros", TensorProto.FLOAT, [64, 3], [0.0] * 64 * 3),
+            helper.make_tensor("constant", TensorProto.FLOAT, [3], list(CUSTOM_PROBABILITIES)),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def test_a_run_of_a_user_classifier_has_its_labels(astronaut_png: Path, tmp_path: Path) -> None:
+    model = constant_classifier(tmp_path / "three.onnx")
+    options = FaceOptions(emotion_model=str(model), emotion_labels=CUSTOM_LABELS)
+    result = analyze_image(astronaut_png, options)
+    assert result.labels == CUSTOM_LABELS
+    (face,) = result.samples[0].faces
+    assert face.probabilities == pytest.approx(dict(zip(CUSTOM_LABELS, CUSTOM_PROBABILITIES, strict=True)))
+    assert face.dominant == "tense"
+    (person,) = result.persons
+    assert person.emotion_share == {"calm": 0.0, "tense": 1.0, "joy": 0.0}
+    boxes = np.array([[177.0, 66, 95, 95], [300, 200, 120, 100]])  # a batch of two faces
+    probabilities = OnnxBackend(model, CUSTOM_LABELS).classify(cv2.imread(str(astronaut_png)), boxes)
+    assert probabilities == pytest.approx(np.array([CUSTOM_PROBABILITIES] * 2))
+
+
 # -- video -------------------------------------------------------------------------------------------
 
 

@@ -38,7 +38,18 @@ from app.export.outputs import (
 from app.pipelines.audio import analyze_audio
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces
 from app.project.store import NewLabel, Store
-from tests.analysis.test_faces import FPS, HEIGHT, ONE_FACE, ONE_FACE_S, WIDTH, background, frames
+from tests.analysis.test_faces import (
+    CUSTOM_LABELS,
+    CUSTOM_PROBABILITIES,
+    FPS,
+    HEIGHT,
+    ONE_FACE,
+    ONE_FACE_S,
+    WIDTH,
+    background,
+    constant_classifier,
+    frames,
+)
 from tests.app.test_export import png_image, read_csv
 from tests.cli.test_cli import run
 from tests.conftest import quiet_with_burst
@@ -190,6 +201,48 @@ def test_metadata_face_columns_match_the_stored_samples(store: Store, stored: St
     outside_row = video_rows[2]
     assert outside_row["faces"] == "0"
     assert all(outside_row[column] == "" for column in [*FACE_COLUMNS[1:], "face_crops"])
+
+
+def test_a_run_of_the_users_own_classifier_fills_emotion_columns_of_its_labels(video: Path, tmp_path: Path) -> None:
+    """A faces run made with an ONNX classifier of three labels of the user's own: the exports get an
+    ``emotion_<label>`` column for each of those labels, filled with the person's mean; FER's seven stay empty."""
+    model = constant_classifier(tmp_path / "three.onnx")
+    project = tmp_path / "three.salient"
+    labels = ",".join(CUSTOM_LABELS)
+    args = ("--faces", "--emotion-model", str(model), "--emotion-labels", labels, "--project", str(project))
+    done = run("analyze", str(video), *args, "--quiet")
+    assert done.returncode == 0, done.stderr
+    with Store.open(project) as store:
+        label(store, INSIDE, "happiness", "Ana")
+        label(store, OUTSIDE, "neutral", "Ana")
+        table = export_table(store, tmp_path / "segments.csv", "csv")
+        document = json.loads(export_table(store, tmp_path / "segments.json", "json").read_text(encoding="utf-8"))
+        dataset = export_dataset(store, tmp_path / "ds")
+    custom = [f"emotion_{name}" for name in CUSTOM_LABELS]
+    means = {column: str(p) for column, p in zip(custom, CUSTOM_PROBABILITIES, strict=True)}
+    assert means == {"emotion_calm": "0.2", "emotion_tense": "0.5", "emotion_joy": "0.3"}
+    at = TABLE_COLUMNS.index(EMOTION_COLUMNS[-1]) + 1
+    metadata_at = METADATA_COLUMNS.index(EMOTION_COLUMNS[-1]) + 1
+    columns, rows = read_csv(table)
+    assert columns == [*TABLE_COLUMNS[:at], *custom, *TABLE_COLUMNS[at:]]
+    _, audio_rows = read_csv(dataset / "audio" / "metadata.csv")
+    video_columns, video_rows = read_csv(dataset / "video" / "metadata.csv")
+    assert video_columns == [*METADATA_COLUMNS[:metadata_at], *custom, *METADATA_COLUMNS[metadata_at:], *IMAGE_COLUMNS]
+    for found in (rows, audio_rows, video_rows):
+        inside, outside, peak = found
+        assert [row["label"] for row in found] == ["happiness", "neutral", ""]
+        for row in (inside, peak):
+            assert {column: row[column] for column in custom} == means
+            assert (row["faces"], row["persons"], row["face_emotion"], row["face_emotion_p"]) == (
+                "1",
+                "Person 1",
+                "tense",
+                "0.5",
+            )
+            assert all(row[column] == "" for column in EMOTION_COLUMNS)
+        assert outside["faces"] == "0" and all(outside[column] == "" for column in [*custom, *EMOTION_COLUMNS])
+    assert [row["emotion_tense"] for row in document] == [0.5, None, 0.5]
+    assert document[0]["emotion_happy"] is None
 
 
 def test_face_crops_are_the_widened_box_of_the_frame_sampled(store: Store, stored: StoredFaces, dataset: Path) -> None:

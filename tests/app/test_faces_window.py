@@ -9,7 +9,7 @@ import pytest
 
 from analysis.faces import FaceOptions
 from app.gui.main_window import MainWindow
-from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
+from tests.analysis.test_faces import CUSTOM_LABELS, ONE_FACE, ONE_FACE_S, constant_classifier, write_video
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -83,35 +83,6 @@ def test_splitting_and_merging_relabel_the_faces_and_the_rows(analysed: MainWind
     assert [(p[0], p[3]) for p in session.faces.persons] == [(1, tuple(tracks))]
     assert {face.person_id for sample in session.faces.samples for face in sample.faces} == {1}
     assert not analysed.timeline.is_track_visible(faces.tracks[2].key)
-
-
-CUSTOM_LABELS = ("calm", "tense", "joy")
-CUSTOM_PROBABILITIES = (0.2, 0.5, 0.3)
-
-
-def constant_classifier(path: Path) -> Path:
-    """A tiny ONNX emotion classifier of three labels that gives every face CUSTOM_PROBABILITIES."""
-    import onnx
-    from onnx import TensorProto, helper
-
-    graph = helper.make_graph(
-        [
-            helper.make_node("ReduceMean", ["x"], ["mean"], axes=[1, 2], keepdims=0),
-            helper.make_node("Mul", ["mean", "zero"], ["nothing"]),
-            helper.make_node("Add", ["nothing", "constant"], ["y"]),
-        ],
-        "constant_emotions",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 64, 64])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])],
-        [
-            helper.make_tensor("zero", TensorProto.FLOAT, [1, 1], [0.0]),
-            helper.make_tensor("constant", TensorProto.FLOAT, [1, 3], list(CUSTOM_PROBABILITIES)),
-        ],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.save(model, path)
-    return path
 
 
 def test_a_run_of_a_three_label_classifier_shows_its_labels(
