@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +48,8 @@ def link_tracks(samples: Sequence[Sequence[tuple[Sequence[float], np.ndarray]]])
     thumbnails correlate by TRACK_MIN_SIMILARITY; among those pairs the assignment maximising overlap plus
     correlation is taken (Hungarian), so appearance decides when two faces are near each other. A track that
     has missed TRACK_MAX_MISSED samples in a row ends."""
+    from scipy.optimize import linear_sum_assignment  # slow to import: only when a video is analysed
+
     live: list[dict[str, Any]] = []
     next_id = 1
     ids_per_sample: list[list[int]] = []
