@@ -10,12 +10,16 @@ from analysis.video_pass import PassInfo
 
 
 class DetectorKind(StrEnum):
+    """The face detectors a user can pick (see :mod:`analysis.faces.detect`)."""
+
     HAAR = "haar"
     MTCNN = "mtcnn"
 
 
 @dataclass(frozen=True, slots=True)
 class FaceOptions:
+    """How a faces analysis samples, detects and classifies; ``params()`` is what a stored run records."""
+
     fps: float = 2.0
     """samples analysed per second of video"""
     detector: DetectorKind = DetectorKind.HAAR
@@ -49,6 +53,8 @@ class FaceOptions:
 
 @dataclass(frozen=True, slots=True)
 class Face:
+    """One face of a sample: where it is, its emotions, and the track and person it belongs to."""
+
     box: tuple[int, int, int, int]
     """x, y, width, height in pixels of the original frame"""
     score: float
@@ -67,6 +73,8 @@ class Face:
 
 @dataclass(frozen=True, slots=True)
 class FaceSample:
+    """The faces of one analysed frame, left to right."""
+
     t_ms: int
     """the time of the frame analysed, from the start of the video"""
     faces: tuple[Face, ...]
@@ -74,6 +82,8 @@ class FaceSample:
 
 @dataclass(frozen=True, slots=True)
 class Person:
+    """A person over the whole run: time on screen and how their emotions are shared out."""
+
     id: int
     name: str
     visible_ms: int
@@ -84,6 +94,8 @@ class Person:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class FacesResult:
+    """A whole faces analysis: the samples, the persons, and the labels the emotion backend gave."""
+
     samples: tuple[FaceSample, ...]
     persons: tuple[Person, ...]
     skipped: int
