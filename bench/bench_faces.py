@@ -34,15 +34,10 @@ import skimage.data
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.faces import (  # noqa: E402
-    FaceConsumer,
-    FacesResult,
-    FerOnnxBackend,
-    HaarDetector,
-    analyze_faces,
-    default_workers,
-    mtcnn_available,
-)
+from analysis.faces import FaceConsumer, FacesResult, analyze_faces  # noqa: E402
+from analysis.faces.analyze import default_workers  # noqa: E402
+from analysis.faces.detect import HaarDetector, mtcnn_available  # noqa: E402
+from analysis.faces.emotion import FerOnnxBackend  # noqa: E402
 from analysis.motion import analyze_motion  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -142,7 +137,7 @@ def parts(video: Path) -> None:
             how = "half-size prescan, then fer's scan around candidates" if prescan else "fer's whole-picture scan"
             print(f"Haar detection, 640×360, one thread, {how}: {mean:.1f} ms per frame (p95 {p95:.1f})")
         if mtcnn_available():
-            from analysis.faces import MtcnnDetector
+            from analysis.faces.detect import MtcnnDetector
 
             mtcnn = MtcnnDetector()
             mtcnn.detect(frames[0])

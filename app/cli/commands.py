@@ -536,7 +536,9 @@ def _print_faces(result: AudioAnalysis, out: TextIO) -> None:
     )
     for person in analysis.result.persons:
         shares = ", ".join(f"{name} {share:.0%}" for name, share in person.emotion_share.items() if share >= 0.05)
-        out.write(f"  {analysis.names.get(person.id, person.name)}: {person.seconds_visible:.1f} s visible; {shares}\n")
+        out.write(
+            f"  {analysis.names.get(person.id, person.name)}: {person.visible_ms / 1000:.1f} s visible; {shares}\n"
+        )
 
 
 def _print_motion(result: AudioAnalysis, out: TextIO) -> None:

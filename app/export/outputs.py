@@ -41,7 +41,6 @@ import re
 import shutil
 import struct
 import unicodedata
-from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -58,6 +57,7 @@ import numpy as np
 
 from analysis import audio, media
 from analysis.errors import MediaError, SalientError, os_error_reason
+from analysis.faces.stats import nearest_sample, persons_around, samples_around
 from analysis.fer_model import EMOTIONS
 from analysis.frames import FrameSource
 from analysis.motion import REFERENCE_WIDTH
@@ -99,7 +99,8 @@ FACE_COLUMNS = ("faces", "persons", "face_emotion", "face_emotion_p", *EMOTION_C
 names of the persons seen within ±1 s of the moment (';'-joined), the dominant emotion of the largest face of
 the nearest sample and its probability, and that face's person's mean probability of each emotion over the
 samples within ±1 s. All empty for audio-only media and without a faces run; all but ``faces`` empty when no
-face is near."""
+face is near. A run of the user's own classifier fills an ``emotion_<label>`` column per label of its own instead
+of EMOTION_COLUMNS (see :func:`with_emotion_columns`)."""
 FACE_WINDOW_MS = 1000
 """Persons and their mean emotions come from the faces-run samples within ± this of the moment; the nearest
 sample (whose faces are counted and cropped) must lie within it too."""
@@ -207,6 +208,8 @@ class FacesAround:
     """The faces of that sample, left to right as the run found them."""
     persons: tuple[PersonAround, ...]
     """The persons of the samples within ±FACE_WINDOW_MS, by number."""
+    labels: tuple[str, ...]
+    """The faces run's emotion labels (FER's seven, or those of the user's own classifier), in order."""
 
     @property
     def largest(self) -> FaceSeen | None:
@@ -378,31 +381,25 @@ def _stored_faces(store: Store, record: MediaRecord) -> _FaceIndex | None:
 
 
 class _FaceIndex:
-    """A faces run's samples with their times, to find those around a moment by bisection."""
+    """A faces run, to find the faces and the persons' emotions around a moment (see :mod:`analysis.faces.stats`)."""
 
     def __init__(self, stored: StoredFaces) -> None:
         self.stored = stored
-        self._times = [float(sample.t_s) for sample in stored.samples]
 
     def around(self, moment_ms: int) -> FacesAround:
         """The nearest sample's faces and the persons within ±FACE_WINDOW_MS of ``moment_ms``."""
         stored = self.stored
-        moment, reach = moment_ms / 1000, FACE_WINDOW_MS / 1000 + 1e-6
-        first = bisect_left(self._times, moment - reach)
-        end = bisect_right(self._times, moment + reach)
-        near = stored.samples[first:end]
-        nearest = min(near, key=lambda sample: abs(sample.t_s - moment), default=None)
-        largest: dict[int, list[Any]] = defaultdict(list)
-        for sample in near:
-            for number in sorted({face.person_id for face in sample.faces}):
-                faces = [face for face in sample.faces if face.person_id == number]
-                largest[number].append(max(faces, key=lambda face: face.box[2] * face.box[3]))
-        persons = []
-        for number in sorted(largest):
-            faces = largest[number]
-            mean = [(label, sum(face.probabilities[label] for face in faces) / len(faces)) for label in stored.labels]
-            dominant = max(mean, key=lambda pair: pair[1])[0]
-            persons.append(PersonAround(number, stored.person_name(number), len(faces), tuple(mean), dominant))
+        nearest = nearest_sample(samples_around(stored.samples, moment_ms, FACE_WINDOW_MS), moment_ms)
+        persons = tuple(
+            PersonAround(
+                summary.person_id,
+                stored.person_name(summary.person_id),
+                summary.samples,
+                tuple(summary.mean.items()),
+                summary.strongest,
+            )
+            for summary in persons_around(stored.samples, moment_ms, FACE_WINDOW_MS, stored.labels)
+        )
         seen = tuple(
             FaceSeen(
                 tuple(int(v) for v in face.box),
@@ -413,8 +410,7 @@ class _FaceIndex:
             )
             for face in (nearest.faces if nearest is not None else ())
         )
-        sample_ms = None if nearest is None else math.floor(nearest.t_s * 1000 + 0.5)
-        return FacesAround(sample_ms, seen, tuple(persons))
+        return FacesAround(None if nearest is None else nearest.t_ms, seen, persons, stored.labels)
 
 
 def _item(
@@ -527,10 +523,11 @@ def item_row(item: ExportItem, flow: tuple[float, float] | None = None) -> dict[
 
 
 def face_values(around: FacesAround | None) -> dict[str, Any]:
-    """The FACE_COLUMNS of an item (None where empty)."""
+    """The FACE_COLUMNS of an item and the ``emotion_<label>`` columns of its faces run's labels (None where empty)."""
     values: dict[str, Any] = dict.fromkeys(FACE_COLUMNS)
     if around is None:
         return values
+    values.update(dict.fromkeys(_emotion_columns(around.labels)))
     if around.sample_ms is not None:
         values["faces"] = len(around.faces)
     values["persons"] = ";".join(person.name for person in around.persons) or None
@@ -539,9 +536,26 @@ def face_values(around: FacesAround | None) -> dict[str, Any]:
         values.update(face_emotion=largest.dominant, face_emotion_p=_rounded(largest.probability))
         person = around.person(largest.person)
         if person is not None:
-            shares = dict(person.probabilities)
-            values.update({f"emotion_{name}": _rounded(shares.get(name)) for name in EMOTIONS})
+            values.update({f"emotion_{name}": _rounded(mean) for name, mean in person.probabilities})
     return values
+
+
+def _emotion_columns(labels: Iterable[str]) -> tuple[str, ...]:
+    return tuple(f"emotion_{label}" for label in labels)
+
+
+def with_emotion_columns(columns: Sequence[str], items: Iterable[ExportItem]) -> tuple[str, ...]:
+    """``columns`` with, after EMOTION_COLUMNS, an ``emotion_<label>`` column for every label of the items' faces
+    runs that FER's emotions lack (in the order met): a run of the user's own classifier fills its own columns."""
+    extra = dict.fromkeys(
+        column
+        for item in items
+        if item.faces_around is not None
+        for column in _emotion_columns(item.faces_around.labels)
+        if column not in EMOTION_COLUMNS
+    )
+    at = columns.index(EMOTION_COLUMNS[-1]) + 1
+    return (*columns[:at], *extra, *columns[at:])
 
 
 # -- writing files all or nothing ------------------------------------------------------------------
@@ -1509,6 +1523,7 @@ def _write_dataset_metadata(
             per_split[name].append({**{k: _relative(p, folder) for k, p in files.items()}, **stable})
             typed.append({**{k: _relative(p, out_dir) for k, p in files.items()}, **values_typed, "split": name})
         columns = METADATA_COLUMNS + (IMAGE_COLUMNS if modality == "video" else ())
+        columns = with_emotion_columns(columns, (item for item, _, _ in plan))
         for name, rows in per_split.items():
             _write_csv(outputs, out_dir / modality / folders[name] / "metadata.csv", columns, rows)
         if typed:
@@ -1549,7 +1564,7 @@ def export_table(
             figures = None if item.media_path in missing else flows.magnitudes(item)
             rows.append({**item_row(item, figures), "not_significant": item.not_significant})
         if fmt == "csv":
-            _write_csv(outputs, path, TABLE_COLUMNS, rows)
+            _write_csv(outputs, path, with_emotion_columns(TABLE_COLUMNS, items), rows)
         else:
             outputs.write_text(path, json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     progress.update(1.0, "table written")
@@ -1685,7 +1700,7 @@ def _media_section(store: Store, record: MediaRecord) -> str:
 
 def _persons_section(stored: StoredFaces) -> str:
     """The faces run's parameters and each person's time on screen and share of each dominant emotion."""
-    from analysis.faces import persons
+    from analysis.faces.stats import persons
 
     options = stored.options
     found = persons(stored.samples, options.fps, stored.labels)
@@ -1711,7 +1726,7 @@ def _persons_section(stored: StoredFaces) -> str:
             f"<td>{html.escape(value)}</td>"
             for value in (
                 stored.person_name(person.id) + (f" (speaker {speakers[person.id]})" if person.id in speakers else ""),
-                f"{person.seconds_visible:.1f} s",
+                f"{person.visible_ms / 1000:.1f} s",
                 *(f"{person.emotion_share.get(name, 0.0):.0%}" for name in stored.labels),
             )
         )

@@ -6,6 +6,7 @@ the CLI prints. Qt-free.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, replace
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from app.project.store import Store
 
 if TYPE_CHECKING:
-    from analysis.faces import FaceOptions, FacesResult, Person
+    from analysis.faces import FaceOptions, FaceSample, FacesResult, Person
 
 RUN_FACES = "faces"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -35,7 +36,7 @@ def faces_document(result: FacesResult, names: dict[int, str] | None = None) -> 
     return {
         "faces": [
             {
-                "t_s": round(sample.t_s, 3),
+                "t_s": sample.t_ms / 1000,
                 "faces": [
                     {
                         "box": [int(v) for v in face.box],
@@ -59,19 +60,20 @@ def _person_json(person: Person, names: dict[int, str]) -> dict[str, Any]:
     return {
         "id": person.id,
         "name": names.get(person.id, person.name),
-        "seconds_visible": round(person.seconds_visible, 3),
+        "seconds_visible": person.visible_ms / 1000,
         "emotion_share": {name: round(share, 4) for name, share in person.emotion_share.items()},
     }
 
 
 def _samples_json(result: FacesResult) -> dict[str, Any]:
+    """The samples file of a run; times in seconds, as runs stored before times were milliseconds have them."""
     return {
         "options": result.options.params(),
         "labels": list(result.labels),
         "skipped": result.skipped,
         "samples": [
             [
-                sample.t_s,
+                sample.t_ms / 1000,
                 [
                     [list(face.box), face.score, [face.probabilities[n] for n in result.labels], face.track_id]
                     for face in sample.faces
@@ -150,8 +152,8 @@ class StoredFaces:
     run_id: int
     options: FaceOptions
     labels: tuple[str, ...]
-    samples: tuple[Any, ...]
-    """FaceSample, with person ids from the project"""
+    samples: tuple[FaceSample, ...]
+    """with person ids from the project"""
     persons: tuple[tuple[int, str, str, tuple[int, ...]], ...]
     """(number, name, speaker, tracks)"""
 
@@ -181,7 +183,7 @@ def load_faces(store: Store, media_id: int) -> StoredFaces | None:
                 found.append(
                     Face(tuple(box), score, shares, max(shares, key=shares.get), track, person_of.get(track, 0))
                 )
-            samples.append(FaceSample(t_s, tuple(found)))
+            samples.append(FaceSample(math.floor(t_s * 1000 + 0.5), tuple(found)))
         options = FaceOptions(**{k: run.params[k] for k in ("fps", "detector", "width")})
         return StoredFaces(run.id, options, labels, tuple(samples), persons)
     return None
@@ -197,15 +199,3 @@ def with_persons(stored: StoredFaces, store: Store) -> StoredFaces:
         for sample in stored.samples
     )
     return replace(stored, samples=samples, persons=persons)
-
-
-def person_series(stored: StoredFaces, number: int) -> tuple[list[float], list[list[float]]]:
-    """Times and emotion probabilities of one person (the largest face when a person appears twice)."""
-    times, probabilities = [], []
-    for sample in stored.samples:
-        faces = [f for f in sample.faces if f.person_id == number]
-        if faces:
-            face = max(faces, key=lambda f: f.box[2] * f.box[3])
-            times.append(sample.t_s)
-            probabilities.append([face.probabilities[name] for name in stored.labels])
-    return times, probabilities

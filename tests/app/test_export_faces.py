@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.faces import persons
+from analysis.faces.stats import persons
 from analysis.fer_model import EMOTIONS
 from app.demo.synth import SCENE_RATE, write_media
 from app.export import outputs as export
@@ -39,7 +39,18 @@ from app.model.records import NewLabel
 from app.pipelines.audio import analyze_audio
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces
 from app.project.store import Store
-from tests.analysis.test_faces import FPS, HEIGHT, ONE_FACE, ONE_FACE_S, WIDTH, background, frames
+from tests.analysis.test_faces import (
+    CUSTOM_LABELS,
+    CUSTOM_PROBABILITIES,
+    FPS,
+    HEIGHT,
+    ONE_FACE,
+    ONE_FACE_S,
+    WIDTH,
+    background,
+    constant_classifier,
+    frames,
+)
 from tests.app.test_export import png_image, read_csv
 from tests.cli.test_cli import run
 from tests.conftest import quiet_with_burst
@@ -130,12 +141,11 @@ def the_items(store: Store) -> tuple[ExportItem, ExportItem, ExportItem, ExportI
 
 def expected_columns(stored: StoredFaces, moment_ms: int) -> dict[str, str]:
     """The face columns as the CSV must hold them, worked out from the stored samples on their own."""
-    moment = moment_ms / 1000
-    near = [sample for sample in stored.samples if abs(sample.t_s - moment) <= FACE_WINDOW_MS / 1000]
+    near = [sample for sample in stored.samples if abs(sample.t_ms - moment_ms) <= FACE_WINDOW_MS]
     values = dict.fromkeys(FACE_COLUMNS, "")
     if not near:
         return values
-    nearest = min(near, key=lambda sample: abs(sample.t_s - moment))
+    nearest = min(near, key=lambda sample: abs(sample.t_ms - moment_ms))
     values["faces"] = str(len(nearest.faces))
     numbers = sorted({face.person_id for sample in near for face in sample.faces})
     values["persons"] = ";".join(stored.person_name(number) for number in numbers)
@@ -155,7 +165,7 @@ def expected_columns(stored: StoredFaces, moment_ms: int) -> dict[str, str]:
 
 
 def nearest_sample(stored: StoredFaces, moment_ms: int):  # noqa: ANN201 - a FaceSample
-    return min(stored.samples, key=lambda sample: abs(sample.t_s - moment_ms / 1000))
+    return min(stored.samples, key=lambda sample: abs(sample.t_ms - moment_ms))
 
 
 def test_items_carry_the_faces_around_their_moment(store: Store, stored: StoredFaces) -> None:
@@ -164,7 +174,7 @@ def test_items_carry_the_faces_around_their_moment(store: Store, stored: StoredF
         around = item.faces_around
         assert around is not None and len(around.faces) == 1 and [p.name for p in around.persons] == [NAME]
         sample = nearest_sample(stored, item.moment_ms)
-        assert around.sample_ms == round(sample.t_s * 1000)
+        assert around.sample_ms == sample.t_ms
         (face,) = around.faces
         assert (face.box, face.name, face.dominant) == (tuple(sample.faces[0].box), NAME, "happy")
         assert around.persons[0].samples == 4  # two samples a second, within ±1 s of the moment
@@ -194,6 +204,48 @@ def test_metadata_face_columns_match_the_stored_samples(store: Store, stored: St
     assert all(outside_row[column] == "" for column in [*FACE_COLUMNS[1:], "face_crops"])
 
 
+def test_a_run_of_the_users_own_classifier_fills_emotion_columns_of_its_labels(video: Path, tmp_path: Path) -> None:
+    """A faces run made with an ONNX classifier of three labels of the user's own: the exports get an
+    ``emotion_<label>`` column for each of those labels, filled with the person's mean; FER's seven stay empty."""
+    model = constant_classifier(tmp_path / "three.onnx")
+    project = tmp_path / "three.salient"
+    labels = ",".join(CUSTOM_LABELS)
+    args = ("--faces", "--emotion-model", str(model), "--emotion-labels", labels, "--project", str(project))
+    done = run("analyze", str(video), *args, "--quiet")
+    assert done.returncode == 0, done.stderr
+    with Store.open(project) as store:
+        label(store, INSIDE, "happiness", "Ana")
+        label(store, OUTSIDE, "neutral", "Ana")
+        table = export_table(store, tmp_path / "segments.csv", "csv")
+        document = json.loads(export_table(store, tmp_path / "segments.json", "json").read_text(encoding="utf-8"))
+        dataset = export_dataset(store, tmp_path / "ds")
+    custom = [f"emotion_{name}" for name in CUSTOM_LABELS]
+    means = {column: str(p) for column, p in zip(custom, CUSTOM_PROBABILITIES, strict=True)}
+    assert means == {"emotion_calm": "0.2", "emotion_tense": "0.5", "emotion_joy": "0.3"}
+    at = TABLE_COLUMNS.index(EMOTION_COLUMNS[-1]) + 1
+    metadata_at = METADATA_COLUMNS.index(EMOTION_COLUMNS[-1]) + 1
+    columns, rows = read_csv(table)
+    assert columns == [*TABLE_COLUMNS[:at], *custom, *TABLE_COLUMNS[at:]]
+    _, audio_rows = read_csv(dataset / "audio" / "metadata.csv")
+    video_columns, video_rows = read_csv(dataset / "video" / "metadata.csv")
+    assert video_columns == [*METADATA_COLUMNS[:metadata_at], *custom, *METADATA_COLUMNS[metadata_at:], *IMAGE_COLUMNS]
+    for found in (rows, audio_rows, video_rows):
+        inside, outside, peak = found
+        assert [row["label"] for row in found] == ["happiness", "neutral", ""]
+        for row in (inside, peak):
+            assert {column: row[column] for column in custom} == means
+            assert (row["faces"], row["persons"], row["face_emotion"], row["face_emotion_p"]) == (
+                "1",
+                "Person 1",
+                "tense",
+                "0.5",
+            )
+            assert all(row[column] == "" for column in EMOTION_COLUMNS)
+        assert outside["faces"] == "0" and all(outside[column] == "" for column in [*custom, *EMOTION_COLUMNS])
+    assert [row["emotion_tense"] for row in document] == [0.5, None, 0.5]
+    assert document[0]["emotion_happy"] is None
+
+
 def test_face_crops_are_the_widened_box_of_the_frame_sampled(store: Store, stored: StoredFaces, dataset: Path) -> None:
     ana, bob, outside, peak = the_items(store)
     _, rows = read_csv(dataset / "video" / "metadata.csv")
@@ -214,7 +266,7 @@ def test_face_crops_are_the_widened_box_of_the_frame_sampled(store: Store, store
         x, y, w, h = sample.faces[0].box
         assert abs(crop.shape[1] - 1.2 * w) <= 2 and abs(crop.shape[0] - 1.2 * h) <= 2
         # the frame the run analysed, as it was drawn before encoding: the crop shows the astronaut there
-        drawn = face_crop(shown[round(sample.t_s * FPS)], (x, y, w, h)).astype(np.float64)
+        drawn = face_crop(shown[round(sample.t_ms * FPS / 1000)], (x, y, w, h)).astype(np.float64)
         assert drawn.shape == crop.shape
         assert np.abs(crop - drawn).mean() < 8
         assert np.abs(face_crop(plain, (x, y, w, h)) - drawn).mean() > 30
@@ -253,8 +305,8 @@ def test_report_shows_the_persons_and_the_crops(report: str, stored: StoredFaces
     assert "<h3>Persons</h3>" in report and "Observations (3)" in report
     (person,) = persons(stored.samples, stored.options.fps, stored.labels)
     section = report[report.index("<h3>Persons</h3>") : report.index("Observations (3)")]
-    assert f"<td>{NAME} (speaker {SPEAKER})</td><td>{person.seconds_visible:.1f} s</td>" in section
-    assert person.seconds_visible == 5.0  # ten samples of the astronaut at two a second
+    assert f"<td>{NAME} (speaker {SPEAKER})</td><td>{person.visible_ms / 1000:.1f} s</td>" in section
+    assert person.visible_ms == 5000  # ten samples of the astronaut at two a second
     assert f"<td>{person.emotion_share['happy']:.0%}</td>" in section
     assert report.count('<table class="faces">') == 2 and report.count("No face within ±1 s of t.") == 1
     crops = re.findall(r'<img alt="face (\d+)" src="data:image/png;base64,[^"]+"><figcaption>([^<]*)<', report)

@@ -9,7 +9,7 @@ import pytest
 
 from analysis.faces import FaceOptions
 from app.gui.main_window import MainWindow
-from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
+from tests.analysis.test_faces import CUSTOM_LABELS, ONE_FACE, ONE_FACE_S, constant_classifier, write_video
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -83,3 +83,32 @@ def test_splitting_and_merging_relabel_the_faces_and_the_rows(analysed: MainWind
     assert [(p[0], p[3]) for p in session.faces.persons] == [(1, tuple(tracks))]
     assert {face.person_id for sample in session.faces.samples for face in sample.faces} == {1}
     assert not analysed.timeline.is_track_visible(faces.tracks[2].key)
+
+
+def test_a_run_of_a_three_label_classifier_shows_its_labels(
+    qtbot, window: MainWindow, face_video: Path, tmp_path: Path
+) -> None:
+    """A faces run made with the user's own ONNX classifier of three labels loads into the window (it used to raise
+    ``cannot reshape array of size 12 into shape (7)``) and the Emotions panel gets that run's labels' shares."""
+    video = Path(shutil.copy(face_video, tmp_path / "face.mp4"))
+    assert window.open_path(video)
+    model = constant_classifier(tmp_path / "three.onnx")
+    options = FaceOptions(emotion_model=str(model), emotion_labels=CUSTOM_LABELS)
+    job = window.session.start_faces(options)
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    stored = window.session.faces
+    assert stored is not None and stored.labels == CUSTOM_LABELS
+    seen = [face for sample in stored.samples for face in sample.faces]
+    assert len(seen) == 10 and {face.person_id for face in seen} == {1}  # 3 s + 2 s at two samples a second
+    assert all(face.dominant == "tense" for face in seen)
+    assert window.faces.panel._persons == [(1, "Person 1", 5.0, {"calm": 0.0, "tense": 1.0, "joy": 0.0})]
+    track = window.faces.tracks[1]
+    assert window.timeline.is_track_visible(track.key)
+    assert track.labels == CUSTOM_LABELS and track.item.sample_count == 10
+    window.faces.persons_dialog()
+    (row,) = window.faces._dialog.rows()
+    assert (row.id, row.name, row.seconds_visible, row.dominant) == (1, "Person 1", 5.0, "tense")
+    assert [track for track, _, _ in row.tracks] == [1, 2]  # the two appearances
+    window.faces._dialog.close()

@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 import skimage.data
 
-from app.pipelines.faces import RUN_FACES, load_faces, person_series
+from analysis.faces.stats import emotion_series
+from app.pipelines.faces import RUN_FACES, load_faces
 from app.project.store import Store
 from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
 from tests.cli.test_cli import run
@@ -64,12 +66,14 @@ def test_a_video_alone_and_in_the_pass_shared_with_motion(face_video: Path, tmp_
         assert [p[1] for p in store.persons(faces_run.id)] == ["Person 1"]
         assert store.artifacts(faces_run.id)["samples"].is_file()
         stored = load_faces(store, store.all_media()[0].id)
-    assert [round(s.t_s, 3) for s in stored.samples] == [sample["t_s"] for sample in data["faces"]]
+    assert [s.t_ms / 1000 for s in stored.samples] == [sample["t_s"] for sample in data["faces"]]
     assert sum(len(s.faces) for s in stored.samples) == sum(len(sample["faces"]) for sample in data["faces"])
     assert {f.person_id for s in stored.samples for f in s.faces} == {1}
-    times, probabilities = person_series(stored, 1)
-    assert len(times) == len([sample for sample in data["faces"] if sample["faces"]])
-    assert all(abs(sum(p) - 1) < 1e-3 for p in probabilities)
+    series = emotion_series(stored.samples, 1, stored.labels)
+    assert series.times_ms.tolist() == [s.t_ms for s in stored.samples if s.faces]
+    assert len(series.times_ms) == len([sample for sample in data["faces"] if sample["faces"]])
+    assert series.probabilities.shape == (len(series.times_ms), 7)
+    assert np.allclose(series.probabilities.sum(axis=1), 1, atol=1e-3)
 
 
 def test_faces_of_an_audio_file_are_refused(talk_audio_only: Path, tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,8 +23,8 @@ from PySide6.QtWidgets import (
     QMenu,
 )
 
-from analysis.fer_model import EMOTIONS
-from app.pipelines.faces import StoredFaces, person_series
+from analysis.faces.stats import emotion_series, persons_around, summarize, track_spans, visible_ms
+from app.pipelines.faces import StoredFaces
 from widgets.dialogs.persons_dialog import PersonRow, PersonsDialog
 from widgets.panels.emotion_panel import EmotionPanel
 from widgets.timeline.emotion_track import EmotionTrack
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AROUND_PEAK_S = 5.0
+AROUND_PEAK_MS = 5000
 """The emotions "around the selected segment" are those from peak − this to peak + this."""
 
 
@@ -105,7 +104,7 @@ class FacesController(QObject):
         window.review_dock.raise_()
         self.tracks: dict[int, EmotionTrack] = {}
         self.stored: StoredFaces | None = None
-        self._times: list[float] = []
+        self._times_ms: list[int] = []
         self._dialog: PersonsDialog | None = None
         self.actions = {
             "faces": window._action("Analyze &Faces and Emotions…", self.faces_dialog, "Ctrl+Alt+F"),
@@ -150,30 +149,30 @@ class FacesController(QObject):
 
     def _on_faces_changed(self, stored: StoredFaces | None) -> None:
         self.stored = stored
-        self._times = [s.t_s for s in stored.samples] if stored else []
+        self._times_ms = [s.t_ms for s in stored.samples] if stored else []
         for track in self.tracks.values():
             self.window.timeline.set_track_visible(track.key, False)
         if stored is None:
             self.panel.set_persons([])
             return
-        step = 1.0 / stored.options.fps
+        step_s = 1.0 / stored.options.fps
+        labels = tuple(stored.labels)
         rows = []
         for number, name, _speaker, _tracks in stored.persons:
-            times, probabilities = person_series(stored, number)
-            values = np.array(probabilities, dtype=np.float64).reshape(-1, len(EMOTIONS))
+            series = emotion_series(stored.samples, number, stored.labels)
+            summary = summarize(series)
+            rows.append((number, name, visible_ms(summary.samples, stored.options.fps) / 1000, summary.share))
             track = self.tracks.get(number)
             if track is None:
                 track = EmotionTrack(number, name)
                 self.tracks[number] = track
                 self.window.timeline.add_track(track)
             track.set_title(name)
-            track.set_samples(np.array(times), values, step)
+            times_s = series.times_ms / 1000
+            track.set_samples(times_s, series.probabilities, step_s, labels)
             self.window.timeline.set_track_visible(track.key, True)
-            dominant = values.argmax(axis=1) if len(values) else np.array([], dtype=int)
-            shares = {e: float(np.mean(dominant == i)) if len(dominant) else 0.0 for i, e in enumerate(EMOTIONS)}
-            rows.append((number, name, len(times) * step, shares))
-            self.panel.set_series(number, np.array(times), values)
-        self.panel.set_persons(rows)
+            self.panel.set_series(number, times_s, series.probabilities, labels)
+        self.panel.set_persons(rows, labels)
         self._refresh_dialog()
 
     def _on_session_closed(self) -> None:
@@ -185,12 +184,12 @@ class FacesController(QObject):
         self.window.video_view.update()
 
     def _on_frame_ready(self, frame) -> None:  # noqa: ANN001 - a Frame
-        if self.stored is None or not self._times:
+        if self.stored is None or not self._times_ms:
             return
-        t = frame.pts_ms / 1000
-        i = bisect.bisect_right(self._times, t + 1e-6) - 1
+        t_ms = frame.pts_ms
+        i = bisect.bisect_right(self._times_ms, t_ms) - 1
         faces = []
-        if i >= 0 and t - self._times[i] <= 1.0 / self.stored.options.fps:
+        if i >= 0 and t_ms - self._times_ms[i] <= 1000 / self.stored.options.fps:
             for face in self.stored.samples[i].faces:
                 p = face.probabilities.get(face.dominant, 0.0)
                 faces.append((tuple(face.box), self.stored.person_name(face.person_id), f"{face.dominant} {p:.2f}"))
@@ -200,20 +199,12 @@ class FacesController(QObject):
         segment = self.window.review_queue.segment(key)
         if segment is None or self.stored is None:
             return
-        moment = (segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2) / 1000
-        shares: dict[str, dict[str, float]] = {}
-        for number, name, _speaker, _tracks in self.stored.persons:
-            counts = dict.fromkeys(EMOTIONS, 0)
-            seen = 0
-            for sample in self.stored.samples:
-                if abs(sample.t_s - moment) <= AROUND_PEAK_S:
-                    for face in sample.faces:
-                        if face.person_id == number:
-                            counts[face.dominant] += 1
-                            seen += 1
-            if seen:
-                shares[name] = {e: c / seen for e, c in counts.items()}
-        self.panel.set_segment_shares(f"± {AROUND_PEAK_S:g} s around {moment:.1f} s", shares or None)
+        stored = self.stored
+        moment_ms = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
+        around = persons_around(stored.samples, moment_ms, AROUND_PEAK_MS, stored.labels)
+        shares = {stored.person_name(summary.person_id): summary.share for summary in around}
+        title = f"± {AROUND_PEAK_MS / 1000:g} s around {moment_ms / 1000:.1f} s"
+        self.panel.set_segment_shares(title, shares or None, tuple(stored.labels))
 
     # -- persons --------------------------------------------------------------------------------------
 
@@ -234,17 +225,13 @@ class FacesController(QObject):
     def _refresh_dialog(self) -> None:
         if self._dialog is None or self.stored is None:
             return
+        stored = self.stored
         self._dialog.set_speakers(self.window.session.transcript.speakers)
-        step = 1.0 / self.stored.options.fps
+        spans = track_spans(stored.samples, stored.options.fps)
         rows = []
-        for number, name, speaker, tracks in self.stored.persons:
-            spans = []
-            for track in tracks:
-                times = [s.t_s for s in self.stored.samples if any(f.track_id == track for f in s.faces)]
-                if times:
-                    spans.append((track, times[0], times[-1] + step))
-            dominant = [f.dominant for s in self.stored.samples for f in s.faces if f.person_id == number]
-            top = max(set(dominant), key=dominant.count) if dominant else ""
-            seconds = sum(1 for s in self.stored.samples if any(f.person_id == number for f in s.faces)) * step
-            rows.append(PersonRow(number, name, seconds, top, spans, speaker))
+        for number, name, speaker, tracks in stored.persons:
+            shown = [(track, spans[track][0] / 1000, spans[track][1] / 1000) for track in tracks if track in spans]
+            summary = summarize(emotion_series(stored.samples, number, stored.labels))
+            seconds = visible_ms(summary.samples, stored.options.fps) / 1000
+            rows.append(PersonRow(number, name, seconds, summary.commonest, shown, speaker))
         self._dialog.set_persons(rows)

@@ -1,0 +1,106 @@
+"""The faces analysis's options and its typed results: faces per sample, persons, the whole run. Qt-free."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+from analysis.fer_model import EMOTIONS
+from analysis.video_pass import PassInfo
+
+
+class DetectorKind(StrEnum):
+    """The face detectors a user can pick (see :mod:`analysis.faces.detect`)."""
+
+    HAAR = "haar"
+    MTCNN = "mtcnn"
+
+
+@dataclass(frozen=True, slots=True)
+class FaceOptions:
+    """How a faces analysis samples, detects and classifies; ``params()`` is what a stored run records."""
+
+    fps: float = 2.0
+    """samples analysed per second of video"""
+    detector: DetectorKind = DetectorKind.HAAR
+    width: int = 640
+    """frames are analysed at this width (never enlarged); boxes are reported in original frame pixels"""
+    emotion_model: str = "fer"
+    """'fer' (the FER2013 model, default), 'deepface' (when installed), or the path of an ONNX classifier"""
+    emotion_labels: tuple[str, ...] = ()
+    """the output names of a user's ONNX classifier, in order"""
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "detector", DetectorKind(self.detector))
+        except ValueError:
+            kinds = ", ".join(kind.value for kind in DetectorKind)
+            raise ValueError(f"unknown face detector {self.detector!r} (choose one of: {kinds})") from None
+        if not 0.1 <= self.fps <= 30:
+            raise ValueError(f"the face sampling rate must lie between 0.1 and 30 per second (got {self.fps})")
+        if not 64 <= self.width <= 3840:
+            raise ValueError(f"the face analysis width must lie between 64 and 3840 pixels (got {self.width})")
+
+    def params(self) -> dict:
+        out = asdict(self)
+        out["detector"] = self.detector.value
+        if self.emotion_model == "fer" and not self.emotion_labels:  # the default: runs stored before compare
+            del out["emotion_model"], out["emotion_labels"]
+        else:
+            out["emotion_labels"] = list(self.emotion_labels)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Face:
+    """One face of a sample: where it is, its emotions, and the track and person it belongs to."""
+
+    box: tuple[int, int, int, int]
+    """x, y, width, height in pixels of the original frame"""
+    score: float
+    """the detector's confidence (Haar: merged detections; MTCNN: probability)"""
+    probabilities: dict[str, float]
+    dominant: str
+    track_id: int
+    """1, 2, … in order of appearance: the same face in consecutive samples"""
+    person_id: int
+    """1, 2, … in order of appearance: tracks that show the same person"""
+
+    @property
+    def area(self) -> int:
+        return self.box[2] * self.box[3]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceSample:
+    """The faces of one analysed frame, left to right."""
+
+    t_ms: int
+    """the time of the frame analysed, from the start of the video"""
+    faces: tuple[Face, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A person over the whole run: time on screen and how their emotions are shared out."""
+
+    id: int
+    name: str
+    visible_ms: int
+    """samples in which the person appears × the sampling interval"""
+    emotion_share: dict[str, float]
+    """share of those samples in which each emotion was the dominant one"""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FacesResult:
+    """A whole faces analysis: the samples, the persons, and the labels the emotion backend gave."""
+
+    samples: tuple[FaceSample, ...]
+    persons: tuple[Person, ...]
+    skipped: int
+    """sampled frames that could not be analysed (each logged as a warning)"""
+    info: PassInfo | None
+    """the decode pass; None for a still image, or when the faces came from a pass shared with motion"""
+    options: FaceOptions = field(default_factory=FaceOptions)
+    labels: tuple[str, ...] = EMOTIONS

@@ -1,0 +1,99 @@
+"""Tracks: the same face from one sample to the next, by where its box is and what it looks like.
+
+A face continues a track of the previous sample when their boxes overlap (IoU ≥ TRACK_MIN_IOU) and their small
+grey thumbnails (:func:`analysis.faces.identity.thumbnail`) correlate (≥ TRACK_MIN_SIMILARITY), so two people
+passing each other keep their tracks; a track ends after TRACK_MAX_MISSED samples without its face. Qt-free.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+TRACK_MIN_IOU = 0.3
+"""A face continues a track only if its box overlaps the track's last box at least this much."""
+TRACK_MIN_SIMILARITY = 0.6
+"""…and its thumbnail correlates at least this much with the track's last thumbnail."""
+TRACK_MAX_MISSED = 2
+"""A track ends when its face has been missing from this many consecutive samples."""
+MIN_TRACK_SAMPLES = 2
+"""A face seen in fewer samples than this does not count (in an analysis of at least FILTER_FROM_SAMPLES):
+at 2 samples per second that is less than a second on screen, and such lone detections are mostly Haar's
+false positives on textures, each of which would otherwise become a "person" of its own."""
+FILTER_FROM_SAMPLES = 6
+
+
+def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two boxes ``(x, y, w, h)``."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = min(ax + aw, bx + bw) - max(ax, bx)
+    h = min(ay + ah, by + bh) - max(ay, by)
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / (aw * ah + bw * bh - inter)
+
+
+def link_tracks(samples: Sequence[Sequence[tuple[Sequence[float], np.ndarray]]]) -> list[list[int]]:
+    """Track ids (1, 2, … in order of appearance) for the faces ``(box, thumbnail)`` of consecutive samples.
+
+    A face may continue a live track when its box overlaps the track's last box by TRACK_MIN_IOU and their
+    thumbnails correlate by TRACK_MIN_SIMILARITY; among those pairs the assignment maximising overlap plus
+    correlation is taken (Hungarian), so appearance decides when two faces are near each other. A track that
+    has missed TRACK_MAX_MISSED samples in a row ends."""
+    from scipy.optimize import linear_sum_assignment  # slow to import: only when a video is analysed
+
+    live: list[dict[str, Any]] = []
+    next_id = 1
+    ids_per_sample: list[list[int]] = []
+    for faces in samples:
+        ids = [0] * len(faces)
+        if live and faces:
+            gain = np.full((len(live), len(faces)), -np.inf)
+            for i, track in enumerate(live):
+                for j, (box, thumb) in enumerate(faces):
+                    overlap = box_iou(track["box"], box)
+                    similarity = float(np.dot(track["thumb"], thumb))
+                    if overlap >= TRACK_MIN_IOU and similarity >= TRACK_MIN_SIMILARITY:
+                        gain[i, j] = overlap + similarity
+            feasible = np.isfinite(gain)
+            if feasible.any():
+                rows, cols = linear_sum_assignment(np.where(feasible, -gain, 1e9))
+                for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+                    if feasible[i, j]:
+                        ids[j] = live[i]["id"]
+        matched = set(ids)
+        for track in live:
+            if track["id"] not in matched:
+                track["missed"] += 1
+        live = [track for track in live if track["missed"] < TRACK_MAX_MISSED]
+        by_id = {track["id"]: track for track in live}
+        for j, (box, thumb) in enumerate(faces):
+            if ids[j] == 0:
+                ids[j] = next_id
+                next_id += 1
+                by_id[ids[j]] = track = {"id": ids[j]}
+                live.append(track)
+            by_id[ids[j]].update(box=box, thumb=thumb, missed=0)
+        ids_per_sample.append(ids)
+    return ids_per_sample
+
+
+def lasting_tracks(ids_per_sample: Sequence[Sequence[int]]) -> dict[int, int]:
+    """New ids (1, 2, … in the old ids' order) of the tracks that count: in an analysis of at least
+    FILTER_FROM_SAMPLES samples those seen in at least MIN_TRACK_SAMPLES, in a shorter one every track."""
+    counts = Counter(track for ids in ids_per_sample for track in ids)
+    if len(ids_per_sample) < FILTER_FROM_SAMPLES:
+        return {track: track for track in sorted(counts)}
+    keep = sorted(track for track, count in counts.items() if count >= MIN_TRACK_SAMPLES)
+    dropped = sum(count for count in counts.values() if count < MIN_TRACK_SAMPLES)
+    if dropped:
+        log.info("%d face(s) seen in a single sample were left out as likely false detections", dropped)
+    return {old: new for new, old in enumerate(keep, 1)}
