@@ -161,6 +161,20 @@ def square_frames(
         yield frame
 
 
+_AUDIO_CODECS = {
+    ".wav": "pcm_s16le",
+    ".mp3": "libmp3lame",
+    ".flac": "flac",
+    ".ogg": "libopus",
+    ".webm": "libopus",
+    ".mkv": "aac",
+    ".avi": "pcm_s16le",
+}
+"""The audio codec each container suffix gets when none is asked for; AAC for any other suffix."""
+_VIDEO_CODECS = {".webm": "libvpx", ".avi": "mpeg4"}
+"""Suffixes whose container needs a video codec other than the one asked for."""
+
+
 def write_media(
     path: str | Path,
     audio: np.ndarray | None,
@@ -188,54 +202,74 @@ def write_media(
         if audio is None:
             raise ValueError("a video-only file needs duration_ms")
         duration_ms = round(audio.shape[0] * 1000 / sample_rate)
-    codec = audio_codec or {
-        ".wav": "pcm_s16le",
-        ".mp3": "libmp3lame",
-        ".flac": "flac",
-        ".ogg": "libopus",
-        ".webm": "libopus",
-        ".mkv": "aac",
-        ".avi": "pcm_s16le",
-    }.get(suffix, "aac")
-    vcodec = {".webm": "libvpx", ".avi": "mpeg4"}.get(suffix, video_codec)
+    codec = audio_codec or _AUDIO_CODECS.get(suffix, "aac")
+    vcodec = _VIDEO_CODECS.get(suffix, video_codec)
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), "w", options=options) as container:
-        vstream = None
-        if video_size is not None:
-            vstream = container.add_stream(vcodec, rate=fps)
-            vstream.width, vstream.height = video_size
-            vstream.pix_fmt = "yuv420p"
-            if vcodec == "libx264":
-                vstream.options = {"preset": "ultrafast", "g": str(fps * 2)}
-        astream = None
-        if audio is not None:
-            if codec == "libopus" and sample_rate != 48_000:
-                raise ValueError("Opus needs 48 kHz audio")
-            astream = container.add_stream(codec, rate=sample_rate)
-            astream.layout = "stereo" if channels == 2 else "mono"
+        vstream = _add_video_stream(container, vcodec, fps, video_size) if video_size is not None else None
+        astream = _add_audio_stream(container, codec, sample_rate, channels) if audio is not None else None
         audio_frames = _audio_frames(astream, audio, channels) if astream is not None else iter(())
-        pending_audio = next(audio_frames, None)
         if vstream is None:
             frames = iter(())
         elif frames is None:
             frames = square_frames(duration_ms, fps, video_size[0], video_size[1], motion or [])
-        for index, rgb in enumerate(frames):
-            t = index / fps
-            while pending_audio is not None and pending_audio.pts / sample_rate <= t:
-                container.mux(astream.encode(pending_audio))
-                pending_audio = next(audio_frames, None)
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = index
-            frame.time_base = Fraction(1, fps)
-            container.mux(vstream.encode(frame))
-        while pending_audio is not None:
+        _mux_interleaved(container, vstream, astream, frames, audio_frames, fps, sample_rate)
+    return path
+
+
+def _add_video_stream(
+    container: av.container.OutputContainer, codec: str, fps: int, size: tuple[int, int]
+) -> av.video.stream.VideoStream:
+    """A yuv420p video stream of ``size`` (width, height); x264 gets its fastest preset and a keyframe every 2 s."""
+    stream = container.add_stream(codec, rate=fps)
+    stream.width, stream.height = size
+    stream.pix_fmt = "yuv420p"
+    if codec == "libx264":
+        stream.options = {"preset": "ultrafast", "g": str(fps * 2)}
+    return stream
+
+
+def _add_audio_stream(
+    container: av.container.OutputContainer, codec: str, sample_rate: int, channels: int
+) -> av.audio.stream.AudioStream:
+    """A stereo (``channels`` 2) or mono audio stream; raises ValueError for Opus at a rate other than 48 kHz."""
+    if codec == "libopus" and sample_rate != 48_000:
+        raise ValueError("Opus needs 48 kHz audio")
+    stream = container.add_stream(codec, rate=sample_rate)
+    stream.layout = "stereo" if channels == 2 else "mono"
+    return stream
+
+
+def _mux_interleaved(
+    container: av.container.OutputContainer,
+    vstream: av.video.stream.VideoStream | None,
+    astream: av.audio.stream.AudioStream | None,
+    frames: Iterator[np.ndarray],
+    audio_frames: Iterator[av.AudioFrame],
+    fps: int,
+    sample_rate: int,
+) -> None:
+    """Encode the RGB ``frames`` and the audio frames in time order, then flush both encoders.
+
+    Audio due by a video frame's time is written before it, so the muxer never buffers a whole stream.
+    """
+    pending_audio = next(audio_frames, None)
+    for index, rgb in enumerate(frames):
+        t = index / fps
+        while pending_audio is not None and pending_audio.pts / sample_rate <= t:
             container.mux(astream.encode(pending_audio))
             pending_audio = next(audio_frames, None)
-        if vstream is not None:
-            container.mux(vstream.encode(None))
-        if astream is not None:
-            container.mux(astream.encode(None))
-    return path
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts = index
+        frame.time_base = Fraction(1, fps)
+        container.mux(vstream.encode(frame))
+    while pending_audio is not None:
+        container.mux(astream.encode(pending_audio))
+        pending_audio = next(audio_frames, None)
+    if vstream is not None:
+        container.mux(vstream.encode(None))
+    if astream is not None:
+        container.mux(astream.encode(None))
 
 
 def _audio_frames(
