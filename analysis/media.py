@@ -65,10 +65,12 @@ class MediaInfo:
 
     @property
     def has_video(self) -> bool:
+        """Whether the file has a real video stream (cover art does not count)."""
         return self.video is not None
 
     @property
     def has_audio(self) -> bool:
+        """Whether the file has an audio stream."""
         return self.audio is not None
 
 

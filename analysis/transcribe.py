@@ -125,6 +125,8 @@ def resolve_model(name: str | None) -> ModelChoice:
 
 @dataclass(frozen=True, slots=True)
 class TranscribeOptions:
+    """How to transcribe: which model, language and decoding settings, on which device."""
+
     model: str = BUNDLED
     language: str | None = None
     """ISO code ('en', 'fr', 'ja'…); None detects it from the first 30 s"""
@@ -152,6 +154,7 @@ class TranscribeOptions:
 
 
 def device_and_compute_type(options: TranscribeOptions) -> tuple[str, str]:
+    """The CTranslate2 device and compute type ``options`` resolve to ('auto' and 'default' made concrete)."""
     import ctranslate2
 
     device = options.device
@@ -197,6 +200,8 @@ def load_model(options: TranscribeOptions):  # noqa: ANN201 - a faster_whisper.W
 
 @dataclass(frozen=True, slots=True)
 class WordTiming:
+    """One word and when it is spoken, in media seconds, with the model's confidence in it (0–1)."""
+
     word: str
     start_s: float
     end_s: float
@@ -217,6 +222,9 @@ class SegmentResult:
 
 @dataclass(frozen=True, slots=True)
 class TranscribeSummary:
+    """What one transcription call did: the language used or detected, the span covered (media seconds),
+    how many segments it produced and how long it took (wall-clock seconds)."""
+
     language: str
     language_probability: float
     model: str
@@ -595,9 +603,9 @@ class Aligner:
     its own, so the words are placed where they are heard, not spread in proportion to their length."""
 
     PAD_S = 0.25
+    """audio kept around the segment so its first and last words are not clipped"""
     MAX_S = 29.0
     """Whisper sees 30 s at a time"""
-    """audio kept around the segment so its first and last words are not clipped"""
 
     def __init__(self, options: TranscribeOptions | None = None, model: Any = None) -> None:
         self.options = options or TranscribeOptions()
@@ -605,6 +613,7 @@ class Aligner:
 
     @property
     def model(self) -> Any:
+        """The faster-whisper model, loaded on first use (and downloaded then, for a hub name)."""
         if self._model is None:
             self._model = load_model(self.options)
         return self._model

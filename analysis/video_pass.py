@@ -44,10 +44,12 @@ class DecodedFrame:
 
     @property
     def width(self) -> int:
+        """Width of the decoded picture, in pixels."""
         return self._frame.width
 
     @property
     def height(self) -> int:
+        """Height of the decoded picture, in pixels."""
         return self._frame.height
 
     def luma(self) -> np.ndarray:
@@ -90,10 +92,13 @@ class DecodedFrame:
 
 
 class FrameConsumer(Protocol):
+    """An analysis fed by the shared decode pass: asked about every frame, given the ones it wants."""
+
     def wants(self, time_s: float) -> bool:
         """Whether the frame at this time is needed (called for every frame: keep it cheap)."""
 
-    def consume(self, frame: DecodedFrame) -> None: ...
+    def consume(self, frame: DecodedFrame) -> None:
+        """Read what it needs from a frame it wanted; conversions are shared with the other consumers."""
 
     def finish(self) -> Any:
         """The consumer's result, once the pass is over."""
@@ -101,6 +106,8 @@ class FrameConsumer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PassInfo:
+    """What one decode pass saw: frame count, picture size, frame rate, skips, and the consumers' results."""
+
     frames: int
     """frames decoded"""
     duration_s: float
@@ -115,6 +122,7 @@ class PassInfo:
 
 
 def open_video(path: str | os.PathLike[str]) -> tuple[av.container.InputContainer, av.video.stream.VideoStream]:
+    """The opened container (the caller closes it) and its first video stream; raises MediaError when either fails."""
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
