@@ -36,6 +36,7 @@ class Event:
 
 
 def espeak_available() -> bool:
+    """Whether espeak-ng is on the PATH; without it, :meth:`Scene.speech` writes speech-like noise."""
     return shutil.which("espeak-ng") is not None
 
 
@@ -98,6 +99,7 @@ class Scene:
 
     @property
     def duration_ms(self) -> int:
+        """Length of the audio built so far, in ms."""
         return round(self._length * 1000 / self.sample_rate)
 
     def _ms(self, samples: int) -> int:
@@ -119,10 +121,12 @@ class Scene:
         return self._append("speech", speech_like(duration_s, self.sample_rate, self.rng) * level)
 
     def silence(self, duration_s: float, noise_floor: float = 0.0005) -> Event:
+        """Near-silence: Gaussian noise of standard deviation ``noise_floor``, as a quiet room records it."""
         n = int(round(duration_s * self.sample_rate))
         return self._append("silence", (self.rng.standard_normal(n) * noise_floor).astype(np.float32))
 
     def burst(self, duration_s: float = 0.3, amplitude: float = 0.95) -> Event:
+        """A loud burst (see :func:`burst`); the event records the time of its loudest sample."""
         signal, peak = burst(duration_s, self.sample_rate, amplitude, self.rng)
         return self._append("burst", signal, peak)
 
@@ -133,9 +137,11 @@ class Scene:
         return event
 
     def samples(self) -> np.ndarray:
+        """The audio built so far, mono float32 at ``sample_rate``."""
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
 
     def of_kind(self, kind: str) -> list[Event]:
+        """The events of one kind (``speech``, ``silence``, ``burst``, ``motion``), in the order they were added."""
         return [event for event in self.events if event.kind == kind]
 
 
@@ -355,6 +361,7 @@ class MotionScript:
     """start, end, scale change per second"""
 
     def frames(self) -> Iterator[np.ndarray]:
+        """The RGB frames of the script, ``width``×``height`` at ``fps``, generated one at a time."""
         import cv2
 
         w, h = self.width, self.height
@@ -380,6 +387,7 @@ class MotionScript:
             yield frame
 
     def write(self, path: str | Path, audio: np.ndarray | None = None, sample_rate: int = SCENE_RATE) -> Path:
+        """Write the script's video, with ``audio`` when given, to ``path`` (see :func:`write_media`)."""
         return write_media(
             path,
             audio,
