@@ -71,6 +71,8 @@ class Disagreement:
 
 @dataclass(frozen=True, slots=True)
 class AgreementReport:
+    """Agreement of everyone who labelled one media file: pairwise kappas, one alpha, per value, where they differ."""
+
     annotators: tuple[str, ...]
     """everyone who rated anything, sorted"""
     units: tuple[str, ...]
@@ -94,19 +96,32 @@ class LabelLike(Protocol):
     """What :func:`ratings_from_labels` reads from a label (``app.project.store.LabelRecord`` has all of it)."""
 
     @property
-    def segment_key(self) -> str | None: ...
+    def segment_key(self) -> str | None:
+        """Key of the labelled segment, or None for a label on a free range."""
+
     @property
-    def source(self) -> str: ...
+    def source(self) -> str:
+        """What the labelled range came from (``audio_peak``, ``selection``…); part of the unit of a keyless label."""
+
     @property
-    def start_ms(self) -> int: ...
+    def start_ms(self) -> int:
+        """Start of the labelled range, in ms of media time."""
+
     @property
-    def end_ms(self) -> int: ...
+    def end_ms(self) -> int:
+        """End of the labelled range, in ms of media time."""
+
     @property
-    def annotator(self) -> str: ...
+    def annotator(self) -> str:
+        """Who gave the label."""
+
     @property
-    def value(self) -> str: ...
+    def value(self) -> str:
+        """The label's value."""
+
     @property
-    def modified_at(self) -> str: ...
+    def modified_at(self) -> str:
+        """When the label was last changed (ISO timestamp): the later of two ratings of a unit wins."""
 
 
 def ratings_from_labels(labels: Iterable[LabelLike]) -> list[Rating]:

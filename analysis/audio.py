@@ -61,15 +61,19 @@ class Envelope:
 
     @property
     def n_windows(self) -> int:
+        """Number of windows, a last partial one included."""
         return int(self.rms.shape[0])
 
     def values(self, feature: Feature | str) -> np.ndarray:
+        """The per-window array of ``feature`` (a Feature or its name); raises ValueError for an unknown name."""
         return {Feature.RMS: self.rms, Feature.RMS_DB: self.rms_db, Feature.PEAK: self.peak}[Feature(feature)]
 
     def window_start_ms(self, index: int) -> int:
+        """Media time in ms where window ``index`` starts."""
         return index * self.window_ms
 
     def window_end_ms(self, index: int) -> int:
+        """Media time in ms where window ``index`` ends; the last window ends with the audio."""
         return min((index + 1) * self.window_ms, self.n_samples * 1000 // self.sample_rate)
 
 
@@ -114,6 +118,8 @@ class DistributionStats:
 
 @dataclass(frozen=True, slots=True)
 class OutlierResult:
+    """What one thresholding gives: the flagged segments in time order and how the feature is distributed."""
+
     peaks: tuple[Peak, ...]
     stats: DistributionStats
 

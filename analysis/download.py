@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -449,13 +449,16 @@ _TEXT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
-def _explain(error: BaseException, url: str) -> str:
-    """One line for the user saying what went wrong with ``url`` and what to do about it."""
-    chain = _chain(error)
-    host = urlsplit(url).netloc or url
+def _cookies_problem(chain: Sequence[BaseException]) -> str | None:
+    """The message for a cookies file that would not load, or None when no error in ``chain`` is one."""
     for item in chain:
         if isinstance(item, (CookieLoadError, http.cookiejar.LoadError)):
             return "the cookies file could not be loaded: export it again in Netscape format (--cookies)"
+    return None
+
+
+def _http_problem(chain: Sequence[BaseException], url: str, host: str) -> str | None:
+    """The message for the first HTTP error status in ``chain`` (what it means, what to do), or None."""
     for item in chain:
         if isinstance(item, HTTPError):
             status, reason = item.status, (item.reason or "").lower()
@@ -471,6 +474,11 @@ def _explain(error: BaseException, url: str) -> str:
             if status >= 500:
                 return f"{host} had a server error (HTTP {status}): try again later"
             return f"{host} answered HTTP {status} {reason}".rstrip() + f" for {url}"
+    return None
+
+
+def _transport_problem(chain: Sequence[BaseException], host: str) -> str | None:
+    """The message for a failed certificate check, a cut-off transfer or no connection to ``host``, or None."""
     for item in chain:
         if isinstance(item, CertificateVerifyError):
             return f"could not verify the secure connection to {host}: check the computer's date and certificates"
@@ -480,18 +488,54 @@ def _explain(error: BaseException, url: str) -> str:
             reason = _connection_reason(chain)
             suffix = f" ({reason})" if reason else ""
             return f"could not connect to {host}: check your internet connection{suffix}"
+    return None
+
+
+def _save_problem(chain: Sequence[BaseException]) -> str | None:
+    """The message for a downloaded file that could not be written to disk, or None."""
     for item in chain:
         if isinstance(item, OSError) and item.filename:
             return f"could not save the download as {item.filename}: {item.strerror or item}"
+    return None
+
+
+def _site_problem(chain: Sequence[BaseException], url: str) -> str | None:
+    """The message for a geo-blocked video or a page yt-dlp cannot read a video from, or None."""
     for item in chain:
         if isinstance(item, GeoRestrictedError):
             return "this video is not available in your country"
         if isinstance(item, UnsupportedError):
             return f"no video found at {url}: the site is not supported or the page holds no video"
+    return None
+
+
+def _text_problem(chain: Sequence[BaseException]) -> str | None:
+    """The message of the first ``_TEXT_RULES`` entry whose words appear in the chain's error texts, or None."""
     text = " ".join(str(item) for item in chain).lower()
     for needles, message in _TEXT_RULES:
         if any(needle in text for needle in needles):
             return message
+    return None
+
+
+def _explain(error: BaseException, url: str) -> str:
+    """One line for the user saying what went wrong with ``url`` and what to do about it.
+
+    The typed errors of the whole chain are tried first, most specific kind first; the error texts only
+    when no type tells; the raw message is the fallback.
+    """
+    chain = _chain(error)
+    host = urlsplit(url).netloc or url
+    message = (
+        _cookies_problem(chain)
+        or _http_problem(chain, url, host)
+        or _transport_problem(chain, host)
+        or _save_problem(chain)
+        or _site_problem(chain, url)
+        or _text_problem(chain)
+    )
+    if message is not None:
+        return message
     detail = str(error).removeprefix("ERROR: ").strip()
     return f"could not download {url}: {detail}"
 

@@ -65,10 +65,12 @@ class MediaInfo:
 
     @property
     def has_video(self) -> bool:
+        """Whether the file has a real video stream (cover art does not count)."""
         return self.video is not None
 
     @property
     def has_audio(self) -> bool:
+        """Whether the file has an audio stream."""
         return self.audio is not None
 
 
@@ -195,6 +197,58 @@ def fingerprint(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+class _MonoSamples:
+    """Resampled mono float32 samples, written into one array preallocated to the expected length.
+
+    Sample 0 is media time 0: the first frame with a time sets where writing starts, so a stream that
+    starts late is preceded by silence.
+    """
+
+    def __init__(self, capacity: int, sample_rate: int, start_s: float) -> None:
+        # rematrix_maxval=1 makes the downmix an average: FFmpeg's default mixes stereo into mono at −3 dB
+        # per channel, which reads 1.41× too loud (dBFS +3 dB, peaks above 1).
+        self._resampler = av.AudioResampler(
+            format="flt", layout="mono", rate=sample_rate, options={"rematrix_maxval": "1.0"}
+        )
+        self._buffer = np.zeros(capacity, dtype=np.float32)
+        self._sample_rate = sample_rate
+        self._start_s = start_s
+        self._placed = False
+        self.filled = 0
+
+    def add(self, frame: av.AudioFrame | None) -> None:
+        """Resample ``frame`` and append it; None flushes the samples the resampler still holds."""
+        if frame is not None and not self._placed and frame.time is not None:
+            self._placed = True
+            offset = round((frame.time - self._start_s) * self._sample_rate)
+            if offset > 0:
+                self.filled = offset
+        for out in self._resampler.resample(frame):
+            self._append(out.to_ndarray().reshape(-1))
+
+    def _append(self, samples: np.ndarray) -> None:
+        end = self.filled + samples.shape[0]
+        if end > self._buffer.shape[0]:
+            grown = np.zeros(max(end, int(self._buffer.shape[0] * 1.25)), dtype=np.float32)
+            grown[: self.filled] = self._buffer[: self.filled]
+            self._buffer = grown
+        self._buffer[self.filled : end] = samples
+        self.filled = end
+
+    def result(self) -> np.ndarray:
+        """The samples written; copied out when they fill under 90 % of the array, so the slack is freed."""
+        if self.filled < 0.9 * self._buffer.shape[0]:
+            return self._buffer[: self.filled].copy()
+        return self._buffer[: self.filled]
+
+
+def _report_decoding(progress: Progress, packet: av.Packet, duration_s: float) -> None:
+    """Stop if cancelled, else report how far into the media (by ``packet``'s time) decoding has come."""
+    check(progress)
+    if duration_s > 0 and packet.pts is not None and packet.time_base is not None:
+        progress.update(min(float(packet.pts * packet.time_base) / duration_s, 1.0), "decoding audio")
+
+
 def decode_audio(
     path: str | os.PathLike[str],
     sample_rate: int = ANALYSIS_RATE,
@@ -214,24 +268,8 @@ def decode_audio(
         stream = container.streams.audio[0]
         duration_s = _duration_ms(container) / 1000
         start_s = (container.start_time or 0) / 1_000_000
-        # rematrix_maxval=1 makes the downmix an average: FFmpeg's default mixes stereo into mono at −3 dB
-        # per channel, which reads 1.41× too loud (dBFS +3 dB, peaks above 1).
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate, options={"rematrix_maxval": "1.0"})
-        buffer = np.zeros(int(duration_s * sample_rate) + sample_rate, dtype=np.float32)
-        filled = 0
+        samples = _MonoSamples(int(duration_s * sample_rate) + sample_rate, sample_rate, start_s)
         skipped = 0
-        first = True
-
-        def append(samples: np.ndarray) -> None:
-            nonlocal buffer, filled
-            end = filled + samples.shape[0]
-            if end > buffer.shape[0]:
-                grown = np.zeros(max(end, int(buffer.shape[0] * 1.25)), dtype=np.float32)
-                grown[:filled] = buffer[:filled]
-                buffer = grown
-            buffer[filled:end] = samples
-            filled = end
-
         for index, packet in enumerate(container.demux(stream)):
             try:
                 frames = packet.decode()
@@ -239,27 +277,16 @@ def decode_audio(
                 skipped += 1
                 continue
             for frame in frames:
-                if first and frame.time is not None:
-                    first = False
-                    offset = round((frame.time - start_s) * sample_rate)
-                    if offset > 0:
-                        filled = offset
-                for out in resampler.resample(frame):
-                    append(out.to_ndarray().reshape(-1))
+                samples.add(frame)
             if index % 256 == 0:
-                check(progress)
-                if duration_s > 0 and packet.pts is not None and packet.time_base is not None:
-                    progress.update(min(float(packet.pts * packet.time_base) / duration_s, 1.0), "decoding audio")
-        for out in resampler.resample(None):
-            append(out.to_ndarray().reshape(-1))
+                _report_decoding(progress, packet, duration_s)
+        samples.add(None)
     if skipped:
         log.warning("%s: skipped %d undecodable audio packets", path, skipped)
-    if filled == 0:
+    if samples.filled == 0:
         raise MediaError(f"{path}: the audio track holds no decodable samples; the file may be corrupt")
     progress.update(1.0, "audio decoded")
-    if filled < 0.9 * buffer.shape[0]:
-        return buffer[:filled].copy()
-    return buffer[:filled]
+    return samples.result()
 
 
 def audio_cache_path(

@@ -55,12 +55,16 @@ ZOOM_MIN_S = 0.5
 
 
 class FlowMethod(StrEnum):
+    """The optical-flow algorithm: DIS (fast, the default) or Farneback (the original project's)."""
+
     DIS = "dis"
     FARNEBACK = "farneback"
 
 
 @dataclass(frozen=True, slots=True)
 class MotionOptions:
+    """How the motion pass samples the video; raises ValueError for a rate or width out of range."""
+
     fps: float = 5.0
     """pairs analysed per second of video"""
     width: int = 320
@@ -75,6 +79,7 @@ class MotionOptions:
             raise ValueError(f"the motion analysis width must lie between 32 and 3840 pixels (got {self.width})")
 
     def params(self) -> dict:
+        """The options as plain JSON values, as stored with a run to tell whether a result is still current."""
         out = asdict(self)
         out["method"] = self.method.value
         return out
@@ -106,9 +111,12 @@ class FlowEngine:
 
 @dataclass(frozen=True, slots=True)
 class PairStats:
+    """The figures of one pair of frames' flow, speeds in reference pixels per second."""
+
     magnitude: float
     """mean flow magnitude, reference pixels per second"""
     p90: float
+    """90th percentile of the flow magnitude, reference pixels per second"""
     moving: float
     """share of pixels moving faster than MOVING_PX_S"""
     direction: float
@@ -213,9 +221,11 @@ class MotionConsumer:
             self._worker.join()
 
     def wants(self, time_s: float) -> bool:
+        """True for the frame after a pair's first one, and once the next sampling time is reached."""
         return self._first is not None or time_s >= self._next
 
     def consume(self, frame: DecodedFrame) -> None:
+        """Close the pending pair with this frame (queued for the worker), or start one when it is due."""
         gray = frame.gray(self.options.width)
         if self._first is not None:
             t0, first = self._first
@@ -229,6 +239,7 @@ class MotionConsumer:
                 self._next += 1.0 / self.options.fps
 
     def finish(self) -> MotionSeries:
+        """The figures of every pair, once the worker is done; re-raises the error the worker met, if any."""
         self.close()
         if self._error is not None:
             raise self._error
@@ -255,9 +266,11 @@ class CutConsumer:
         self._previous: np.ndarray | None = None
 
     def wants(self, time_s: float) -> bool:
+        """Always: a cut can fall between any two frames."""
         return True
 
     def consume(self, frame: DecodedFrame) -> None:
+        """Keep the frame's thumbnail (about 40 px wide) and time; histograms follow per block of frames."""
         self._thumbs.append(frame.thumbnail(max(1, frame.width // 40)))
         self.times.append(frame.time_s)
         if len(self._thumbs) >= self.BLOCK:
@@ -312,16 +325,20 @@ class MotionSeries:
         return int(self.times.shape[0])
 
     def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the series as one ``.npy`` array, a row per field in declaration order (:meth:`load` reads it)."""
         np.save(path, np.vstack([getattr(self, name) for name in self.__slots__]))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MotionSeries:
+        """The series :meth:`save` wrote to ``path``."""
         stacked = np.load(path)
         return cls(*[stacked[i] for i in range(stacked.shape[0])])
 
 
 @dataclass(frozen=True, slots=True)
 class ShotChange:
+    """A cut or a zoom, in seconds of media time."""
+
     start_s: float
     end_s: float
     kind: str
@@ -330,6 +347,12 @@ class ShotChange:
 
 @dataclass(frozen=True, slots=True)
 class MotionPeak:
+    """A run of pairs whose mean flow magnitude is an outlier, in seconds of media time.
+
+    ``end_s`` is the end of the last pair's interval; ``z`` and ``value`` are those of the most extreme pair,
+    at ``peak_s``.
+    """
+
     start_s: float
     end_s: float
     peak_s: float
@@ -339,6 +362,8 @@ class MotionPeak:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class MotionResult:
+    """One motion pass over a video: the per-pair series, the shot changes in time order, the decode figures."""
+
     options: MotionOptions
     series: MotionSeries
     shots: tuple[ShotChange, ...]

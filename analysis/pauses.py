@@ -32,6 +32,8 @@ _ENERGY_FRAME_MS = 20
 
 
 class PauseMethod(StrEnum):
+    """How speech is told from silence: Silero VAD (the default), or a plain energy threshold."""
+
     SILERO = "silero"
     ENERGY = "energy"
 
@@ -45,11 +47,14 @@ class Span:
 
     @property
     def duration_ms(self) -> int:
+        """Length of the span in ms."""
         return self.end_ms - self.start_ms
 
 
 @dataclass(frozen=True, slots=True)
 class PauseMetrics:
+    """What discourse analysts count about pauses; durations in ms, the pause figures 0 when there is none."""
+
     count: int
     total_ms: int
     mean_ms: float
@@ -62,6 +67,8 @@ class PauseMetrics:
 
 @dataclass(frozen=True, slots=True)
 class PauseResult:
+    """Speech and the pauses between it, in time order, with their metrics."""
+
     method: str
     """The method that actually ran: ``silero``, or ``energy`` (chosen, or as a fallback)."""
     speech: tuple[Span, ...]
@@ -184,6 +191,7 @@ def _tidy(speech: list[Span], min_pause_ms: int, min_speech_ms: int) -> list[Spa
 
 
 def pause_metrics(speech: Sequence[Span], pauses: Sequence[Span], duration_ms: int) -> PauseMetrics:
+    """Count, total, mean, median and longest pause, pauses per minute and speech share over ``duration_ms``."""
     lengths = np.array([pause.duration_ms for pause in pauses], dtype=np.float64)
     spoken = sum(span.duration_ms for span in speech)
     minutes = duration_ms / 60_000

@@ -17,10 +17,12 @@ class Cancelled(Exception):
 class Progress(Protocol):
     """What an analysis needs from its caller to report progress and notice a cancel."""
 
-    def update(self, fraction: float, message: str = "") -> None: ...
+    def update(self, fraction: float, message: str = "") -> None:
+        """Report that ``fraction`` (0–1) of the work is done, with what is being done now."""
 
     @property
-    def cancelled(self) -> bool: ...
+    def cancelled(self) -> bool:
+        """Whether the user asked to stop; the analysis checks it between chunks."""
 
 
 class NullProgress:
@@ -34,9 +36,11 @@ class NullProgress:
 
     @property
     def cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called."""
         return self._cancel.is_set()
 
     def cancel(self) -> None:
+        """Ask the analysis to stop at its next check (safe from any thread)."""
         self._cancel.set()
 
 
@@ -50,12 +54,14 @@ class SubProgress:
         self._prefix = prefix
 
     def update(self, fraction: float, message: str = "") -> None:
+        """Report ``fraction`` of the stage (clamped to 0–1) as the matching share of the parent, message prefixed."""
         fraction = min(max(fraction, 0.0), 1.0)
         text = f"{self._prefix}{message}" if message else self._prefix
         self._parent.update(self._start + (self._end - self._start) * fraction, text)
 
     @property
     def cancelled(self) -> bool:
+        """The parent's cancel: stopping the whole job stops every stage."""
         return self._parent.cancelled
 
 

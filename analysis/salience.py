@@ -20,24 +20,36 @@ class Flag(Protocol):
     """A flagged span: an audio or a motion peak."""
 
     @property
-    def start_ms(self) -> int: ...
+    def start_ms(self) -> int:
+        """Start of the flagged span, in ms of media time."""
+
     @property
-    def end_ms(self) -> int: ...
+    def end_ms(self) -> int:
+        """End of the flagged span, in ms of media time."""
+
     @property
-    def peak_ms(self) -> int: ...
+    def peak_ms(self) -> int:
+        """The span's most salient moment, in ms of media time."""
+
     @property
-    def z(self) -> float: ...
+    def z(self) -> float:
+        """How far the span's most extreme value lies from the centre, in standard deviations."""
 
 
 class Shot(Protocol):
     """A shot change: a cut (start = end = the first frame of the new shot) or a zoom over a span."""
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """'cut' or 'zoom'."""
+
     @property
-    def start_ms(self) -> int: ...
+    def start_ms(self) -> int:
+        """Where the change starts, in ms of media time."""
+
     @property
-    def end_ms(self) -> int: ...
+    def end_ms(self) -> int:
+        """Where the change ends, in ms of media time (the start again for a cut)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +125,8 @@ def resolve_model(name: str | None) -> ModelChoice:
 
 @dataclass(frozen=True, slots=True)
 class TranscribeOptions:
+    """How to transcribe: which model, language and decoding settings, on which device."""
+
     model: str = BUNDLED
     language: str | None = None
     """ISO code ('en', 'fr', 'ja'…); None detects it from the first 30 s"""
@@ -150,6 +154,7 @@ class TranscribeOptions:
 
 
 def device_and_compute_type(options: TranscribeOptions) -> tuple[str, str]:
+    """The CTranslate2 device and compute type ``options`` resolve to ('auto' and 'default' made concrete)."""
     import ctranslate2
 
     device = options.device
@@ -195,6 +200,8 @@ def load_model(options: TranscribeOptions):  # noqa: ANN201 - a faster_whisper.W
 
 @dataclass(frozen=True, slots=True)
 class WordTiming:
+    """One word and when it is spoken, in media seconds, with the model's confidence in it (0–1)."""
+
     word: str
     start_s: float
     end_s: float
@@ -215,6 +222,9 @@ class SegmentResult:
 
 @dataclass(frozen=True, slots=True)
 class TranscribeSummary:
+    """What one transcription call did: the language used or detected, the span covered (media seconds),
+    how many segments it produced and how long it took (wall-clock seconds)."""
+
     language: str
     language_probability: float
     model: str
@@ -316,6 +326,33 @@ def chunk_bounds(audio: np.ndarray, start: int, chunk_s: float = CHUNK_S) -> Ite
         a = cut
 
 
+def _batched_pipeline(model: Any) -> Any:
+    """faster-whisper's batched pipeline around ``model`` (imported only when batching is asked for)."""
+    from faster_whisper import BatchedInferencePipeline
+
+    return BatchedInferencePipeline(model=model)
+
+
+def _run_model(
+    model: Any, pipeline: Any, piece: np.ndarray, options: TranscribeOptions, language: str | None, prompt: str
+) -> tuple[Iterator[Any], Any]:
+    """Start transcribing one chunk: faster-whisper's lazy segments and its info (language detected).
+
+    The batched ``pipeline`` when there is one; else the model itself, prompted with the end of the text
+    so far so style and names carry over from the previous chunk.
+    """
+    common: dict[str, Any] = {"language": language, "beam_size": options.beam_size, "word_timestamps": True}
+    if pipeline is not None:
+        return pipeline.transcribe(piece, batch_size=options.batch_size, vad_filter=options.vad_filter, **common)
+    return model.transcribe(
+        piece,
+        vad_filter=options.vad_filter,
+        initial_prompt=prompt[-PROMPT_CHARS:] or None,
+        condition_on_previous_text=True,
+        **common,
+    )
+
+
 def transcribe_array(
     audio: np.ndarray,
     options: TranscribeOptions,
@@ -332,11 +369,7 @@ def transcribe_array(
     started = time.perf_counter()
     if model is None:
         model = load_model(options)
-    pipeline = None
-    if options.batched:
-        from faster_whisper import BatchedInferencePipeline
-
-        pipeline = BatchedInferencePipeline(model=model)
+    pipeline = _batched_pipeline(model) if options.batched else None
     n = len(audio)
     language = options.language
     language_probability = 1.0 if language else 0.0
@@ -349,19 +382,7 @@ def transcribe_array(
         piece = np.ascontiguousarray(audio[a:b], dtype=np.float32)
         if len(piece) < RATE // 10:
             break
-        common: dict[str, Any] = {"language": language, "beam_size": options.beam_size, "word_timestamps": True}
-        if pipeline is not None:
-            segments, info = pipeline.transcribe(
-                piece, batch_size=options.batch_size, vad_filter=options.vad_filter, **common
-            )
-        else:
-            segments, info = model.transcribe(
-                piece,
-                vad_filter=options.vad_filter,
-                initial_prompt=prompt[-PROMPT_CHARS:] or None,
-                condition_on_previous_text=True,
-                **common,
-            )
+        segments, info = _run_model(model, pipeline, piece, options, language, prompt)
         if language is None:
             language, language_probability = info.language, float(info.language_probability)
             if on_language:
@@ -470,6 +491,66 @@ def _child_main(audio_path: str, options: TranscribeOptions, start_s: float, con
         out.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
+@dataclass(frozen=True, slots=True)
+class _ChildReports:
+    """What the parent does with each message from the transcribing child."""
+
+    progress: Progress
+    start_s: float
+    duration_s: float
+    on_segment: Callable[[SegmentResult], None] | None
+    on_language: Callable[[str, float], None] | None
+
+    def handle(self, kind: str, payload: Any) -> TranscribeSummary | None:
+        """Pass a segment, the language or progress on; returns the summary when the child is done.
+
+        Raises TranscribeError with the child's message when it failed.
+        """
+        duration_s = self.duration_s
+        if kind == "segment":
+            if self.on_segment:
+                self.on_segment(payload)
+            self.progress.update(payload.end_s / duration_s if duration_s else 1.0, "transcribing")
+        elif kind == "progress":
+            self.progress.update(payload, "transcribing")
+        elif kind == "language":
+            if self.on_language:
+                self.on_language(*payload)
+        elif kind == "loaded":
+            self.progress.update(self.start_s / duration_s if duration_s else 0.0, "transcribing")
+        elif kind == "done":
+            return payload
+        elif kind == "error":
+            raise TranscribeError(payload)
+        return None
+
+
+def _receive(receiver: Connection, child: BaseProcess, poll_s: float) -> tuple[str, Any] | None:
+    """The child's next message as (kind, payload), or None when none came within ``poll_s`` seconds.
+
+    Raises TranscribeError when the pipe is closed: the child ended without saying it was done.
+    """
+    try:
+        if not receiver.poll(poll_s):
+            return None
+        kind, payload = receiver.recv()
+    except (EOFError, OSError):
+        child.join(timeout=2)
+        raise TranscribeError(f"the transcription process ended unexpectedly (exit code {child.exitcode})") from None
+    return kind, payload
+
+
+def _stop_child(child: BaseProcess, receiver: Connection) -> None:
+    """End ``child`` if it still runs (terminate, then kill after 2 s) and close the pipe it wrote to."""
+    if child.is_alive():
+        child.terminate()
+    child.join(timeout=2)
+    if child.is_alive():
+        child.kill()
+        child.join(timeout=2)
+    receiver.close()
+
+
 def transcribe_in_child(
     audio_path: str | Path,
     options: TranscribeOptions,
@@ -496,42 +577,19 @@ def transcribe_in_child(
     child.start()
     sender.close()  # the child holds its own copy; EOF on the receiver then means the child is gone
     progress.update(start_s / duration_s if duration_s else 0.0, "loading the model")
+    reports = _ChildReports(progress, start_s, duration_s, on_segment, on_language)
     try:
         while True:
             if progress.cancelled:
                 raise Cancelled
-            try:
-                if not receiver.poll(poll_s):
-                    continue
-                kind, payload = receiver.recv()
-            except (EOFError, OSError):
-                child.join(timeout=2)
-                raise TranscribeError(
-                    f"the transcription process ended unexpectedly (exit code {child.exitcode})"
-                ) from None
-            if kind == "segment":
-                if on_segment:
-                    on_segment(payload)
-                progress.update(payload.end_s / duration_s if duration_s else 1.0, "transcribing")
-            elif kind == "progress":
-                progress.update(payload, "transcribing")
-            elif kind == "language":
-                if on_language:
-                    on_language(*payload)
-            elif kind == "loaded":
-                progress.update(start_s / duration_s if duration_s else 0.0, "transcribing")
-            elif kind == "done":
-                return payload
-            elif kind == "error":
-                raise TranscribeError(payload)
+            message = _receive(receiver, child, poll_s)
+            if message is None:
+                continue
+            summary = reports.handle(*message)
+            if summary is not None:
+                return summary
     finally:
-        if child.is_alive():
-            child.terminate()
-        child.join(timeout=2)
-        if child.is_alive():
-            child.kill()
-            child.join(timeout=2)
-        receiver.close()
+        _stop_child(child, receiver)
 
 
 # -- forced alignment --------------------------------------------------------------------------------
@@ -545,9 +603,9 @@ class Aligner:
     its own, so the words are placed where they are heard, not spread in proportion to their length."""
 
     PAD_S = 0.25
+    """audio kept around the segment so its first and last words are not clipped"""
     MAX_S = 29.0
     """Whisper sees 30 s at a time"""
-    """audio kept around the segment so its first and last words are not clipped"""
 
     def __init__(self, options: TranscribeOptions | None = None, model: Any = None) -> None:
         self.options = options or TranscribeOptions()
@@ -555,6 +613,7 @@ class Aligner:
 
     @property
     def model(self) -> Any:
+        """The faster-whisper model, loaded on first use (and downloaded then, for a hub name)."""
         if self._model is None:
             self._model = load_model(self.options)
         return self._model

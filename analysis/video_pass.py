@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -44,10 +44,12 @@ class DecodedFrame:
 
     @property
     def width(self) -> int:
+        """Width of the decoded picture, in pixels."""
         return self._frame.width
 
     @property
     def height(self) -> int:
+        """Height of the decoded picture, in pixels."""
         return self._frame.height
 
     def luma(self) -> np.ndarray:
@@ -90,10 +92,13 @@ class DecodedFrame:
 
 
 class FrameConsumer(Protocol):
+    """An analysis fed by the shared decode pass: asked about every frame, given the ones it wants."""
+
     def wants(self, time_s: float) -> bool:
         """Whether the frame at this time is needed (called for every frame: keep it cheap)."""
 
-    def consume(self, frame: DecodedFrame) -> None: ...
+    def consume(self, frame: DecodedFrame) -> None:
+        """Read what it needs from a frame it wanted; conversions are shared with the other consumers."""
 
     def finish(self) -> Any:
         """The consumer's result, once the pass is over."""
@@ -101,6 +106,8 @@ class FrameConsumer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PassInfo:
+    """What one decode pass saw: frame count, picture size, frame rate, skips, and the consumers' results."""
+
     frames: int
     """frames decoded"""
     duration_s: float
@@ -115,6 +122,7 @@ class PassInfo:
 
 
 def open_video(path: str | os.PathLike[str]) -> tuple[av.container.InputContainer, av.video.stream.VideoStream]:
+    """The opened container (the caller closes it) and its first video stream; raises MediaError when either fails."""
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as exc:
@@ -123,6 +131,60 @@ def open_video(path: str | os.PathLike[str]) -> tuple[av.container.InputContaine
         container.close()
         raise MediaError(f"{path}: has no video track; motion and faces need pictures")
     return container, container.streams.video[0]
+
+
+class _DecodableFrames:
+    """The frames of one video stream in decode order; unreadable data and corrupt packets are skipped.
+
+    ``skipped`` counts what was skipped; reading stops early once more than 1000 unreadable pieces of data
+    were met, since a file that broken yields nothing more.
+    """
+
+    def __init__(
+        self, container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: str | os.PathLike[str]
+    ) -> None:
+        self._container = container
+        self._stream = stream
+        self._path = path
+        self.skipped = 0
+
+    def __iter__(self) -> Iterator[av.VideoFrame]:
+        packets = self._container.demux(self._stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except av.error.FFmpegError as exc:
+                self.skipped += 1
+                log.warning("%s: unreadable data skipped (%s)", self._path, exc)
+                if self.skipped > 1000:
+                    return
+                continue
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError as exc:
+                self.skipped += 1
+                log.warning("%s: a corrupt packet was skipped (%s)", self._path, exc)
+                continue
+            yield from frames
+
+
+def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+    """Length of the video in seconds: the stream's, else the container's, else 0 (unknown)."""
+    duration = float(stream.duration * stream.time_base) if stream.duration else 0.0
+    if not duration and container.duration:
+        duration = container.duration / av.time_base
+    return duration
+
+
+def _offer(consumers: Sequence[FrameConsumer], frame: av.VideoFrame, index: int, time_s: float) -> None:
+    """Give the frame to the consumers that want it, wrapped once so they share its conversions."""
+    wanting = [c for c in consumers if c.wants(time_s)]
+    if wanting:
+        decoded = DecodedFrame(frame, index, time_s)
+        for consumer in wanting:
+            consumer.consume(decoded)
 
 
 def run_pass(
@@ -141,50 +203,27 @@ def run_pass(
         stream.thread_type = "AUTO"
         if threads:
             stream.codec_context.thread_count = threads
-        duration = float(stream.duration * stream.time_base) if stream.duration else 0.0
-        if not duration and container.duration:
-            duration = container.duration / av.time_base
+        duration = _duration_s(container, stream)
         rate = float(stream.average_rate or stream.guessed_rate or 25)
         # media time 0 is the container's start, as for the decoded audio and the player (MPEG-TS starts late)
         origin_s = (container.start_time or 0) / 1_000_000
-        index = skipped = 0
+        index = 0
         last_time = 0.0
         width = height = 0
-        packets = container.demux(stream)
-        while True:
-            try:
-                packet = next(packets)
-            except StopIteration:
-                break
-            except av.error.FFmpegError as exc:
-                skipped += 1
-                log.warning("%s: unreadable data skipped (%s)", path, exc)
-                if skipped > 1000:
-                    break
-                continue
-            try:
-                frames = packet.decode()
-            except av.error.FFmpegError as exc:
-                skipped += 1
-                log.warning("%s: a corrupt packet was skipped (%s)", path, exc)
-                continue
-            for frame in frames:
-                time_s = float(frame.time) - origin_s if frame.time is not None else index / rate
-                width, height = frame.width, frame.height
-                wanting = [c for c in consumers if c.wants(time_s)]
-                if wanting:
-                    decoded = DecodedFrame(frame, index, time_s)
-                    for consumer in wanting:
-                        consumer.consume(decoded)
-                last_time = time_s
-                index += 1
-                if index % 16 == 0:
-                    check(progress)
-                    if duration:
-                        progress.update(min(1.0, time_s / duration), "decoding video")
+        frames = _DecodableFrames(container, stream, path)
+        for frame in frames:
+            time_s = float(frame.time) - origin_s if frame.time is not None else index / rate
+            width, height = frame.width, frame.height
+            _offer(consumers, frame, index, time_s)
+            last_time = time_s
+            index += 1
+            if index % 16 == 0:
+                check(progress)
+                if duration:
+                    progress.update(min(1.0, time_s / duration), "decoding video")
     finally:
         container.close()
     if index == 0:
         raise MediaError(f"{path}: no video frame could be decoded (the file is corrupt or empty)")
     progress.update(1.0, "video done")
-    return PassInfo(index, last_time, width, height, rate, skipped, tuple(c.finish() for c in consumers))
+    return PassInfo(index, last_time, width, height, rate, frames.skipped, tuple(c.finish() for c in consumers))

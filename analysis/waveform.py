@@ -41,6 +41,7 @@ class WaveformPyramid:
 
     @property
     def duration_ms(self) -> int:
+        """Length of the audio in ms, rounded down."""
         return self.n_samples * 1000 // self.sample_rate
 
 

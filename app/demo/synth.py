@@ -36,6 +36,7 @@ class Event:
 
 
 def espeak_available() -> bool:
+    """Whether espeak-ng is on the PATH; without it, :meth:`Scene.speech` writes speech-like noise."""
     return shutil.which("espeak-ng") is not None
 
 
@@ -98,6 +99,7 @@ class Scene:
 
     @property
     def duration_ms(self) -> int:
+        """Length of the audio built so far, in ms."""
         return round(self._length * 1000 / self.sample_rate)
 
     def _ms(self, samples: int) -> int:
@@ -119,10 +121,12 @@ class Scene:
         return self._append("speech", speech_like(duration_s, self.sample_rate, self.rng) * level)
 
     def silence(self, duration_s: float, noise_floor: float = 0.0005) -> Event:
+        """Near-silence: Gaussian noise of standard deviation ``noise_floor``, as a quiet room records it."""
         n = int(round(duration_s * self.sample_rate))
         return self._append("silence", (self.rng.standard_normal(n) * noise_floor).astype(np.float32))
 
     def burst(self, duration_s: float = 0.3, amplitude: float = 0.95) -> Event:
+        """A loud burst (see :func:`burst`); the event records the time of its loudest sample."""
         signal, peak = burst(duration_s, self.sample_rate, amplitude, self.rng)
         return self._append("burst", signal, peak)
 
@@ -133,9 +137,11 @@ class Scene:
         return event
 
     def samples(self) -> np.ndarray:
+        """The audio built so far, mono float32 at ``sample_rate``."""
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
 
     def of_kind(self, kind: str) -> list[Event]:
+        """The events of one kind (``speech``, ``silence``, ``burst``, ``motion``), in the order they were added."""
         return [event for event in self.events if event.kind == kind]
 
 
@@ -159,6 +165,20 @@ def square_frames(
         frame = background.copy()
         frame[y : y + side, x : x + side] = (230, 200, 60)
         yield frame
+
+
+_AUDIO_CODECS = {
+    ".wav": "pcm_s16le",
+    ".mp3": "libmp3lame",
+    ".flac": "flac",
+    ".ogg": "libopus",
+    ".webm": "libopus",
+    ".mkv": "aac",
+    ".avi": "pcm_s16le",
+}
+"""The audio codec each container suffix gets when none is asked for; AAC for any other suffix."""
+_VIDEO_CODECS = {".webm": "libvpx", ".avi": "mpeg4"}
+"""Suffixes whose container needs a video codec other than the one asked for."""
 
 
 def write_media(
@@ -188,54 +208,74 @@ def write_media(
         if audio is None:
             raise ValueError("a video-only file needs duration_ms")
         duration_ms = round(audio.shape[0] * 1000 / sample_rate)
-    codec = audio_codec or {
-        ".wav": "pcm_s16le",
-        ".mp3": "libmp3lame",
-        ".flac": "flac",
-        ".ogg": "libopus",
-        ".webm": "libopus",
-        ".mkv": "aac",
-        ".avi": "pcm_s16le",
-    }.get(suffix, "aac")
-    vcodec = {".webm": "libvpx", ".avi": "mpeg4"}.get(suffix, video_codec)
+    codec = audio_codec or _AUDIO_CODECS.get(suffix, "aac")
+    vcodec = _VIDEO_CODECS.get(suffix, video_codec)
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), "w", options=options) as container:
-        vstream = None
-        if video_size is not None:
-            vstream = container.add_stream(vcodec, rate=fps)
-            vstream.width, vstream.height = video_size
-            vstream.pix_fmt = "yuv420p"
-            if vcodec == "libx264":
-                vstream.options = {"preset": "ultrafast", "g": str(fps * 2)}
-        astream = None
-        if audio is not None:
-            if codec == "libopus" and sample_rate != 48_000:
-                raise ValueError("Opus needs 48 kHz audio")
-            astream = container.add_stream(codec, rate=sample_rate)
-            astream.layout = "stereo" if channels == 2 else "mono"
+        vstream = _add_video_stream(container, vcodec, fps, video_size) if video_size is not None else None
+        astream = _add_audio_stream(container, codec, sample_rate, channels) if audio is not None else None
         audio_frames = _audio_frames(astream, audio, channels) if astream is not None else iter(())
-        pending_audio = next(audio_frames, None)
         if vstream is None:
             frames = iter(())
         elif frames is None:
             frames = square_frames(duration_ms, fps, video_size[0], video_size[1], motion or [])
-        for index, rgb in enumerate(frames):
-            t = index / fps
-            while pending_audio is not None and pending_audio.pts / sample_rate <= t:
-                container.mux(astream.encode(pending_audio))
-                pending_audio = next(audio_frames, None)
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = index
-            frame.time_base = Fraction(1, fps)
-            container.mux(vstream.encode(frame))
-        while pending_audio is not None:
+        _mux_interleaved(container, vstream, astream, frames, audio_frames, fps, sample_rate)
+    return path
+
+
+def _add_video_stream(
+    container: av.container.OutputContainer, codec: str, fps: int, size: tuple[int, int]
+) -> av.video.stream.VideoStream:
+    """A yuv420p video stream of ``size`` (width, height); x264 gets its fastest preset and a keyframe every 2 s."""
+    stream = container.add_stream(codec, rate=fps)
+    stream.width, stream.height = size
+    stream.pix_fmt = "yuv420p"
+    if codec == "libx264":
+        stream.options = {"preset": "ultrafast", "g": str(fps * 2)}
+    return stream
+
+
+def _add_audio_stream(
+    container: av.container.OutputContainer, codec: str, sample_rate: int, channels: int
+) -> av.audio.stream.AudioStream:
+    """A stereo (``channels`` 2) or mono audio stream; raises ValueError for Opus at a rate other than 48 kHz."""
+    if codec == "libopus" and sample_rate != 48_000:
+        raise ValueError("Opus needs 48 kHz audio")
+    stream = container.add_stream(codec, rate=sample_rate)
+    stream.layout = "stereo" if channels == 2 else "mono"
+    return stream
+
+
+def _mux_interleaved(
+    container: av.container.OutputContainer,
+    vstream: av.video.stream.VideoStream | None,
+    astream: av.audio.stream.AudioStream | None,
+    frames: Iterator[np.ndarray],
+    audio_frames: Iterator[av.AudioFrame],
+    fps: int,
+    sample_rate: int,
+) -> None:
+    """Encode the RGB ``frames`` and the audio frames in time order, then flush both encoders.
+
+    Audio due by a video frame's time is written before it, so the muxer never buffers a whole stream.
+    """
+    pending_audio = next(audio_frames, None)
+    for index, rgb in enumerate(frames):
+        t = index / fps
+        while pending_audio is not None and pending_audio.pts / sample_rate <= t:
             container.mux(astream.encode(pending_audio))
             pending_audio = next(audio_frames, None)
-        if vstream is not None:
-            container.mux(vstream.encode(None))
-        if astream is not None:
-            container.mux(astream.encode(None))
-    return path
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts = index
+        frame.time_base = Fraction(1, fps)
+        container.mux(vstream.encode(frame))
+    while pending_audio is not None:
+        container.mux(astream.encode(pending_audio))
+        pending_audio = next(audio_frames, None)
+    if vstream is not None:
+        container.mux(vstream.encode(None))
+    if astream is not None:
+        container.mux(astream.encode(None))
 
 
 def _audio_frames(
@@ -321,6 +361,7 @@ class MotionScript:
     """start, end, scale change per second"""
 
     def frames(self) -> Iterator[np.ndarray]:
+        """The RGB frames of the script, ``width``×``height`` at ``fps``, generated one at a time."""
         import cv2
 
         w, h = self.width, self.height
@@ -346,6 +387,7 @@ class MotionScript:
             yield frame
 
     def write(self, path: str | Path, audio: np.ndarray | None = None, sample_rate: int = SCENE_RATE) -> Path:
+        """Write the script's video, with ``audio`` when given, to ``path`` (see :func:`write_media`)."""
         return write_media(
             path,
             audio,

@@ -74,6 +74,7 @@ class ReviewItem:
 
     @property
     def key(self) -> str:
+        """The segment's key (``source:start_ms:end_ms``), which its labels carry."""
         return self.segment.key
 
     @property

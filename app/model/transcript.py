@@ -34,6 +34,7 @@ class Word:
 
     @property
     def low(self) -> bool:
+        """Whether the model was unsure of the word (probability below LOW_PROBABILITY): marked for review."""
         return self.probability is not None and self.probability < LOW_PROBABILITY
 
 
@@ -54,9 +55,11 @@ class TranscriptSegment:
 
     @property
     def low_words(self) -> int:
+        """How many of the segment's words are marked for review."""
         return sum(1 for word in self.words if word.low)
 
     def with_text(self, text: str) -> TranscriptSegment:
+        """A copy with ``text`` normalised to one line; the words stay as they are until alignment redoes them."""
         return replace(self, text=normalize_text(text))
 
 
@@ -71,10 +74,12 @@ class Transcript:
 
     @property
     def word_count(self) -> int:
+        """Words in the transcript; a segment without timed words counts the words of its text."""
         return sum(len(segment.words) or len(segment.text.split()) for segment in self.segments)
 
     @property
     def speakers(self) -> list[str]:
+        """The distinct speaker names given to segments, sorted."""
         return sorted({segment.speaker for segment in self.segments if segment.speaker})
 
 
@@ -84,6 +89,7 @@ def normalize_text(text: str) -> str:
 
 
 def words_text(words: Iterable[Word]) -> str:
+    """The text the words spell, separated by single spaces."""
     return normalize_text(" ".join(word.text for word in words))
 
 
@@ -151,6 +157,8 @@ def clamp_words(words: Sequence[Word], start_ms: int, end_ms: int) -> tuple[Word
 
 @dataclass(frozen=True, slots=True)
 class Match:
+    """One occurrence of a searched text: which segment, and where in its text."""
+
     segment_index: int
     start: int
     """character offsets in the segment's text"""
@@ -160,6 +168,7 @@ class Match:
 def find_all(
     segments: Sequence[TranscriptSegment], needle: str, case_sensitive: bool = False, whole_word: bool = False
 ) -> list[Match]:
+    """Every occurrence of ``needle`` (literal text), in segment then text order; none for an empty needle."""
     if not needle:
         return []
     pattern = re.escape(needle)
@@ -209,6 +218,7 @@ class ContextWindow:
 
     @property
     def sentence(self) -> str:
+        """The highlighted sentence, the one at the peak ("" when no word is near)."""
         return self.text[self.highlight[0] : self.highlight[1]]
 
 
