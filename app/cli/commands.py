@@ -24,7 +24,8 @@ from analysis.transcribe import BUNDLED, TranscribeError, TranscribeOptions
 from app.export.outputs import ExportError, run_export
 from app.model.formats import EXPORT_KIND_NAMES, TRANSCRIPT_FORMAT_NAMES, ExportRequest
 from app.model.transcript import Transcript
-from app.pipelines.audio import AudioAnalysis, AudioOptions, analyze_audio
+from app.pipelines.analyze import AudioAnalysis, analyze_audio
+from app.pipelines.audio import AudioOptions
 from app.project.store import ProjectError, Store
 from app.timecode import format_mmss, ms_to_s
 
