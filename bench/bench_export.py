@@ -32,7 +32,7 @@ from bench_audio import talk_chunks  # noqa: E402
 from app.demo.synth import SCENE_RATE, Event, write_media  # noqa: E402
 from app.export.outputs import X264_OPTIONS, export_clips, export_dataset, export_report  # noqa: E402
 from app.model.records import NewLabel  # noqa: E402
-from app.pipelines.audio import analyze_audio  # noqa: E402
+from app.pipelines.analyze import analyze_audio  # noqa: E402
 from app.project.store import Store  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

@@ -28,7 +28,8 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
-from app.pipelines.audio import AudioOptions, analyze_audio
+from app.pipelines.analyze import analyze_audio
+from app.pipelines.audio import AudioOptions
 from app.project.store import Store
 from app.model.records import NewLabel  # noqa: E402
 

@@ -16,7 +16,8 @@ from app.export.interchange import InteropError, Interval, Tier
 from app.export.outputs import ExportError
 from app.model.formats import IMPORT_SUFFIXES, TRANSCRIPT_FORMAT_NAMES, transcript_format
 from app.model.transcript import Transcript, TranscriptSegment, proportional_words
-from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, library_versions
+from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE
+from app.pipelines.runs import library_versions
 from app.pipelines.transcription import stored_transcript
 from app.project.store import Store
 

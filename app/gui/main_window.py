@@ -51,7 +51,7 @@ from app.gui.session import Session
 from app.model.formats import EXPORT_KINDS, ExportRequest, export_kind
 from app.model.records import LabelRecord, MediaRecord
 from app.model.review import SOURCE_TITLES, ReviewItem
-from app.pipelines import audio as pipeline
+from app.pipelines.sources import default_project_path
 from app.project.store import Store
 from app.timecode import format_clock, format_mmss
 from widgets.dialogs.export_dialog import ExportDialog
@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
         url = dialog.url.text().strip()
         folder = Path(dialog.folder.text()).expanduser()
         folder.mkdir(parents=True, exist_ok=True)
-        project = folder / pipeline.default_project_path(url).name
+        project = folder / default_project_path(url).name
         cookies = Path(dialog.cookies.text()).expanduser() if dialog.cookies.text().strip() else None
         from analysis.download import check_cookies_file, validate_url  # yt-dlp loads slowly: only when asked
 

@@ -37,6 +37,8 @@ from app.pipelines.motion import (
     persist_motion_peaks,
     record_motion,
 )
+from app.pipelines.runs import library_versions
+from app.pipelines.sources import default_project_path
 from app.pipelines.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
 from app.project.store import PROJECT_SUFFIX, ProjectError, Store
 
@@ -137,7 +139,7 @@ class Session(QObject):
             else:
                 info = media.probe(path)
                 fingerprint = media.fingerprint(path)
-                store = Store.open(project_path or pipeline.default_project_path(str(path)))
+                store = Store.open(project_path or default_project_path(str(path)))
                 try:
                     record = store.add_media(info, fingerprint, source_url)
                 except BaseException:
@@ -245,7 +247,7 @@ class Session(QObject):
         cache_dir, path, fingerprint = store.cache_dir, Path(record.path), record.fingerprint
         run_id = None
         if store.latest_run(record.id, RUN_AUDIO_PEAKS, options.peak_params()) is None:
-            run_id = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), pipeline.library_versions())
+            run_id = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), library_versions())
 
         def work(progress: JobProgress) -> AudioJobResult:
             computed = pipeline.compute_peaks(
@@ -311,7 +313,7 @@ class Session(QObject):
     def _start_pauses_job(self) -> None:
         assert self.store is not None and self.media is not None and self.samples is not None
         options, samples = self.options, self.samples
-        run_id = self.store.start_run(self.media.id, RUN_PAUSES, options.pause_params(), pipeline.library_versions())
+        run_id = self.store.start_run(self.media.id, RUN_PAUSES, options.pause_params(), library_versions())
 
         def work(progress: JobProgress) -> PauseResult:
             return pauses.detect_pauses(
@@ -375,7 +377,7 @@ class Session(QObject):
         motion = self.motion
         if motion is not None and motion.stored.k != motion.k:
             stored = persist_motion_peaks(
-                self.store, motion.stored, motion.k, motion.peaks, motion.stats, pipeline.library_versions()
+                self.store, motion.stored, motion.k, motion.peaks, motion.stats, library_versions()
             )
             self.motion = replace(motion, stored=stored)
         if self.outliers is None:
@@ -384,7 +386,7 @@ class Session(QObject):
         latest = self.store.latest_run(self.media.id, RUN_AUDIO_PEAKS)
         if latest is not None and latest.params == params:
             return
-        run_id = self.store.start_run(self.media.id, RUN_AUDIO_PEAKS, params, pipeline.library_versions())
+        run_id = self.store.start_run(self.media.id, RUN_AUDIO_PEAKS, params, library_versions())
         pipeline.record_peaks(
             self.store, run_id, self.media.fingerprint, self.options.window_ms, self.outliers, {"peaks": 0}
         )
@@ -492,7 +494,7 @@ class Session(QObject):
         options = options or MotionOptions()
         store, record, k = self.store, self.media, self.options.k
         path = Path(record.path)
-        run_id = store.start_run(record.id, RUN_MOTION, {**options.params(), "k": k}, pipeline.library_versions())
+        run_id = store.start_run(record.id, RUN_MOTION, {**options.params(), "k": k}, library_versions())
 
         def work(progress: JobProgress):  # noqa: ANN202 - motion results and the faces (or None)
             if faces is None:
@@ -554,7 +556,7 @@ class Session(QObject):
     def _record_faces(self, result, elapsed_ms: int) -> None:  # noqa: ANN001 - a FacesResult
         if self.store is None or self.media is None:
             return
-        run_id = self.store.start_run(self.media.id, RUN_FACES, result.options.params(), pipeline.library_versions())
+        run_id = self.store.start_run(self.media.id, RUN_FACES, result.options.params(), library_versions())
         record_faces(self.store, run_id, self.media.fingerprint, result, elapsed_ms)
         self._load_stored_faces()
         if result.skipped:

@@ -1,31 +1,28 @@
-"""The audio analysis as the CLI and (later) the window's jobs run it: media in, results in the project.
+"""The audio analysis: decoded audio (cached), its envelope, μ ± kσ peaks and pauses, each recorded as a run.
 
-Input is checked before the project is touched, so bad media or a failed download leave an existing
-project exactly as it was. Each analysis is recorded as a run (parameters, library versions, timings);
-decoded audio and envelopes are cached in the project's sidecar folder, keyed by content and parameters.
+Each analysis is recorded as a run (parameters, library versions, timings); decoded audio and envelopes are
+cached in the project's sidecar folder, keyed by content and parameters. The whole analysis of a media file
+(source, probe, then audio, motion and faces) is app.pipelines.analyze.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import time
-from dataclasses import asdict, dataclass, field
-from importlib import metadata
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 
 from analysis import audio, media, pauses
-from analysis.audio import DistributionStats, Envelope, Feature, OutlierResult, Peak, Tails
-from analysis.errors import MediaError
-from analysis.pauses import PauseContext, PauseMethod, PauseResult
-from analysis.progress import Cancelled, NullProgress, Progress, SubProgress
+from analysis.audio import Envelope, Feature, OutlierResult, Tails
+from analysis.pauses import PauseMethod, PauseResult
+from analysis.progress import Progress, SubProgress
 from app.model.records import MediaRecord, NewSegment
-from app.project.store import PROJECT_SUFFIX, Store, data_dir_for
+from app.pipelines.runs import library_versions, record_stop, truncation_warnings
+from app.project.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -67,53 +64,6 @@ class AudioOptions:
         return {"min_pause_ms": self.min_pause_ms, "method": self.pause_method.value}
 
 
-@dataclass(frozen=True, slots=True)
-class AudioAnalysis:
-    """Everything one ``analyze`` found, and where it was stored."""
-
-    project_path: Path
-    media: MediaRecord
-    options: AudioOptions
-    peaks: tuple[Peak, ...]
-    stats: DistributionStats | None
-    """None when the media has no sound (motion only)"""
-    pauses: PauseResult | None
-    contexts: tuple[PauseContext, ...]
-    """For each peak, the pauses around its peak time."""
-    timings_ms: dict[str, int] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    """Things the user should know about the input (e.g. a truncated file analysed only in part)."""
-    motion: Any = None
-    """the MotionAnalysis (app.pipelines.motion) when motion was asked for"""
-    faces: Any = None
-    """the FacesAnalysis (app.pipelines.faces) when faces were asked for"""
-
-
-def is_url(text: str) -> bool:
-    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text))
-
-
-def default_project_path(source: str) -> Path:
-    """Next to a local file (``talk.mp4`` → ``talk.salient``); for a URL, in the current folder, named after it."""
-    if not is_url(source):
-        return Path(source).with_suffix(PROJECT_SUFFIX)
-    parsed = urlparse(source)
-    name = (parse_qs(parsed.query).get("v") or [Path(parsed.path).stem or parsed.hostname or "download"])[0]
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "download"
-    return Path.cwd() / f"{slug}{PROJECT_SUFFIX}"
-
-
-def library_versions() -> dict[str, str]:
-    """Versions recorded with every run, so a result can be traced to the code that produced it."""
-    versions = {}
-    for name in ("salient", "numpy", "scipy", "av", "onnxruntime", "faster-whisper"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
 def envelope_cache_path(cache_dir: Path, fingerprint: str, window_ms: int) -> Path:
     return cache_dir / f"envelope-{fingerprint}-{window_ms}ms.npy"
 
@@ -136,13 +86,6 @@ def load_envelope(cache_dir: Path, fingerprint: str, samples: np.ndarray, window
     except OSError as exc:
         log.warning("could not cache the envelope at %s: %s", cached, exc)
     return envelope
-
-
-def _fetch(source: str, project_path: Path, cookies: Path | None, progress: Progress) -> Path:
-    from analysis import download
-
-    result = download.download(source, data_dir_for(project_path) / "media", cookies=cookies, progress=progress)
-    return result.path
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -180,125 +123,7 @@ def compute_peaks(
     return PeaksComputation(samples, envelope, outliers, warnings, timings)
 
 
-def analyze_audio(
-    source: str | os.PathLike[str],
-    project_path: str | os.PathLike[str] | None = None,
-    options: AudioOptions | None = None,
-    cookies: str | os.PathLike[str] | None = None,
-    progress: Progress | None = None,
-    motion_options: Any = None,
-    faces_options: Any = None,
-) -> AudioAnalysis:
-    """Probe, decode (cached), find μ ± kσ peaks and pauses, and store both runs in the project; with
-    ``motion_options`` (app.pipelines.motion's MotionOptions) also the motion pass. A video without sound is
-    analysed for motion only (with a warning); motion on a file without pictures is refused up front."""
-    options = options or AudioOptions()
-    progress = progress or NullProgress()
-    timings: dict[str, int] = {}
-    source = str(source)
-    project = Path(project_path) if project_path else default_project_path(source)
-
-    def timed(stage: str, start: float) -> None:
-        timings[stage] = round((time.perf_counter() - start) * 1000)
-
-    source_url = None
-    if is_url(source):
-        start = time.perf_counter()
-        source_url = source
-        path = _fetch(
-            source, project, Path(cookies) if cookies else None, SubProgress(progress, 0.0, 0.3, "download: ")
-        )
-        timed("download", start)
-    else:
-        path = Path(source)
-
-    start = time.perf_counter()
-    info = media.probe(path)
-    timed("probe", start)
-    if motion_options is not None and not info.has_video:
-        raise MediaError(f"{path}: has no video track; motion analysis needs pictures")
-    if faces_options is not None and not info.has_video:
-        raise MediaError(f"{path}: has no video track; face analysis needs pictures")
-    visual = motion_options is not None or faces_options is not None
-    if not info.has_audio and not visual:
-        raise MediaError(f"{path}: has no audio track; audio analysis needs sound")
-    start = time.perf_counter()
-    fingerprint = media.fingerprint(path)
-    timed("fingerprint", start)
-
-    store = Store.open(project)
-    try:
-        record = store.add_media(info, fingerprint, source_url)
-        base = 0.3 if source_url else 0.0
-        audio_end = base + (1.0 - base) * (0.3 if visual else 1.0)
-        if info.has_audio:
-            found, outliers, warnings = _audio_runs(
-                store, record, path, info, fingerprint, options, timings, SubProgress(progress, base, audio_end)
-            )
-        else:
-            found, outliers = None, None
-            warnings = (f"{path}: has no audio track; only the pictures were analysed",)
-        motion_result = faces_result = None
-        face_consumer = None
-        if faces_options is not None and motion_options is not None:
-            from analysis.faces import FaceConsumer
-
-            face_consumer = FaceConsumer(faces_options)  # faces share the motion's decode pass
-        try:
-            if motion_options is not None:
-                from app.pipelines.motion import analyze_and_store
-
-                start = time.perf_counter()
-                motion_result = analyze_and_store(
-                    store,
-                    record.id,
-                    fingerprint,
-                    path,
-                    motion_options,
-                    options.k,
-                    library_versions(),
-                    SubProgress(progress, audio_end, 1.0, "video: "),
-                    (face_consumer,) if face_consumer is not None else (),
-                )
-                timed("motion", start)
-        finally:
-            if face_consumer is not None:
-                face_consumer.close()
-        if faces_options is not None:
-            from app.pipelines.faces import analyze_and_store_faces
-
-            start = time.perf_counter()
-            faces_result = analyze_and_store_faces(
-                store,
-                record.id,
-                fingerprint,
-                path,
-                faces_options,
-                library_versions(),
-                SubProgress(progress, audio_end, 1.0, "faces: "),
-                face_consumer.result if face_consumer is not None else None,
-            )
-            timed("faces", start)
-    finally:
-        store.close()
-    contexts = tuple(pauses.pause_context(peak.peak_ms, found.pauses) for peak in outliers.peaks) if found else ()
-    progress.update(1.0, "done")
-    return AudioAnalysis(
-        project.resolve(),
-        record,
-        options,
-        outliers.peaks if outliers else (),
-        outliers.stats if outliers else None,
-        found,
-        contexts,
-        timings,
-        warnings,
-        motion_result,
-        faces_result,
-    )
-
-
-def _audio_runs(
+def analyze_and_store_audio(
     store: Store,
     record: MediaRecord,
     path: Path,
@@ -308,7 +133,8 @@ def _audio_runs(
     timings: dict[str, int],
     progress: Progress,
 ) -> tuple[PauseResult, OutlierResult, tuple[str, ...]]:
-    """The peaks run and the pauses run, each recorded as done, cancelled or failed."""
+    """The peaks run and the pauses run of one media file, each recorded as done, cancelled or failed; the
+    pauses, the peaks and the warnings about the input. Adds each stage's time to ``timings``."""
     peaks_run = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), library_versions())
     try:
         computed = compute_peaks(
@@ -337,16 +163,6 @@ def _audio_runs(
         raise
     record_pauses(store, pauses_run, found, timings["pauses"])
     return found, outliers, warnings
-
-
-def truncation_warnings(path: Path, declared_ms: int, decoded_ms: int) -> tuple[str, ...]:
-    """A file whose audio stops well before its declared end was probably cut off (an interrupted copy)."""
-    if declared_ms - decoded_ms > max(1000, declared_ms // 20):
-        return (
-            f"{path}: the audio ends at {decoded_ms / 1000:.1f} s although the file declares "
-            f"{declared_ms / 1000:.1f} s; the file is probably truncated, only the part that exists was analysed",
-        )
-    return ()
 
 
 def record_peaks(
@@ -382,11 +198,3 @@ def record_pauses(store: Store, run_id: int, found: PauseResult, elapsed_ms: int
         },
         elapsed_ms=elapsed_ms,
     )
-
-
-def record_stop(store: Store, run_id: int, exc: BaseException, elapsed_ms: int) -> None:
-    """Record why a run stopped: cancelled by the user, or failed with the error's message."""
-    cancelled = isinstance(exc, Cancelled | KeyboardInterrupt)
-    status = "cancelled" if cancelled else "failed"
-    message = "cancelled by the user" if cancelled else (str(exc) or type(exc).__name__)
-    store.end_run(run_id, status, message, elapsed_ms)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.pipelines.runs import record_stop
 from app.project.store import Store
 
 if TYPE_CHECKING:
@@ -129,7 +130,6 @@ def analyze_and_store_faces(
 ) -> FacesAnalysis:
     """The CLI's path: analyse (unless ``result`` came from a pass shared with motion), store, return."""
     from analysis.faces import analyze_faces
-    from app.pipelines.audio import record_stop
 
     run_id = store.start_run(media_id, RUN_FACES, options.params(), versions)
     started = time.perf_counter()

@@ -15,6 +15,7 @@ from analysis.audio import DistributionStats, Peak, Tails
 from analysis.motion import MotionOptions, MotionPeak, MotionResult, MotionSeries, ShotChange
 from analysis.progress import Progress
 from app.model.records import NewSegment
+from app.pipelines.runs import record_stop
 from app.project.store import Store
 
 RUN_MOTION = "motion"
@@ -238,8 +239,6 @@ def analyze_and_store(
     extra_consumers: tuple = (),
 ) -> MotionAnalysis:
     """The CLI's path: run, store, return."""
-    from app.pipelines.audio import record_stop
-
     run_id = store.start_run(media_id, RUN_MOTION, {**options.params(), "k": k}, versions)
     started = time.perf_counter()
     try:

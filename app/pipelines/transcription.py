@@ -25,7 +25,8 @@ from analysis.transcribe import (
 )
 from app.model.records import MediaRecord
 from app.model.transcript import Transcript, TranscriptSegment, Word
-from app.pipelines.audio import _fetch, default_project_path, is_url, library_versions, record_stop
+from app.pipelines.runs import library_versions, record_stop
+from app.pipelines.sources import default_project_path, fetch, is_url
 from app.project.store import PROJECT_SUFFIX, ProjectError, Store
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def transcribe_media(
         source_url = None
         if is_url(source):
             source_url = source
-            path = _fetch(source, project, Path(cookies) if cookies else None, SubProgress(progress, 0, 0.1))
+            path = fetch(source, project, Path(cookies) if cookies else None, SubProgress(progress, 0, 0.1))
         else:
             path = Path(source)
         info = media.probe(path)

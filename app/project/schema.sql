@@ -1,6 +1,7 @@
 -- Salient project file, the current schema (PRAGMA user_version says which version a file has).
 -- New files are created from this script. Files written by an older version are brought up to date
--- by app/migrations/NNNN_*.sql, numbered by the version they produce.
+-- by migrations/NNNN_*.sql, numbered by the version they produce; tests/app/project/test_schema.py checks
+-- that a migrated file and a new one end up with the same tables, columns and indexes.
 -- Times are integer milliseconds of media time. Big arrays live in the sidecar folder (table artifacts).
 
 CREATE TABLE meta (
@@ -58,7 +59,7 @@ CREATE TABLE segments (
 );
 CREATE INDEX segments_by_track ON segments(run_id, track, start_ms);
 
--- Added in project format 2 (app/migrations/0002_labels.sql).
+-- Added in project format 2 (migrations/0002_labels.sql).
 CREATE TABLE annotators (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL UNIQUE,
@@ -98,7 +99,7 @@ CREATE TABLE labels (
 CREATE INDEX labels_by_media ON labels(media_id, start_ms);
 CREATE INDEX labels_by_segment ON labels(media_id, segment_key);
 
--- Added in project format 3 (app/migrations/0003_transcripts.sql).
+-- Added in project format 3 (migrations/0003_transcripts.sql).
 -- Speakers of one media file; a rename changes one row and so applies to every segment at once.
 CREATE TABLE speakers (
     id       INTEGER PRIMARY KEY,
@@ -124,7 +125,7 @@ CREATE TABLE transcript_segments (
 );
 CREATE INDEX transcript_segments_by_run ON transcript_segments(run_id, start_ms);
 
--- Added in project format 4 (app/migrations/0004_faces.sql).
+-- Added in project format 4 (migrations/0004_faces.sql).
 CREATE TABLE persons (
     run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     number  INTEGER NOT NULL,

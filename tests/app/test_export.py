@@ -40,7 +40,8 @@ from app.export.outputs import (
     split_videos,
 )
 from app.model.records import NewLabel
-from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, AudioOptions, analyze_audio
+from app.pipelines.analyze import analyze_audio
+from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, AudioOptions
 from app.project.store import Store
 
 NOTE = "<script>alert('x')</script> & more"

@@ -36,7 +36,7 @@ from app.export.outputs import (
     safe_name,
 )
 from app.model.records import NewLabel
-from app.pipelines.audio import analyze_audio
+from app.pipelines.analyze import analyze_audio
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces
 from app.project.store import Store
 from tests.analysis.test_faces import (

@@ -30,7 +30,7 @@ from app.export.outputs import (
     export_table,
 )
 from app.model.records import NewLabel, segment_key
-from app.pipelines.audio import analyze_audio
+from app.pipelines.analyze import analyze_audio
 from app.pipelines.motion import TRACK_MOTION_PEAK, load_motion
 from app.project.store import Store
 from tests.app.test_export import png_image, read_csv

@@ -9,7 +9,9 @@ import pytest
 
 from analysis.progress import Cancelled, NullProgress
 from app.pipelines import audio as pipeline
-from app.pipelines.audio import AudioOptions, analyze_audio
+from app.pipelines.analyze import analyze_audio
+from app.pipelines.audio import AudioOptions
+from app.pipelines.sources import default_project_path
 from app.project.store import Store
 
 
@@ -74,9 +76,7 @@ def test_cached_envelope_is_reused(tmp_path: Path, talk_video: Path, monkeypatch
 
 
 def test_default_project_paths() -> None:
-    assert pipeline.default_project_path("/data/talk.mp4") == Path("/data/talk.salient")
-    youtube = pipeline.default_project_path("https://www.youtube.com/watch?v=abc_D-12&t=3")
+    assert default_project_path("/data/talk.mp4") == Path("/data/talk.salient")
+    youtube = default_project_path("https://www.youtube.com/watch?v=abc_D-12&t=3")
     assert youtube == Path.cwd() / "abc_D-12.salient"
-    assert (
-        pipeline.default_project_path("https://example.org/media/debate%20final.mp4").name == "debate-20final.salient"
-    )
+    assert default_project_path("https://example.org/media/debate%20final.mp4").name == "debate-20final.salient"

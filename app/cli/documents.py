@@ -1,0 +1,278 @@
+"""What the commands print: the JSON documents of ``analyze --json`` and ``transcribe --json`` (times in
+seconds, everything a script needs) and the readable summary of an analysis."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from analysis.pauses import Span
+from app.model.transcript import Transcript
+from app.pipelines.analyze import AudioAnalysis
+from app.timecode import format_mmss, ms_to_s
+
+
+def _span(span: Span) -> dict[str, float | None]:
+    return {"start_s": ms_to_s(span.start_ms), "end_s": ms_to_s(span.end_ms)}
+
+
+def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
+    """The ``--json`` document: times in seconds, everything a script needs."""
+    info = result.media.info
+    video = info.video
+    shots = result.motion.result.shots if result.motion else ()
+    document = _audio_json(result, shots)
+    document["media"] = {
+        "path": info.path,
+        "source_url": result.media.source_url,
+        "container": info.container,
+        "size_bytes": info.size_bytes,
+        "duration_s": ms_to_s(info.duration_ms),
+        "has_video": info.has_video,
+        "has_audio": info.has_audio,
+        "fps": video.fps if video else None,
+        "width": video.width if video else None,
+        "height": video.height if video else None,
+        "variable_frame_rate": video.variable_frame_rate if video else None,
+        "frame_count": video.frame_count if video else None,
+        "sample_rate": info.audio.sample_rate if info.audio else None,
+        "channels": info.audio.channels if info.audio else None,
+    }
+    if result.motion:
+        document.update(_motion_json(result))
+    if result.faces:
+        from app.pipelines.faces import faces_document
+
+        document.update(faces_document(result.faces.result, result.faces.names))
+    document["timings_s"] = {stage: ms_to_s(ms) for stage, ms in result.timings_ms.items()}
+    document["warnings"] = list(result.warnings)
+    return document
+
+
+def _motion_json(result: AudioAnalysis) -> dict[str, Any]:
+    from app.pipelines.motion import multimodal_peaks, shot_change_near
+
+    analysis = result.motion
+    series, shots = analysis.result.series, analysis.result.shots
+    stats = analysis.stats
+    return {
+        "motion": {
+            "fps": analysis.result.options.fps,
+            "width": analysis.result.options.width,
+            "flow": analysis.result.options.method.value,
+            "units": "pixels per second at 320 px wide",
+            "times_s": [round(float(t), 3) for t in series.times],
+            "magnitude": [round(float(v), 3) for v in series.magnitude],
+            "p90": [round(float(v), 3) for v in series.p90],
+            "moving_share": [round(float(v), 4) for v in series.moving],
+            "direction_deg": [None if v != v else round(float(v), 1) for v in series.direction],
+            "stats": {"k": stats.k, "mean": stats.mean, "std": stats.std, "low": stats.low, "high": stats.high},
+            "frames_decoded": analysis.result.info.frames,
+            "frames_skipped": analysis.result.info.skipped,
+        },
+        "motion_peaks": [
+            {
+                "start_s": round(p.start_s, 3),
+                "end_s": round(p.end_s, 3),
+                "peak_s": round(p.peak_s, 3),
+                "z": round(p.z, 4),
+                "value": round(p.value, 3),
+                "not_significant": shot_change_near(p.start_s, p.end_s, shots) is not None,
+            }
+            for p in analysis.peaks
+        ],
+        "shot_changes": [{"t_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "kind": s.kind} for s in shots],
+        "multimodal_peaks": [
+            {
+                "start_s": round(m.start_s, 3),
+                "end_s": round(m.end_s, 3),
+                "audio_peak_s": round(m.audio_peak_s, 3),
+                "motion_peak_s": round(m.motion_peak_s, 3),
+                "score": round(m.score, 4),
+                "not_significant": shot_change_near(m.start_s, m.end_s, shots) is not None,
+            }
+            for m in multimodal_peaks(result.peaks, analysis.peaks)
+        ],
+    }
+
+
+def _audio_json(result: AudioAnalysis, shots: Sequence[Any]) -> dict[str, Any]:
+    from app.pipelines.motion import shot_change_near
+
+    if result.stats is None:
+        return {
+            "project": str(result.project_path),
+            "audio_peaks": [],
+            "pauses": [],
+            "speech": [],
+            "pause_metrics": None,
+            "stats": None,
+        }
+    metrics = result.pauses.metrics
+    stats = result.stats
+    return {
+        "project": str(result.project_path),
+        "audio_peaks": [
+            {
+                "start_s": ms_to_s(peak.start_ms),
+                "end_s": ms_to_s(peak.end_ms),
+                "peak_s": ms_to_s(peak.peak_ms),
+                "z": round(peak.z, 4),
+                "value": peak.value,
+                "pause_before_s": ms_to_s(context.before.duration_ms) if context.before else None,
+                "pause_after_s": ms_to_s(context.after.duration_ms) if context.after else None,
+                **(
+                    {"not_significant": shot_change_near(peak.start_ms / 1000, peak.end_ms / 1000, shots) is not None}
+                    if shots or result.motion
+                    else {}
+                ),
+            }
+            for peak, context in zip(result.peaks, result.contexts, strict=True)
+        ],
+        "pauses": [_span(pause) for pause in result.pauses.pauses],
+        "speech": [_span(span) for span in result.pauses.speech],
+        "pause_metrics": {
+            "method": result.pauses.method,
+            "min_pause_s": ms_to_s(result.options.min_pause_ms),
+            "count": metrics.count,
+            "total_s": ms_to_s(metrics.total_ms),
+            "mean_s": round(metrics.mean_ms / 1000, 3),
+            "median_s": round(metrics.median_ms / 1000, 3),
+            "longest_s": ms_to_s(metrics.longest_ms),
+            "per_minute": round(metrics.per_minute, 3),
+            "speech_ratio": round(metrics.speech_ratio, 4),
+        },
+        "stats": {
+            "k": stats.k,
+            "window_s": ms_to_s(result.options.window_ms),
+            "feature": stats.feature,
+            "tails": stats.tails,
+            "robust": stats.robust,
+            "mean": stats.mean,
+            "std": stats.std,
+            "low": stats.low,
+            "high": stats.high,
+            "n_windows": stats.n_windows,
+            "n_outliers": stats.n_outliers,
+            "outlier_fraction": stats.outlier_fraction,
+            "expected_fraction": stats.expected_fraction,
+            "tail_ratio": stats.tail_ratio,
+            "skewness": stats.skewness,
+            "excess_kurtosis": stats.excess_kurtosis,
+        },
+    }
+
+
+def print_summary(result: AudioAnalysis, out: TextIO) -> None:
+    """A readable account of the findings."""
+    info = result.media.info
+    stats = result.stats
+    kind = f"video {info.video.width}×{info.video.height} at {info.video.fps:.3g} fps" if info.video else "audio only"
+    out.write(f"{info.path}\n  {format_mmss(info.duration_ms)} long, {kind}\n  project: {result.project_path}\n\n")
+    if stats is not None:
+        _print_audio(result, out)
+    if result.motion is not None:
+        _print_motion(result, out)
+    if result.faces is not None:
+        _print_faces(result, out)
+
+
+def _print_faces(result: AudioAnalysis, out: TextIO) -> None:
+    analysis = result.faces
+    samples = analysis.result.samples
+    out.write(
+        f"\nFaces ({analysis.result.options.detector.value}, {analysis.result.options.fps:g} samples/s): "
+        f"{sum(len(s.faces) for s in samples)} in {len(samples)} samples; persons: {len(analysis.result.persons)}\n"
+    )
+    for person in analysis.result.persons:
+        shares = ", ".join(f"{name} {share:.0%}" for name, share in person.emotion_share.items() if share >= 0.05)
+        out.write(
+            f"  {analysis.names.get(person.id, person.name)}: {person.visible_ms / 1000:.1f} s visible; {shares}\n"
+        )
+
+
+def _print_motion(result: AudioAnalysis, out: TextIO) -> None:
+    from app.pipelines.motion import multimodal_peaks, shot_change_near
+
+    analysis = result.motion
+    options, stats, shots = analysis.result.options, analysis.stats, analysis.result.shots
+    out.write(
+        f"\nMotion ({options.method.value} flow, {options.fps:g} pairs/s at {options.width} px; magnitude in px/s at "
+        f"320 px wide): mean {stats.mean:.1f}, σ {stats.std:.1f}; peaks above μ + {stats.k:g}σ: {len(analysis.peaks)}\n"
+    )
+    for peak in analysis.peaks:
+        shot = shot_change_near(peak.start_s, peak.end_s, shots)
+        note = f"  (not significant: {shot.kind} at {format_mmss(round(shot.start_s * 1000))})" if shot else ""
+        out.write(
+            f"  {format_mmss(round(peak.start_s * 1000))} – {format_mmss(round(peak.end_s * 1000))}  peak "
+            f"{format_mmss(round(peak.peak_s * 1000))}  z = {peak.z:+.2f}{note}\n"
+        )
+    out.write(f"Shot changes: {len(shots)}\n")
+    for shot in shots:
+        out.write(f"  {shot.kind:<4} {format_mmss(round(shot.start_s * 1000))}\n")
+    pairs = multimodal_peaks(result.peaks, analysis.peaks)
+    out.write(f"Audio and motion peaks within 1 s of each other: {len(pairs)}\n")
+    for pair in pairs:
+        audio_at, motion_at = (
+            format_mmss(round(pair.audio_peak_s * 1000)),
+            format_mmss(round(pair.motion_peak_s * 1000)),
+        )
+        out.write(f"  audio {audio_at}, motion {motion_at}  score {pair.score:.2f}\n")
+
+
+def _print_audio(result: AudioAnalysis, out: TextIO) -> None:
+    stats = result.stats
+    metrics = result.pauses.metrics
+    band = "median ± k·MAD·1.4826" if stats.robust else "μ ± kσ"
+    out.write(
+        f"Audio peaks ({stats.feature}, {result.options.window_ms} ms windows, {band}, k = {stats.k:g}, "
+        f"tails: {stats.tails}): {len(result.peaks)}\n"
+    )
+    for peak, context in zip(result.peaks, result.contexts, strict=True):
+        before = f"{context.before.duration_ms / 1000:.2f} s" if context.before else "—"
+        after = f"{context.after.duration_ms / 1000:.2f} s" if context.after else "—"
+        out.write(
+            f"  {format_mmss(peak.start_ms)} – {format_mmss(peak.end_ms)}  peak {format_mmss(peak.peak_ms)}  "
+            f"z = {peak.z:+.2f}  pause before {before}, after {after}\n"
+        )
+    out.write(
+        f"\nWindows outside the band: {stats.n_outliers} of {stats.n_windows} ({stats.outlier_fraction:.2%}); "
+        f"a normal distribution would leave {stats.expected_fraction:.2%} (ratio {stats.tail_ratio:.2f}).\n"
+        f"Skewness {stats.skewness:.2f}, excess kurtosis {stats.excess_kurtosis:.2f}.\n\n"
+    )
+    out.write(
+        f"Pauses ≥ {result.options.min_pause_ms / 1000:g} s ({result.pauses.method}): {metrics.count}, "
+        f"total {metrics.total_ms / 1000:.2f} s, mean {metrics.mean_ms / 1000:.2f} s, median "
+        f"{metrics.median_ms / 1000:.2f} s, longest {metrics.longest_ms / 1000:.2f} s, "
+        f"{metrics.per_minute:.1f} per minute; speech {metrics.speech_ratio:.0%} of the time.\n"
+    )
+    for pause in result.pauses.pauses:
+        out.write(
+            f"  {format_mmss(pause.start_ms)} – {format_mmss(pause.end_ms)}  ({pause.duration_ms / 1000:.2f} s)\n"
+        )
+
+
+def transcript_to_json(transcript: Transcript) -> dict[str, Any]:
+    """The transcript as ``transcribe --json`` prints it."""
+    return {
+        "language": transcript.language,
+        "model": transcript.model,
+        "segments": [
+            {
+                "start_s": ms_to_s(segment.start_ms),
+                "end_s": ms_to_s(segment.end_ms),
+                "text": segment.text,
+                "speaker": segment.speaker,
+                "words": [
+                    {
+                        "word": word.text,
+                        "start_s": ms_to_s(word.start_ms),
+                        "end_s": ms_to_s(word.end_ms),
+                        "probability": None if word.probability is None else round(word.probability, 4),
+                    }
+                    for word in segment.words
+                ],
+            }
+            for segment in transcript.segments
+        ],
+    }

@@ -1,0 +1,39 @@
+"""Run bookkeeping every pipeline shares: the library versions a run records, why a run stopped, and the
+warning for a file whose audio ends before it says it does."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from pathlib import Path
+
+from analysis.progress import Cancelled
+from app.project.store import Store
+
+
+def library_versions() -> dict[str, str]:
+    """Versions recorded with every run, so a result can be traced to the code that produced it."""
+    versions = {}
+    for name in ("salient", "numpy", "scipy", "av", "onnxruntime", "faster-whisper"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def record_stop(store: Store, run_id: int, exc: BaseException, elapsed_ms: int) -> None:
+    """Record why a run stopped: cancelled by the user, or failed with the error's message."""
+    cancelled = isinstance(exc, Cancelled | KeyboardInterrupt)
+    status = "cancelled" if cancelled else "failed"
+    message = "cancelled by the user" if cancelled else (str(exc) or type(exc).__name__)
+    store.end_run(run_id, status, message, elapsed_ms)
+
+
+def truncation_warnings(path: Path, declared_ms: int, decoded_ms: int) -> tuple[str, ...]:
+    """A file whose audio stops well before its declared end was probably cut off (an interrupted copy)."""
+    if declared_ms - decoded_ms > max(1000, declared_ms // 20):
+        return (
+            f"{path}: the audio ends at {decoded_ms / 1000:.1f} s although the file declares "
+            f"{declared_ms / 1000:.1f} s; the file is probably truncated, only the part that exists was analysed",
+        )
+    return ()

@@ -1,0 +1,63 @@
+"""The media table: every file a project analysed, known by its content (fingerprint), wherever it now lives."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from analysis.media import AudioStreamInfo, MediaInfo, VideoStreamInfo
+from app.model.records import MediaRecord
+from app.project.table import Table, timestamp
+
+
+def media_info_to_json(info: MediaInfo) -> str:
+    return json.dumps(asdict(info), sort_keys=True)
+
+
+def media_info_from_json(text: str) -> MediaInfo:
+    data = json.loads(text)
+    video = VideoStreamInfo(**data["video"]) if data.get("video") else None
+    audio = AudioStreamInfo(**data["audio"]) if data.get("audio") else None
+    return MediaInfo(**{**data, "video": video, "audio": audio})
+
+
+class MediaTable(Table):
+    """Media files: registered once by content, found by fingerprint."""
+
+    def add_media(self, info: MediaInfo, fingerprint: str, source_url: str | None = None) -> MediaRecord:
+        """Register a media file, or update where it now lives if the same content is already known."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO media(path, fingerprint, source_url, size_bytes, duration_ms, info_json, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, info_json = excluded.info_json, "
+                "source_url = COALESCE(excluded.source_url, media.source_url)",
+                (
+                    info.path,
+                    fingerprint,
+                    source_url,
+                    info.size_bytes,
+                    info.duration_ms,
+                    media_info_to_json(info),
+                    timestamp(),
+                ),
+            )
+        record = self.media_by_fingerprint(fingerprint)
+        assert record is not None
+        return record
+
+    def _media_from_row(self, row: tuple) -> MediaRecord:
+        return MediaRecord(row[0], row[1], row[2], row[3], media_info_from_json(row[4]), row[5])
+
+    def media_by_fingerprint(self, fingerprint: str) -> MediaRecord | None:
+        row = self._db.execute(
+            "SELECT id, path, fingerprint, source_url, info_json, added_at FROM media WHERE fingerprint = ?",
+            (fingerprint,),
+        ).fetchone()
+        return self._media_from_row(row) if row else None
+
+    def all_media(self) -> list[MediaRecord]:
+        rows = self._db.execute(
+            "SELECT id, path, fingerprint, source_url, info_json, added_at FROM media ORDER BY id"
+        ).fetchall()
+        return [self._media_from_row(row) for row in rows]
