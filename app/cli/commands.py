@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from analysis.audio import K_MAX, K_MIN, K_STEP, MIN_WINDOW_MS, Feature, Tails
-from analysis.errors import DownloadError, MediaError, SalientError
+from analysis.errors import DownloadError, ExportError, MediaError, SalientError
 from analysis.pauses import PauseMethod, Span
 from analysis.progress import Cancelled
 from analysis.transcribe import BUNDLED, TranscribeError, TranscribeOptions
-from app.export.outputs import ExportError, run_export
+from app.export.run import run_export
 from app.model.formats import EXPORT_KIND_NAMES, TRANSCRIPT_FORMAT_NAMES, ExportRequest
 from app.model.transcript import Transcript
 from app.pipelines.audio import AudioAnalysis, AudioOptions, analyze_audio

@@ -44,8 +44,8 @@ from pympi import Elan
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
 
-from analysis.errors import SalientError, os_error_reason
-from app.export.outputs import ExportError, _all_or_nothing
+from analysis.errors import ExportError, SalientError, os_error_reason
+from app.export.files import all_or_nothing
 from app.model.transcript import Transcript, TranscriptSegment, Word, normalize_text
 from app.timecode import format_clock
 
@@ -113,13 +113,13 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def _write_atomic(path: str | os.PathLike[str], data: bytes, force: bool) -> Path:
-    """Write ``data`` to ``path`` all or nothing, with the exports' own machinery (app.export.outputs): refuse to
+    """Write ``data`` to ``path`` all or nothing, with the exports' own machinery (app.export.files): refuse to
     replace a file without ``force``, write a hidden temporary file next to it and rename it into place; on
     failure remove the temporary file and any folder made for it and raise :class:`ExportError`."""
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path} is a folder")
-    with _all_or_nothing(force) as outputs:
+    with all_or_nothing(force) as outputs:
         outputs.refuse_existing([path])
         with outputs.writing(path) as partial:
             _write_file(partial, data)

@@ -20,6 +20,7 @@ from praatio.data_classes.interval_tier import IntervalTier
 from praatio.data_classes.point_tier import PointTier
 from pympi import Elan
 
+from analysis.errors import ExportError
 from app.export import interchange as interop
 from app.export.interchange import (
     InteropError,
@@ -40,7 +41,6 @@ from app.export.interchange import (
     write_txt,
     write_vtt,
 )
-from app.export.outputs import ExportError
 from app.model.transcript import Transcript, TranscriptSegment, Word
 
 LATE_MS = 3_723_456
