@@ -1,4 +1,8 @@
-"""One self-contained HTML report of a project: per media its analyses and plots, then every observation."""
+"""One self-contained HTML report of a project: per media its analyses and plots, then every observation.
+
+The page around the sections and its style sheet are files in ``resources/report/`` (a :class:`string.Template`
+and the CSS written into its ``<style>``); the sections are built here, every user text escaped.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from string import Template
 from typing import Any
 
 import cv2
@@ -30,12 +35,17 @@ from app.pipelines.faces import StoredFaces
 from app.pipelines.motion import TRACK_MOTION_PEAK, StoredMotion, load_motion
 from app.project.store import Store
 from app.timecode import format_mmss
+from resources import resource_path
 
 log = logging.getLogger(__name__)
 
 REPORT_FRAME_WIDTH = 320
 """Key frames and flow pictures in the report are scaled to this width, so a report of hundreds of observations
 stays small."""
+REPORT_PAGE = "report/report.html"
+"""The page around the report's sections (a :class:`string.Template`), in ``resources``."""
+REPORT_STYLE = "report/report.css"
+"""The report's style sheet, in ``resources``; written into the page's ``<style>``."""
 
 
 def _figure_uri(figure: Any) -> str:
@@ -104,21 +114,6 @@ def _plots(store: Store, record: MediaRecord, run: RunRecord, segments: Sequence
     qq.set_title("Q–Q plot", fontsize="small")
     plots.append(("Distribution: histogram with the fitted normal curve, and Q–Q plot", _figure_uri(figure)))
     return plots
-
-
-_CSS = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
-h1 { font-size: 1.6em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
-h3 { margin-bottom: .3em; }
-table { border-collapse: collapse; margin: .5em 0; }
-td, th { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; }
-img.plot { max-width: 100%; }
-.frames { display: flex; gap: .6em; } .frames figure { margin: 0; } figcaption { font-size: .85em; color: #555; }
-.observation { border-left: 4px solid #e6550d; padding: .2em 1em; margin: 1.2em 0; background: #fafafa; }
-.muted { color: #777; }
-table.motion caption, table.faces caption { text-align: left; font-size: .85em; color: #555; }
-"""
 
 
 def _table(rows: Iterable[tuple[str, Any]]) -> str:
@@ -431,6 +426,15 @@ def _report_png(image: np.ndarray) -> bytes:
     return encode_png(image)
 
 
+def _page(**parts: str) -> str:
+    """The whole document: the page of ``resources/report`` with its style sheet inlined (the file opens offline).
+
+    ``parts`` fill the page's ``$title``, ``$name``, ``$summary`` and ``$sections``, already HTML.
+    """
+    page = Template(resource_path(REPORT_PAGE).read_text(encoding="utf-8"))
+    return page.substitute(parts, css=resource_path(REPORT_STYLE).read_text(encoding="utf-8"))
+
+
 def export_report(
     store: Store,
     out_dir: str | os.PathLike[str],
@@ -483,13 +487,11 @@ def export_report(
             frames.close()
             crops.close()
         created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        document = (
-            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>Salient report — {html.escape(store.path.stem)}</title><style>{_CSS}</style></head><body>"
-            f"<h1>Salient report — {html.escape(store.path.name)}</h1>"
-            f'<p class="muted">{len(records)} media, {len(items)} rows, written {created}.</p>'
-            + "".join(sections)
-            + "</body></html>\n"
+        document = _page(
+            title=html.escape(store.path.stem),
+            name=html.escape(store.path.name),
+            summary=f"{len(records)} media, {len(items)} rows, written {created}.",
+            sections="".join(sections),
         )
         outputs.folder(path.parent)
         outputs.write_text(path, document)

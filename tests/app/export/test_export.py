@@ -32,6 +32,7 @@ from app.export.table import TABLE_COLUMNS, export_table
 from app.model.records import NewLabel, segment_key
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, AudioOptions, analyze_audio
 from app.project.store import Store
+from resources import resource_path
 
 NOTE = "<script>alert('x')</script> & more"
 CONTEXT_MS = 500
@@ -499,6 +500,16 @@ def test_report_is_self_contained_and_escapes_user_text(store: Store, tmp_path: 
     assert all(source.startswith("data:image/png;base64,") for source in sources)
     assert "Observations (3)" in text and "Transcript" not in text
     assert "<style>" in text and "<link" not in text
+
+
+def test_report_page_is_the_shipped_template_with_its_style_sheet_inside(store: Store, tmp_path: Path) -> None:
+    text = export_report(store, tmp_path).read_text(encoding="utf-8")
+    css = resource_path("report/report.css").read_text(encoding="utf-8")
+    assert text.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')
+    assert "<title>Salient report — talk</title>" in text and "<h1>Salient report — talk.salient</h1>" in text
+    assert text.count("<style>") == 1 and f"<style>\n{css}</style>" in text
+    assert re.search(r'<p class="muted">1 media, 4 rows, written \d{4}-\d\d-\d\d \d\d:\d\d UTC\.</p>', text)
+    assert "$" not in text and text.endswith("</body>\n</html>\n")
 
 
 def test_tables_hold_one_row_per_item(store: Store, tmp_path: Path) -> None:
