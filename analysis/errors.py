@@ -17,6 +17,10 @@ class DownloadError(SalientError):
     """A URL could not be downloaded: offline, private or removed video, bad URL, bad cookies file."""
 
 
+class ExportError(SalientError):
+    """An export cannot be written: a file exists already, the disk is full, no permission, nothing to export."""
+
+
 _OS_REASONS = {
     errno.ENOSPC: "the disk is full",
     errno.EACCES: "permission denied",

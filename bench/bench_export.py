@@ -29,8 +29,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_audio import talk_chunks  # noqa: E402
 
+from analysis.clips import X264_OPTIONS  # noqa: E402
 from app.demo.synth import SCENE_RATE, Event, write_media  # noqa: E402
-from app.export.outputs import X264_OPTIONS, export_clips, export_dataset, export_report  # noqa: E402
+from app.export.clips import export_clips  # noqa: E402
+from app.export.dataset import export_dataset  # noqa: E402
+from app.export.report import export_report  # noqa: E402
 from app.model.records import NewLabel  # noqa: E402
 from app.pipelines.analyze import analyze_audio  # noqa: E402
 from app.project.store import Store  # noqa: E402

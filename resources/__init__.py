@@ -1,4 +1,4 @@
-"""Files the project ships (default vocabulary; later icons, style sheets, small models).
+"""Files the project ships (default vocabulary, the report's page and style sheet; later icons, small models).
 
 Everything is looked up through :func:`resource_path`, never relative to the working directory.
 """

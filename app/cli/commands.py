@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from analysis.audio import Feature, Tails
-from analysis.errors import DownloadError, MediaError, SalientError
+from analysis.errors import DownloadError, ExportError, MediaError, SalientError
 from analysis.pauses import PauseMethod
 from analysis.progress import Cancelled
 from analysis.transcribe import BUNDLED, TranscribeError, TranscribeOptions
 from app.cli.documents import analysis_to_json, print_summary, transcript_to_json
 from app.cli.parser import build_parser
-from app.export.outputs import ExportError, run_export
+from app.export.run import run_export
 from app.model.formats import TRANSCRIPT_FORMAT_NAMES, ExportRequest
 from app.pipelines.analyze import AudioAnalysis, analyze_audio
 from app.pipelines.audio import AudioOptions

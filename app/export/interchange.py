@@ -44,8 +44,8 @@ from pympi import Elan
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
 
-from analysis.errors import SalientError, os_error_reason
-from app.export.outputs import ExportError, _all_or_nothing
+from analysis.errors import ExportError, SalientError, os_error_reason
+from app.export.files import all_or_nothing
 from app.model.transcript import Transcript, TranscriptSegment, Word, normalize_text
 from app.timecode import format_clock
 
@@ -113,13 +113,13 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def _write_atomic(path: str | os.PathLike[str], data: bytes, force: bool) -> Path:
-    """Write ``data`` to ``path`` all or nothing, with the exports' own machinery (app.export.outputs): refuse to
+    """Write ``data`` to ``path`` all or nothing, with the exports' own machinery (app.export.files): refuse to
     replace a file without ``force``, write a hidden temporary file next to it and rename it into place; on
     failure remove the temporary file and any folder made for it and raise :class:`ExportError`."""
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path} is a folder")
-    with _all_or_nothing(force) as outputs:
+    with all_or_nothing(force) as outputs:
         outputs.refuse_existing([path])
         with outputs.writing(path) as partial:
             _write_file(partial, data)
@@ -327,19 +327,24 @@ def write_eaf(
 
 def _first_fit(intervals: Sequence[Interval]) -> list[list[tuple[int, int, str]]]:
     """Intervals spread over as few non-overlapping lists as needed, each going to the first list it fits in
-    (touching is not overlapping)."""
+    (touching is not overlapping), at least 1 ms long.
+
+    Whether an interval fits is decided on its own times, before any widening: an interval of no duration (Whisper
+    gives some words none) widened to 1 ms would otherwise run into the next one that starts at its time and push
+    it to another list. That next one starts where the widened one ends instead (1 ms later).
+    """
     levels: list[list[tuple[int, int, str]]] = []
-    ends: list[int] = []
+    ends: list[tuple[int, int]] = []  # per list: the end of its last interval as given, and as written
     for interval in sorted(intervals, key=lambda i: (i.start_ms, i.end_ms)):
-        start, end = _widened(interval)
-        for level, last_end in enumerate(ends):
-            if last_end <= start:
-                levels[level].append((start, end, interval.text))
-                ends[level] = end
-                break
-        else:
-            levels.append([(start, end, interval.text)])
-            ends.append(end)
+        start = _widened(interval)[0]
+        level = next((index for index, (given_end, _) in enumerate(ends) if given_end <= start), len(levels))
+        if level == len(levels):
+            levels.append([])
+            ends.append((0, 0))
+        start = max(start, ends[level][1])
+        end = max(interval.end_ms, start + 1)
+        levels[level].append((start, end, interval.text))
+        ends[level] = (interval.end_ms, end)
     return levels or [[]]
 
 
@@ -349,7 +354,8 @@ def write_textgrid(path: str | os.PathLike[str], tiers: Sequence[Tier], duration
 
     A Praat interval tier cannot hold overlapping intervals: those that overlap go to extra tiers ``NAME (2)``,
     ``NAME (3)``… (each to the first that has room), so nothing is dropped or cut. Intervals shorter than 1 ms
-    are widened to 1 ms; tiers without intervals are written empty.
+    are widened to 1 ms, and one that only touched such an interval starts 1 ms later, on the same tier; tiers
+    without intervals are written empty.
     """
     laid_out = [(tier.name, _first_fit(tier.intervals)) for tier in tiers]
     ends = [end for _, levels in laid_out for level in levels for _, end, _ in level]

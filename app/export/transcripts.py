@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from analysis.errors import ExportError
 from app.export import interchange as interop
 from app.export.interchange import InteropError, Interval, Tier
-from app.export.outputs import ExportError
 from app.model.formats import IMPORT_SUFFIXES, TRANSCRIPT_FORMAT_NAMES, transcript_format
 from app.model.transcript import Transcript, TranscriptSegment, proportional_words
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE

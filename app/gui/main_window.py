@@ -700,7 +700,7 @@ class MainWindow(QMainWindow):
         project = self.session.project_path
 
         def work(progress: JobProgress) -> list[Path]:
-            from app.export.outputs import run_export
+            from app.export.run import run_export
 
             with Store.open(project, read_only=True) as store:
                 return run_export(store, request, progress)

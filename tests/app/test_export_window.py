@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.export.outputs import ExportRequest
 from app.gui.main_window import MainWindow
+from app.model.formats import ExportRequest
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 

@@ -20,6 +20,7 @@ from praatio.data_classes.interval_tier import IntervalTier
 from praatio.data_classes.point_tier import PointTier
 from pympi import Elan
 
+from analysis.errors import ExportError
 from app.export import interchange as interop
 from app.export.interchange import (
     InteropError,
@@ -40,7 +41,6 @@ from app.export.interchange import (
     write_txt,
     write_vtt,
 )
-from app.export.outputs import ExportError
 from app.model.transcript import Transcript, TranscriptSegment, Word
 
 LATE_MS = 3_723_456
@@ -389,6 +389,39 @@ def test_overlapping_intervals_go_to_extra_textgrid_tiers_and_nothing_is_lost(tm
         Interval(1000, 2000, "d"),
         Interval(3000, 3001, "e"),
     ]
+
+
+def test_a_word_without_duration_keeps_the_words_tier_whole(tmp_path: Path) -> None:
+    # Whisper gives some words no duration: "A" at 6.74 s, where "journey" starts. Widened to 1 ms, it ran into
+    # "journey", which then went to a "words (2)" tier: the words tier lost a word.
+    segments = [
+        TranscriptSegment(3540, 4060, "she sells", (Word("she", 3540, 3740, 0.96), Word("sells", 3740, 4060, 0.48))),
+        TranscriptSegment(
+            6740,
+            7100,
+            "A journey of",
+            (Word("A", 6740, 6740, 0.27), Word("journey", 6740, 6880, 0.91), Word("of", 6880, 7100, 0.98)),
+        ),
+    ]
+    path = write_textgrid(tmp_path / "w.TextGrid", transcript_tiers(segments), duration_ms=8000)
+
+    grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
+    assert list(grid.tierNames) == ["transcript", "words"]
+    assert [(round(a * 1000), round(b * 1000), t) for a, b, t in grid.getTier("words").entries] == [
+        (3540, 3740, "she"),
+        (3740, 4060, "sells"),
+        (6740, 6741, "A"),
+        (6741, 6880, "journey"),
+        (6880, 7100, "of"),
+    ]
+    words = next(tier for tier in read_textgrid(path) if tier.name == "words")
+    assert words.intervals == (
+        Interval(3540, 3740, "she"),
+        Interval(3740, 4060, "sells"),
+        Interval(6740, 6741, "A"),
+        Interval(6741, 6880, "journey"),
+        Interval(6880, 7100, "of"),
+    )
 
 
 @pytest.mark.parametrize(

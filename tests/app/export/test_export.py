@@ -17,32 +17,23 @@ import numpy as np
 import pytest
 
 from analysis import media
-from analysis.errors import MediaError
+from analysis.errors import ExportError, MediaError
 from analysis.frames import FrameSource
 from analysis.pauses import Span, pause_context
 from analysis.progress import Cancelled
 from app.demo.synth import Scene, write_media
-from app.export import outputs as export
-from app.export.outputs import (
-    FLOW_IMAGE_COLUMNS,
-    IMAGE_COLUMNS,
-    METADATA_COLUMNS,
-    MOTION_COLUMNS,
-    TABLE_COLUMNS,
-    ExportError,
-    collect_items,
-    export_clips,
-    export_dataset,
-    export_report,
-    export_table,
-    safe_name,
-    segment_key,
-    split_videos,
-)
-from app.model.records import NewLabel
+from app.export import clips as export
+from app.export.clips import export_clips
+from app.export.dataset import IMAGE_COLUMNS, METADATA_COLUMNS, export_dataset, split_videos
+from app.export.items import MOTION_COLUMNS, collect_items, safe_name
+from app.export.pictures import FLOW_IMAGE_COLUMNS
+from app.export.report import export_report
+from app.export.table import TABLE_COLUMNS, export_table
+from app.model.records import NewLabel, segment_key
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, AudioOptions
 from app.project.store import Store
+from resources import resource_path
 
 NOTE = "<script>alert('x')</script> & more"
 CONTEXT_MS = 500
@@ -326,7 +317,7 @@ def test_existing_files_are_kept_unless_forced(store: Store, tmp_path: Path) -> 
 def _fail_on_third_wav(monkeypatch: pytest.MonkeyPatch, error: OSError) -> list[Path]:
     """Make the third WAV fail after writing part of it; returns the paths the writer was given."""
     calls: list[Path] = []
-    real = export._write_wav
+    real = export.write_wav
 
     def failing(path: Path, samples: np.ndarray, rate: int) -> None:
         calls.append(path)
@@ -335,7 +326,7 @@ def _fail_on_third_wav(monkeypatch: pytest.MonkeyPatch, error: OSError) -> list[
             raise error
         real(path, samples, rate)
 
-    monkeypatch.setattr(export, "_write_wav", failing)
+    monkeypatch.setattr(export, "write_wav", failing)
     return calls
 
 
@@ -489,7 +480,7 @@ def test_dataset_split_is_grouped_by_video_and_repeatable(three_videos: Path, tm
 
 
 def test_split_of_one_video_puts_everything_in_train(store: Store, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="app.export.outputs"):
+    with caplog.at_level(logging.WARNING, logger="app.export.dataset"):
         assignment = split_videos(collect_items(store), (0.8, 0.1, 0.1), 0)
     assert list(assignment.values()) == ["train"]
     assert "one video: everything goes to train" in caplog.text
@@ -510,6 +501,16 @@ def test_report_is_self_contained_and_escapes_user_text(store: Store, tmp_path: 
     assert all(source.startswith("data:image/png;base64,") for source in sources)
     assert "Observations (3)" in text and "Transcript" not in text
     assert "<style>" in text and "<link" not in text
+
+
+def test_report_page_is_the_shipped_template_with_its_style_sheet_inside(store: Store, tmp_path: Path) -> None:
+    text = export_report(store, tmp_path).read_text(encoding="utf-8")
+    css = resource_path("report/report.css").read_text(encoding="utf-8")
+    assert text.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')
+    assert "<title>Salient report — talk</title>" in text and "<h1>Salient report — talk.salient</h1>" in text
+    assert text.count("<style>") == 1 and f"<style>\n{css}</style>" in text
+    assert re.search(r'<p class="muted">1 media, 4 rows, written \d{4}-\d\d-\d\d \d\d:\d\d UTC\.</p>', text)
+    assert "$" not in text and text.endswith("</body>\n</html>\n")
 
 
 def test_tables_hold_one_row_per_item(store: Store, tmp_path: Path) -> None:

@@ -14,27 +14,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analysis.errors import ExportError
 from analysis.faces.stats import persons
 from analysis.fer_model import EMOTIONS
 from app.demo.synth import SCENE_RATE, write_media
-from app.export import outputs as export
-from app.export.outputs import (
-    EMOTION_COLUMNS,
-    FACE_COLUMNS,
-    FACE_WINDOW_MS,
-    IMAGE_COLUMNS,
-    METADATA_COLUMNS,
-    TABLE_COLUMNS,
-    ExportError,
-    ExportItem,
-    collect_items,
-    export_clips,
-    export_dataset,
-    export_report,
-    export_table,
-    face_crop,
-    safe_name,
-)
+from app.export import faces as export
+from app.export.clips import export_clips
+from app.export.dataset import IMAGE_COLUMNS, METADATA_COLUMNS, export_dataset
+from app.export.faces import EMOTION_COLUMNS, FACE_COLUMNS, FACE_WINDOW_MS, face_crop
+from app.export.files import Outputs
+from app.export.items import ExportItem, collect_items, safe_name
+from app.export.report import export_report
+from app.export.table import TABLE_COLUMNS, export_table
 from app.model.records import NewLabel
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces
@@ -51,7 +42,7 @@ from tests.analysis.test_faces import (
     constant_classifier,
     frames,
 )
-from tests.app.test_export import png_image, read_csv
+from tests.app.export.test_export import png_image, read_csv
 from tests.cli.test_cli import run
 from tests.conftest import quiet_with_burst
 
@@ -321,16 +312,16 @@ def test_report_shows_the_persons_and_the_crops(report: str, stored: StoredFaces
 def test_disk_full_on_a_face_crop_removes_the_whole_export(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = export._Outputs.write_bytes
+    real = Outputs.write_bytes
 
-    def failing(self: export._Outputs, path: Path, data: bytes) -> Path:
+    def failing(self: Outputs, path: Path, data: bytes) -> Path:
         if "_face1_" in path.name:
             with self.writing(path) as partial:
                 partial.write_bytes(data[:100])
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(self, path, data)
 
-    monkeypatch.setattr(export._Outputs, "write_bytes", failing)
+    monkeypatch.setattr(Outputs, "write_bytes", failing)
     out = tmp_path / "out"
     with pytest.raises(ExportError) as raised:
         export_dataset(store, out)
@@ -356,7 +347,7 @@ def test_an_unreadable_faces_run_leaves_the_figures_empty(
         raise ValueError("Expecting value: line 1 column 1 (char 0)")
 
     monkeypatch.setattr(export, "load_faces", broken)
-    with caplog.at_level(logging.WARNING, logger="app.export.outputs"):
+    with caplog.at_level(logging.WARNING, logger="app.export.faces"):
         items = collect_items(store)
     assert all(item.faces_around is None for item in items)
     assert "the faces run cannot be read" in caplog.text

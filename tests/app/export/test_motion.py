@@ -12,28 +12,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analysis.errors import ExportError
 from analysis.peak_detail import peak_detail
 from app.demo.synth import SCENE_RATE, MotionScript, write_media
-from app.export import outputs as export
-from app.export.outputs import (
-    FLOW_IMAGE_COLUMNS,
-    IMAGE_COLUMNS,
-    METADATA_COLUMNS,
-    MOTION_COLUMNS,
-    TABLE_COLUMNS,
-    ExportError,
-    ExportItem,
-    collect_items,
-    export_clips,
-    export_dataset,
-    export_report,
-    export_table,
-)
+from app.export import pictures as export
+from app.export.clips import export_clips
+from app.export.dataset import IMAGE_COLUMNS, METADATA_COLUMNS, export_dataset
+from app.export.files import Outputs
+from app.export.items import MOTION_COLUMNS, ExportItem, collect_items
+from app.export.pictures import FLOW_IMAGE_COLUMNS
+from app.export.report import export_report
+from app.export.table import TABLE_COLUMNS, export_table
 from app.model.records import NewLabel, segment_key
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.motion import TRACK_MOTION_PEAK, load_motion
 from app.project.store import Store
-from tests.app.test_export import png_image, read_csv
+from tests.app.export.test_export import png_image, read_csv
 from tests.cli.test_cli import run
 from tests.conftest import quiet_with_burst
 
@@ -269,16 +263,16 @@ def test_the_flow_of_a_moment_is_computed_once(store: Store, tmp_path: Path, mon
 def test_disk_full_on_a_flow_picture_removes_the_whole_export(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = export._Outputs.write_bytes
+    real = Outputs.write_bytes
 
-    def failing(self: export._Outputs, path: Path, data: bytes) -> Path:
+    def failing(self: Outputs, path: Path, data: bytes) -> Path:
         if path.name.endswith("_flow_overlay_after.png"):
             with self.writing(path) as partial:
                 partial.write_bytes(data[:100])
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(self, path, data)
 
-    monkeypatch.setattr(export._Outputs, "write_bytes", failing)
+    monkeypatch.setattr(Outputs, "write_bytes", failing)
     out = tmp_path / "out"
     with pytest.raises(ExportError) as raised:
         export_dataset(store, out)

@@ -1,0 +1,127 @@
+"""The pictures of an item's moment: key frames at t − 1 s, t, t + 1 s, the flow around t, the face crops.
+
+Shared by the clips, the dataset, the table (flow magnitudes) and the report, each computed once per moment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+import numpy as np
+
+from analysis.clips import encode_png
+from analysis.errors import MediaError
+from analysis.frames import FrameSource
+from analysis.peak_detail import PeakDetail, peak_detail
+from app.export.faces import face_crop
+from app.export.items import ExportItem
+
+log = logging.getLogger(__name__)
+
+KEYFRAMES = (("before", -1000, "t-1s"), ("at", 0, "t"), ("after", 1000, "t+1s"))
+"""Key frames of an item: (column suffix, offset from the peak or range centre in ms, file name suffix)."""
+FLOW_IMAGES = (("heatmap", "before"), ("heatmap", "after"), ("overlay", "before"), ("overlay", "after"))
+"""Flow pictures of an item: (rendering, interval); 'before' is t − 1 s → t, 'after' is t → t + 1 s. Each is
+``<name>_flow_<rendering>_<interval>.png``, in a ``flow_<rendering>_<interval>`` column of the video metadata."""
+FLOW_IMAGE_COLUMNS = tuple(f"flow_{kind}_{interval}" for kind, interval in FLOW_IMAGES)
+FLOW_DETAILS_KEPT = 4
+"""Whole flow details kept at once (a 640-px one holds some 10 MB of pictures); the rows of one segment follow
+each other, so each moment's flow is computed once anyway."""
+
+
+def keyframe_times(item: ExportItem) -> list[int]:
+    """The times of the key frames t − 1 s, t, t + 1 s (t = peak or range centre), within the media."""
+    last = max(0, item.duration_ms - 1)
+    return [min(max(0, item.moment_ms + offset), last) for _, offset, _ in KEYFRAMES]
+
+
+class Frames:
+    """One open :class:`FrameSource` per media at a time (items come media by media, in time order)."""
+
+    def __init__(self, max_width: int | None = None) -> None:
+        self._max_width = max_width
+        self._path: str | None = None
+        self._source: FrameSource | None = None
+
+    def _open(self, path: str) -> FrameSource:
+        if self._path != path or self._source is None:
+            self.close()
+            self._source = FrameSource(path, max_width=self._max_width, cache_frames=4)
+            self._path = path
+        return self._source
+
+    def pngs(self, item: ExportItem) -> list[bytes]:
+        """The item's key frames (t − 1 s, t, t + 1 s) as PNG files."""
+        source = self._open(item.media_path)
+        return [encode_png(source.frame_at_time(ms).image) for ms in keyframe_times(item)]
+
+    def face_images(self, item: ExportItem) -> list[np.ndarray]:
+        """A crop of each face of the faces-run sample nearest the moment, from the frame of that sample (RGB)."""
+        around = item.faces_around
+        if around is None or around.sample_ms is None or not around.faces:
+            return []
+        source = self._open(item.media_path)
+        # the sample's time is its frame's own time, rounded as FrameSource rounds: this is the frame analysed
+        image = source.frame_at_time(around.sample_ms).image
+        scale = (source.width / source.source_width, source.height / source.source_height)
+        return [face_crop(image, face.box, scale) for face in around.faces]
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+        self._source, self._path = None, None
+
+
+def flow_images(detail: PeakDetail) -> list[np.ndarray]:
+    """The flow pictures of a detail (RGB), in the order of FLOW_IMAGES."""
+    return [getattr(getattr(detail, interval), kind) for kind, interval in FLOW_IMAGES]
+
+
+class FlowDetails:
+    """The flow around each item's moment, computed once per moment and shared by the files, tables and report.
+
+    :func:`analysis.peak_detail.peak_detail` with the peak detail panel's defaults (Farneback, 320 px, ±1 s),
+    so the figures are those the window shows. The last FLOW_DETAILS_KEPT details are kept whole, the two
+    magnitudes of every moment for the whole export. With ``lenient`` (the tables, which never needed the
+    media file before) a file that is gone or cannot be decoded leaves the figures empty, with a warning.
+    """
+
+    def __init__(self, lenient: bool = False) -> None:
+        self._lenient = lenient
+        self._details: OrderedDict[tuple[str, int], PeakDetail] = OrderedDict()
+        self._magnitudes: dict[tuple[str, int], tuple[float, float] | None] = {}
+
+    def detail(self, item: ExportItem) -> PeakDetail | None:
+        """The item's flow detail; None for audio-only media (or, lenient, when it cannot be computed)."""
+        if not item.has_video:
+            return None
+        key = (item.media_path, item.moment_ms)
+        found = self._details.get(key)
+        if found is not None:
+            self._details.move_to_end(key)
+            return found
+        if key in self._magnitudes and self._magnitudes[key] is None:
+            return None
+        try:
+            found = peak_detail(item.media_path, item.moment_ms / 1000)
+        except MediaError as exc:
+            if not self._lenient:
+                raise
+            log.warning("no flow figures for %s at %d ms: %s", item.media_path, item.moment_ms, exc)
+            self._magnitudes[key] = None
+            return None
+        self._details[key] = found
+        if len(self._details) > FLOW_DETAILS_KEPT:
+            self._details.popitem(last=False)
+        self._magnitudes[key] = found.magnitudes
+        return found
+
+    def magnitudes(self, item: ExportItem) -> tuple[float, float] | None:
+        """(mag(t − 1 s → t), mag(t → t + 1 s)) in reference px/s, or None without a video."""
+        if not item.has_video:
+            return None
+        key = (item.media_path, item.moment_ms)
+        if key not in self._magnitudes:
+            self.detail(item)
+        return self._magnitudes.get(key)
