@@ -1,10 +1,12 @@
 """The workbench window: video with transport above, the peak controls and the timeline below, panels
-for the distribution and the jobs. It wires views to the session and the player; it holds no data."""
+for the distribution and the jobs. It wires views to the session and the player; it holds no data.
+Controllers see it only as their :class:`Shell`."""
 
 from __future__ import annotations
 
 import bisect
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,6 +50,7 @@ from app.gui.jobs import Job, JobProgress, JobRunner
 from app.gui.player import FrameSourceInfo, PlayerController, parse_goto
 from app.gui.review_queue import ReviewQueue
 from app.gui.session import Session
+from app.gui.shell import VideoOverlay
 from app.model.formats import EXPORT_KINDS, ExportRequest, export_kind
 from app.model.records import LabelRecord, MediaRecord
 from app.model.review import SOURCE_TITLES, ReviewItem
@@ -60,7 +63,7 @@ from widgets.distribution_view import DistributionView
 from widgets.jobs_panel import JobsPanel
 from widgets.label_track import LabelMark, LabelTrack
 from widgets.review_panel import ReviewPanel, ReviewRow
-from widgets.timeline_view import SpanTrack, TimelineView
+from widgets.timeline_view import SpanTrack, TimelineView, Track
 from widgets.transcript_view import SHORTCUTS as TRANSCRIPT_SHORTCUTS
 from widgets.transport_panel import TransportPanel
 from widgets.video_view import VideoView
@@ -153,9 +156,17 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_views()
         self._build_actions()
-        self.transcript = TranscriptController(self)
-        self.motion = MotionController(self)
-        self.faces = FacesController(self)
+        s, q = self.session, self.review_queue
+        self.transcript = TranscriptController(s, q, self, self)
+        self.motion = MotionController(s, q, self, self)
+        self.flow_overlay = None
+        try:
+            from app.gui.flow_overlay import install_flow_overlay
+
+            self.flow_overlay = install_flow_overlay(self)
+        except ImportError:  # the overlays are optional in a build without them
+            log.info("flow overlays not available")
+        self.faces = FacesController(s, q, self, self)
         self._build_menus()
         self._connect()
         self._input_filter = _InputKeysFirst(self)
@@ -209,9 +220,13 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.distribution_dock], [420], Qt.Orientation.Horizontal)
 
         self.review_panel = ReviewPanel(self)
+        self.review_split = QSplitter(Qt.Orientation.Vertical, self)
+        self.review_split.setObjectName("review_split")
+        self.review_split.addWidget(self.review_panel)
+        self.review_split.setStretchFactor(0, 3)
         self.review_dock = QDockWidget("Review queue", self)
         self.review_dock.setObjectName("review_dock")
-        self.review_dock.setWidget(self.review_panel)
+        self.review_dock.setWidget(self.review_split)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.review_dock)
         self.tabifyDockWidget(self.distribution_dock, self.review_dock)
         self.review_dock.raise_()
@@ -228,53 +243,45 @@ class MainWindow(QMainWindow):
         self.jobs_status.clicked.connect(lambda: self.jobs_dock.setVisible(not self.jobs_dock.isVisible()))
         self.statusBar().addPermanentWidget(self.jobs_status)
 
-    def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None, tip: str = "") -> QAction:  # noqa: ANN001
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
         p = self.player
         self.actions_by_name: dict[str, QAction] = {
-            "open": self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open),
-            "open_url": self._action("Open &URL…", self.open_url_dialog, "Ctrl+Shift+O"),
-            "reopen_last": self._action("Reopen &Last Project", self.reopen_last, "Ctrl+Shift+R"),
-            "close": self._action("&Close Project", self.session.close, QKeySequence.StandardKey.Close),
-            "quit": self._action("&Quit", self.close, QKeySequence.StandardKey.Quit),
-            "play": self._action("Play / Pause", p.toggle, "Space"),
-            "prev_frame": self._action("Previous Frame", lambda: p.step(-1), "Left"),
-            "next_frame": self._action("Next Frame", lambda: p.step(1), "Right"),
-            "back_1s": self._action("Back 1 Second", lambda: p.jump(-1000), "Shift+Left"),
-            "fwd_1s": self._action("Forward 1 Second", lambda: p.jump(1000), "Shift+Right"),
-            "back_5s": self._action("Back 5 Seconds", lambda: p.jump(-5000), "Ctrl+Left"),
-            "fwd_5s": self._action("Forward 5 Seconds", lambda: p.jump(5000), "Ctrl+Right"),
-            "play_back": self._action("Play Backward (J)", self._on_j, "J"),
-            "pause": self._action("Pause (K)", p.pause, "K"),
-            "play_fwd": self._action("Play Forward (L; again: faster)", self._on_l, "L"),
-            "next_peak": self._action("Next Peak", lambda: self._go_to_peak(1), "N"),
-            "prev_peak": self._action("Previous Peak", lambda: self._go_to_peak(-1), "P"),
-            "start": self._action("Go to Start", lambda: p.seek(0), "Home"),
-            "end": self._action("Go to End", lambda: p.seek(p.duration_ms), "End"),
-            "loop": self._action("Loop Visible Range", self._on_loop_action, "Ctrl+L"),
-            "goto": self._action("&Go to Time or Frame…", self.go_to_dialog, "Ctrl+G"),
-            "zoom_in": self._action("Zoom In", lambda: self.timeline.zoom(2.0), QKeySequence(Qt.Key.Key_Plus)),
-            "zoom_in_eq": self._action("Zoom In", lambda: self.timeline.zoom(2.0), "="),
-            "zoom_out": self._action("Zoom Out", lambda: self.timeline.zoom(0.5), QKeySequence(Qt.Key.Key_Minus)),
-            "fit": self._action("Fit All", self.timeline.fit_all, "F"),
-            "mark_in": self._action("Mark Selection Start", lambda: self._mark(0), "I"),
-            "mark_out": self._action("Mark Selection End", lambda: self._mark(1), "O"),
-            "queue_selection": self._action("Add Selection to the Review Queue", self._queue_selection, "Ctrl+Return"),
-            "annotator": self._action("Annotator &Name…", self.ask_annotator),
-            "vocabulary": self._action("&Vocabulary…", self.show_vocabulary),
-            "agreement": self._action("&Agreement Between Annotators", self.show_agreement),
-            "demo": self._action("Open &Demo", self.open_demo),
-            "shortcuts": self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1"),
-            "about": self._action("&About Salient", self.show_about),
+            "open": self.add_action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open),
+            "open_url": self.add_action("Open &URL…", self.open_url_dialog, "Ctrl+Shift+O"),
+            "reopen_last": self.add_action("Reopen &Last Project", self.reopen_last, "Ctrl+Shift+R"),
+            "close": self.add_action("&Close Project", self.session.close, QKeySequence.StandardKey.Close),
+            "quit": self.add_action("&Quit", self.close, QKeySequence.StandardKey.Quit),
+            "play": self.add_action("Play / Pause", p.toggle, "Space"),
+            "prev_frame": self.add_action("Previous Frame", lambda: p.step(-1), "Left"),
+            "next_frame": self.add_action("Next Frame", lambda: p.step(1), "Right"),
+            "back_1s": self.add_action("Back 1 Second", lambda: p.jump(-1000), "Shift+Left"),
+            "fwd_1s": self.add_action("Forward 1 Second", lambda: p.jump(1000), "Shift+Right"),
+            "back_5s": self.add_action("Back 5 Seconds", lambda: p.jump(-5000), "Ctrl+Left"),
+            "fwd_5s": self.add_action("Forward 5 Seconds", lambda: p.jump(5000), "Ctrl+Right"),
+            "play_back": self.add_action("Play Backward (J)", self._on_j, "J"),
+            "pause": self.add_action("Pause (K)", p.pause, "K"),
+            "play_fwd": self.add_action("Play Forward (L; again: faster)", self._on_l, "L"),
+            "next_peak": self.add_action("Next Peak", lambda: self._go_to_peak(1), "N"),
+            "prev_peak": self.add_action("Previous Peak", lambda: self._go_to_peak(-1), "P"),
+            "start": self.add_action("Go to Start", lambda: p.seek(0), "Home"),
+            "end": self.add_action("Go to End", lambda: p.seek(p.duration_ms), "End"),
+            "loop": self.add_action("Loop Visible Range", self._on_loop_action, "Ctrl+L"),
+            "goto": self.add_action("&Go to Time or Frame…", self.go_to_dialog, "Ctrl+G"),
+            "zoom_in": self.add_action("Zoom In", lambda: self.timeline.zoom(2.0), QKeySequence(Qt.Key.Key_Plus)),
+            "zoom_in_eq": self.add_action("Zoom In", lambda: self.timeline.zoom(2.0), "="),
+            "zoom_out": self.add_action("Zoom Out", lambda: self.timeline.zoom(0.5), QKeySequence(Qt.Key.Key_Minus)),
+            "fit": self.add_action("Fit All", self.timeline.fit_all, "F"),
+            "mark_in": self.add_action("Mark Selection Start", lambda: self._mark(0), "I"),
+            "mark_out": self.add_action("Mark Selection End", lambda: self._mark(1), "O"),
+            "queue_selection": self.add_action(
+                "Add Selection to the Review Queue", self._queue_selection, "Ctrl+Return"
+            ),
+            "annotator": self.add_action("Annotator &Name…", self.ask_annotator),
+            "vocabulary": self.add_action("&Vocabulary…", self.show_vocabulary),
+            "agreement": self.add_action("&Agreement Between Annotators", self.show_agreement),
+            "demo": self.add_action("Open &Demo", self.open_demo),
+            "shortcuts": self.add_action("&Keyboard Shortcuts", self.show_shortcuts, "F1"),
+            "about": self.add_action("&About Salient", self.show_about),
         }
         self.actions_by_name["loop"].setCheckable(True)
         stack = self.session.labels.undo_stack
@@ -360,7 +367,8 @@ class MainWindow(QMainWindow):
         book.label_added.connect(self._on_label_changed)
         book.label_updated.connect(self._on_label_changed)
         book.label_removed.connect(self._on_label_removed)
-        self.review_panel.row_selected.connect(self._on_review_row_selected)
+        self.review_panel.row_selected.connect(self.review_queue.select)
+        self.review_queue.selected.connect(self._on_review_queue_selected)
         self.review_queue.changed.connect(self._on_review_queue_changed)
         self.review_queue.item_changed.connect(self._on_review_item_changed)
         self.review_panel.label_requested.connect(self._on_review_label_requested)
@@ -369,6 +377,53 @@ class MainWindow(QMainWindow):
         self.label_track.signals.label_delete_requested.connect(book.delete)
         book.annotator = str(self.settings.value("annotator", "") or "")
         self.jobs_panel.cancel_requested.connect(self._on_jobs_panel_cancel_requested)
+
+    # -- the shell: what controllers may ask of the window -------------------------------------------
+
+    @property
+    def dialog_parent(self) -> QWidget:
+        return self
+
+    def add_action(
+        self,
+        text: str,
+        slot: Callable[..., object],
+        shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def add_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.review_dock, dock)
+        self.review_dock.raise_()
+        return dock
+
+    def add_below_review(self, widget: QWidget) -> None:
+        self.review_split.addWidget(widget)
+        self.review_split.setStretchFactor(self.review_split.indexOf(widget), 2)
+
+    def add_track(self, track: Track) -> None:
+        self.timeline.add_track(track)
+
+    def set_track_visible(self, key: str, visible: bool) -> None:
+        self.timeline.set_track_visible(key, visible)
+
+    def add_video_overlay(self, overlay: VideoOverlay) -> None:
+        overlay.install(self.video_view)
+
+    def show_message(self, text: str, timeout_ms: int) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -650,7 +705,7 @@ class MainWindow(QMainWindow):
         self.review_panel.set_vocabulary(self.session.labels.vocabulary)
         if self._vocabulary_dialog is not None:
             self._vocabulary_dialog.set_entries(self.session.labels.vocabulary)
-        if self.session.labels.store is not None:
+        if self.session.is_open:
             self._refresh_labels()
 
     def _on_label_changed(self, label: LabelRecord) -> None:
@@ -662,7 +717,7 @@ class MainWindow(QMainWindow):
         if label.segment_key in self.review_queue:
             self.review_queue.labels_changed(label.segment_key)
 
-    def _on_review_row_selected(self, key: str) -> None:
+    def _on_review_queue_selected(self, key: str) -> None:
         segment = self.review_queue.segment(key)
         if segment is None:
             return
@@ -713,7 +768,7 @@ class MainWindow(QMainWindow):
 
     def show_vocabulary(self) -> VocabularyDialog:
         """The vocabulary editor; every change it asks for goes through the undoable label book."""
-        if self.session.labels.store is None:
+        if not self.session.is_open:
             self.statusBar().showMessage("Open a video or a project first: the vocabulary travels with it.", 5000)
         if self._vocabulary_dialog is None:
             dialog = self._vocabulary_dialog = VocabularyDialog(self)
@@ -731,7 +786,7 @@ class MainWindow(QMainWindow):
 
     def _vocabulary_change(self, change, *args) -> None:  # noqa: ANN001, ANN002 - a book method and its arguments
         """Apply one vocabulary change; a refusal (duplicate name, value in use, bad file) is shown in the dialog."""
-        if self.session.labels.store is None:
+        if not self.session.is_open:
             self._vocabulary_dialog.show_message("Open a video or a project first.")
             return
         try:
@@ -946,6 +1001,8 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.runner.cancel_all()
         self.motion.shutdown()
+        if self.flow_overlay is not None:
+            self.flow_overlay.shutdown()
         self.player.close()
         self.session.close()
         self.runner.shutdown(1500)
