@@ -2,7 +2,8 @@
 
 The rule of which segments can be reviewed lives in :mod:`app.model.review`; this object only feeds it the
 session's live results (peaks at the user's k, the motion run, pauses, labels) and the selections queued in
-this session, and tells views when the queue changed. Controllers look segments up here, never in the window.
+this session, and tells views when the queue changed and which item the user selected. Controllers look
+segments up here, never in the window.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class ReviewQueue(QObject):
     """The whole queue was rebuilt (new results, new media, a selection queued)."""
     item_changed = Signal(object)
     """One item's labels changed: the fresh ReviewItem."""
+    selected = Signal(str)
+    """The user selected an item (its key): each view shows what it knows around that segment."""
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +76,11 @@ class ReviewQueue(QObject):
         items = review_items(audio, motion, session.labels.labels, pauses, shots, list(self._selections.values()))
         self._items = {item.key: item for item in items}
         self.changed.emit()
+
+    def select(self, key: str) -> None:
+        """The user selected the item ``key`` (in the review panel); unknown keys are ignored."""
+        if key in self._items:
+            self.selected.emit(key)
 
     def add_selection(self, start_ms: int, end_ms: int) -> Segment:
         """Queue a range the user chose (kept until the media closes, labelled or not)."""

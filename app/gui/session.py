@@ -2,6 +2,8 @@
 
 Views subscribe to its ``*_changed`` signals and send intents back through the main window. Long work
 runs as jobs in worker threads that only compute; their results are stored here, in the GUI thread.
+The store stays private: whatever the window and its controllers read or change goes through a method
+here or through the session's books (labels, transcript), which make each change undoable.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from analysis.motion import MotionOptions, MotionPeak, motion_peaks
 from analysis.pauses import PauseMetrics, PauseResult, Span
 from analysis.progress import SubProgress
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
+from app.export.transcripts import ImportResult, export_transcript
+from app.gui.books.imports import ImportCommand
 from app.gui.books.labels import LabelBook
 from app.gui.books.transcript import TranscriptBook
 from app.gui.jobs import Job, JobProgress, JobRunner
@@ -97,7 +101,8 @@ class Session(QObject):
     def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.store: Store | None = None
+        self._store: Store | None = None
+        """the open project; only the session and its books write to it"""
         self.media: MediaRecord | None = None
         self.options = AudioOptions()
         self.samples: np.ndarray | None = None
@@ -122,7 +127,17 @@ class Session(QObject):
 
     @property
     def project_path(self) -> Path | None:
-        return self.store.path if self.store else None
+        return self._store.path if self._store else None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a project (and its media) is open."""
+        return self._store is not None
+
+    def _open_store(self) -> Store:
+        if self._store is None:
+            raise ProjectError("open a video or a project first")
+        return self._store
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -149,7 +164,7 @@ class Session(QObject):
             self.error_occurred.emit(str(exc), "")
             return False
         self.close()
-        self.store, self.media = store, record
+        self._store, self.media = store, record
         self.options = self._stored_options(store, record)
         self.media_opened.emit(record)
         self.labels.attach(store, record.id)
@@ -214,7 +229,7 @@ class Session(QObject):
 
     def close(self) -> None:
         """Stop this project's jobs and close it; everything was already saved."""
-        if self.store is None:
+        if self._store is None:
             return
         if self._persist_timer.isActive():
             self._persist_timer.stop()
@@ -225,7 +240,7 @@ class Session(QObject):
             job.wait(2000)
             run_id = self._job_runs.pop(job.id, None)
             if run_id is not None:
-                self.store.end_run(run_id, "cancelled", "the project was closed", round(job.elapsed_s * 1000))
+                self._store.end_run(run_id, "cancelled", "the project was closed", round(job.elapsed_s * 1000))
         self._jobs.clear()
         self.transcription_job = None
         self.motion_job = None
@@ -234,16 +249,16 @@ class Session(QObject):
         self.labels.attach(None, None)
         self.transcript.attach(None, None)
         self.transcript.aligner.stop()
-        self.store.close()
-        self.store = self.media = None
+        self._store.close()
+        self._store = self.media = None
         self.samples = self.envelope = self.pyramid = self.outliers = self.pauses = None
         self.closed.emit()
 
     # -- audio analysis ----------------------------------------------------------------------------
 
     def _start_audio_job(self) -> None:
-        assert self.store is not None and self.media is not None
-        store, record, options = self.store, self.media, self.options
+        assert self._store is not None and self.media is not None
+        store, record, options = self._store, self.media, self.options
         cache_dir, path, fingerprint = store.cache_dir, Path(record.path), record.fingerprint
         run_id = None
         if store.latest_run(record.id, RUN_AUDIO_PEAKS, options.peak_params()) is None:
@@ -267,10 +282,10 @@ class Session(QObject):
         self._jobs.append(job)
         if run_id is not None:
             self._job_runs[job.id] = run_id
-        store = self.store
+        store = self._store
 
         def stopped(message: str = "cancelled", details: str = "") -> None:
-            if self._job_runs.pop(job.id, None) is not None and store is self.store:
+            if self._job_runs.pop(job.id, None) is not None and store is self._store:
                 store.end_run(run_id, "failed" if details else "cancelled", message, round(job.elapsed_s * 1000))
 
         job.failed.connect(stopped)
@@ -281,7 +296,7 @@ class Session(QObject):
 
     def _on_audio_job_succeeded(self, result: AudioJobResult, job: Job) -> None:
         run_id = self._job_runs.pop(job.id, None)
-        if self.store is None:
+        if self._store is None:
             return
         self.samples, self.envelope, self.pyramid, self.outliers = (
             result.peaks.samples,
@@ -291,7 +306,7 @@ class Session(QObject):
         )
         if run_id is not None:
             pipeline.record_peaks(
-                self.store,
+                self._store,
                 run_id,
                 self.media.fingerprint,
                 result.options.window_ms,
@@ -311,9 +326,9 @@ class Session(QObject):
             self._start_pauses_job()
 
     def _start_pauses_job(self) -> None:
-        assert self.store is not None and self.media is not None and self.samples is not None
+        assert self._store is not None and self.media is not None and self.samples is not None
         options, samples = self.options, self.samples
-        run_id = self.store.start_run(self.media.id, RUN_PAUSES, options.pause_params(), library_versions())
+        run_id = self._store.start_run(self.media.id, RUN_PAUSES, options.pause_params(), library_versions())
 
         def work(progress: JobProgress) -> PauseResult:
             return pauses.detect_pauses(
@@ -325,20 +340,20 @@ class Session(QObject):
 
     def _on_pauses_job_succeeded(self, found: PauseResult, job: Job) -> None:
         run_id = self._job_runs.pop(job.id, None)
-        if self.store is None or run_id is None:
+        if self._store is None or run_id is None:
             return
-        pipeline.record_pauses(self.store, run_id, found, round(job.elapsed_s * 1000))
+        pipeline.record_pauses(self._store, run_id, found, round(job.elapsed_s * 1000))
         self.pauses = found
         self.pauses_changed.emit(found)
 
     def _load_stored_pauses(self) -> None:
         """Pauses of the latest finished run with the current parameters, straight from the project."""
-        assert self.store is not None and self.media is not None
-        run = self.store.latest_run(self.media.id, RUN_PAUSES, self.options.pause_params())
+        assert self._store is not None and self.media is not None
+        run = self._store.latest_run(self.media.id, RUN_PAUSES, self.options.pause_params())
         if run is None or run.summary is None:
             return
         spans = {
-            track: tuple(Span(s.start_ms, s.end_ms) for s in self.store.segments(run.id, track))
+            track: tuple(Span(s.start_ms, s.end_ms) for s in self._store.segments(run.id, track))
             for track in (pipeline.TRACK_PAUSE, pipeline.TRACK_SPEECH)
         }
         self.pauses = PauseResult(
@@ -361,7 +376,7 @@ class Session(QObject):
             return
         if options.window_ms != previous.window_ms or self.envelope is None:
             self.envelope = pipeline.load_envelope(
-                self.store.cache_dir, self.media.fingerprint, self.samples, options.window_ms
+                self._store.cache_dir, self.media.fingerprint, self.samples, options.window_ms
             )
             self.envelope_changed.emit(self.envelope)
         self.outliers = audio.find_peaks(
@@ -372,23 +387,23 @@ class Session(QObject):
 
     def _persist_peaks(self) -> None:
         """Record the peaks of the parameters the user settled on, so the project reopens showing them."""
-        if self.store is None or self.media is None:
+        if self._store is None or self.media is None:
             return
         motion = self.motion
         if motion is not None and motion.stored.k != motion.k:
             stored = persist_motion_peaks(
-                self.store, motion.stored, motion.k, motion.peaks, motion.stats, library_versions()
+                self._store, motion.stored, motion.k, motion.peaks, motion.stats, library_versions()
             )
             self.motion = replace(motion, stored=stored)
         if self.outliers is None:
             return
         params = self.options.peak_params()
-        latest = self.store.latest_run(self.media.id, RUN_AUDIO_PEAKS)
+        latest = self._store.latest_run(self.media.id, RUN_AUDIO_PEAKS)
         if latest is not None and latest.params == params:
             return
-        run_id = self.store.start_run(self.media.id, RUN_AUDIO_PEAKS, params, library_versions())
+        run_id = self._store.start_run(self.media.id, RUN_AUDIO_PEAKS, params, library_versions())
         pipeline.record_peaks(
-            self.store, run_id, self.media.fingerprint, self.options.window_ms, self.outliers, {"peaks": 0}
+            self._store, run_id, self.media.fingerprint, self.options.window_ms, self.outliers, {"peaks": 0}
         )
 
     def distribution_data(self) -> DistributionPlotData | None:
@@ -401,10 +416,10 @@ class Session(QObject):
     def transcription_state(self, options: TranscribeOptions) -> tuple[str, float]:
         """What Transcribe would do now: ('resume', from_s) when a stopped run with these settings can
         continue, ('new', 0) otherwise."""
-        assert self.store is not None and self.media is not None
-        runs = self.store.runs(self.media.id, RUN_TRANSCRIBE)
+        assert self._store is not None and self.media is not None
+        runs = self._store.runs(self.media.id, RUN_TRANSCRIBE)
         if runs and runs[-1].status in ("cancelled", "interrupted", "failed") and runs[-1].params == options.params():
-            ends = [s.end_ms for s in self.store.transcript_segments(runs[-1].id)]
+            ends = [s.end_ms for s in self._store.transcript_segments(runs[-1].id)]
             if ends:
                 return "resume", max(ends) / 1000
         return "new", 0.0
@@ -412,7 +427,7 @@ class Session(QObject):
     def start_transcription(self, options: TranscribeOptions, fresh: bool = False) -> Job | None:
         """Transcribe the media in the background; segments appear in the transcript as they come, and are
         stored one by one, so a cancel or a crash keeps them and the next start resumes after them."""
-        if self.store is None or self.media is None:
+        if self._store is None or self.media is None:
             return None
         if not self.media.info.has_audio:
             self.error_occurred.emit(
@@ -426,7 +441,7 @@ class Session(QObject):
         except SalientError as exc:
             self.error_occurred.emit(str(exc), "")
             return None
-        store, record = self.store, self.media
+        store, record = self._store, self.media
         plan = plan_transcription(store, record.id, options, fresh)
         self.transcript.attach(store, record.id, plan.run_id)
         cache_dir, path, fingerprint = store.cache_dir, Path(record.path), record.fingerprint
@@ -448,24 +463,35 @@ class Session(QObject):
         return job
 
     def _on_transcribed_segment(self, result: SegmentResult, run_id: int) -> None:
-        if self.store is None or self.transcript.run_id != run_id:
+        if self._store is None or self.transcript.run_id != run_id:
             return
         segment = segment_from_result(result)
-        (segment_id,) = self.store.add_transcript_segments(run_id, [segment])
+        (segment_id,) = self._store.add_transcript_segments(run_id, [segment])
         self.transcript.append(replace(segment, id=segment_id))
 
     def _on_transcription_done(self, summary: TranscribeSummary, job: Job) -> None:
         run_id = self._job_runs.pop(job.id, None)
-        if self.store is None or run_id is None:
+        if self._store is None or run_id is None:
             return
-        finish_transcription(self.store, run_id, summary, round(job.elapsed_s * 1000))
+        finish_transcription(self._store, run_id, summary, round(job.elapsed_s * 1000))
         self.transcript.language = summary.language
+
+    def import_transcript(self, path: str | Path, annotator: str) -> ImportResult:
+        """Import a transcript and/or label tiers (SRT, WebVTT, ELAN, TextGrid) as one undoable step, labels
+        under ``annotator``; raises SalientError, storing nothing, when the file cannot be read."""
+        command = ImportCommand(self._open_store(), self.media.id, Path(path), annotator, self.transcript, self.labels)
+        self.transcript.undo_stack.push(command)
+        return command.result
+
+    def export_transcript(self, fmt: str, path: str | Path) -> Path:
+        """Write the transcript (for ELAN and Praat every track) as ``fmt``, replacing a file at ``path``."""
+        return export_transcript(self._open_store(), fmt, path, self.media.id, force=True)
 
     # -- motion ------------------------------------------------------------------------------------
 
     def _load_stored_motion(self) -> None:
-        assert self.store is not None and self.media is not None
-        stored = load_motion(self.store, self.media.id) if self.media.info.has_video else None
+        assert self._store is not None and self.media is not None
+        stored = load_motion(self._store, self.media.id) if self.media.info.has_video else None
         if stored is not None:
             if not self.media.info.has_audio:  # no audio run keeps the k: the motion run does
                 self.options = replace(self.options, k=stored.k)
@@ -482,7 +508,7 @@ class Session(QObject):
     def start_motion(self, options: MotionOptions | None = None, faces: FaceOptions | None = None) -> Job | None:
         """The motion pass in the background (one decode of the whole video); the track fills when done.
         With ``faces``, faces and emotions are found in the same decode."""
-        if self.store is None or self.media is None:
+        if self._store is None or self.media is None:
             return None
         if not self.media.info.has_video:
             self.error_occurred.emit(
@@ -492,7 +518,7 @@ class Session(QObject):
         if self.motion_job is not None and self.motion_job.running:
             return self.motion_job
         options = options or MotionOptions()
-        store, record, k = self.store, self.media, self.options.k
+        store, record, k = self._store, self.media, self.options.k
         path = Path(record.path)
         run_id = store.start_run(record.id, RUN_MOTION, {**options.params(), "k": k}, library_versions())
 
@@ -512,13 +538,13 @@ class Session(QObject):
 
     def _on_motion_job_succeeded(self, found, job: Job, options: MotionOptions, k: float) -> None:  # noqa: ANN001
         run_id = self._job_runs.pop(job.id, None)
-        if self.store is None or run_id is None:
+        if self._store is None or run_id is None:
             return
         (result, peaks, stats), faces = found
         if faces is not None:
             self._record_faces(faces, round(job.elapsed_s * 1000))
-        record_motion(self.store, run_id, self.media.fingerprint, result, peaks, stats, round(job.elapsed_s * 1000), k)
-        stored = load_motion(self.store, self.media.id, options)
+        record_motion(self._store, run_id, self.media.fingerprint, result, peaks, stats, round(job.elapsed_s * 1000), k)
+        stored = load_motion(self._store, self.media.id, options)
         if stored is not None:
             self._set_motion(stored, self.options.k)
         if result.info.skipped:
@@ -527,14 +553,14 @@ class Session(QObject):
     # -- faces -------------------------------------------------------------------------------------
 
     def _load_stored_faces(self) -> None:
-        assert self.store is not None and self.media is not None
-        self.faces = load_faces(self.store, self.media.id) if self.media.info.has_video else None
+        assert self._store is not None and self.media is not None
+        self.faces = load_faces(self._store, self.media.id) if self.media.info.has_video else None
         if self.faces is not None:
             self.faces_changed.emit(self.faces)
 
     def start_faces(self, options: FaceOptions | None = None) -> Job | None:
         """Faces and emotions in a decode pass of their own (Analyze ▸ Faces)."""
-        if self.store is None or self.media is None:
+        if self._store is None or self.media is None:
             return None
         if not self.media.info.has_video:
             self.error_occurred.emit(f"{Path(self.media.path).name} has no video track: there are no faces", "")
@@ -554,18 +580,18 @@ class Session(QObject):
         return job
 
     def _record_faces(self, result, elapsed_ms: int) -> None:  # noqa: ANN001 - a FacesResult
-        if self.store is None or self.media is None:
+        if self._store is None or self.media is None:
             return
-        run_id = self.store.start_run(self.media.id, RUN_FACES, result.options.params(), library_versions())
-        record_faces(self.store, run_id, self.media.fingerprint, result, elapsed_ms)
+        run_id = self._store.start_run(self.media.id, RUN_FACES, result.options.params(), library_versions())
+        record_faces(self._store, run_id, self.media.fingerprint, result, elapsed_ms)
         self._load_stored_faces()
         if result.skipped:
             self.warning_issued.emit(f"Faces: {result.skipped} frame(s) could not be analysed and were skipped")
 
     def _refresh_persons(self) -> None:
         """The persons changed in the project: relabel the faces in memory and tell the views."""
-        if self.faces is not None and self.store is not None:
-            self.faces = with_persons(self.faces, self.store)
+        if self.faces is not None and self._store is not None:
+            self.faces = with_persons(self.faces, self._store)
             self.faces_changed.emit(self.faces)
 
     def rename_person(self, number: int, name: str) -> None:
@@ -573,27 +599,27 @@ class Session(QObject):
         if self.faces is None or not name.strip():
             return
         linked = next((p[2] for p in self.faces.persons if p[0] == number), "")
-        self.store.rename_person(self.faces.run_id, number, name)
+        self._store.rename_person(self.faces.run_id, number, name)
         if linked and linked in self.transcript.speakers and linked != " ".join(name.split()):
             self.transcript.rename_speaker(linked, name)
-            self.store.link_speaker(self.faces.run_id, number, " ".join(name.split()))
+            self._store.link_speaker(self.faces.run_id, number, " ".join(name.split()))
         self._refresh_persons()
 
     def merge_persons(self, numbers: list[int]) -> None:
         if self.faces is not None and len(numbers) > 1:
-            self.store.merge_persons(self.faces.run_id, numbers)
+            self._store.merge_persons(self.faces.run_id, numbers)
             self._refresh_persons()
 
     def split_person(self, number: int, tracks: list[int]) -> None:
         if self.faces is not None and tracks:
-            self.store.split_person(self.faces.run_id, number, tracks)
+            self._store.split_person(self.faces.run_id, number, tracks)
             self._refresh_persons()
 
     def link_speaker(self, number: int, speaker: str) -> None:
         """Link a person to a transcript speaker: the person takes the speaker's name ("" unlinks)."""
         if self.faces is None:
             return
-        self.store.link_speaker(self.faces.run_id, number, speaker)
+        self._store.link_speaker(self.faces.run_id, number, speaker)
         if speaker.strip():
-            self.store.rename_person(self.faces.run_id, number, speaker)
+            self._store.rename_person(self.faces.run_id, number, speaker)
         self._refresh_persons()

@@ -9,6 +9,8 @@ import pytest
 
 from analysis.faces import FaceOptions
 from app.gui.main_window import MainWindow
+from app.gui.session import Session
+from app.project.store import Store
 from tests.analysis.test_faces import CUSTOM_LABELS, ONE_FACE, ONE_FACE_S, constant_classifier, write_video
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
@@ -44,28 +46,32 @@ def test_rows_panel_and_boxes(qtbot, analysed: MainWindow) -> None:
     qtbot.waitUntil(lambda: faces.boxes.screen_boxes(analysed.video_view.rect()) == [], timeout=5000)
 
 
+def stored_persons(session: Session) -> list[tuple[int, str, str, list[int]]]:
+    """The persons of the faces run as the project file has them."""
+    with Store.open(session.project_path, read_only=True) as store:
+        return store.persons(session.faces.run_id)
+
+
 def test_renaming_a_person_shows_everywhere_and_is_stored(qtbot, analysed: MainWindow) -> None:
     session = analysed.session
     session.rename_person(1, "The astronaut")
     assert session.faces.person_name(1) == "The astronaut"
-    assert session.store.persons(session.faces.run_id)[0][1] == "The astronaut"
+    assert stored_persons(session)[0][1] == "The astronaut"
     assert analysed.timeline.track(analysed.faces.tracks[1].key).title == "The astronaut"
 
 
-def test_a_person_linked_to_a_speaker_shares_the_name(qtbot, analysed: MainWindow) -> None:
-    from app.model.transcript import TranscriptSegment
-
+def test_a_person_linked_to_a_speaker_shares_the_name(qtbot, analysed: MainWindow, tmp_path: Path) -> None:
     session = analysed.session
-    run_id = session.store.start_run(session.media.id, "transcript_import", {}, {})
-    session.store.add_transcript_segments(run_id, [TranscriptSegment(1000, 2000, "Hello there.", speaker="Ana")])
-    session.store.end_run(run_id, "cancelled", "test", 0)
-    session.transcript.attach(session.store, session.media.id, run_id)
+    captions = tmp_path / "captions.vtt"
+    captions.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ana>Hello there.\n", encoding="utf-8")
+    session.import_transcript(captions, "test")
+    assert session.transcript.speakers == ["Ana"]
     session.link_speaker(1, "Ana")
     assert session.faces.person_name(1) == "Ana"
     session.rename_person(1, "Dr Ana")
     assert session.faces.person_name(1) == "Dr Ana"
     assert session.transcript.speakers == ["Dr Ana"]
-    assert session.store.persons(session.faces.run_id)[0][2] == "Dr Ana"
+    assert stored_persons(session)[0][2] == "Dr Ana"
 
 
 def test_splitting_and_merging_relabel_the_faces_and_the_rows(analysed: MainWindow) -> None:

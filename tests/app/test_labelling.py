@@ -144,7 +144,7 @@ def test_renaming_a_value_in_the_vocabulary_renames_every_label(qtbot, window: M
     vocabulary = {entry.name: entry.id for entry in window.session.labels.vocabulary}
     for row in panel.rows()[:3]:
         panel.label_requested.emit(row.key, vocabulary["irony"])
-    dialog = window.show_vocabulary()
+    dialog = window.labelling.show_vocabulary()
     dialog.update_requested.emit(vocabulary["irony"], {"name": "sarcasm", "color": "#ff00ff"})
     assert [value for value, _, _ in stored(talk)] == ["sarcasm"] * 3
     assert [row.label for row in panel.rows()[:3]] == ["sarcasm"] * 3
@@ -168,12 +168,12 @@ def test_agreement_between_two_annotators_is_shown(qtbot, window: MainWindow, ta
     window.session.labels.annotator = "Bea"
     for key, value in zip(keys, ["anger", "fear", "irony", "irony"], strict=True):
         panel.label_requested.emit(key, vocabulary[value])
-    window.show_agreement()
-    text = window.agreement_view.headline.text()
+    window.labelling.show_agreement()
+    text = window.labelling.agreement_view.headline.text()
     assert "2 annotators" in text and "4 shared segments" in text
-    assert window.agreement_view.disagreements_table.rowCount() == 1
+    assert window.labelling.agreement_view.disagreements_table.rowCount() == 1
     panel.label_requested.emit(keys[2], vocabulary["fear"])
-    assert window.agreement_view.disagreements_table.rowCount() == 0
+    assert window.labelling.agreement_view.disagreements_table.rowCount() == 0
 
 
 def test_a_range_swept_with_shift_drag_can_be_queued(qtbot, window: MainWindow, talk: Path) -> None:

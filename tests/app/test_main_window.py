@@ -151,6 +151,19 @@ def test_keyboard_drives_the_player(qtbot, window: MainWindow, talk: Path) -> No
     assert {"Transcribe…", "Transcript: Find and replace", "Transcript: Merge with the next segment"} <= set(names)
 
 
+def test_help_lists_every_shortcut_in_a_table(qtbot, window: MainWindow) -> None:
+    from widgets.dialogs.shortcuts_dialog import ShortcutsDialog
+
+    window.actions_by_name["shortcuts"].trigger()
+    dialog = window.findChild(ShortcutsDialog, "shortcuts_dialog")
+    assert dialog is not None and dialog.isVisible()
+    table = dialog.table
+    listed = [(table.item(row, 0).text(), table.item(row, 1).text()) for row in range(table.rowCount())]
+    assert listed == window.shortcut_rows()
+    assert ("Loop Visible Range", "Ctrl+L") in listed and ("Analyze Motion…", "Ctrl+Alt+M") in listed
+    dialog.close()
+
+
 def test_the_slider_keeps_its_arrow_keys(qtbot, window: MainWindow, talk: Path) -> None:
     open_and_analyse(qtbot, window, talk)
     slider = window.peak_controls.slider
@@ -261,7 +274,7 @@ def test_recent_files_and_layout_are_remembered(qtbot, window: MainWindow, talk:
     window.save_settings()
     again = MainWindow(settings)
     qtbot.addWidget(again)
-    assert again._recent()[0] == str(talk.with_suffix(".salient"))
+    assert again.recent_files.paths()[0] == str(talk.with_suffix(".salient"))
     assert not again.timeline.is_track_visible("pauses")
     assert [a.text() for a in again.recent_menu.actions()] == [str(talk.with_suffix(".salient"))]
     again.close()
@@ -289,14 +302,14 @@ def test_the_time_label_shows_position_and_duration(qtbot, window: MainWindow, t
 def test_go_to_a_typed_frame_or_time(qtbot, window: MainWindow, talk: Path) -> None:
     open_and_analyse(qtbot, window, talk)
     frames = decoded_frames(talk)
-    window.go_to("#137")
+    window.navigation.go_to("#137")
     qtbot.waitUntil(lambda: window.player.frame.index == 137, timeout=5000)
     assert window.player.position_ms == 137 * 40
     assert np.array_equal(window.player.frame.image, frames[137])
-    window.go_to("0:09.999")
+    window.navigation.go_to("0:09.999")
     qtbot.waitUntil(lambda: window.player.frame.index == 249, timeout=5000)
     assert window.player.position_ms == 9999
-    window.go_to("soon")
+    window.navigation.go_to("soon")
     assert window.player.position_ms == 9999
     assert "not a time or a frame number" in window.statusBar().currentMessage()
 

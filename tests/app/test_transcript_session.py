@@ -31,6 +31,17 @@ def session(qtbot, tmp_path: Path, talk_video: Path):
     runner.shutdown()
 
 
+@pytest.fixture
+def store(session: Session):
+    """The project file read through a connection of its own: what the session wrote, not what it holds."""
+    with project_file(session) as store:
+        yield store
+
+
+def project_file(session: Session) -> Store:
+    return Store.open(session.project_path, read_only=True)
+
+
 def transcribe(qtbot, session: Session, **options) -> list:  # noqa: ANN003
     arrived = []
     session.transcript.segment_inserted.connect(lambda index, segment: arrived.append(segment))
@@ -47,9 +58,10 @@ def test_segments_stream_into_the_book_and_the_project(qtbot, session: Session) 
     book = session.transcript
     assert len(arrived) == len(book) >= 3
     assert [s.id for s in arrived] == [s.id for s in book.segments]
-    stored = session.store.transcript_segments(book.run_id)
+    with project_file(session) as store:
+        stored = store.transcript_segments(book.run_id)
+        run = store.run(book.run_id)
     assert stored == book.segments
-    run = session.store.run(book.run_id)
     assert run.kind == RUN_TRANSCRIBE and run.status == "done"
     assert run.summary["language"] == "en" and run.summary["segments"] == len(book)
     text = " ".join(s.text for s in book.segments).lower()
@@ -71,19 +83,21 @@ def test_cancel_keeps_what_was_transcribed_and_the_next_start_resumes(qtbot, ses
     session.transcript.segment_inserted.disconnect(on_inserted)
     assert job.state == "cancelled"
     run_id = session.transcript.run_id
-    kept = session.store.transcript_segments(run_id)
-    assert len(kept) >= 1
-    assert session.store.run(run_id).status == "cancelled"
+    with project_file(session) as store:
+        kept = store.transcript_segments(run_id)
+        assert len(kept) >= 1
+        assert store.run(run_id).status == "cancelled"
     state, from_s = session.transcription_state(options)
     assert state == "resume" and from_s == max(s.end_ms for s in kept) / 1000
 
     arrived = transcribe(qtbot, session, chunk_s=6.0)
     assert session.transcript.run_id == run_id  # the same run continued
     assert arrived and min(s.start_ms for s in arrived) >= max(s.end_ms for s in kept)
-    final = session.store.transcript_segments(run_id)
+    with project_file(session) as store:
+        final = store.transcript_segments(run_id)
+        assert store.run(run_id).status == "done"
     assert [s.id for s in final[: len(kept)]] == [s.id for s in kept]
     assert all(a.end_ms <= b.start_ms for a, b in zip(final, final[1:], strict=False))
-    assert session.store.run(run_id).status == "done"
     assert "practice makes perfect" in " ".join(s.text for s in final).lower()
 
 
@@ -127,9 +141,9 @@ def test_a_crashed_transcription_resumes_from_its_last_segment(tmp_path: Path, t
     assert "practice makes perfect" in " ".join(s.text for s in segments).lower()
 
 
-def test_an_edit_is_stored_at_once_realigned_and_undoable(qtbot, session: Session) -> None:
+def test_an_edit_is_stored_at_once_realigned_and_undoable(qtbot, session: Session, store: Store) -> None:
     transcribe(qtbot, session)
-    book, store = session.transcript, session.store
+    book = session.transcript
     index = next(i for i, s in enumerate(book.segments) if "fox" in s.text.lower())
     before = book.segment(index)
     corrected = "The quick brown fox jumps over the lazy dog."
@@ -151,9 +165,9 @@ def test_an_edit_is_stored_at_once_realigned_and_undoable(qtbot, session: Sessio
     assert store.transcript_segment(before.id) == aligned  # the aligned words come back without aligning again
 
 
-def test_split_merge_bounds_speakers_and_review_are_stored_and_undoable(qtbot, session: Session) -> None:
+def test_split_merge_bounds_speakers_and_review_are_stored_and_undoable(qtbot, session: Session, store: Store) -> None:
     transcribe(qtbot, session)
-    book, store = session.transcript, session.store
+    book = session.transcript
     run_id = book.run_id
     original = store.transcript_segments(run_id)
     segment = original[0]
@@ -200,7 +214,8 @@ def test_split_merge_bounds_speakers_and_review_are_stored_and_undoable(qtbot, s
 def test_the_transcript_survives_reopening(qtbot, session: Session) -> None:
     transcribe(qtbot, session)
     session.transcript.edit_text(0, "Edited words here.")
-    expected = session.store.transcript_segments(session.transcript.run_id)
+    with project_file(session) as store:
+        expected = store.transcript_segments(session.transcript.run_id)
     path = session.project_path
     media = Path(session.media.path)
     session.close()

@@ -53,14 +53,14 @@ def test_clicking_a_word_seeks_there_and_playback_highlights_it(qtbot, transcrib
 
 def test_an_edit_in_the_view_is_stored_and_undone_from_the_edit_menu(qtbot, transcribed: MainWindow) -> None:
     controller = transcribed.transcript
-    store = transcribed.session.store
     before = controller.book.segment(0)
-    controller.view.text_edited.emit(0, "A corrected first sentence.")
-    assert store.transcript_segment(before.id).text == "A corrected first sentence."
-    assert controller.view.segments()[0].text == "A corrected first sentence."
-    qtbot.waitUntil(lambda: controller.book.aligner.idle(), timeout=30_000)
-    transcribed.actions_by_name["undo"].trigger()
-    assert store.transcript_segment(before.id) == before
+    with Store.open(transcribed.session.project_path, read_only=True) as store:
+        controller.view.text_edited.emit(0, "A corrected first sentence.")
+        assert store.transcript_segment(before.id).text == "A corrected first sentence."
+        assert controller.view.segments()[0].text == "A corrected first sentence."
+        qtbot.waitUntil(lambda: controller.book.aligner.idle(), timeout=30_000)
+        transcribed.actions_by_name["undo"].trigger()
+        assert store.transcript_segment(before.id) == before
     assert controller.view.segments()[0] == before
 
 
@@ -90,11 +90,13 @@ def test_export_srt_and_import_it_back(qtbot, transcribed: MainWindow, tmp_path:
     monkeypatch.setattr(transcribed, "show_error", lambda message, details="": errors.append(message))
     bad = tmp_path / "bad.vtt"
     bad.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:0x.000\nbroken\n", encoding="utf-8")
-    runs_before = len(transcribed.session.store.runs())
-    assert not controller.import_path(bad)
-    assert errors and "Nothing was imported" in errors[0] and "bad.vtt" in errors[0]
-    assert len(transcribed.session.store.runs()) == runs_before
+    with Store.open(transcribed.session.project_path, read_only=True) as store:
+        runs_before = len(store.runs())
+        assert not controller.import_path(bad)
+        assert errors and "Nothing was imported" in errors[0] and "bad.vtt" in errors[0]
+        assert len(store.runs()) == runs_before
 
+    transcribed_segments = controller.view.segments()
     subtitles[0].content = "Imported first line."
     fixed = tmp_path / "fixed.srt"
     fixed.write_text(srt.compose(subtitles), encoding="utf-8")
@@ -103,3 +105,8 @@ def test_export_srt_and_import_it_back(qtbot, transcribed: MainWindow, tmp_path:
     with Store.open(transcribed.session.project_path, read_only=True) as store:
         run = store.transcript_run(transcribed.session.media.id)
         assert run.kind == "transcript_import"
+    transcribed.actions_by_name["undo"].trigger()  # Edit ▸ Undo takes the import back
+    assert controller.view.segments() == transcribed_segments
+    assert controller.track.segment_count == len(transcribed_segments)
+    with Store.open(transcribed.session.project_path, read_only=True) as store:
+        assert store.transcript_run(transcribed.session.media.id).kind == "transcribe"

@@ -131,8 +131,9 @@ def test_the_background_job_equals_the_direct_call(qtbot, silent: Path, tmp_path
     assert [(round(p.start_s, 3), round(p.end_s, 3)) for p in session.motion.peaks] == [
         (round(p.start_s, 3), round(p.end_s, 3)) for p in peaks_at_1
     ]
-    runs = session.store.runs(session.media.id, RUN_MOTION)
-    assert [r.params["k"] for r in runs] == [2.0, 1.0]
-    assert session.store.artifacts(runs[0].id)["series"] == session.store.artifacts(runs[1].id)["series"]
+    with Store.open(session.project_path, read_only=True) as store:
+        runs = store.runs(session.media.id, RUN_MOTION)
+        assert [r.params["k"] for r in runs] == [2.0, 1.0]
+        assert store.artifacts(runs[0].id)["series"] == store.artifacts(runs[1].id)["series"]
     session.close()
     runner.shutdown()

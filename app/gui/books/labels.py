@@ -37,7 +37,7 @@ class LabelBook(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.store: Store | None = None
+        self._store: Store | None = None
         self.media_id: int | None = None
         self.annotator = ""
         self._labels: dict[int, LabelRecord] = {}
@@ -48,7 +48,13 @@ class LabelBook(QObject):
     def attach(self, store: Store | None, media_id: int | None) -> None:
         """Follow another project/media (None: nothing open). The undo history starts afresh."""
         self.undo_stack.clear()
-        self.store, self.media_id = store, media_id
+        self._store, self.media_id = store, media_id
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the labels and the vocabulary again after the session changed them in the project (an import,
+        or its undo); the undo history stays."""
+        store, media_id = self._store, self.media_id
         self._labels = {label.id: label for label in store.labels(media_id)} if store and media_id else {}
         self._vocabulary = store.vocabulary() if store else []
         self.labels_reset.emit()
@@ -125,7 +131,7 @@ class LabelBook(QObject):
         if entry.kind == "exclude":
             raise ProjectError(f"{entry.name!r} marks segments as not significant and cannot be deleted")
         used = sum(1 for label in self._labels.values() if label.vocabulary_id == entry_id)
-        if used or any(label.vocabulary_id == entry_id for label in self.store.labels()):
+        if used or any(label.vocabulary_id == entry_id for label in self._store.labels()):
             raise ProjectError(f"labels use {entry.name!r}: rename it, or relabel them first")
         self.undo_stack.push(_DeleteEntry(self, entry))
 
@@ -161,7 +167,7 @@ class LabelBook(QObject):
     # -- applied by the commands -------------------------------------------------------------------
 
     def _refresh_label(self, label_id: int, added: bool) -> None:
-        record = self.store.label(label_id)
+        record = self._store.label(label_id)
         self._labels[label_id] = record
         (self.label_added if added else self.label_updated).emit(record)
 
@@ -171,7 +177,7 @@ class LabelBook(QObject):
             self.label_removed.emit(record)
 
     def _refresh_vocabulary(self) -> None:
-        self._vocabulary = self.store.vocabulary()
+        self._vocabulary = self._store.vocabulary()
         renamed = {entry.id: entry.name for entry in self._vocabulary}
         for label_id, label in list(self._labels.items()):
             if renamed.get(label.vocabulary_id, label.value) != label.value:
@@ -180,17 +186,33 @@ class LabelBook(QObject):
         self.vocabulary_changed.emit()
 
 
+def as_new_label(record: LabelRecord) -> NewLabel:
+    """What to store to put a deleted label back as it was (under its old id, given to the store apart)."""
+    return NewLabel(
+        record.start_ms,
+        record.end_ms,
+        record.vocabulary_id,
+        record.source,
+        record.peak_ms,
+        record.segment_key,
+        record.intensity,
+        record.confidence,
+        record.note,
+        record.provenance,
+    )
+
+
 class _AddLabel(QUndoCommand):
     def __init__(self, book: LabelBook, new: NewLabel, text: str) -> None:
         super().__init__(text)
         self._book, self._new, self._id = book, new, None
 
     def redo(self) -> None:
-        self._id = self._book.store.add_label(self._book.media_id, self._new, self._book.annotator, self._id)
+        self._id = self._book._store.add_label(self._book.media_id, self._new, self._book.annotator, self._id)
         self._book._refresh_label(self._id, added=True)
 
     def undo(self) -> None:
-        self._book.store.delete_label(self._id)
+        self._book._store.delete_label(self._id)
         self._book._forget_label(self._id)
 
 
@@ -200,11 +222,11 @@ class _UpdateLabel(QUndoCommand):
         self._book, self._id, self._old, self._new = book, label_id, old, new
 
     def redo(self) -> None:
-        self._book.store.update_label(self._id, **self._new)
+        self._book._store.update_label(self._id, **self._new)
         self._book._refresh_label(self._id, added=False)
 
     def undo(self) -> None:
-        self._book.store.update_label(self._id, **self._old)
+        self._book._store.update_label(self._id, **self._old)
         self._book._refresh_label(self._id, added=False)
 
 
@@ -214,24 +236,12 @@ class _DeleteLabel(QUndoCommand):
         self._book, self._record = book, record
 
     def redo(self) -> None:
-        self._book.store.delete_label(self._record.id)
+        self._book._store.delete_label(self._record.id)
         self._book._forget_label(self._record.id)
 
     def undo(self) -> None:
         r = self._record
-        new = NewLabel(
-            r.start_ms,
-            r.end_ms,
-            r.vocabulary_id,
-            r.source,
-            r.peak_ms,
-            r.segment_key,
-            r.intensity,
-            r.confidence,
-            r.note,
-            r.provenance,
-        )
-        self._book.store.add_label(r.media_id, new, r.annotator, label_id=r.id)
+        self._book._store.add_label(r.media_id, as_new_label(r), r.annotator, label_id=r.id)
         self._book._refresh_label(r.id, added=True)
 
 
@@ -242,11 +252,11 @@ class _AddEntry(QUndoCommand):
 
     def redo(self) -> None:
         name, color, description, shortcut = self._args
-        self._id = self._book.store.add_vocabulary_entry(name, color, description, shortcut, "label", self._id)
+        self._id = self._book._store.add_vocabulary_entry(name, color, description, shortcut, "label", self._id)
         self._book._refresh_vocabulary()
 
     def undo(self) -> None:
-        self._book.store.delete_vocabulary_entry(self._id)
+        self._book._store.delete_vocabulary_entry(self._id)
         self._book._refresh_vocabulary()
 
 
@@ -256,11 +266,11 @@ class _UpdateEntry(QUndoCommand):
         self._book, self._id, self._old, self._new = book, entry_id, old, new
 
     def redo(self) -> None:
-        self._book.store.update_vocabulary_entry(self._id, **self._new)
+        self._book._store.update_vocabulary_entry(self._id, **self._new)
         self._book._refresh_vocabulary()
 
     def undo(self) -> None:
-        self._book.store.update_vocabulary_entry(self._id, **self._old)
+        self._book._store.update_vocabulary_entry(self._id, **self._old)
         self._book._refresh_vocabulary()
 
 
@@ -270,10 +280,10 @@ class _DeleteEntry(QUndoCommand):
         self._book, self._entry = book, entry
 
     def redo(self) -> None:
-        self._book.store.delete_vocabulary_entry(self._entry.id)
+        self._book._store.delete_vocabulary_entry(self._entry.id)
         self._book._refresh_vocabulary()
 
     def undo(self) -> None:
         e = self._entry
-        self._book.store.add_vocabulary_entry(e.name, e.color, e.description, e.shortcut, e.kind, e.id, e.position)
+        self._book._store.add_vocabulary_entry(e.name, e.color, e.description, e.shortcut, e.kind, e.id, e.position)
         self._book._refresh_vocabulary()

@@ -114,7 +114,7 @@ class TranscriptBook(QObject):
     def __init__(self, undo_stack: QUndoStack, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = undo_stack
-        self.store: Store | None = None
+        self._store: Store | None = None
         self.media_id: int | None = None
         self.run_id: int | None = None
         self.model = ""
@@ -134,7 +134,7 @@ class TranscriptBook(QObject):
 
     def attach(self, store: Store | None, media_id: int | None, run_id: int | None = None) -> None:
         """Show the transcript of ``run_id`` (default: the project's current one for this media)."""
-        self.store, self.media_id = store, media_id
+        self._store, self.media_id = store, media_id
         self._pending.clear()
         self.run_id, self.model, self.language, self._segments = None, "", "", []
         if store is not None and media_id is not None:
@@ -262,9 +262,9 @@ class TranscriptBook(QObject):
     # -- applying changes (commands call these) ----------------------------------------------------------
 
     def _apply_update(self, segments: Sequence[TranscriptSegment]) -> None:
-        assert self.store is not None
+        assert self._store is not None
         for segment in segments:
-            self.store.update_transcript_segment(segment)
+            self._store.update_transcript_segment(segment)
         for segment in segments:
             index = self.index_of(segment.id)
             self._segments[index] = segment
@@ -277,10 +277,10 @@ class TranscriptBook(QObject):
     ) -> list[TranscriptSegment]:
         """Delete ``remove`` and insert ``add`` (keeping ids that ``add`` carries); the inserted segments
         with their ids."""
-        assert self.store is not None and self.run_id is not None
+        assert self._store is not None and self.run_id is not None
         keep = [s for s in add if s.id is not None and s.id in {r.id for r in remove}]
         fresh = [s for s in add if s not in keep]
-        ids = self.store.replace_transcript_segments(
+        ids = self._store.replace_transcript_segments(
             remove=[r.id for r in remove if r.id not in {k.id for k in keep}],
             add=fresh,
             update=keep,
@@ -307,8 +307,8 @@ class TranscriptBook(QObject):
         return inserted
 
     def _apply_rename(self, old_name: str, new_name: str) -> None:
-        assert self.store is not None and self.media_id is not None
-        self.store.rename_speaker(self.media_id, old_name, new_name)
+        assert self._store is not None and self.media_id is not None
+        self._store.rename_speaker(self.media_id, old_name, new_name)
         for index, segment in enumerate(self._segments):
             if segment.speaker == old_name:
                 self._segments[index] = replace(segment, speaker=new_name)

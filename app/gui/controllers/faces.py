@@ -10,12 +10,11 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDockWidget,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -31,7 +30,9 @@ from widgets.timeline.emotion_track import EmotionTrack
 from widgets.video.face_overlay import FaceBoxes
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.review_queue import ReviewQueue
+    from app.gui.session import Session
+    from app.gui.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -90,34 +91,31 @@ class FacesDialog(QDialog):
 
 
 class FacesController(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self, session: Session, review_queue: ReviewQueue, shell: Shell, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.session, self.review_queue, self.shell = session, review_queue, shell
         self.boxes = FaceBoxes()
-        self.boxes.install(window.video_view)
-        self.panel = EmotionPanel(window)
-        self.dock = QDockWidget("Emotions", window)
-        self.dock.setObjectName("emotions_dock")
-        self.dock.setWidget(self.panel)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        window.tabifyDockWidget(window.review_dock, self.dock)
-        window.review_dock.raise_()
+        shell.add_video_overlay(self.boxes)
+        self.panel = EmotionPanel()
+        self.dock = shell.add_dock("Emotions", "emotions_dock", self.panel)
         self.tracks: dict[int, EmotionTrack] = {}
         self.stored: StoredFaces | None = None
         self._times_ms: list[int] = []
         self._dialog: PersonsDialog | None = None
         self.actions = {
-            "faces": window._action("Analyze &Faces and Emotions…", self.faces_dialog, "Ctrl+Alt+F"),
-            "boxes": window._action("Show Face &Boxes", self._on_boxes_toggled, "B"),
-            "persons": window._action("&Persons…", self.persons_dialog),
+            "faces": shell.add_action("Analyze &Faces and Emotions…", self.faces_dialog, "Ctrl+Alt+F"),
+            "boxes": shell.add_action("Show Face &Boxes", self._on_boxes_toggled, "B"),
+            "persons": shell.add_action("&Persons…", self.persons_dialog),
         }
         self.actions["boxes"].setCheckable(True)
         self.actions["boxes"].setChecked(True)
-        window.session.faces_changed.connect(self._on_faces_changed)
-        window.session.closed.connect(self._on_session_closed)
-        window.session.media_opened.connect(self._on_media_opened)
-        window.player.frame_ready.connect(self._on_frame_ready)
-        window.review_panel.row_selected.connect(self._on_review_row_selected)
+        session.faces_changed.connect(self._on_faces_changed)
+        session.closed.connect(self._on_session_closed)
+        session.media_opened.connect(self._on_media_opened)
+        shell.player.frame_ready.connect(self._on_frame_ready)
+        review_queue.selected.connect(self._on_review_row_selected)
 
     def build_menu(self, menu: QMenu) -> None:
         menu.addSeparator()
@@ -129,14 +127,14 @@ class FacesController(QObject):
     # -- running --------------------------------------------------------------------------------------
 
     def faces_dialog(self) -> None:
-        session = self.window.session
-        if session.store is None:
-            self.window.show_error("Open a video or a project first.", "")
+        session = self.session
+        if not session.is_open:
+            self.shell.show_error("Open a video or a project first.", "")
             return
         if not session.media.info.has_video:
-            self.window.show_error("This file has no video track: there are no faces to find.", "")
+            self.shell.show_error("This file has no video track: there are no faces to find.", "")
             return
-        dialog = FacesDialog(self.window)
+        dialog = FacesDialog(self.shell.dialog_parent)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             session.start_faces(dialog.options())
 
@@ -151,7 +149,7 @@ class FacesController(QObject):
         self.stored = stored
         self._times_ms = [s.t_ms for s in stored.samples] if stored else []
         for track in self.tracks.values():
-            self.window.timeline.set_track_visible(track.key, False)
+            self.shell.set_track_visible(track.key, False)
         if stored is None:
             self.panel.set_persons([])
             return
@@ -166,11 +164,11 @@ class FacesController(QObject):
             if track is None:
                 track = EmotionTrack(number, name)
                 self.tracks[number] = track
-                self.window.timeline.add_track(track)
+                self.shell.add_track(track)
             track.set_title(name)
             times_s = series.times_ms / 1000
             track.set_samples(times_s, series.probabilities, step_s, labels)
-            self.window.timeline.set_track_visible(track.key, True)
+            self.shell.set_track_visible(track.key, True)
             self.panel.set_series(number, times_s, series.probabilities, labels)
         self.panel.set_persons(rows, labels)
         self._refresh_dialog()
@@ -181,7 +179,6 @@ class FacesController(QObject):
 
     def _on_boxes_toggled(self) -> None:
         self.boxes.set_visible(self.actions["boxes"].isChecked())
-        self.window.video_view.update()
 
     def _on_frame_ready(self, frame) -> None:  # noqa: ANN001 - a Frame
         if self.stored is None or not self._times_ms:
@@ -196,7 +193,7 @@ class FacesController(QObject):
         self.boxes.set_faces(faces)
 
     def _on_review_row_selected(self, key: str) -> None:
-        segment = self.window.review_queue.segment(key)
+        segment = self.review_queue.segment(key)
         if segment is None or self.stored is None:
             return
         stored = self.stored
@@ -210,11 +207,11 @@ class FacesController(QObject):
 
     def persons_dialog(self) -> None:
         if self.stored is None:
-            self.window.show_error("Run Analyze ▸ Faces first: there are no persons yet.", "")
+            self.shell.show_error("Run Analyze ▸ Faces first: there are no persons yet.", "")
             return
         if self._dialog is None:
-            session = self.window.session
-            self._dialog = PersonsDialog(self.window)
+            session = self.session
+            self._dialog = PersonsDialog(self.shell.dialog_parent)
             self._dialog.rename_requested.connect(session.rename_person)
             self._dialog.merge_requested.connect(session.merge_persons)
             self._dialog.split_requested.connect(session.split_person)
@@ -226,7 +223,7 @@ class FacesController(QObject):
         if self._dialog is None or self.stored is None:
             return
         stored = self.stored
-        self._dialog.set_speakers(self.window.session.transcript.speakers)
+        self._dialog.set_speakers(self.session.transcript.speakers)
         spans = track_spans(stored.samples, stored.options.fps)
         rows = []
         for number, name, speaker, tracks in stored.persons:

@@ -1,6 +1,6 @@
 """Motion in the window: the Motion timeline track, the Analyze ▸ Motion… dialog and job, the peak detail
-dock (frames at t − 1 s, t, t + 1 s with their flow), the flow overlays on the video, and the review queue
-refresh when motion results arrive. Kept out of main_window.py so each stays readable.
+dock (frames at t − 1 s, t, t + 1 s with their flow), and the review queue refresh when motion results
+arrive. Kept out of main_window.py so each stays readable.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDockWidget,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
@@ -31,8 +30,9 @@ from widgets.panels.peak_detail_panel import PeakDetailPanel
 from widgets.timeline.motion_track import MotionTrack
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
-    from app.gui.session import MotionState
+    from app.gui.review_queue import ReviewQueue
+    from app.gui.session import MotionState, Session
+    from app.gui.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -81,34 +81,24 @@ class MotionController(QObject):
     _detail_ready = Signal(int, object, str)
     """request number, PeakDetail or None, error text"""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self, session: Session, review_queue: ReviewQueue, shell: Shell, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.session, self.review_queue, self.shell = session, review_queue, shell
         self.track = MotionTrack()
-        window.timeline.add_track(self.track)
-        self.detail = PeakDetailPanel(window)
-        self.detail_dock = QDockWidget("Peak detail", window)
-        self.detail_dock.setObjectName("peak_detail_dock")
-        self.detail_dock.setWidget(self.detail)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
-        window.tabifyDockWidget(window.review_dock, self.detail_dock)
-        window.review_dock.raise_()
+        shell.add_track(self.track)
+        self.detail = PeakDetailPanel()
+        self.detail_dock = shell.add_dock("Peak detail", "peak_detail_dock", self.detail)
         self.actions = {
-            "motion": window._action("Analyze &Motion…", self.motion_dialog, "Ctrl+Alt+M"),
+            "motion": shell.add_action("Analyze &Motion…", self.motion_dialog, "Ctrl+Alt+M"),
         }
         self._request = 0
         self._threads: list[threading.Thread] = []
         self._detail_ready.connect(self._on_detail_ready)
-        window.session.motion_changed.connect(self._on_motion_changed)
-        window.session.closed.connect(self._on_session_closed)
-        window.review_panel.row_selected.connect(self._on_review_row_selected)
-        self.overlay = None
-        try:
-            from app.gui.flow_overlay import install_flow_overlay
-
-            self.overlay = install_flow_overlay(window)
-        except ImportError:  # the overlays are optional in a build without them
-            log.info("flow overlays not available")
+        session.motion_changed.connect(self._on_motion_changed)
+        session.closed.connect(self._on_session_closed)
+        review_queue.selected.connect(self._on_review_row_selected)
 
     def build_menu(self, menu: QMenu) -> None:
         menu.addAction(self.actions["motion"])
@@ -125,7 +115,7 @@ class MotionController(QObject):
             self.track.set_band(state.stats.mean, state.stats.low, state.stats.high)
             self.track.set_peaks(state.peaks)
             self.track.set_shots(state.stored.shots)
-        self.window._refresh_review()
+        self.review_queue.refresh()
 
     def _on_session_closed(self) -> None:
         self.track.clear()
@@ -135,14 +125,14 @@ class MotionController(QObject):
     # -- running ------------------------------------------------------------------------------------
 
     def motion_dialog(self) -> None:
-        session = self.window.session
-        if session.store is None:
-            self.window.show_error("Open a video or a project first.", "")
+        session = self.session
+        if not session.is_open:
+            self.shell.show_error("Open a video or a project first.", "")
             return
         if not session.media.info.has_video:
-            self.window.show_error("This file has no video track: there is no motion to analyse.", "")
+            self.shell.show_error("This file has no video track: there is no motion to analyse.", "")
             return
-        dialog = MotionDialog(self.window)
+        dialog = MotionDialog(self.shell.dialog_parent)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             faces = None
             if dialog.faces.isChecked():
@@ -154,8 +144,8 @@ class MotionController(QObject):
     # -- the peak detail panel ------------------------------------------------------------------------
 
     def _on_review_row_selected(self, key: str) -> None:
-        segment = self.window.review_queue.segment(key)
-        session = self.window.session
+        segment = self.review_queue.segment(key)
+        session = self.session
         if segment is None or session.media is None or not session.media.info.has_video:
             return
         moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
@@ -196,5 +186,3 @@ class MotionController(QObject):
         self._request += 1
         for thread in self._threads:
             thread.join(timeout=3)
-        if self.overlay is not None:
-            self.overlay.shutdown()

@@ -1,0 +1,251 @@
+"""Labelling in the window: the review panel and the labels track follow the review queue and the label book;
+label keys, details, moves and deletes go to the book; the I/O selection joins the queue; the annotator's
+name, the vocabulary editor and the agreement between annotators. Kept out of main_window.py so each stays
+readable; like the other controllers it reaches the window only through its shell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDockWidget, QInputDialog
+
+from analysis.errors import SalientError
+from app.model.records import LabelRecord
+from app.model.review import SOURCE_TITLES, ReviewItem
+from app.timecode import format_mmss
+from widgets.dialogs.vocabulary_dialog import VocabularyDialog
+from widgets.panels.review_panel import ReviewPanel, ReviewRow
+from widgets.timeline.label_track import LabelMark, LabelTrack
+
+if TYPE_CHECKING:
+    from app.gui.review_queue import ReviewQueue
+    from app.gui.session import Session
+    from app.gui.shell import Shell
+    from widgets.panels.agreement_view import AgreementView
+
+MIN_SELECTION_MS = 40
+"""A shorter selection is taken for a slip of the keys, not a range to review."""
+
+
+class LabellingController(QObject):
+    """The review panel, the labels track and the label book, kept in step."""
+
+    def __init__(
+        self,
+        session: Session,
+        review_queue: ReviewQueue,
+        shell: Shell,
+        review_panel: ReviewPanel,
+        review_dock: QDockWidget,
+        label_track: LabelTrack,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session, self.review_queue, self.shell = session, review_queue, shell
+        self.review_panel, self.review_dock, self.label_track = review_panel, review_dock, label_track
+        self.agreement_view: AgreementView | None = None
+        self._agreement_dock: QDockWidget | None = None
+        self._vocabulary_dialog: VocabularyDialog | None = None
+        self._selection: list[int | None] = [None, None]
+        book = session.labels
+        book.labels_reset.connect(self._refresh_labels)
+        book.vocabulary_changed.connect(self._on_vocabulary_changed)
+        book.label_added.connect(self._on_label_changed)
+        book.label_updated.connect(self._on_label_changed)
+        book.label_removed.connect(self._on_label_removed)
+        review_queue.changed.connect(self._on_review_queue_changed)
+        review_queue.item_changed.connect(self._on_review_item_changed)
+        review_panel.label_requested.connect(self._on_review_label_requested)
+        review_panel.details_edited.connect(self._on_review_details_edited)
+        label_track.signals.label_moved.connect(lambda label_id, start, end: book.move(label_id, start, end))
+        label_track.signals.label_delete_requested.connect(book.delete)
+        book.annotator = str(shell.settings.value("annotator", "") or "")
+
+    # -- review queue and labels → views -------------------------------------------------------------
+
+    def _review_row(self, item: ReviewItem) -> ReviewRow:
+        book = self.session.labels
+        segment = item.segment
+        own = item.own_label(book.annotator) if book.annotator else None
+        others = [f"{label.annotator}: {label.value}" for label in item.labels if label is not own]
+        color = book.entry(own.vocabulary_id).color if own else ""
+        shot = item.shot_change
+        return ReviewRow(
+            segment.key,
+            segment.start_ms,
+            segment.end_ms,
+            segment.peak_ms,
+            segment.z,
+            item.pause_before.duration_ms if item.pause_before else None,
+            item.pause_after.duration_ms if item.pause_after else None,
+            own.value if own else "",
+            color,
+            "\n".join(others),
+            own.intensity if own else None,
+            own.confidence if own else None,
+            own.note if own else "",
+            SOURCE_TITLES.get(segment.source, segment.source),
+            f"{shot.kind} at {format_mmss(shot.start_ms)}" if shot is not None else "",
+        )
+
+    def _on_review_queue_changed(self) -> None:
+        self.review_panel.set_rows([self._review_row(item) for item in self.review_queue.items])
+
+    def _on_review_item_changed(self, item: ReviewItem) -> None:
+        self.review_panel.update_row(self._review_row(item))
+
+    def _refresh_labels(self) -> None:
+        self.label_track.set_labels([self._mark_of(label) for label in self.session.labels.labels])
+        self.review_queue.refresh()
+
+    def _mark_of(self, label: LabelRecord) -> LabelMark:
+        color = self.session.labels.entry(label.vocabulary_id).color
+        return LabelMark(label.id, label.start_ms, label.end_ms, f"{label.value} · {label.annotator}", color)
+
+    def _on_vocabulary_changed(self) -> None:
+        self.review_panel.set_vocabulary(self.session.labels.vocabulary)
+        if self._vocabulary_dialog is not None:
+            self._vocabulary_dialog.set_entries(self.session.labels.vocabulary)
+        if self.session.is_open:
+            self._refresh_labels()
+
+    def _on_label_changed(self, label: LabelRecord) -> None:
+        self.label_track.put(self._mark_of(label))
+        self.review_queue.labels_changed(label.segment_key)
+
+    def _on_label_removed(self, label: LabelRecord) -> None:
+        self.label_track.remove(label.id)
+        if label.segment_key in self.review_queue:
+            self.review_queue.labels_changed(label.segment_key)
+
+    # -- views → the label book ----------------------------------------------------------------------
+
+    def _on_review_label_requested(self, key: str, vocabulary_id: int) -> None:
+        segment = self.review_queue.segment(key)
+        if segment is None or not self.ensure_annotator():
+            return
+        self.session.labels.label(segment, vocabulary_id)
+
+    def _on_review_details_edited(self, key: str, fields: dict) -> None:
+        own = self.session.labels.own_label(key)
+        if own is not None:
+            self.session.labels.update(own.id, **fields)
+
+    # -- the annotator -------------------------------------------------------------------------------
+
+    def ensure_annotator(self) -> bool:
+        """The annotator's name is asked once per machine, at the first label."""
+        if self.session.labels.annotator:
+            return True
+        return self.ask_annotator()
+
+    def ask_annotator(self) -> bool:
+        name, accepted = QInputDialog.getText(
+            self.shell.dialog_parent,
+            "Annotator",
+            "Your name, stored with every label you make:",
+            text=self.session.labels.annotator,
+        )
+        name = " ".join(name.split())
+        if not accepted or not name:
+            return False
+        self.session.labels.annotator = name
+        self.shell.settings.setValue("annotator", name)
+        self.review_queue.refresh()
+        return True
+
+    # -- selections ----------------------------------------------------------------------------------
+
+    def mark(self, which: int) -> None:
+        """I / O: the selection's start (0) or end (1) at the playhead, shown on the labels track."""
+        self._selection[which] = self.shell.player.position_ms
+        start, end = self._selection
+        if start is not None and end is not None and end < start:
+            self._selection = [end, start]
+        self.label_track.set_selection(*self._selection)
+
+    def select_range(self, start_ms: int, end_ms: int) -> None:
+        """Shift+drag on the timeline: the same selection as I/O, shown on the labels track."""
+        self._selection = [start_ms, end_ms]
+        self.label_track.set_selection(start_ms, end_ms)
+        self.shell.show_message(
+            f"Selected {start_ms / 1000:.3f}–{end_ms / 1000:.3f} s: Ctrl+Enter adds it to the review queue.", 5000
+        )
+
+    def queue_selection(self) -> None:
+        """Ctrl+Enter: the selection joins the review queue, selected, ready for a label key."""
+        start, end = self._selection
+        if start is None or end is None or end - start < MIN_SELECTION_MS:
+            self.shell.show_message("Mark a selection first: I at its start, O at its end.", 5000)
+            return
+        segment = self.review_queue.add_selection(start, end)
+        self._show_in_review(segment.key)
+        self.review_panel.table.setFocus()
+
+    def _show_in_review(self, key: str) -> None:
+        self.review_dock.show()
+        self.review_dock.raise_()
+        self.review_panel.select(key)
+
+    # -- the vocabulary ------------------------------------------------------------------------------
+
+    def show_vocabulary(self) -> VocabularyDialog:
+        """The vocabulary editor; every change it asks for goes through the undoable label book."""
+        if not self.session.is_open:
+            self.shell.show_message("Open a video or a project first: the vocabulary travels with it.", 5000)
+        if self._vocabulary_dialog is None:
+            dialog = self._vocabulary_dialog = VocabularyDialog(self.shell.dialog_parent)
+            book = self.session.labels
+            dialog.add_requested.connect(lambda *args: self._vocabulary_change(book.add_entry, *args))
+            dialog.update_requested.connect(
+                lambda entry_id, fields: self._vocabulary_change(book.update_entry, entry_id, dict(fields))
+            )
+            dialog.delete_requested.connect(lambda entry_id: self._vocabulary_change(book.delete_entry, entry_id))
+            dialog.import_requested.connect(lambda path: self._vocabulary_change(book.import_vocabulary, Path(path)))
+            dialog.export_requested.connect(lambda path: self._vocabulary_change(book.export_vocabulary, Path(path)))
+        self._vocabulary_dialog.set_entries(self.session.labels.vocabulary)
+        self._vocabulary_dialog.show()
+        return self._vocabulary_dialog
+
+    def _vocabulary_change(self, change: Callable[..., Any], *args: Any) -> None:
+        """Apply one vocabulary change; a refusal (duplicate name, value in use, bad file) is shown in the dialog."""
+        if not self.session.is_open:
+            self._vocabulary_dialog.show_message("Open a video or a project first.")
+            return
+        try:
+            change(*args)
+        except SalientError as exc:
+            self._vocabulary_dialog.show_message(str(exc))
+
+    # -- agreement -----------------------------------------------------------------------------------
+
+    def show_agreement(self) -> None:
+        """Agreement between annotators on the same segments (made on first use: its statistics load slowly)."""
+        if self._agreement_dock is None:
+            from widgets.panels.agreement_view import AgreementView
+
+            self.agreement_view = AgreementView()
+            self.agreement_view.unit_activated.connect(self._on_agreement_unit_activated)
+            self._agreement_dock = self.shell.add_dock("Agreement", "agreement_dock", self.agreement_view)
+            book = self.session.labels
+            for signal in (book.label_added, book.label_updated, book.label_removed, book.labels_reset):
+                signal.connect(self._refresh_agreement)
+        self._agreement_dock.show()
+        self._agreement_dock.raise_()
+        self._refresh_agreement()
+
+    def _refresh_agreement(self, *_: object) -> None:
+        from analysis.agreement import agreement, ratings_from_labels
+
+        if self._agreement_dock is None or self._agreement_dock.isHidden():
+            return
+        labels = self.session.labels.labels
+        self.agreement_view.set_report(agreement(ratings_from_labels(labels)) if labels else None)
+
+    def _on_agreement_unit_activated(self, key: str) -> None:
+        if key in self.review_queue:
+            self._show_in_review(key)
