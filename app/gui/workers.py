@@ -1,5 +1,5 @@
 """One background thread that serves only the newest request: the shape shared by the player's decoder, the
-flow overlay, the peak detail and the transcript's aligner.
+flow overlay and the peak detail (and, one waiting request per key, by the transcript's aligner).
 
 The GUI thread calls :meth:`LatestRequestWorker.submit` as often as it likes (every playback tick, every
 click). A request that has not started yet when a newer one arrives is dropped, never queued, so a slow
@@ -42,6 +42,8 @@ _UNJOINED: list[QThread] = []
 
 _SLOT = object()
 """The one key every request shares in a plain LatestRequestWorker."""
+_CLOSED = object()
+"""What the worker's thread is handed instead of a request once the worker closes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ class LatestRequestWorker(QObject):
     """what setup returned, once, before the first result"""
     setup_failed = Signal(str)
     """setup raised: the thread has ended and later requests are ignored"""
-    _finished = Signal(object)
+    _outcome = Signal(object)
     """_Outcome, from the worker's thread"""
 
     def __init__(
@@ -112,7 +114,7 @@ class LatestRequestWorker(QObject):
         self._outstanding = 0
         """requests submitted whose outcome has not reached this thread yet (GUI thread only)"""
         self._thread: _Thread | None = None
-        self._finished.connect(self._on_thread_finished, Qt.ConnectionType.QueuedConnection)
+        self._outcome.connect(self._on_thread_outcome, Qt.ConnectionType.QueuedConnection)
 
     def _key(self, request: Any) -> Hashable:
         """Requests with equal keys replace each other while they wait; here all of them do."""
@@ -146,8 +148,8 @@ class LatestRequestWorker(QObject):
     def close(self, timeout_ms: int) -> bool:
         """Drop what waits, ask a cooperative function to stop, and join the thread within ``timeout_ms``.
         Nothing is delivered afterwards. Whether the thread ended in time (if not, it is left to finish)."""
-        self.drop_pending()
         with self._condition:
+            self._pending.clear()
             self._closing = True
             self._condition.notify()
         self._closed = True
@@ -169,7 +171,7 @@ class LatestRequestWorker(QObject):
         """Whether every request submitted was dropped or has had its outcome delivered."""
         return self._outstanding == 0
 
-    def _on_thread_finished(self, outcome: _Outcome) -> None:
+    def _on_thread_outcome(self, outcome: _Outcome) -> None:
         if self._closed:
             return
         if outcome.kind == "ready":
@@ -192,7 +194,7 @@ class LatestRequestWorker(QObject):
     def _run(self) -> None:
         try:
             if self._prepared():
-                while (request := self._next()) is not None and self._deliver(self._serve(request)):
+                while (request := self._next()) is not _CLOSED and self._deliver(self._serve(request)):
                     pass
         finally:
             if self._teardown is not None:
@@ -215,18 +217,18 @@ class LatestRequestWorker(QObject):
         """Queue ``outcome`` for the GUI thread; False if this QObject is gone (a parent deleted it while a
         thread that outlived close() was still busy), which ends the thread."""
         try:
-            self._finished.emit(outcome)
+            self._outcome.emit(outcome)
         except RuntimeError:
             return False
         return True
 
-    def _next(self) -> Any | None:
-        """The oldest waiting key's newest request, or None once the worker closes."""
+    def _next(self) -> Any:
+        """The oldest waiting key's newest request, or _CLOSED once the worker closes."""
         with self._condition:
             while not self._closing and not self._pending:
                 self._condition.wait()
             if self._closing:
-                return None
+                return _CLOSED
             key = next(iter(self._pending))
             request = self._pending.pop(key)
         return request
@@ -235,7 +237,8 @@ class LatestRequestWorker(QObject):
         key = self._key(request)
 
         def cancelled() -> bool:
-            return self._closing or key in self._pending
+            with self._condition:
+                return self._closing or key in self._pending
 
         try:
             value = self._work(request, cancelled)
