@@ -14,20 +14,21 @@ With both overlays off nothing runs: no thread, no decoding.
 from __future__ import annotations
 
 import logging
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QThread, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QMainWindow
 
 from analysis.flow_render import HEATMAP_MAX_PX_S, overlay_layer, pair_flow
 from analysis.frames import Frame, FrameSource
 from analysis.motion import REFERENCE_WIDTH, FlowEngine, FlowMethod
+from app.gui.workers import LatestRequestWorker
 from widgets.panels.overlay_toolbar import OverlayToolbar
 from widgets.video.video_view import VideoView
 
@@ -67,67 +68,37 @@ class OverlayResult:
     """decoding, flow and drawing, in the worker"""
 
 
-class OverlayWorker(QThread):
-    """Owns a FrameSource on the video and computes the most recent request; older ones are dropped."""
-
-    computed = Signal(object)
-    """OverlayResult"""
-    failed = Signal(str)
-    """a frame could not be decoded or drawn"""
-    open_failed = Signal(str)
-    """the video could not be opened: the worker has ended"""
+class OverlayRenderer:
+    """The overlay worker's own FrameSource and flow engines, used only in its thread; the flow of the last
+    pair is kept while only the drawing settings change."""
 
     def __init__(self, path: Path, width: int) -> None:
-        super().__init__()
-        self.setObjectName("flow-overlay-worker")
         self._path = path
         self._width = width
-        self._condition = threading.Condition()
-        self._request: OverlayRequest | None = None
-        self._stopping = False
+        self._source: FrameSource | None = None
         self._engines: dict[FlowMethod, FlowEngine] = {}
         self._flow_key: tuple[int, int, FlowMethod] | None = None
         self._flow: np.ndarray | None = None
         self._dt_s = 1 / 25
 
-    def post(self, request: OverlayRequest | None) -> None:
-        """Replace the pending request (None: drop it)."""
-        with self._condition:
-            self._request = request
-            self._condition.notify()
+    def open(self) -> None:
+        self._source = FrameSource(self._path, max_width=self._width, cache_frames=8)
 
-    def stop(self, timeout_ms: int = STOP_WAIT_MS) -> bool:
-        """Ask the thread to end after its current request and wait for it; whether it ended."""
-        with self._condition:
-            self._stopping = True
-            self._condition.notify()
-        return self.wait(timeout_ms)
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+            self._source = None
 
-    def run(self) -> None:
-        try:
-            source = FrameSource(self._path, max_width=self._width, cache_frames=8)
-        except Exception as exc:  # noqa: BLE001 - shown in the window; the video still plays
-            self.open_failed.emit(str(exc))
-            return
-        with source:
-            while True:
-                with self._condition:
-                    while not self._stopping and self._request is None:
-                        self._condition.wait()
-                    if self._stopping:
-                        return
-                    request, self._request = self._request, None
-                started = time.perf_counter()
-                try:
-                    layer = self._layer(source, request)
-                except Exception as exc:  # noqa: BLE001 - one bad frame is reported, the next one may work
-                    log.warning("no flow overlay for frame %d: %s", request.index, exc)
-                    self.failed.emit(str(exc))
-                    continue
-                self.computed.emit(OverlayResult(request, layer, (time.perf_counter() - started) * 1000))
+    def render(self, request: OverlayRequest, cancelled: Callable[[], bool]) -> OverlayResult:
+        """The layer of one request, timed (decoding, flow and drawing take one frame pair: nothing to cancel)."""
+        started = time.perf_counter()
+        layer = self._layer(request)
+        return OverlayResult(request, layer, (time.perf_counter() - started) * 1000)
 
-    def _layer(self, source: FrameSource, request: OverlayRequest) -> np.ndarray:
+    def _layer(self, request: OverlayRequest) -> np.ndarray:
         """The pair's flow (kept while only the drawing settings change), drawn at the requested size."""
+        source = self._source
+        assert source is not None
         last = source.frame_count - 1
         index = min(max(request.index, 0), last)
         first_index = index if index < last else max(0, index - 1)
@@ -173,8 +144,7 @@ class FlowOverlayController(QObject):
         self._width = width
         self._max_px_s = max_px_s
         self._path: Path | None = None
-        self._worker: OverlayWorker | None = None
-        self._retired: list[OverlayWorker] = []
+        self._worker: LatestRequestWorker | None = None
         self._unopenable = False
         self._heatmap = self._vectors = False
         self._opacity = 0.5
@@ -211,7 +181,7 @@ class FlowOverlayController(QObject):
             self._request()
             return
         if self._worker is not None:
-            self._worker.post(None)
+            self._worker.drop_pending()
         self._clear()
 
     def set_opacity(self, opacity: float) -> None:
@@ -235,7 +205,7 @@ class FlowOverlayController(QObject):
     @property
     def running(self) -> bool:
         """Whether the worker thread is running."""
-        return self._worker is not None and self._worker.isRunning()
+        return self._worker is not None and self._worker.running
 
     @property
     def overlay_index(self) -> int | None:
@@ -266,16 +236,18 @@ class FlowOverlayController(QObject):
         if request == self._last_request:
             return
         if self._worker is None:
-            self._worker = OverlayWorker(self._path, self._width)
-            self._worker.computed.connect(self._on_worker_computed)
-            self._worker.failed.connect(self.failed)
-            self._worker.open_failed.connect(self._on_worker_open_failed)
-            self._worker.start()
+            renderer = OverlayRenderer(self._path, self._width)
+            self._worker = LatestRequestWorker(
+                renderer.render, name="flow-overlay-worker", setup=renderer.open, teardown=renderer.close
+            )
+            self._worker.result.connect(self._on_worker_result)
+            self._worker.error.connect(self._on_worker_error)
+            self._worker.setup_failed.connect(self._on_worker_setup_failed)
         self._last_request = request
         self.requests_made += 1
-        self._worker.post(request)
+        self._worker.submit(request)
 
-    def _on_worker_computed(self, result: OverlayResult) -> None:
+    def _on_worker_result(self, request: OverlayRequest, result: OverlayResult) -> None:
         self.overlays_computed += 1
         if result.request.epoch != self._epoch:
             return
@@ -286,7 +258,10 @@ class FlowOverlayController(QObject):
         self.changed.emit()
         self.overlay_ready.emit(result.request.index, result.compute_ms)
 
-    def _on_worker_open_failed(self, text: str) -> None:
+    def _on_worker_error(self, request: OverlayRequest, text: str) -> None:
+        self.failed.emit(text)
+
+    def _on_worker_setup_failed(self, text: str) -> None:
         self._unopenable = True
         self.failed.emit(text)
 
@@ -322,15 +297,8 @@ class FlowOverlayController(QObject):
 
     def _stop_worker(self) -> None:
         worker, self._worker = self._worker, None
-        if worker is None:
-            return
-        if worker.stop():
-            worker.deleteLater()
-            return
-        log.warning("the flow overlay worker did not stop within %d ms; it is left to finish", STOP_WAIT_MS)
-        self._retired.append(worker)
-        worker.finished.connect(lambda: self._retired.remove(worker))
-        worker.finished.connect(worker.deleteLater)
+        if worker is not None:
+            worker.close(STOP_WAIT_MS)
 
 
 class _ShutdownOnClose(QObject):

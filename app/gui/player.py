@@ -12,19 +12,23 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from analysis.frames import Frame, FrameSource
+from app.gui.workers import LatestRequestWorker
 
 log = logging.getLogger(__name__)
 
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 _TICK_MS = 15
 _AUDIO_RATE = 16_000
+_STOP_WAIT_MS = 2000
+"""How long closing the media waits for the frame worker to finish the frame it is decoding."""
 
 
 def render_audio(samples: np.ndarray, position: float, step: float, frames: int) -> tuple[np.ndarray, float]:
@@ -171,69 +175,29 @@ class FrameSourceInfo:
     height: int
 
 
-class FrameWorker(QThread):
-    """Owns a FrameSource in its own thread and decodes the most recent request."""
-
-    opened = Signal(object)
-    """FrameSourceInfo, once the file is open"""
-    frame_decoded = Signal(object)
-    failed = Signal(str)
+class FrameReader:
+    """The player's FrameSource, opened, read and closed in the frame worker's thread (a FrameSource is not
+    thread-safe). Requests are ``("time", ms)`` or ``("index", n)``."""
 
     def __init__(self, path: Path, max_width: int | None) -> None:
-        super().__init__()
-        self.setObjectName("frame-worker")
         self._path = path
         self._max_width = max_width
-        self._condition = threading.Condition()
-        self._request: tuple[str, int] | None = None
-        self._stopping = False
+        self._source: FrameSource | None = None
 
-    def request_time(self, ms: int) -> None:
-        self._post(("time", ms))
+    def open(self) -> FrameSourceInfo:
+        source = self._source = FrameSource(self._path, max_width=self._max_width)
+        return FrameSourceInfo(source.fps, source.frame_count, source.duration_ms, source.width, source.height)
 
-    def request_index(self, index: int) -> None:
-        self._post(("index", index))
+    def read(self, request: tuple[str, int], cancelled: Callable[[], bool]) -> Frame:
+        """The frame shown at a time or the frame of an index, exactly (one decode: nothing to cancel)."""
+        assert self._source is not None
+        kind, value = request
+        return self._source.frame_at_time(value) if kind == "time" else self._source.frame_at_index(value)
 
-    def _post(self, request: tuple[str, int]) -> None:
-        with self._condition:
-            self._request = request
-            self._condition.notify()
-
-    def stop(self) -> None:
-        with self._condition:
-            self._stopping = True
-            self._condition.notify()
-        self.wait(2000)
-
-    def run(self) -> None:
-        try:
-            source = FrameSource(self._path, max_width=self._max_width)
-        except Exception as exc:  # noqa: BLE001 - shown in the window; the rest keeps working
-            self.failed.emit(str(exc))
-            return
-        with source:
-            self.opened.emit(
-                FrameSourceInfo(source.fps, source.frame_count, source.duration_ms, source.width, source.height)
-            )
-            last: tuple[str, int] | None = None
-            while True:
-                with self._condition:
-                    while not self._stopping and self._request is None:
-                        self._condition.wait()
-                    if self._stopping:
-                        return
-                    request, self._request = self._request, None
-                if request == last:
-                    continue
-                try:
-                    kind, value = request
-                    frame = source.frame_at_time(value) if kind == "time" else source.frame_at_index(value)
-                except Exception as exc:  # noqa: BLE001 - a bad frame is reported, the worker goes on
-                    log.warning("cannot decode %s %s: %s", *request, exc)
-                    self.failed.emit(str(exc))
-                    continue
-                last = request
-                self.frame_decoded.emit(frame)
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+            self._source = None
 
 
 class PlayerController(QObject):
@@ -253,7 +217,8 @@ class PlayerController(QObject):
     def __init__(self, parent: QObject | None = None, max_width: int | None = 1280) -> None:
         super().__init__(parent)
         self._max_width = max_width
-        self._worker: FrameWorker | None = None
+        self._worker: LatestRequestWorker | None = None
+        self._last_request: tuple[str, int] | None = None
         self._info: FrameSourceInfo | None = None
         self._samples: np.ndarray | None = None
         self._clock: Clock = WallClock()
@@ -279,12 +244,15 @@ class PlayerController(QObject):
         self._duration_ms = duration_ms
         self._position = 0.0
         if video_path is not None:
-            self._worker = FrameWorker(Path(video_path), self._max_width)
-            self._worker.opened.connect(self._on_worker_opened)
-            self._worker.frame_decoded.connect(self._on_worker_frame_decoded)
-            self._worker.failed.connect(self.error_occurred)
-            self._worker.start()
-            self._worker.request_time(0)
+            reader = FrameReader(Path(video_path), self._max_width)
+            self._worker = LatestRequestWorker(
+                reader.read, name="frame-worker", setup=reader.open, teardown=reader.close
+            )
+            self._worker.ready.connect(self._on_worker_ready)
+            self._worker.result.connect(self._on_worker_result)
+            self._worker.error.connect(self._on_worker_error)
+            self._worker.setup_failed.connect(self.error_occurred)
+            self._request_frame("time", 0)
         else:
             self.video_opened.emit(None)
         self._set_sound(None)
@@ -306,9 +274,9 @@ class PlayerController(QObject):
             self._clock.close()
         self._clock = WallClock()
         if self._worker is not None:
-            self._worker.stop()
-            self._worker.deleteLater()
+            self._worker.close(_STOP_WAIT_MS)
             self._worker = None
+        self._last_request = None
         self._info = None
         self._frame = None
         self._samples = None
@@ -408,8 +376,7 @@ class PlayerController(QObject):
         if self._playing:
             self._clock.stop()
             self._clock.start(self._position, self._speed * self._direction)
-        if self._worker is not None:
-            self._worker.request_time(self.position_ms)
+        self._request_frame("time", self.position_ms)
         self.position_changed.emit(self.position_ms)
 
     def seek_frame(self, index: int) -> None:
@@ -418,7 +385,7 @@ class PlayerController(QObject):
             return
         self.pause()
         self._pending_step_from = index
-        self._worker.request_index(min(max(index, 0), self._info.frame_count - 1))
+        self._request_frame("index", min(max(index, 0), self._info.frame_count - 1))
 
     def jump(self, delta_ms: int) -> None:
         self.seek(self._position + delta_ms)
@@ -432,7 +399,7 @@ class PlayerController(QObject):
         current = self._frame.index if self._frame is not None else 0
         target = min(max(current + frames, 0), self._info.frame_count - 1)
         self._pending_step_from = current
-        self._worker.request_index(target)
+        self._request_frame("index", target)
 
     def _clamp(self, ms: float) -> float:
         return min(max(ms, 0.0), float(max(self._duration_ms - 1, 0)))
@@ -455,15 +422,28 @@ class PlayerController(QObject):
             self.pause()
             return
         self._position = self._clamp(position)
-        if self._worker is not None:
-            self._worker.request_time(self.position_ms)
+        self._request_frame("time", self.position_ms)
         self.position_changed.emit(self.position_ms)
 
-    def _on_worker_opened(self, info: FrameSourceInfo) -> None:
+    def _request_frame(self, kind: str, value: int) -> None:
+        """Ask the worker for a frame (latest request wins, so a slow decoder drops frames instead of
+        drifting); the request just asked for is not asked again (ticks faster than frames)."""
+        request = (kind, value)
+        if self._worker is None or request == self._last_request:
+            return
+        self._last_request = request
+        self._worker.submit(request)
+
+    def _on_worker_ready(self, info: FrameSourceInfo) -> None:
         self._info = info
         self.video_opened.emit(info)
 
-    def _on_worker_frame_decoded(self, frame: Frame) -> None:
+    def _on_worker_error(self, request: tuple[str, int], message: str) -> None:
+        if request == self._last_request:
+            self._last_request = None  # asking again may work
+        self.error_occurred.emit(message)
+
+    def _on_worker_result(self, request: tuple[str, int], frame: Frame) -> None:
         self._frame = frame
         if self._pending_step_from is not None and not self._playing:
             self._pending_step_from = None

@@ -65,3 +65,13 @@ def test_k_moves_the_motion_band(analysed: MainWindow) -> None:
     after = analysed.session.motion
     assert after.k == pytest.approx(state.k + 1.0)
     assert after.stats.high == pytest.approx(high_before + after.stats.std)
+
+
+def test_only_the_last_selected_peak_gets_its_detail(qtbot, analysed: MainWindow) -> None:
+    rows = [row for row in analysed.review_panel.rows() if row.track == "motion"]
+    assert len(rows) >= 2
+    for row in rows:
+        analysed.review_panel.select(row.key)
+    panel = analysed.motion.detail
+    qtbot.waitUntil(lambda: panel.detail() is not None, timeout=20_000)
+    assert abs(panel.detail().t_s - rows[-1].peak_ms / 1000) < 0.002, "earlier selections never show"

@@ -165,6 +165,20 @@ def test_an_edit_is_stored_at_once_realigned_and_undoable(qtbot, session: Sessio
     assert store.transcript_segment(before.id) == aligned  # the aligned words come back without aligning again
 
 
+def test_a_replace_over_several_segments_realigns_every_one_of_them(qtbot, session: Session, store: Store) -> None:
+    """Alignments wait in order: a newer edit elsewhere does not drop an older segment's alignment."""
+    transcribe(qtbot, session)
+    book = session.transcript
+    changes = {index: book.segment(index).text.upper() for index in range(3)}
+    book.replace_texts(changes)
+    assert [store.transcript_segment(book.segment(i).id).timing for i in changes] == ["estimated"] * 3
+    qtbot.waitUntil(book.aligner.idle, timeout=60_000)
+    for index, text in changes.items():
+        stored = store.transcript_segment(book.segment(index).id)
+        assert stored.timing == "aligned", index
+        assert [w.text for w in stored.words] == text.split()
+
+
 def test_split_merge_bounds_speakers_and_review_are_stored_and_undoable(qtbot, session: Session, store: Store) -> None:
     transcribe(qtbot, session)
     book = session.transcript

@@ -10,18 +10,15 @@ command remembers them, so redo restores the aligned words without aligning agai
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from analysis.errors import SalientError
 from analysis.transcribe import Aligner, TranscribeOptions
+from app.gui.workers import LatestPerKeyWorker
 from app.model.transcript import (
     TranscriptSegment,
     Word,
@@ -37,10 +34,53 @@ from app.project.store import Store
 log = logging.getLogger(__name__)
 
 MIN_SEGMENT_MS = 20
+ALIGN_STOP_WAIT_MS = 5000
+"""How long closing the project waits for the alignment under way."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AlignmentRequest:
+    """Align ``text`` to the audio of one segment, with one model."""
+
+    segment_id: int
+    audio: np.ndarray
+    start_ms: int
+    end_ms: int
+    text: str
+    model: str
+    language: str
+
+
+class ModelAligner:
+    """The alignment model, loaded on first use (again when the model changes) and released in the worker's
+    thread, where it was made."""
+
+    def __init__(self) -> None:
+        self._aligner: Aligner | None = None
+        self._model_name = ""
+
+    def align(self, request: AlignmentRequest, cancelled: Callable[[], bool]) -> list[Word]:
+        """The words of the request's text with their aligned times, inside the segment."""
+        if self._aligner is None or self._model_name != request.model:
+            self._aligner = Aligner(TranscribeOptions(model=request.model))
+            self._model_name = request.model
+        timings = self._aligner.align(
+            request.audio, request.start_ms / 1000, request.end_ms / 1000, request.text, request.language or None
+        )
+        words = [Word(t.word, round(t.start_s * 1000), round(t.end_s * 1000), round(t.probability, 4)) for t in timings]
+        return clamp_words(words, request.start_ms, request.end_ms)
+
+    def release(self) -> None:
+        self._aligner = None
 
 
 class AlignmentService(QObject):
-    """One background thread that aligns texts with one model, loaded on first use and kept."""
+    """One background thread that aligns texts with one model, loaded on first use and kept.
+
+    Not "latest request wins": every edited segment must be aligned, so requests wait in order
+    (LatestPerKeyWorker); only a newer text of the same segment replaces one that has not started, whose
+    result would be dropped anyway as the segment's text changed.
+    """
 
     aligned = Signal(int, str, object)
     """segment id, the text that was aligned, list[Word]"""
@@ -49,54 +89,35 @@ class AlignmentService(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._aligner: Aligner | None = None
-        self._model_name = ""
+        self._worker: LatestPerKeyWorker | None = None
 
     def request(
         self, segment_id: int, audio: np.ndarray, start_ms: int, end_ms: int, text: str, model: str, language: str
     ) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="salient-align", daemon=True)
-            self._thread.start()
-        self._queue.put((segment_id, audio, start_ms, end_ms, text, model, language))
+        if self._worker is None:
+            aligner = ModelAligner()
+            self._worker = LatestPerKeyWorker(
+                aligner.align, key=lambda request: request.segment_id, name="salient-align", teardown=aligner.release
+            )
+            self._worker.result.connect(self._on_worker_result)
+            self._worker.error.connect(self._on_worker_error)
+        self._worker.submit(AlignmentRequest(segment_id, audio, start_ms, end_ms, text, model, language))
 
     def idle(self) -> bool:
-        return self._queue.unfinished_tasks == 0
+        """Whether every alignment asked for has been delivered (or replaced by a newer text)."""
+        return self._worker is None or self._worker.idle
 
     def stop(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join(timeout=5)
+        """Drop the waiting alignments, wait for the running one (at most 5 s) and release the model."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close(ALIGN_STOP_WAIT_MS)
 
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            try:
-                if item is None:
-                    self._aligner = None  # release the model in this thread, before it ends
-                    return
-                segment_id, audio, start_ms, end_ms, text, model, language = item
-                try:
-                    if self._aligner is None or self._model_name != model:
-                        self._aligner = Aligner(TranscribeOptions(model=model))
-                        self._model_name = model
-                    timings = self._aligner.align(audio, start_ms / 1000, end_ms / 1000, text, language or None)
-                except SalientError as exc:
-                    self.failed.emit(segment_id, text, str(exc))
-                    continue
-                except Exception as exc:  # noqa: BLE001 - the editor keeps working with estimated times
-                    log.exception("alignment failed")
-                    self.failed.emit(segment_id, text, f"{type(exc).__name__}: {exc}")
-                    continue
-                words = [
-                    Word(t.word, round(t.start_s * 1000), round(t.end_s * 1000), round(t.probability, 4))
-                    for t in timings
-                ]
-                self.aligned.emit(segment_id, text, clamp_words(words, start_ms, end_ms))
-            finally:
-                self._queue.task_done()
+    def _on_worker_result(self, request: AlignmentRequest, words: list[Word]) -> None:
+        self.aligned.emit(request.segment_id, request.text, words)
+
+    def _on_worker_error(self, request: AlignmentRequest, message: str) -> None:
+        self.failed.emit(request.segment_id, request.text, message)
 
 
 class TranscriptBook(QObject):

@@ -6,10 +6,12 @@ arrive. Kept out of main_window.py so each stays readable.
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,18 +25,40 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from analysis.errors import SalientError
 from analysis.motion import FlowMethod, MotionOptions
+from app.gui.workers import LatestRequestWorker
 from app.timecode import format_seconds
 from widgets.panels.peak_detail_panel import PeakDetailPanel
 from widgets.timeline.motion_track import MotionTrack
 
 if TYPE_CHECKING:
+    from analysis.peak_detail import PeakDetail
     from app.gui.review_queue import ReviewQueue
     from app.gui.session import MotionState, Session
     from app.gui.shell import Shell
 
 log = logging.getLogger(__name__)
+
+DETAIL_STOP_WAIT_MS = 3000
+"""How long closing the window waits for the peak detail being computed."""
+
+
+@dataclass(frozen=True, slots=True)
+class DetailRequest:
+    """The peak detail wanted for one selected review row."""
+
+    number: int
+    """the selection's number: only the latest selection's detail is shown"""
+    path: Path
+    moment_ms: int
+    title: str
+
+
+def compute_detail(request: DetailRequest, cancelled: Callable[[], bool]) -> PeakDetail:
+    """The frames and flows around the moment (one short computation: nothing to cancel)."""
+    from analysis.peak_detail import peak_detail
+
+    return peak_detail(request.path, request.moment_ms / 1000)
 
 
 class MotionDialog(QDialog):
@@ -78,9 +102,6 @@ class MotionDialog(QDialog):
 
 
 class MotionController(QObject):
-    _detail_ready = Signal(int, object, str)
-    """request number, PeakDetail or None, error text"""
-
     def __init__(
         self, session: Session, review_queue: ReviewQueue, shell: Shell, parent: QObject | None = None
     ) -> None:
@@ -94,8 +115,9 @@ class MotionController(QObject):
             "motion": shell.add_action("Analyze &Motion…", self.motion_dialog, "Ctrl+Alt+M"),
         }
         self._request = 0
-        self._threads: list[threading.Thread] = []
-        self._detail_ready.connect(self._on_detail_ready)
+        self._detail_worker = LatestRequestWorker(compute_detail, name="peak-detail", parent=self)
+        self._detail_worker.result.connect(self._on_detail_result)
+        self._detail_worker.error.connect(self._on_detail_error)
         session.motion_changed.connect(self._on_motion_changed)
         session.closed.connect(self._on_session_closed)
         review_queue.selected.connect(self._on_review_row_selected)
@@ -121,6 +143,7 @@ class MotionController(QObject):
         self.track.clear()
         self.detail.set_detail(None, "")
         self._request += 1
+        self._detail_worker.drop_pending()
 
     # -- running ------------------------------------------------------------------------------------
 
@@ -150,39 +173,20 @@ class MotionController(QObject):
             return
         moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
         self._request += 1
-        request, path = self._request, session.media.path
         title = f"{segment.source.replace('_', ' ')} at {format_seconds(moment / 1000)}"
         self.detail.set_busy("Computing the flow around the peak…")
+        self._detail_worker.submit(DetailRequest(self._request, Path(session.media.path), moment, title))
 
-        def work() -> None:
-            from analysis.peak_detail import peak_detail
+    def _on_detail_result(self, request: DetailRequest, detail: PeakDetail) -> None:
+        if request.number == self._request:  # else a newer selection is on its way
+            self.detail.set_detail(detail, request.title)
 
-            try:
-                detail, text = peak_detail(path, moment / 1000), title
-            except SalientError as exc:
-                detail, text = None, str(exc)
-            except Exception as exc:  # noqa: BLE001 - shown in the panel; the window keeps working
-                log.exception("peak detail failed")
-                detail, text = None, f"{type(exc).__name__}: {exc}"
-            try:
-                self._detail_ready.emit(request, detail, text)
-            except RuntimeError:  # the window closed meanwhile
-                pass
-
-        thread = threading.Thread(target=work, name="salient-peak-detail", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
-
-    def _on_detail_ready(self, request: int, detail: object, text: str) -> None:
-        if request != self._request:
-            return  # a newer selection is on its way
-        if detail is None:
-            self.detail.set_detail(None, "")
-            self.detail.set_busy(f"Could not compute the detail: {text}")
+    def _on_detail_error(self, request: DetailRequest, message: str) -> None:
+        if request.number != self._request:
             return
-        self.detail.set_detail(detail, text)
+        self.detail.set_detail(None, "")
+        self.detail.set_busy(f"Could not compute the detail: {message}")
 
     def shutdown(self) -> None:
         self._request += 1
-        for thread in self._threads:
-            thread.join(timeout=3)
+        self._detail_worker.close(DETAIL_STOP_WAIT_MS)
