@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +31,14 @@ from typing import Any
 import numpy as np
 
 from analysis.errors import ExportError, MediaError
-from analysis.pauses import Span, pause_context
+from analysis.pauses import Span
+from analysis.salience import ShotSpan
 from app.export.faces import FaceIndex, FacesAround, face_values, stored_faces
 from app.export.files import rounded
-from app.model.records import MediaRecord, RunRecord, segment_key
+from app.model.records import LabelRecord, MediaRecord, RunRecord, SegmentRecord
+from app.model.review import ReviewItem, review_items
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE
-from app.pipelines.motion import TRACK_MOTION_PEAK, StoredMotion, load_motion, shot_change_near
+from app.pipelines.motion import TRACK_MOTION_PEAK, StoredMotion, load_motion
 from app.project.store import Store
 from app.timecode import format_mmss, ms_to_s
 
@@ -81,7 +82,8 @@ class ExportItem:
     z: float | None
     """The flagged segment's z-score; None for a range the user chose."""
     source: str
-    """'audio_peak' for a flagged segment, 'selection' (or another label source) for a range the user chose."""
+    """'audio_peak', 'motion_peak' or 'multimodal_peak' for a flagged segment, 'selection' (or another label
+    source) for a range the user chose: :mod:`app.model.review`'s sources."""
     label: str
     """The vocabulary value, or '' for a flagged segment nobody labelled."""
     kind: str
@@ -167,80 +169,79 @@ def latest_spans(store: Store, media_id: int, kind: str, track: str) -> tuple[Ru
 def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
     """Every row of the project's exports: per media in the order they were added, then in time order.
 
-    A flagged segment (an audio peak of the latest audio run, a motion peak of the latest finished motion run)
-    gives one row per label on it (``label.segment_key == segment_key(source, start, end)``, as the window
-    keys them) or one unlabelled row (left out with ``labels_only``). Every other label (a selection, or a
-    label whose segment a later analysis no longer flags) is a row of its own range.
+    The segments are the review model's (:func:`app.model.review.review_items`), as the window's queue lists
+    them: audio peaks of the latest audio run, motion peaks of the latest finished motion run, audio + motion
+    moments, and the ranges users labelled. A segment gives one row per label on it, or one unlabelled row
+    (left out with ``labels_only``); a label whose segment a later analysis no longer flags is a row of its own.
     """
     items: list[ExportItem] = []
     used: set[str] = set()
     for record in store.all_media():
-        _, audio_segments = latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)
+        _, audio_rows = latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)
         _, pause_rows = latest_spans(store, record.id, RUN_PAUSES, TRACK_PAUSE)
         motion = load_motion(store, record.id) if record.info.has_video else None
-        motion_segments = store.segments(motion.run_id, TRACK_MOTION_PEAK) if motion else []
+        motion_rows = store.segments(motion.run_id, TRACK_MOTION_PEAK) if motion else []
         faces = stored_faces(store, record) if record.info.has_video else None
-        pauses = [Span(row.start_ms, row.end_ms) for row in pause_rows]
-        labels = store.labels(record.id)
-        flagged = [(TRACK_AUDIO_PEAK, s) for s in audio_segments] + [(TRACK_MOTION_PEAK, s) for s in motion_segments]
-        by_key = {segment_key(source, s.start_ms, s.end_ms): (source, s) for source, s in flagged}
-        attached: dict[str, list[Any]] = defaultdict(list)
-        loose = []
-        for label in labels:
-            if label.segment_key in by_key:
-                attached[label.segment_key].append(label)
-            else:
-                loose.append(label)
-        rows: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
-        for key, (source, segment) in by_key.items():
-            base = {
-                "start_ms": segment.start_ms,
-                "end_ms": segment.end_ms,
-                "peak_ms": segment.peak_ms,
-                "z": segment.score,
-                "source": source,
-            }
-            if not attached[key] and not labels_only:
-                rows.append(((segment.start_ms, segment.end_ms, 0), base))
-            for label in attached[key]:
-                rows.append(((segment.start_ms, segment.end_ms, label.id), {**base, "label": label}))
-        for label in loose:
-            if label.source in (TRACK_AUDIO_PEAK, TRACK_MOTION_PEAK):
-                log.info("label %d: its segment is no longer flagged; exported as a range of its own", label.id)
-            fields = {"start_ms": label.start_ms, "end_ms": label.end_ms, "peak_ms": label.peak_ms, "z": None}
-            rows.append(((label.start_ms, label.end_ms, label.id), {**fields, "source": label.source, "label": label}))
-        rows.sort(key=lambda row: row[0])
-        for _, fields in rows:
-            items.append(_item(record, fields, pauses, motion, faces, used))
+        review = review_items(
+            [_flag(row) for row in audio_rows],
+            [_flag(row) for row in motion_rows],
+            store.labels(record.id),
+            [Span(row.start_ms, row.end_ms) for row in pause_rows],
+            _shots(motion),
+        )
+        for entry in review:
+            if not entry.labels and not labels_only:
+                items.append(_item(record, entry, None, motion, faces, used))
+            for label in sorted(entry.labels, key=lambda label: label.id):
+                if entry.segment.z is None and entry.segment.flagged:
+                    log.info("label %d: its segment is no longer flagged; exported as a range of its own", label.id)
+                items.append(_item(record, entry, label, motion, faces, used))
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredFlag:
+    """A stored peak as the review model reads flags."""
+
+    start_ms: int
+    end_ms: int
+    peak_ms: int
+    z: float
+
+
+def _flag(row: SegmentRecord) -> _StoredFlag:
+    return _StoredFlag(row.start_ms, row.end_ms, row.start_ms if row.peak_ms is None else row.peak_ms, row.score or 0.0)
+
+
+def _shots(motion: StoredMotion | None) -> list[ShotSpan]:
+    if motion is None:
+        return []
+    return [ShotSpan(shot.kind, round(shot.start_s * 1000), round(shot.end_s * 1000)) for shot in motion.shots]
 
 
 def _item(
     record: MediaRecord,
-    fields: dict[str, Any],
-    pauses: Sequence[Span],
+    entry: ReviewItem,
+    label: LabelRecord | None,
     motion: StoredMotion | None,
     faces: FaceIndex | None,
     used: set[str],
 ) -> ExportItem:
-    label = fields.pop("label", None)
-    moment = fields["peak_ms"] if fields["peak_ms"] is not None else (fields["start_ms"] + fields["end_ms"]) // 2
-    context = pause_context(moment, pauses)
+    segment = entry.segment
     value = label.value if label else ""
     annotator = label.annotator if label else ""
-    name = _base_name(record, fields["start_ms"], fields["end_ms"], value, annotator)
+    name = _base_name(record, segment.start_ms, segment.end_ms, value, annotator)
     unique, counter = name, 2
     while unique.casefold() in used:
         unique, counter = f"{name}_{counter}", counter + 1
     used.add(unique.casefold())
+    fields: dict[str, Any] = {}
     if motion is not None:
-        fields.update(_series_figures(motion, fields["start_ms"], fields["end_ms"], moment))
-        if fields["source"] != "selection":
-            shot = shot_change_near(fields["start_ms"] / 1000, fields["end_ms"] / 1000, motion.shots)
-            if shot is not None:
-                fields["shot_change"] = f"{shot.kind} at {format_mmss(round(shot.start_s * 1000))}"
+        fields.update(_series_figures(motion, segment.start_ms, segment.end_ms, segment.moment_ms))
+    if entry.shot_change is not None:
+        fields["shot_change"] = f"{entry.shot_change.kind} at {format_mmss(entry.shot_change.start_ms)}"
     if faces is not None:
-        fields["faces_around"] = faces.around(moment)
+        fields["faces_around"] = faces.around(segment.moment_ms)
     return ExportItem(
         media_id=record.id,
         media_path=record.path,
@@ -248,6 +249,11 @@ def _item(
         video_id=record.fingerprint,
         has_video=record.info.has_video,
         duration_ms=record.info.duration_ms,
+        start_ms=segment.start_ms,
+        end_ms=segment.end_ms,
+        peak_ms=segment.peak_ms,
+        z=segment.z,
+        source=segment.source,
         label=value,
         kind=label.kind if label else "",
         intensity=label.intensity if label else None,
@@ -255,8 +261,8 @@ def _item(
         annotator=annotator,
         note=label.note if label else "",
         provenance=label.provenance if label else "",
-        pause_before_ms=context.before.duration_ms if context.before else None,
-        pause_after_ms=context.after.duration_ms if context.after else None,
+        pause_before_ms=entry.pause_before.duration_ms if entry.pause_before else None,
+        pause_after_ms=entry.pause_after.duration_ms if entry.pause_after else None,
         name=unique,
         **fields,
     )

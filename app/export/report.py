@@ -30,9 +30,10 @@ from app.export.files import all_or_nothing
 from app.export.items import ExportItem, check_context, check_media, collect_items, latest_spans
 from app.export.pictures import FLOW_IMAGES, KEYFRAMES, FlowDetails, Frames, flow_images, keyframe_times
 from app.model.records import MediaRecord, RunRecord
+from app.model.review import SOURCE_AUDIO, SOURCE_MOTION, SOURCE_MULTIMODAL
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, load_envelope
 from app.pipelines.faces import StoredFaces
-from app.pipelines.motion import TRACK_MOTION_PEAK, StoredMotion, load_motion
+from app.pipelines.motion import StoredMotion, load_motion
 from app.project.store import Store
 from app.timecode import format_mmss
 from resources import resource_path
@@ -279,7 +280,11 @@ def _span(start_ms: int, end_ms: int) -> str:
     return f"{start_ms / 1000:.3f}–{end_ms / 1000:.3f} s ({format_mmss(start_ms)}–{format_mmss(end_ms)})"
 
 
-_KINDS = {TRACK_AUDIO_PEAK: "flagged segment (audio peak)", TRACK_MOTION_PEAK: "flagged segment (motion peak)"}
+_KINDS = {
+    SOURCE_AUDIO: "flagged segment (audio peak)",
+    SOURCE_MOTION: "flagged segment (motion peak)",
+    SOURCE_MULTIMODAL: "flagged segment (audio + motion peak)",
+}
 
 
 def _observation(

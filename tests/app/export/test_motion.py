@@ -93,9 +93,21 @@ def report(project: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def items_by_source(store: Store) -> tuple[ExportItem, ExportItem, ExportItem]:
-    audio_peak, moving, zoom = collect_items(store)
+    """The audio peak, the fast move's motion peak and the zoom's (the audio + motion moment is checked apart)."""
+    audio_peak, _pair, moving, zoom = collect_items(store)
     assert (audio_peak.source, moving.source, zoom.source) == ("audio_peak", "motion_peak", "motion_peak")
     return audio_peak, moving, zoom
+
+
+def test_the_audio_and_motion_peak_together_is_a_row_as_in_the_window(store: Store) -> None:
+    """The burst during the fast move is one audio + motion moment: the window's review queue lists it, and so
+    do the exports (they used to drop it)."""
+    audio_peak, pair, moving, _zoom = collect_items(store)
+    assert pair.source == "multimodal_peak" and pair.label == ""
+    assert (pair.start_ms, pair.end_ms) == (audio_peak.start_ms, max(audio_peak.end_ms, moving.end_ms))
+    assert pair.peak_ms == audio_peak.peak_ms
+    assert pair.z == pytest.approx(abs(audio_peak.z) + abs(moving.z))
+    assert not pair.not_significant
 
 
 def square_left(t_s: float) -> int:
@@ -161,14 +173,14 @@ def test_metadata_has_motion_figures_of_the_stored_series_and_the_flow(
     record = store.all_media()[0]
     motion = load_motion(store, record.id)
     series = motion.series
-    audio_peak, moving, _ = items_by_source(store)
+    audio_peak, pair, moving, _ = collect_items(store)
     video_columns, video_rows = read_csv(dataset / "video" / "metadata.csv")
     audio_columns, audio_rows = read_csv(dataset / "audio" / "metadata.csv")
     assert video_columns == list(METADATA_COLUMNS + IMAGE_COLUMNS) and audio_columns == list(METADATA_COLUMNS)
     assert set(MOTION_COLUMNS) <= set(audio_columns)
     for rows in (video_rows, audio_rows):
-        assert [row["source"] for row in rows] == ["audio_peak", "motion_peak"]
-        for row, item in zip(rows, (audio_peak, moving), strict=True):
+        assert [row["source"] for row in rows] == ["audio_peak", "multimodal_peak", "motion_peak"]
+        for row, item in zip(rows, (audio_peak, pair, moving), strict=True):
             at = int(np.argmin(np.abs(series.times - item.moment_ms / 1000)))
             assert float(row["motion_magnitude"]) == round(float(series.magnitude[at]), 4)
             assert float(row["motion_moving"]) == round(float(series.moving[at]), 4)
@@ -182,27 +194,27 @@ def test_metadata_has_motion_figures_of_the_stored_series_and_the_flow(
                 round(value, 4) for value in expected
             )
             assert row["shot_change"] == ""
-    moving_row = video_rows[1]
+    moving_row = video_rows[2]
     peak = store.segments(motion.run_id, TRACK_MOTION_PEAK)[0]
     assert float(moving_row["motion_magnitude"]) == float(moving_row["motion_max"]) == round(peak.value, 4)
     assert float(moving_row["flow_magnitude_after"]) > 0
     typed = [json.loads(line) for line in (dataset / "video.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert typed[1]["motion_magnitude"] == float(moving_row["motion_magnitude"])
-    assert all((dataset / typed[1][column]).is_file() for column in FLOW_IMAGE_COLUMNS)
+    assert typed[2]["motion_magnitude"] == float(moving_row["motion_magnitude"])
+    assert all((dataset / typed[2][column]).is_file() for column in FLOW_IMAGE_COLUMNS)
 
 
 def test_unlabelled_peak_at_a_shot_change_stays_out_of_the_dataset(store: Store, dataset: Path) -> None:
     _, _, zoom = items_by_source(store)
     names = [path.name for path in dataset.rglob("*") if path.is_file()]
     assert not [name for name in names if name.startswith(zoom.name)]
-    assert len([name for name in names if name.endswith(".mp4")]) == 2
-    assert len([name for name in names if "_flow_" in name]) == 2 * len(FLOW_IMAGE_COLUMNS)
+    assert len([name for name in names if name.endswith(".mp4")]) == 3
+    assert len([name for name in names if "_flow_" in name]) == 3 * len(FLOW_IMAGE_COLUMNS)
     for metadata in (dataset / "video" / "metadata.csv", dataset / "audio" / "metadata.csv"):
         assert [row["start_s"] for row in read_csv(metadata)[1] if float(row["start_s"]) == zoom.start_ms / 1000] == []
 
 
 def test_report_lists_the_peak_at_the_shot_change_as_not_significant(report: str) -> None:
-    assert "Observations (3)" in report and "<h3>Motion analysis</h3>" in report
+    assert "Observations (4)" in report and "<h3>Motion analysis</h3>" in report
     heading = re.search(r"<h3>11\.000–(\d+\.\d{3}) s \(00:11\.000–00:\d\d\.\d{3}\) — not significant</h3>", report)
     assert heading is not None and 11.4 <= float(heading.group(1)) <= 13.0
     observation = report[heading.start() :]
@@ -210,8 +222,9 @@ def test_report_lists_the_peak_at_the_shot_change_as_not_significant(report: str
     assert "flagged segment (motion peak)" in observation
     assert report.count("not significant</h3>") == 1
     sources = re.findall(r'src="([^"]*)"', report)
-    assert len(sources) == 2 + 3 * (3 + len(FLOW_IMAGE_COLUMNS))  # two plots; key frames and flow per observation
-    assert report.count('<table class="motion">') == 3
+    assert len(sources) == 2 + 4 * (3 + len(FLOW_IMAGE_COLUMNS))  # two plots; key frames and flow per observation
+    assert report.count('<table class="motion">') == 4
+    assert "flagged segment (audio + motion peak)" in report
     assert "mag(t → t + 1 s)" in report
     assert re.search(r"heatmap 6\.\d{3} → 7\.\d{3} s", report)
 
@@ -221,14 +234,15 @@ def test_tables_list_every_row_with_the_mark(store: Store, tmp_path: Path) -> No
     assert columns == list(TABLE_COLUMNS)
     assert [(row["source"], row["label"], row["shot_change"], row["not_significant"]) for row in rows] == [
         ("audio_peak", "", "", "False"),
+        ("multimodal_peak", "", "", "False"),
         ("motion_peak", "anger", "", "False"),
         ("motion_peak", "", "cut at 00:11.000", "True"),
     ]
     assert all(row[column] != "" for row in rows for column in MOTION_COLUMNS[1:])
     document = json.loads(export_table(store, tmp_path / "segments.json", "json").read_text(encoding="utf-8"))
-    assert [row["not_significant"] for row in document] == [False, False, True]
-    assert document[1]["motion_magnitude"] == float(rows[1]["motion_magnitude"])
-    assert document[2]["flow_magnitude_after"] == float(rows[2]["flow_magnitude_after"])
+    assert [row["not_significant"] for row in document] == [False, False, False, True]
+    assert document[2]["motion_magnitude"] == float(rows[2]["motion_magnitude"])
+    assert document[3]["flow_magnitude_after"] == float(rows[3]["flow_magnitude_after"])
 
 
 def test_a_labelled_peak_at_a_shot_change_is_exported(video: Path, tmp_path: Path) -> None:
