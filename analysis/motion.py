@@ -335,27 +335,32 @@ class MotionSeries:
         return cls(*[stacked[i] for i in range(stacked.shape[0])])
 
 
+def ms_of(seconds: float) -> int:
+    """A media time in seconds (a series' sample time) as the integer milliseconds records carry."""
+    return round(seconds * 1000)
+
+
 @dataclass(frozen=True, slots=True)
 class ShotChange:
-    """A cut or a zoom, in seconds of media time."""
+    """A cut or a zoom, in integer milliseconds of media time."""
 
-    start_s: float
-    end_s: float
+    start_ms: int
+    end_ms: int
     kind: str
     """'cut' (start = end = the first frame of the new shot) or 'zoom'"""
 
 
 @dataclass(frozen=True, slots=True)
 class MotionPeak:
-    """A run of pairs whose mean flow magnitude is an outlier, in seconds of media time.
+    """A run of pairs whose mean flow magnitude is an outlier, in integer milliseconds of media time.
 
-    ``end_s`` is the end of the last pair's interval; ``z`` and ``value`` are those of the most extreme pair,
-    at ``peak_s``.
+    ``end_ms`` is the end of the last pair's interval; ``z`` and ``value`` are those of the most extreme pair,
+    at ``peak_ms``.
     """
 
-    start_s: float
-    end_s: float
-    peak_s: float
+    start_ms: int
+    end_ms: int
+    peak_ms: int
     z: float
     value: float
 
@@ -381,7 +386,7 @@ def zooms(series: MotionSeries, fps: float) -> list[ShotChange]:
         elif not flag and start is not None:
             end_s = float(series.times[i - 1]) + 1.0 / fps
             if end_s - float(series.times[start]) >= ZOOM_MIN_S:
-                found.append(ShotChange(float(series.times[start]), end_s, "zoom"))
+                found.append(ShotChange(ms_of(float(series.times[start])), ms_of(end_s), "zoom"))
             start = None
     return found
 
@@ -405,8 +410,8 @@ def analyze_motion(
         motion.close()
         cv2.setNumThreads(threads)
     series = info.results[0]
-    shots = [ShotChange(t, t, "cut") for t in info.results[1]] + zooms(series, options.fps)
-    shots.sort(key=lambda s: s.start_s)
+    shots = [ShotChange(ms_of(t), ms_of(t), "cut") for t in info.results[1]] + zooms(series, options.fps)
+    shots.sort(key=lambda s: s.start_ms)
     return MotionResult(options, series, tuple(shots), info)
 
 
@@ -421,9 +426,9 @@ def motion_peaks(
     step = 1.0 / fps
     peaks = [
         MotionPeak(
-            float(series.times[run.first]),
-            float(series.times[run.last - 1]) + step,
-            float(series.times[run.extreme]),
+            ms_of(float(series.times[run.first])),
+            ms_of(float(series.times[run.last - 1]) + step),
+            ms_of(float(series.times[run.extreme])),
             run.z,
             float(series.magnitude[run.extreme]),
         )

@@ -3,10 +3,12 @@ seconds, everything a script needs) and the readable summary of an analysis."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, TextIO
 
 from analysis.pauses import Span
+from analysis.salience import multimodal_peaks
+from app.model.records import segment_key
+from app.model.review import SOURCE_AUDIO, SOURCE_MOTION, SOURCE_MULTIMODAL, ReviewItem, review_items
 from app.model.transcript import Transcript
 from app.pipelines.analyze import AudioAnalysis
 from app.timecode import format_mmss, ms_to_s
@@ -20,8 +22,8 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
     """The ``--json`` document: times in seconds, everything a script needs."""
     info = result.media.info
     video = info.video
-    shots = result.motion.result.shots if result.motion else ()
-    document = _audio_json(result, shots)
+    review = _review(result)
+    document = _audio_json(result, review)
     document["media"] = {
         "path": info.path,
         "source_url": result.media.source_url,
@@ -39,7 +41,7 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
         "channels": info.audio.channels if info.audio else None,
     }
     if result.motion:
-        document.update(_motion_json(result))
+        document.update(_motion_json(result, review))
     if result.faces:
         from app.pipelines.faces import faces_document
 
@@ -49,9 +51,23 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
     return document
 
 
-def _motion_json(result: AudioAnalysis) -> dict[str, Any]:
-    from app.pipelines.motion import multimodal_peaks, shot_change_near
+def _review(result: AudioAnalysis) -> dict[str, ReviewItem]:
+    """The analysis's segments as the review model sees them (with their shot changes), by key."""
+    motion = result.motion
+    items = review_items(
+        result.peaks if result.stats is not None else (),
+        motion.peaks if motion else (),
+        shots=motion.result.shots if motion else (),
+    )
+    return {item.key: item for item in items}
 
+
+def _not_significant(review: dict[str, ReviewItem], source: str, start_ms: int, end_ms: int) -> bool:
+    """Unlabelled at a shot change (nothing is labelled yet when the CLI analyses)."""
+    return review[segment_key(source, start_ms, end_ms)].not_significant
+
+
+def _motion_json(result: AudioAnalysis, review: dict[str, ReviewItem]) -> dict[str, Any]:
     analysis = result.motion
     series, shots = analysis.result.series, analysis.result.shots
     stats = analysis.stats
@@ -72,33 +88,31 @@ def _motion_json(result: AudioAnalysis) -> dict[str, Any]:
         },
         "motion_peaks": [
             {
-                "start_s": round(p.start_s, 3),
-                "end_s": round(p.end_s, 3),
-                "peak_s": round(p.peak_s, 3),
+                "start_s": ms_to_s(p.start_ms),
+                "end_s": ms_to_s(p.end_ms),
+                "peak_s": ms_to_s(p.peak_ms),
                 "z": round(p.z, 4),
                 "value": round(p.value, 3),
-                "not_significant": shot_change_near(p.start_s, p.end_s, shots) is not None,
+                "not_significant": _not_significant(review, SOURCE_MOTION, p.start_ms, p.end_ms),
             }
             for p in analysis.peaks
         ],
-        "shot_changes": [{"t_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "kind": s.kind} for s in shots],
+        "shot_changes": [{"t_s": ms_to_s(s.start_ms), "end_s": ms_to_s(s.end_ms), "kind": s.kind} for s in shots],
         "multimodal_peaks": [
             {
-                "start_s": round(m.start_s, 3),
-                "end_s": round(m.end_s, 3),
-                "audio_peak_s": round(m.audio_peak_s, 3),
-                "motion_peak_s": round(m.motion_peak_s, 3),
+                "start_s": ms_to_s(m.start_ms),
+                "end_s": ms_to_s(m.end_ms),
+                "audio_peak_s": ms_to_s(m.audio_peak_ms),
+                "motion_peak_s": ms_to_s(m.motion_peak_ms),
                 "score": round(m.score, 4),
-                "not_significant": shot_change_near(m.start_s, m.end_s, shots) is not None,
+                "not_significant": _not_significant(review, SOURCE_MULTIMODAL, m.start_ms, m.end_ms),
             }
             for m in multimodal_peaks(result.peaks, analysis.peaks)
         ],
     }
 
 
-def _audio_json(result: AudioAnalysis, shots: Sequence[Any]) -> dict[str, Any]:
-    from app.pipelines.motion import shot_change_near
-
+def _audio_json(result: AudioAnalysis, review: dict[str, ReviewItem]) -> dict[str, Any]:
     if result.stats is None:
         return {
             "project": str(result.project_path),
@@ -122,8 +136,8 @@ def _audio_json(result: AudioAnalysis, shots: Sequence[Any]) -> dict[str, Any]:
                 "pause_before_s": ms_to_s(context.before.duration_ms) if context.before else None,
                 "pause_after_s": ms_to_s(context.after.duration_ms) if context.after else None,
                 **(
-                    {"not_significant": shot_change_near(peak.start_ms / 1000, peak.end_ms / 1000, shots) is not None}
-                    if shots or result.motion
+                    {"not_significant": _not_significant(review, SOURCE_AUDIO, peak.start_ms, peak.end_ms)}
+                    if result.motion
                     else {}
                 ),
             }
@@ -192,32 +206,30 @@ def _print_faces(result: AudioAnalysis, out: TextIO) -> None:
 
 
 def _print_motion(result: AudioAnalysis, out: TextIO) -> None:
-    from app.pipelines.motion import multimodal_peaks, shot_change_near
-
     analysis = result.motion
     options, stats, shots = analysis.result.options, analysis.stats, analysis.result.shots
     out.write(
         f"\nMotion ({options.method.value} flow, {options.fps:g} pairs/s at {options.width} px; magnitude in px/s at "
         f"320 px wide): mean {stats.mean:.1f}, σ {stats.std:.1f}; peaks above μ + {stats.k:g}σ: {len(analysis.peaks)}\n"
     )
+    review = _review(result)
     for peak in analysis.peaks:
-        shot = shot_change_near(peak.start_s, peak.end_s, shots)
-        note = f"  (not significant: {shot.kind} at {format_mmss(round(shot.start_s * 1000))})" if shot else ""
+        shot = review[segment_key(SOURCE_MOTION, peak.start_ms, peak.end_ms)].shot_change
+        note = f"  (not significant: {shot.kind} at {format_mmss(shot.start_ms)})" if shot else ""
         out.write(
-            f"  {format_mmss(round(peak.start_s * 1000))} – {format_mmss(round(peak.end_s * 1000))}  peak "
-            f"{format_mmss(round(peak.peak_s * 1000))}  z = {peak.z:+.2f}{note}\n"
+            f"  {format_mmss(peak.start_ms)} – {format_mmss(peak.end_ms)}  peak "
+            f"{format_mmss(peak.peak_ms)}  z = {peak.z:+.2f}{note}\n"
         )
     out.write(f"Shot changes: {len(shots)}\n")
     for shot in shots:
-        out.write(f"  {shot.kind:<4} {format_mmss(round(shot.start_s * 1000))}\n")
+        out.write(f"  {shot.kind:<4} {format_mmss(shot.start_ms)}\n")
     pairs = multimodal_peaks(result.peaks, analysis.peaks)
     out.write(f"Audio and motion peaks within 1 s of each other: {len(pairs)}\n")
     for pair in pairs:
-        audio_at, motion_at = (
-            format_mmss(round(pair.audio_peak_s * 1000)),
-            format_mmss(round(pair.motion_peak_s * 1000)),
+        out.write(
+            f"  audio {format_mmss(pair.audio_peak_ms)}, motion {format_mmss(pair.motion_peak_ms)}  "
+            f"score {pair.score:.2f}\n"
         )
-        out.write(f"  audio {audio_at}, motion {motion_at}  score {pair.score:.2f}\n")
 
 
 def _print_audio(result: AudioAnalysis, out: TextIO) -> None:

@@ -32,7 +32,6 @@ import numpy as np
 
 from analysis.errors import ExportError, MediaError
 from analysis.pauses import Span
-from analysis.salience import ShotSpan
 from app.export.faces import FaceIndex, FacesAround, face_values, stored_faces
 from app.export.files import rounded
 from app.model.records import LabelRecord, MediaRecord, RunRecord, SegmentRecord
@@ -187,7 +186,7 @@ def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
             [_flag(row) for row in motion_rows],
             store.labels(record.id),
             [Span(row.start_ms, row.end_ms) for row in pause_rows],
-            _shots(motion),
+            motion.shots if motion is not None else (),
         )
         for entry in review:
             if not entry.labels and not labels_only:
@@ -211,12 +210,6 @@ class _StoredFlag:
 
 def _flag(row: SegmentRecord) -> _StoredFlag:
     return _StoredFlag(row.start_ms, row.end_ms, row.start_ms if row.peak_ms is None else row.peak_ms, row.score or 0.0)
-
-
-def _shots(motion: StoredMotion | None) -> list[ShotSpan]:
-    if motion is None:
-        return []
-    return [ShotSpan(shot.kind, round(shot.start_s * 1000), round(shot.end_s * 1000)) for shot in motion.shots]
 
 
 def _item(

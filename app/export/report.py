@@ -200,8 +200,8 @@ def _motion_analysis(motion: StoredMotion) -> str:
     """The motion run's parameters, the distribution of its magnitudes, its peaks and shot changes."""
     options, stats = motion.options, motion.stats
     shots = ", ".join(
-        f"{shot.kind} at {format_mmss(round(shot.start_s * 1000))}"
-        + (f"–{format_mmss(round(shot.end_s * 1000))}" if shot.end_s > shot.start_s else "")
+        f"{shot.kind} at {format_mmss(shot.start_ms)}"
+        + (f"–{format_mmss(shot.end_ms)}" if shot.end_ms > shot.start_ms else "")
         for shot in motion.shots
     )
     return "<h3>Motion analysis</h3>" + _table(

@@ -8,26 +8,15 @@ segments up here, never in the window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from analysis.salience import ShotSpan
 from app.model.review import SOURCE_SELECTION, ReviewItem, Segment, review_items
 
 if TYPE_CHECKING:
     from app.gui.session import Session
-
-
-@dataclass(frozen=True, slots=True)
-class _MotionFlag:
-    """A motion peak in milliseconds (the motion analysis reports seconds)."""
-
-    start_ms: int
-    end_ms: int
-    peak_ms: int
-    z: float
 
 
 class ReviewQueue(QObject):
@@ -64,14 +53,8 @@ class ReviewQueue(QObject):
         """Rebuild the queue from the session's current results and labels."""
         session = self._session
         audio = session.outliers.peaks if session.outliers is not None else ()
-        motion, shots = [], []
-        if session.motion is not None:
-            ms = round
-            motion = [
-                _MotionFlag(ms(p.start_s * 1000), ms(p.end_s * 1000), ms(p.peak_s * 1000), p.z)
-                for p in session.motion.peaks
-            ]
-            shots = [ShotSpan(s.kind, ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in session.motion.stored.shots]
+        motion = session.motion.peaks if session.motion is not None else ()
+        shots = session.motion.stored.shots if session.motion is not None else ()
         pauses = session.pauses.pauses if session.pauses is not None else ()
         items = review_items(audio, motion, session.labels.labels, pauses, shots, list(self._selections.values()))
         self._items = {item.key: item for item in items}

@@ -1,6 +1,6 @@
 """Motion as the CLI and the window run it: the motion pass stored as a run (series in a sidecar .npy, motion
-peaks and shot changes as segments), multimodal peaks, and the "not significant" mark of peaks that
-coincide with a shot change. Qt-free.
+peaks and shot changes as segments). Combining motion with audio and shot changes is a pure rule of
+:mod:`analysis.salience`, applied by :mod:`app.model.review`. Qt-free.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from analysis import motion
-from analysis.audio import DistributionStats, Peak, Tails
+from analysis.audio import DistributionStats, Tails
 from analysis.motion import MotionOptions, MotionPeak, MotionResult, MotionSeries, ShotChange
 from analysis.progress import Progress
 from app.model.records import NewSegment
@@ -22,10 +22,6 @@ RUN_MOTION = "motion"
 TRACK_MOTION_PEAK = "motion_peak"
 TRACK_CUT = "shot_cut"
 TRACK_ZOOM = "shot_zoom"
-MULTIMODAL_DELTA_S = 1.0
-"""An audio peak and a motion peak at most this far apart make a multimodal peak."""
-SHOT_MARGIN_S = 0.5
-"""A peak within this distance of a cut, or overlapping a zoom, coincides with a shot change."""
 
 
 def series_cache_path(cache_dir: Path, fingerprint: str, options: MotionOptions) -> Path:
@@ -73,7 +69,6 @@ def record_motion(
     partial = cached.with_suffix(".partial.npy")
     result.series.save(partial)
     partial.replace(cached)
-    ms = round
     store.finish_run(
         run_id,
         {
@@ -87,13 +82,9 @@ def record_motion(
             "pairs": len(result.series),
         },
         {
-            TRACK_MOTION_PEAK: [
-                NewSegment(ms(p.start_s * 1000), ms(p.end_s * 1000), ms(p.peak_s * 1000), p.z, p.value) for p in peaks
-            ],
-            TRACK_CUT: [NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in result.shots if s.kind == "cut"],
-            TRACK_ZOOM: [
-                NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in result.shots if s.kind == "zoom"
-            ],
+            TRACK_MOTION_PEAK: [NewSegment(p.start_ms, p.end_ms, p.peak_ms, p.z, p.value) for p in peaks],
+            TRACK_CUT: [NewSegment(s.start_ms, s.end_ms) for s in result.shots if s.kind == "cut"],
+            TRACK_ZOOM: [NewSegment(s.start_ms, s.end_ms) for s in result.shots if s.kind == "zoom"],
         },
         elapsed_ms=elapsed_ms,
         artifacts={"series": str(cached.relative_to(store.data_dir))},
@@ -124,13 +115,13 @@ def load_motion(store: Store, media_id: int, options: MotionOptions | None = Non
         run_options = MotionOptions(**{k: run.params[k] for k in ("fps", "width", "method")})
         peaks = tuple(
             MotionPeak(
-                s.start_ms / 1000, s.end_ms / 1000, (s.peak_ms or s.start_ms) / 1000, s.score or 0.0, s.value or 0
+                s.start_ms, s.end_ms, s.start_ms if s.peak_ms is None else s.peak_ms, s.score or 0.0, s.value or 0
             )
             for s in store.segments(run.id, TRACK_MOTION_PEAK)
         )
-        shots = [ShotChange(s.start_ms / 1000, s.end_ms / 1000, "cut") for s in store.segments(run.id, TRACK_CUT)]
-        shots += [ShotChange(s.start_ms / 1000, s.end_ms / 1000, "zoom") for s in store.segments(run.id, TRACK_ZOOM)]
-        shots.sort(key=lambda s: s.start_s)
+        shots = [ShotChange(s.start_ms, s.end_ms, "cut") for s in store.segments(run.id, TRACK_CUT)]
+        shots += [ShotChange(s.start_ms, s.end_ms, "zoom") for s in store.segments(run.id, TRACK_ZOOM)]
+        shots.sort(key=lambda s: s.start_ms)
         return StoredMotion(
             run.id,
             run_options,
@@ -151,80 +142,18 @@ def persist_motion_peaks(
     run = store.run(stored.run_id)
     run_id = store.start_run(run.media_id, RUN_MOTION, {**stored.options.params(), "k": k}, versions)
     series = store.artifacts(stored.run_id)["series"]
-    ms = round
     store.finish_run(
         run_id,
         {**(run.summary or {}), "stats": asdict(stats), "k": k},
         {
-            TRACK_MOTION_PEAK: [
-                NewSegment(ms(p.start_s * 1000), ms(p.end_s * 1000), ms(p.peak_s * 1000), p.z, p.value) for p in peaks
-            ],
-            TRACK_CUT: [NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in stored.shots if s.kind == "cut"],
-            TRACK_ZOOM: [
-                NewSegment(ms(s.start_s * 1000), ms(s.end_s * 1000)) for s in stored.shots if s.kind == "zoom"
-            ],
+            TRACK_MOTION_PEAK: [NewSegment(p.start_ms, p.end_ms, p.peak_ms, p.z, p.value) for p in peaks],
+            TRACK_CUT: [NewSegment(s.start_ms, s.end_ms) for s in stored.shots if s.kind == "cut"],
+            TRACK_ZOOM: [NewSegment(s.start_ms, s.end_ms) for s in stored.shots if s.kind == "zoom"],
         },
         elapsed_ms=0,
         artifacts={"series": str(series.relative_to(store.data_dir))},
     )
     return StoredMotion(run_id, stored.options, stored.series, tuple(peaks), stored.shots, stats, k)
-
-
-# -- combining tracks ----------------------------------------------------------------------------------
-
-
-def shot_change_near(
-    start_s: float, end_s: float, shots: Sequence[ShotChange], margin_s: float = SHOT_MARGIN_S
-) -> ShotChange | None:
-    """The shot change a segment coincides with: a cut within ``margin_s`` of it, or a zoom overlapping it."""
-    for shot in shots:
-        if shot.kind == "cut" and start_s - margin_s <= shot.start_s <= end_s + margin_s:
-            return shot
-        if shot.kind == "zoom" and shot.start_s < end_s and start_s < shot.end_s:
-            return shot
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class MultimodalPeak:
-    start_s: float
-    end_s: float
-    audio_peak_s: float
-    motion_peak_s: float
-    audio_z: float
-    motion_z: float
-
-    @property
-    def score(self) -> float:
-        """Combined z: |z_audio| + |z_motion|."""
-        return abs(self.audio_z) + abs(self.motion_z)
-
-
-def multimodal_peaks(
-    audio_peaks: Sequence[Peak], motion_peaks: Sequence[MotionPeak], delta_s: float = MULTIMODAL_DELTA_S
-) -> list[MultimodalPeak]:
-    """Audio and motion peaks whose peak times are at most ``delta_s`` apart, paired one to one (closest
-    pairs first), ranked by combined z (highest first)."""
-    candidates = []
-    for i, a in enumerate(audio_peaks):
-        for j, m in enumerate(motion_peaks):
-            gap = abs(a.peak_ms / 1000 - m.peak_s)
-            if gap <= delta_s:
-                candidates.append((gap, i, j))
-    used_audio, used_motion, pairs = set(), set(), []
-    for _, i, j in sorted(candidates):
-        if i in used_audio or j in used_motion:
-            continue
-        used_audio.add(i)
-        used_motion.add(j)
-        a, m = audio_peaks[i], motion_peaks[j]
-        pairs.append(
-            MultimodalPeak(
-                min(a.start_ms / 1000, m.start_s), max(a.end_ms / 1000, m.end_s), a.peak_ms / 1000, m.peak_s, a.z, m.z
-            )
-        )
-    pairs.sort(key=lambda p: (-p.score, p.start_s))
-    return pairs
 
 
 def analyze_and_store(

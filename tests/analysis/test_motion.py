@@ -9,20 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.audio import Peak
 from analysis.errors import MediaError
 from analysis.motion import (
     REFERENCE_WIDTH,
     FlowMethod,
     MotionOptions,
-    MotionPeak,
     MotionResult,
-    ShotChange,
     analyze_motion,
     motion_peaks,
 )
 from app.demo.synth import MotionScript
-from app.pipelines.motion import multimodal_peaks, shot_change_near
 
 SCRIPT = MotionScript()
 MOVING_PX_S = 2.0
@@ -86,7 +82,7 @@ def test_speed_and_direction_match_the_known_motion(video: Path, dis: MotionResu
 
 
 def test_the_hard_cut_and_the_zoom_are_found(dis: MotionResult) -> None:
-    cuts = [s.start_s for s in dis.shots if s.kind == "cut"]
+    cuts = [s.start_ms / 1000 for s in dis.shots if s.kind == "cut"]
     frame = 1 / SCRIPT.fps
     # the cut to another background, and the jump into the zoomed picture (also a cut)
     assert len(cuts) == 2
@@ -94,8 +90,8 @@ def test_the_hard_cut_and_the_zoom_are_found(dis: MotionResult) -> None:
     assert abs(cuts[1] - SCRIPT.zoom[0]) < frame / 2
     zooms = [s for s in dis.shots if s.kind == "zoom"]
     assert len(zooms) == 1
-    assert abs(zooms[0].start_s - SCRIPT.zoom[0]) <= 0.2 + 1e-6
-    assert abs(zooms[0].end_s - SCRIPT.zoom[1]) <= 0.4
+    assert abs(zooms[0].start_ms - SCRIPT.zoom[0] * 1000) <= 200
+    assert abs(zooms[0].end_ms - SCRIPT.zoom[1] * 1000) <= 400
     zooming = (dis.series.times >= SCRIPT.zoom[0]) & (dis.series.times < SCRIPT.zoom[1] - 0.2)
     assert (dis.series.scale_rate[zooming] > 0).all()  # zooming in
 
@@ -103,7 +99,7 @@ def test_the_hard_cut_and_the_zoom_are_found(dis: MotionResult) -> None:
 def test_a_lateral_motion_is_not_a_zoom(dis: MotionResult) -> None:
     for shot in dis.shots:
         if shot.kind == "zoom":
-            assert not any(start < shot.end_s and shot.start_s < end for start, end, _ in SCRIPT.moves)
+            assert not any(start * 1000 < shot.end_ms and shot.start_ms < end * 1000 for start, end, _ in SCRIPT.moves)
 
 
 def test_sampling_rate_and_width_keep_the_figures_comparable(video: Path, dis: MotionResult) -> None:
@@ -127,8 +123,8 @@ def test_motion_peaks_use_the_audio_machinery(dis: MotionResult) -> None:
     assert stats.high == pytest.approx(stats.mean + 1.5 * stats.std)
     fast_start, fast_end, _ = SCRIPT.moves[1]
     assert len(peaks) == 1
-    assert fast_start - 0.2 <= peaks[0].start_s and peaks[0].end_s <= fast_end + 0.4
-    assert fast_start <= peaks[0].peak_s < fast_end and peaks[0].z > 1.5
+    assert (fast_start - 0.2) * 1000 <= peaks[0].start_ms and peaks[0].end_ms <= (fast_end + 0.4) * 1000
+    assert fast_start * 1000 <= peaks[0].peak_ms < fast_end * 1000 and peaks[0].z > 1.5
 
 
 def test_an_audio_only_file_has_no_motion(talk_audio_only: Path) -> None:
@@ -150,31 +146,6 @@ def test_a_truncated_video_is_analysed_as_far_as_it_goes(
     assert len(result.series) >= int(result.info.duration_s * 5) - 1
     with pytest.raises(MediaError, match="cannot be opened as media"):
         analyze_motion(truncated_video)  # its index was at the end, and is gone
-
-
-def test_multimodal_peaks_pair_close_audio_and_motion_peaks() -> None:
-    audio = [
-        Peak(1000, 2000, 1500, 3.0, 0.5),
-        Peak(10_000, 11_000, 10_500, -2.5, 0.01),
-        Peak(20_000, 21_000, 20_400, 2.2, 0.4),
-    ]
-    motion = [
-        MotionPeak(1.8, 2.6, 2.2, 2.0, 30.0),  # 0.7 s after the first audio peak
-        MotionPeak(12.0, 12.4, 12.2, 4.0, 50.0),  # 1.7 s from the second: too far
-        MotionPeak(20.2, 20.6, 20.4, 2.5, 40.0),  # same time as the third
-    ]
-    pairs = multimodal_peaks(audio, motion, delta_s=1.0)
-    assert [(p.audio_peak_s, p.motion_peak_s) for p in pairs] == [(1.5, 2.2), (20.4, 20.4)]  # by combined z
-    assert [round(p.score, 3) for p in pairs] == [5.0, 4.7]
-    assert (pairs[0].start_s, pairs[0].end_s) == (1.0, 2.6)
-
-
-def test_peaks_at_shot_changes_are_marked() -> None:
-    shots = [ShotChange(9.0, 9.0, "cut"), ShotChange(11.0, 13.0, "zoom")]
-    assert shot_change_near(8.2, 8.6, shots) == shots[0]  # the cut 0.4 s after
-    assert shot_change_near(7.0, 8.4, shots) is None  # 0.6 s before the cut
-    assert shot_change_near(12.5, 14.0, shots) == shots[1]
-    assert shot_change_near(13.2, 14.0, shots) is None
 
 
 def test_times_are_media_times_when_the_container_starts_late(tmp_path: Path) -> None:

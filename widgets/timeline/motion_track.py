@@ -259,17 +259,17 @@ class MotionTrack(BandTrack):
         self._set_values(values)
 
     def set_peaks(self, peaks: Sequence[MotionPeak]) -> None:
-        """One red marker per peak at (peak_s, value), replacing the previous ones."""
+        """One red marker per peak at (its peak time, value), replacing the previous ones."""
         self._peaks = tuple(peaks)
         count = len(self._peaks)
-        x = np.fromiter((peak.peak_s for peak in self._peaks), dtype=np.float64, count=count)
+        x = np.fromiter((peak.peak_ms / 1000 for peak in self._peaks), dtype=np.float64, count=count)
         y = np.fromiter((peak.value for peak in self._peaks), dtype=np.float64, count=count)
         self._set_markers(x, y)
 
     def set_shots(self, shots: Sequence[ShotChange]) -> None:
         """Cuts as vertical lines at their time, zooms as shaded spans; other kinds are ignored."""
-        cuts = np.array([shot.start_s for shot in shots if shot.kind == "cut"], dtype=np.float64)
-        zooms = np.array([(shot.start_s, shot.end_s) for shot in shots if shot.kind == "zoom"], dtype=np.float64)
+        cuts = np.array([shot.start_ms for shot in shots if shot.kind == "cut"], dtype=np.float64) / 1000
+        zooms = np.array([(s.start_ms, s.end_ms) for s in shots if s.kind == "zoom"], dtype=np.float64) / 1000
         zooms = zooms.reshape(-1, 2)
         self._cut_count, self._zoom_count = int(cuts.size), int(zooms.shape[0])
         self._shots.set_shots(cuts, zooms[:, 0], zooms[:, 1])
@@ -278,7 +278,7 @@ class MotionTrack(BandTrack):
     def marker_tooltip(self, index: int) -> str:
         """What hovering marker ``index`` shows: "02:13.480 (133.480 s) — z = +2.63"."""
         peak = self._peaks[index]
-        return f"{format_seconds(peak.peak_s)} ({peak.peak_s:.3f} s) — z = {peak.z:+.2f}"
+        return f"{format_seconds(peak.peak_ms / 1000)} ({peak.peak_ms / 1000:.3f} s) — z = {peak.z:+.2f}"
 
     def view_changed(self, start_ms: int, end_ms: int, width_px: int) -> None:
         self._shots.set_view(start_ms / 1000, end_ms / 1000, width_px)

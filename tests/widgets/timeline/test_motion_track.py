@@ -121,7 +121,7 @@ def test_peak_markers_sit_at_the_peaks_and_hovering_shows_time_and_z(qtbot, moti
     values = np.full(1500, 5.0, dtype=np.float32)
     values[[667, 1003]] = [30.0, 42.5]
     track.set_series(np.arange(1500) / RATE, values)
-    peaks = [MotionPeak(133.0, 134.0, 133.4, 2.63, 30.0), MotionPeak(200.0, 201.2, 200.6, 3.1, 42.5)]
+    peaks = [MotionPeak(133_000, 134_000, 133_400, 2.63, 30.0), MotionPeak(200_000, 201_200, 200_600, 3.1, 42.5)]
     track.set_peaks(peaks)
     x, y = track.markers.getData()
     np.testing.assert_allclose(x, [133.4, 200.6])
@@ -141,11 +141,11 @@ def test_one_line_per_cut_and_one_span_per_zoom(motion_timeline) -> None:
     view, track = motion_timeline
     view.set_duration(600_000)
     shots = [
-        ShotChange(10.0, 10.0, "cut"),
-        ShotChange(42.5, 42.5, "cut"),
-        ShotChange(50.0, 58.0, "zoom"),
-        ShotChange(300.0, 300.0, "cut"),
-        ShotChange(400.0, 403.5, "zoom"),
+        ShotChange(10_000, 10_000, "cut"),
+        ShotChange(42_500, 42_500, "cut"),
+        ShotChange(50_000, 58_000, "zoom"),
+        ShotChange(300_000, 300_000, "cut"),
+        ShotChange(400_000, 403_500, "zoom"),
     ]
     track.set_shots(shots)
     assert (track.cut_count, track.zoom_count) == (3, 2)
@@ -166,7 +166,7 @@ def test_one_line_per_cut_and_one_span_per_zoom(motion_timeline) -> None:
 def test_cuts_closer_than_a_pixel_share_one_line(motion_timeline) -> None:
     view, track = motion_timeline
     view.set_duration(HOURS_3_S * 1000)
-    track.set_shots([ShotChange(t, t, "cut") for t in (100.0, 100.04, 100.08, 5000.0)])
+    track.set_shots([ShotChange(t, t, "cut") for t in (100_000, 100_040, 100_080, 5_000_000)])
     view.fit_all()
     assert track.shots_item.line_count == 2
     view.set_visible_range(99_000, 101_000)
@@ -178,8 +178,8 @@ def test_clear_forgets_everything(motion_timeline) -> None:
     view.set_duration(60_000)
     track.set_series(np.arange(300) / RATE, np.ones(300, dtype=np.float32))
     track.set_band(1.0, 0.5, 1.5)
-    track.set_peaks([MotionPeak(1.0, 2.0, 1.4, 2.0, 1.0)])
-    track.set_shots([ShotChange(5.0, 5.0, "cut"), ShotChange(6.0, 9.0, "zoom")])
+    track.set_peaks([MotionPeak(1000, 2000, 1400, 2.0, 1.0)])
+    track.set_shots([ShotChange(5000, 5000, "cut"), ShotChange(6000, 9000, "zoom")])
     track.clear()
     assert track.curve.getData()[0] is None or track.curve.getData()[0].size == 0
     assert track.markers.getData()[0].size == 0
