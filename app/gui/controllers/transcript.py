@@ -156,8 +156,8 @@ class TranscriptController(QObject):
         if self.job is not None and self.job.running:
             self.shell.show_message("A transcription is already running (see Jobs).", 8000)
             return
-        state, from_s = session.transcription_state(TranscribeOptions())
-        dialog = TranscribeDialog(from_s if state == "resume" else None, self.shell.dialog_parent)
+        state, from_ms = session.transcription_state(TranscribeOptions())
+        dialog = TranscribeDialog(from_ms if state == "resume" else None, self.shell.dialog_parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.start(dialog.options(), dialog.fresh.isChecked())
