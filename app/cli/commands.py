@@ -214,9 +214,8 @@ def _run_transcribe(args: argparse.Namespace, progress: TerminalProgress) -> int
     )
     result = transcribe_media(args.input, args.project, options, progress, fresh=args.fresh, cookies=args.cookies)
     progress.close()
-    if result.resumed_from_s is not None:
-        resumed = format_mmss(round(result.resumed_from_s * 1000))
-        sys.stderr.write(f"salient: resumed the stopped transcription at {resumed}\n")
+    if result.resumed_from_ms is not None:
+        sys.stderr.write(f"salient: resumed the stopped transcription at {format_mmss(result.resumed_from_ms)}\n")
     if args.json:
         json.dump(transcript_to_json(result.transcript), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

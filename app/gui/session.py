@@ -413,16 +413,16 @@ class Session(QObject):
 
     # -- transcription -----------------------------------------------------------------------------
 
-    def transcription_state(self, options: TranscribeOptions) -> tuple[str, float]:
-        """What Transcribe would do now: ('resume', from_s) when a stopped run with these settings can
+    def transcription_state(self, options: TranscribeOptions) -> tuple[str, int]:
+        """What Transcribe would do now: ('resume', from_ms) when a stopped run with these settings can
         continue, ('new', 0) otherwise."""
         assert self._store is not None and self.media is not None
         runs = self._store.runs(self.media.id, RUN_TRANSCRIBE)
         if runs and runs[-1].status in ("cancelled", "interrupted", "failed") and runs[-1].params == options.params():
             ends = [s.end_ms for s in self._store.transcript_segments(runs[-1].id)]
             if ends:
-                return "resume", max(ends) / 1000
-        return "new", 0.0
+                return "resume", max(ends)
+        return "new", 0
 
     def start_transcription(self, options: TranscribeOptions, fresh: bool = False) -> Job | None:
         """Transcribe the media in the background; segments appear in the transcript as they come, and are
@@ -451,7 +451,7 @@ class Session(QObject):
             return transcribe_in_child(
                 media.audio_cache_path(cache_dir, fingerprint),
                 options,
-                plan.start_s,
+                plan.start_ms,
                 on_segment=progress.emit,
                 progress=progress,
             )

@@ -28,6 +28,7 @@ from app.model.transcript import Transcript, TranscriptSegment, Word
 from app.pipelines.runs import library_versions, record_stop
 from app.pipelines.sources import default_project_path, fetch, is_url
 from app.project.store import PROJECT_SUFFIX, ProjectError, Store
+from app.timecode import ms_to_s
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +38,15 @@ _RESUMABLE = ("cancelled", "interrupted", "failed")
 
 
 def segment_from_result(result: SegmentResult) -> TranscriptSegment:
-    words = tuple(
-        Word(
-            w.word,
-            round(w.start_s * 1000),
-            max(round(w.start_s * 1000), round(w.end_s * 1000)),
-            round(w.probability, 4),
-        )
-        for w in result.words
-    )
-    start_ms, end_ms = round(result.start_s * 1000), round(result.end_s * 1000)
-    return TranscriptSegment(start_ms, max(start_ms, end_ms), result.text, words)
+    """The transcript segment to store for a model's segment; no word or segment ends before it starts."""
+    words = tuple(Word(w.word, w.start_ms, max(w.start_ms, w.end_ms), round(w.probability, 4)) for w in result.words)
+    return TranscriptSegment(result.start_ms, max(result.start_ms, result.end_ms), result.text, words)
 
 
 @dataclass(frozen=True, slots=True)
 class TranscriptionPlan:
     run_id: int
-    start_s: float
+    start_ms: int
     """0 for a new run; the end of the last stored segment for a resumed one"""
     resumed: bool
 
@@ -68,12 +61,12 @@ def plan_transcription(
         last = runs[-1]
         if last.status in _RESUMABLE and last.params == options.params():
             segments = store.transcript_segments(last.id)
-            start_s = max((s.end_ms for s in segments), default=0) / 1000
+            start_ms = max((s.end_ms for s in segments), default=0)
             store.reopen_run(last.id)
-            log.info("resuming transcription run %d from %.2f s", last.id, start_s)
-            return TranscriptionPlan(last.id, start_s, True)
+            log.info("resuming transcription run %d from %d ms", last.id, start_ms)
+            return TranscriptionPlan(last.id, start_ms, True)
     run_id = store.start_run(media_id, RUN_TRANSCRIBE, options.params(), library_versions())
-    return TranscriptionPlan(run_id, 0.0, False)
+    return TranscriptionPlan(run_id, 0, False)
 
 
 def finish_transcription(store: Store, run_id: int, summary: TranscribeSummary, elapsed_ms: int) -> None:
@@ -84,8 +77,8 @@ def finish_transcription(store: Store, run_id: int, summary: TranscribeSummary, 
             "language": summary.language or previous.get("language", ""),
             "language_probability": summary.language_probability,
             "segments": store.transcript_segment_count(run_id),
-            "resumed_from_s": summary.start_s,
-            "duration_s": summary.end_s,
+            "resumed_from_s": ms_to_s(summary.start_ms),
+            "duration_s": ms_to_s(summary.end_ms),
         },
         {},
         elapsed_ms,
@@ -111,8 +104,8 @@ class TranscriptionResult:
     media: MediaRecord
     run_id: int
     transcript: Transcript
-    resumed_from_s: float | None
-    elapsed_s: float
+    resumed_from_ms: int | None
+    elapsed_ms: int
 
 
 def _project_media(store: Store) -> MediaRecord:
@@ -171,7 +164,7 @@ def transcribe_media(
             summary = transcribe_in_child(
                 audio_path,
                 options,
-                plan.start_s,
+                plan.start_ms,
                 on_segment=lambda r: store.add_transcript_segments(plan.run_id, [segment_from_result(r)]),
                 progress=SubProgress(progress, 0.15, 1.0),
             )
@@ -189,6 +182,6 @@ def transcribe_media(
         record,
         plan.run_id,
         transcript,
-        plan.start_s if plan.resumed else None,
-        time.perf_counter() - started,
+        plan.start_ms if plan.resumed else None,
+        round((time.perf_counter() - started) * 1000),
     )

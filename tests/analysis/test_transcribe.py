@@ -31,7 +31,7 @@ from tests.conftest import SENTENCES as TALK_SENTENCES
 from tests.conftest import require_espeak
 
 SENTENCES = [*TALK_SENTENCES, "the early bird catches the worm", "knowledge is power"]
-EDGE_S = 0.1
+EDGE_MS = 100
 """Word times may pass a sentence's edge by this much: the voice-activity frames are 32 ms and its
 hysteresis keeps a little of the trailing sound."""
 
@@ -48,7 +48,7 @@ class Spoken:
         self.sentences = []
         for sentence in SENTENCES:
             event = scene.speech(sentence, level=0.5)
-            self.sentences.append((event.start_ms / 1000, event.end_ms / 1000))
+            self.sentences.append((event.start_ms, event.end_ms))
             scene.silence(1.0)
         self.audio = resample_poly(scene.samples(), RATE, scene.sample_rate).astype(np.float32)
 
@@ -75,23 +75,23 @@ def _check_transcript(spoken: Spoken, segments: list[SegmentResult]) -> None:
     hypothesis = " ".join(" ".join(_normalized(w.word)) for w in words)
     wer = jiwer.wer(" ".join(SENTENCES), hypothesis)
     assert wer <= 0.15, (wer, hypothesis)
-    starts = [w.start_s for w in words]
+    starts = [w.start_ms for w in words]
     assert starts == sorted(starts)
     for word in words:
-        assert word.start_s <= word.end_s
+        assert word.start_ms <= word.end_ms
         # the word lies in one sentence's interval: the one that contains its middle
-        middle = (word.start_s + word.end_s) / 2
-        inside = [(a, b) for a, b in spoken.sentences if a - EDGE_S <= middle <= b + EDGE_S]
+        middle = (word.start_ms + word.end_ms) / 2
+        inside = [(a, b) for a, b in spoken.sentences if a - EDGE_MS <= middle <= b + EDGE_MS]
         assert len(inside) == 1, (word, spoken.sentences)
         a, b = inside[0]
-        assert a - EDGE_S <= word.start_s and word.end_s <= b + EDGE_S, (word, (a, b))
+        assert a - EDGE_MS <= word.start_ms and word.end_ms <= b + EDGE_MS, (word, (a, b))
 
 
 def test_bundled_tiny_en_transcribes_synthesized_english(spoken: Spoken, sequential: list[SegmentResult]) -> None:
     _check_transcript(spoken, sequential)
     for segment in sequential:
-        assert segment.words[0].start_s == segment.start_s
-        assert segment.words[-1].end_s == segment.end_s
+        assert segment.words[0].start_ms == segment.start_ms
+        assert segment.words[-1].end_ms == segment.end_ms
         assert all(0.0 <= w.probability <= 1.0 for w in segment.words)
 
 
@@ -176,7 +176,7 @@ def test_chunks_cover_the_audio_and_end_in_silence(spoken: Spoken) -> None:
     assert all(b0[1] == b1[0] for b0, b1 in zip(bounds, bounds[1:], strict=False))
     assert len(bounds) >= 3
     for _, cut in bounds[:-1]:
-        t = cut / RATE
+        t = cut * 1000 / RATE
         assert not any(a <= t <= b for a, b in spoken.sentences), (t, spoken.sentences)
 
 
@@ -187,20 +187,20 @@ def test_chunk_boundaries_neither_lose_nor_repeat_words(spoken: Spoken, model) -
     found: list[SegmentResult] = []
     transcribe_array(spoken.audio, TranscribeOptions(chunk_s=6.0), model, on_segment=found.append)
     words = [w for segment in found for w in segment.words]
-    assert all(w0.end_s <= w1.start_s for w0, w1 in zip(words, words[1:], strict=False))
+    assert all(w0.end_ms <= w1.start_ms for w0, w1 in zip(words, words[1:], strict=False))
     for (a, b), sentence in zip(spoken.sentences, SENTENCES, strict=True):
-        inside = [w for w in words if a - EDGE_S <= w.start_s and w.end_s <= b + EDGE_S]
+        inside = [w for w in words if a - EDGE_MS <= w.start_ms and w.end_ms <= b + EDGE_MS]
         assert len(sentence.split()) - 2 <= len(inside) <= len(sentence.split()) + 1, (sentence, inside)
     hypothesis = " ".join(" ".join(_normalized(w.word)) for w in words)
     assert jiwer.wer(" ".join(SENTENCES), hypothesis) <= 0.3
 
 
 def test_transcription_starts_where_asked(spoken: Spoken, model) -> None:  # noqa: ANN001
-    start_s = spoken.sentences[4][0] - 0.3
+    start_ms = spoken.sentences[4][0] - 300
     found: list[SegmentResult] = []
-    summary = transcribe_array(spoken.audio, TranscribeOptions(), model, start_s=start_s, on_segment=found.append)
-    assert summary.start_s == start_s
-    assert found[0].start_s >= start_s
+    summary = transcribe_array(spoken.audio, TranscribeOptions(), model, start_ms=start_ms, on_segment=found.append)
+    assert summary.start_ms == start_ms
+    assert found[0].start_ms >= start_ms
     text = " ".join(_normalized(" ".join(s.text for s in found)))
     assert text.startswith("actions speak louder")
     assert "glitters" not in text and "gold" not in text
@@ -208,14 +208,14 @@ def test_transcription_starts_where_asked(spoken: Spoken, model) -> None:  # noq
 
 def test_snap_to_speech_trims_words_reaching_into_silence() -> None:
     words = (
-        WordTiming("The", 0.3, 1.0, 0.9),  # starts 0.4 s before the speech
-        WordTiming("dog.", 3.1, 3.9, 0.9),  # runs 0.5 s into the pause
-        WordTiming("hm", 5.0, 5.2, 0.9),  # in no speech span: left alone
+        WordTiming("The", 300, 1000, 0.9),  # starts 0.4 s before the speech
+        WordTiming("dog.", 3100, 3900, 0.9),  # runs 0.5 s into the pause
+        WordTiming("hm", 5000, 5200, 0.9),  # in no speech span: left alone
     )
-    segment = SegmentResult(0.3, 5.2, "The dog. hm", words)
-    snapped = snap_to_speech(segment, [(0.7, 3.4), (4.4, 4.9)])
-    assert [(w.start_s, w.end_s) for w in snapped.words] == [(0.7, 1.0), (3.1, 3.4), (5.0, 5.2)]
-    assert (snapped.start_s, snapped.end_s) == (0.7, 5.2)
+    segment = SegmentResult(300, 5200, "The dog. hm", words)
+    snapped = snap_to_speech(segment, [(700, 3400), (4400, 4900)])
+    assert [(w.start_ms, w.end_ms) for w in snapped.words] == [(700, 1000), (3100, 3400), (5000, 5200)]
+    assert (snapped.start_ms, snapped.end_ms) == (700, 5200)
 
 
 def test_forced_alignment_places_corrected_words_where_they_are_spoken(
@@ -227,18 +227,18 @@ def test_forced_alignment_places_corrected_words_where_they_are_spoken(
     first = sequential[0]
     a, b = spoken.sentences[0]
     corrected = "The quick brown fox jumps over the lazy dog."
-    words = aligner.align(spoken.audio, first.start_s, first.end_s, corrected)
+    words = aligner.align(spoken.audio, first.start_ms, first.end_ms, corrected)
     assert [w.word for w in words] == corrected.split()
-    assert [w.start_s for w in words] == sorted(w.start_s for w in words)
+    assert [w.start_ms for w in words] == sorted(w.start_ms for w in words)
     for word in words:
-        assert a - 0.3 <= word.start_s <= word.end_s <= b + 0.3
+        assert a - 300 <= word.start_ms <= word.end_ms <= b + 300
     # the corrected word sits where the model heard its own version of it
     heard = {w.word.lower().strip(".,"): w for w in first.words}
     for name in ("brown", "fox", "lazy"):
         aligned = next(w for w in words if w.word.lower().strip(".,") == name)
-        assert abs(aligned.start_s - heard[name].start_s) <= 0.15
+        assert abs(aligned.start_ms - heard[name].start_ms) <= 150
     with pytest.raises(TranscribeError, match="cannot be aligned in one piece"):
-        aligner.align(spoken.audio, 0.0, 40.0, "too long")
+        aligner.align(spoken.audio, 0, 40_000, "too long")
 
 
 def test_the_npy_reader_reads_what_numpy_wrote(tmp_path: Path) -> None:

@@ -87,8 +87,8 @@ def test_cancel_keeps_what_was_transcribed_and_the_next_start_resumes(qtbot, ses
         kept = store.transcript_segments(run_id)
         assert len(kept) >= 1
         assert store.run(run_id).status == "cancelled"
-    state, from_s = session.transcription_state(options)
-    assert state == "resume" and from_s == max(s.end_ms for s in kept) / 1000
+    state, from_ms = session.transcription_state(options)
+    assert state == "resume" and from_ms == max(s.end_ms for s in kept)
 
     arrived = transcribe(qtbot, session, chunk_s=6.0)
     assert session.transcript.run_id == run_id  # the same run continued
@@ -134,7 +134,7 @@ def test_a_crashed_transcription_resumes_from_its_last_segment(tmp_path: Path, t
     assert kept
     result = transcribe_media(talk, project, options)
     assert result.run_id == run.id
-    assert result.resumed_from_s == max(s.end_ms for s in kept) / 1000
+    assert result.resumed_from_ms == max(s.end_ms for s in kept)
     segments = result.transcript.segments
     assert segments[: len(kept)] == tuple(kept)
     assert all(s.start_ms >= max(k.end_ms for k in kept) for s in segments[len(kept) :])

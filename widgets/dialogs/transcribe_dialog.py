@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.transcribe import BUNDLED, HUB_MODELS, TranscribeOptions
-from app.timecode import format_seconds
+from app.timecode import format_ms
 
 LANGUAGES = (
     ("Detect", None),
@@ -38,7 +38,7 @@ LANGUAGES = (
 class TranscribeDialog(QDialog):
     """Model, language, batched mode; says when a stopped transcription will resume."""
 
-    def __init__(self, resume_from_s: float | None, parent: QWidget | None = None) -> None:
+    def __init__(self, resume_from_ms: int | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Transcribe")
         form = QFormLayout(self)
@@ -60,8 +60,8 @@ class TranscribeDialog(QDialog):
         self.note.setStyleSheet("color: #b0b0b0;")
         form.addRow(self.note)
         self.fresh = QCheckBox(self)
-        if resume_from_s is not None:
-            self.fresh.setText(f"Start over (otherwise it resumes at {format_seconds(resume_from_s)})")
+        if resume_from_ms is not None:
+            self.fresh.setText(f"Start over (otherwise it resumes at {format_ms(resume_from_ms)})")
             form.addRow("", self.fresh)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Transcribe")

@@ -65,9 +65,9 @@ class ModelAligner:
             self._aligner = Aligner(TranscribeOptions(model=request.model))
             self._model_name = request.model
         timings = self._aligner.align(
-            request.audio, request.start_ms / 1000, request.end_ms / 1000, request.text, request.language or None
+            request.audio, request.start_ms, request.end_ms, request.text, request.language or None
         )
-        words = [Word(t.word, round(t.start_s * 1000), round(t.end_s * 1000), round(t.probability, 4)) for t in timings]
+        words = [Word(t.word, t.start_ms, t.end_ms, round(t.probability, 4)) for t in timings]
         return clamp_words(words, request.start_ms, request.end_ms)
 
     def release(self) -> None:

@@ -19,7 +19,7 @@ from app.export.transcripts import default_export_name
 from app.gui.jobs import Job
 from app.model.formats import TRANSCRIPT_FORMATS, import_filter, transcript_format
 from app.model.transcript import context_window, segment_at
-from app.timecode import format_seconds
+from app.timecode import format_ms
 from widgets.dialogs.transcribe_dialog import TranscribeDialog
 from widgets.timeline.transcript_track import TranscriptTrack
 from widgets.transcript.peak_context_view import PeakContextView
@@ -133,7 +133,7 @@ class TranscriptController(QObject):
             return
         moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
         z = f" · z = {segment.z:+.2f}" if segment.z is not None else ""
-        self._context_moment = (moment, f"{segment.source.replace('_', ' ')} at {format_seconds(moment / 1000)}{z}")
+        self._context_moment = (moment, f"{segment.source.replace('_', ' ')} at {format_ms(moment)}{z}")
         self._refresh_context()
 
     def _refresh_context(self) -> None:
@@ -156,8 +156,8 @@ class TranscriptController(QObject):
         if self.job is not None and self.job.running:
             self.shell.show_message("A transcription is already running (see Jobs).", 8000)
             return
-        state, from_s = session.transcription_state(TranscribeOptions())
-        dialog = TranscribeDialog(from_s if state == "resume" else None, self.shell.dialog_parent)
+        state, from_ms = session.transcription_state(TranscribeOptions())
+        dialog = TranscribeDialog(from_ms if state == "resume" else None, self.shell.dialog_parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.start(dialog.options(), dialog.fresh.isChecked())
@@ -169,11 +169,11 @@ class TranscriptController(QObject):
         self.job = job
         self.dock.show()
         self.dock.raise_()
-        duration = self.session.media.info.duration_ms / 1000
+        duration_ms = self.session.media.info.duration_ms
         self.view.set_busy("Transcribing… loading the model")
         job.progressed.connect(
             lambda fraction, _m: self.view.set_busy(
-                f"Transcribing… {format_seconds(fraction * duration)} / {format_seconds(duration)}"
+                f"Transcribing… {format_ms(round(fraction * duration_ms))} / {format_ms(duration_ms)}"
             )
         )
         job.finished.connect(lambda: self.view.set_busy(None))
