@@ -41,7 +41,7 @@ DIS without variational refinement (analysis.motion's choice for speed) gives a 
 edges would show as blocks and blotches in the heatmap; this rounds them off for 0.1 ms."""
 
 
-def magnitude_image(flow: np.ndarray, max_px_s: float | None = None, dt_s: float = 1 / 25) -> np.ndarray:
+def magnitude_image(flow: np.ndarray, max_px_s: float | None = None, dt_ms: float = 40) -> np.ndarray:
     """The flow's magnitude as uint8 H×W: 0 … 255 from its own minimum to maximum when ``max_px_s`` is None
     (the original project's view: every frame uses the whole colour map), else 0 … ``max_px_s`` reference
     pixels per second, saturating above (frames compare)."""
@@ -49,16 +49,16 @@ def magnitude_image(flow: np.ndarray, max_px_s: float | None = None, dt_s: float
     magnitude = np.sqrt(dx * dx + dy * dy)
     if max_px_s is None:
         return cv2.normalize(magnitude, None, 0, 255, cv2.NORM_MINMAX, cv2.CV_8U)
-    to_reference = (REFERENCE_WIDTH / flow.shape[1]) / max(dt_s, 1e-6)
+    to_reference = (REFERENCE_WIDTH / flow.shape[1]) / _seconds(dt_ms)
     return cv2.convertScaleAbs(magnitude, alpha=255.0 * to_reference / max(max_px_s, 1e-6))
 
 
 def magnitude_heatmap(
-    flow: np.ndarray, max_px_s: float | None = None, dt_s: float = 1 / 25, size: tuple[int, int] | None = None
+    flow: np.ndarray, max_px_s: float | None = None, dt_ms: float = 40, size: tuple[int, int] | None = None
 ) -> np.ndarray:
     """RGB uint8 H×W×3: the flow's magnitude (see :func:`magnitude_image`) through OpenCV's JET colour map,
     blue for still, red for fast; at ``size`` (width, height) when given, interpolated before colouring."""
-    values = magnitude_image(flow, max_px_s, dt_s)
+    values = magnitude_image(flow, max_px_s, dt_ms)
     if size is not None and (values.shape[1], values.shape[0]) != tuple(size):
         values = cv2.resize(values, tuple(size), interpolation=cv2.INTER_LINEAR)
     return cv2.cvtColor(cv2.applyColorMap(values, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
@@ -73,10 +73,10 @@ def blend(frame_rgb: np.ndarray, heatmap_rgb: np.ndarray, opacity: float) -> np.
     return cv2.addWeighted(frame_rgb, 1.0 - opacity, heatmap_rgb, opacity, 0.0)
 
 
-def vector_scale(width: int, spacing_px: int, dt_s: float = 1 / 25) -> float:
+def vector_scale(width: int, spacing_px: int, dt_ms: float = 40) -> float:
     """The automatic arrow scale (frames of motion an arrow shows) on an image ``width`` wide: one spacing
     long at VECTOR_SPACING_PX_S (e.g. 1.25 frames at 1280 px with a 16 px spacing at 25 fps)."""
-    return spacing_px * REFERENCE_WIDTH / (width * max(dt_s, 1e-6) * VECTOR_SPACING_PX_S)
+    return spacing_px * REFERENCE_WIDTH / (width * _seconds(dt_ms) * VECTOR_SPACING_PX_S)
 
 
 def vector_grid(
@@ -85,7 +85,7 @@ def vector_grid(
     spacing_px: int,
     scale: float | None = None,
     min_px: float = VECTOR_MIN_PX,
-    dt_s: float = 1 / 25,
+    dt_ms: float = 40,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The arrows to draw on an image of ``size`` (width, height): starts and ends, N×2 float32 in its pixels.
 
@@ -97,7 +97,7 @@ def vector_grid(
     flow_h, flow_w = flow.shape[:2]
     spacing = max(1, int(spacing_px))
     if scale is None:
-        scale = vector_scale(width, spacing, dt_s)
+        scale = vector_scale(width, spacing, dt_ms)
     xs = np.arange(spacing / 2, width, spacing, dtype=np.float32)
     ys = np.arange(spacing / 2, height, spacing, dtype=np.float32)
     columns = np.minimum((xs * flow_w / width).astype(np.intp), flow_w - 1)
@@ -159,13 +159,13 @@ def draw_vectors(
     scale: float | None = None,
     color: tuple[int, int, int] = (0, 255, 0),
     min_px: float = VECTOR_MIN_PX,
-    dt_s: float = 1 / 25,
+    dt_ms: float = 40,
 ) -> np.ndarray:
     """A copy of the frame (RGB, or RGBA) with an arrow per moving grid point, every ``spacing_px`` pixels
     of the frame (see :func:`vector_grid`; by default an arrow is one spacing long at VECTOR_SPACING_PX_S),
     drawn in ``color`` with a black edge, lines 1–3 px wide by frame size and spacing."""
     out = np.array(frame_rgb, copy=True)
-    starts, ends = vector_grid((out.shape[1], out.shape[0]), flow, spacing_px, scale, min_px, dt_s)
+    starts, ends = vector_grid((out.shape[1], out.shape[0]), flow, spacing_px, scale, min_px, dt_ms)
     _draw_arrows(out, starts, ends, color, spacing_px)
     return out
 
@@ -200,7 +200,7 @@ def overlay_layer(
     opacity: float,
     spacing_px: int,
     max_px_s: float | None = HEATMAP_MAX_PX_S,
-    dt_s: float = 1 / 25,
+    dt_ms: float = 40,
     color: tuple[int, int, int] = (0, 255, 0),
 ) -> np.ndarray:
     """The overlay alone, to paint over a frame of ``size`` (width, height): RGBA uint8 with premultiplied
@@ -212,13 +212,13 @@ def overlay_layer(
     width, height = size
     flow = smoothed(flow)
     if "heatmap" in kinds:
-        heat = magnitude_heatmap(flow, max_px_s, dt_s, (width, height))
+        heat = magnitude_heatmap(flow, max_px_s, dt_ms, (width, height))
         opacity = min(max(float(opacity), 0.0), 1.0)
         layer = cv2.convertScaleAbs(cv2.cvtColor(heat, cv2.COLOR_RGB2RGBA), alpha=opacity)
     else:
         layer = np.zeros((height, width, 4), np.uint8)
     if "vectors" in kinds:
-        starts, ends = vector_grid((width, height), flow, spacing_px, dt_s=dt_s)
+        starts, ends = vector_grid((width, height), flow, spacing_px, dt_ms=dt_ms)
         _draw_arrows(layer, starts, ends, color, spacing_px)
     return layer
 
@@ -232,24 +232,29 @@ def compute_overlay(
     engine: FlowEngine,
     width: int = 320,
     max_px_s: float | None = HEATMAP_MAX_PX_S,
-    dt_s: float = 1 / 25,
+    dt_ms: float = 40,
 ) -> np.ndarray:
     """A new RGB image: the frame ``first`` (RGB, or grey) at its own resolution with the overlays of the flow
     to ``second`` drawn on it. ``kind`` holds "heatmap" (on the fixed scale ``max_px_s``, or each frame's own
     range when None; blended at ``opacity``) and/or "vectors" (every ``spacing`` pixels of the frame).
 
     The flow is computed on grey images ``width`` wide and drawn :func:`smoothed`; ``second`` may come at
-    another size of the same picture (it is brought to ``first``'s analysis size); ``dt_s`` is the time
-    between the two frames."""
+    another size of the same picture (it is brought to ``first``'s analysis size); ``dt_ms`` is the time
+    between the two frames, in milliseconds."""
     _check_kinds(kind)
     flow = smoothed(pair_flow(first, second, engine, width))
     out = first if first.ndim == 3 else cv2.cvtColor(first, cv2.COLOR_GRAY2RGB)
     size = (out.shape[1], out.shape[0])
     if "heatmap" in kind:
-        out = blend(out, magnitude_heatmap(flow, max_px_s, dt_s, size), opacity)
+        out = blend(out, magnitude_heatmap(flow, max_px_s, dt_ms, size), opacity)
     if "vectors" in kind:
-        out = draw_vectors(out, flow, spacing, dt_s=dt_s)
+        out = draw_vectors(out, flow, spacing, dt_ms=dt_ms)
     return out.copy() if out is first else out
+
+
+def _seconds(dt_ms: float) -> float:
+    """The time between the two frames in seconds (speeds are in px/s), at least a microsecond."""
+    return max(dt_ms / 1000, 1e-6)
 
 
 def _check_kinds(kinds: Collection[str]) -> None:

@@ -1,6 +1,6 @@
 """What moved around one moment: three frames a second apart and the optical flow between them.
 
-For a time t this takes the frames at t − 1 s, t and t + 1 s (``offset_s`` apart), computes the flow from
+For a time t this takes the frames at t − 1 s, t and t + 1 s (``offset_ms`` apart), computes the flow from
 each frame to the next on grey images ``width`` pixels wide, and renders it three ways: a JET heatmap of
 the flow's magnitude, that heatmap blended half-and-half over the earlier frame, and arrows on a grid
 drawn on the earlier frame. The mean magnitude of each interval is given in reference pixels per second
@@ -14,7 +14,9 @@ series of :mod:`analysis.motion` does not have that ceiling.
 
 The video is opened once, sought to shortly before t − 1 s, and decoded forward; each of the three
 frames is the first one at or after its time. Times before the first frame take the first frame, times
-after the last take the last one (so near the ends an interval is shorter than ``offset_s``, or empty).
+after the last take the last one (so near the ends an interval is shorter than ``offset_ms``, or empty).
+Frames are chosen and flows timed on the frames' exact timestamps; the records give them in milliseconds,
+rounded as :class:`analysis.frames.FrameSource` rounds them.
 
 Qt-free.
 """
@@ -26,6 +28,7 @@ import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 
 import av
 import av.error
@@ -40,9 +43,9 @@ log = logging.getLogger(__name__)
 
 MAX_FRAME_WIDTH = 640
 """Frames (and the images drawn on them) are at most this many pixels wide."""
-SEEK_MARGIN_S = 0.5
+SEEK_MARGIN_MS = 500
 """Seek this far before the earliest frame wanted, so rounding in the demuxer cannot land after it."""
-TIME_TOLERANCE_S = 1e-3
+TIME_TOLERANCE_MS = 1
 """A frame this close before a wanted time counts as being at it (timestamps are rounded)."""
 HEAT_FLOOR_PX_S = 4.0
 """The heatmaps' colour scale tops out at no less than this (reference px/s), so a still picture stays blue."""
@@ -59,14 +62,17 @@ VECTOR_COLOR = (80, 255, 80)
 OVERLAY_ALPHA = 0.5
 _SEEK_ATTEMPTS = 4
 
+_Grabbed = tuple[Fraction, np.ndarray, np.ndarray]
+"""A frame found for a wanted time: its exact time in ms of media time, RGB, grey at the analysis width."""
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class FlowInterval:
     """The flow from one of the three frames to the next, its figures and its pictures."""
 
-    start_s: float
-    end_s: float
-    """times of the two frames actually compared (end − start < offset_s near the ends of the video)"""
+    start_ms: int
+    end_ms: int
+    """times of the two frames actually compared (end − start < offset_ms near the ends of the video)"""
     flow: np.ndarray
     """H×W×2 float32 displacement over the interval, in pixels of the ``width``-wide analysis images"""
     stats: PairStats
@@ -91,13 +97,13 @@ class PeakDetail:
     """Frames at t − offset, t and t + offset and the flows t − offset → t and t → t + offset."""
 
     path: str
-    t_s: float
+    moment_ms: int
     """the time asked for"""
-    offset_s: float
+    offset_ms: int
     method: FlowMethod
     width: int
     """analysis width of the flow, in pixels"""
-    times_s: tuple[float, float, float]
+    times_ms: tuple[int, int, int]
     """times of the three frames shown (clamped to the video)"""
     frames: tuple[np.ndarray, np.ndarray, np.ndarray]
     """RGB, at most MAX_FRAME_WIDTH wide"""
@@ -116,35 +122,39 @@ class PeakDetail:
 
 def peak_detail(
     path: str | os.PathLike[str],
-    t_s: float,
+    moment_ms: int,
     method: FlowMethod | str = FlowMethod.FARNEBACK,
     width: int = 320,
-    offset_s: float = 1.0,
+    offset_ms: int = 1000,
     vector_spacing: int = VECTOR_SPACING,
 ) -> PeakDetail:
-    """The frames and flows around ``t_s`` (seconds of media time: 0 is the container's start, as for the
-    decoded audio and the player).
+    """The frames and flows around ``moment_ms`` (media time: 0 is the container's start, as for the decoded
+    audio and the player).
 
     Raises MediaError when the file cannot be opened, has no video track or no decodable frame."""
-    if not offset_s > 0:
-        raise ValueError(f"the offset must be positive (got {offset_s} s)")
+    if not offset_ms > 0:
+        raise ValueError(f"the offset must be positive (got {offset_ms} ms)")
     if not 32 <= width <= 3840:
         raise ValueError(f"the flow analysis width must lie between 32 and 3840 pixels (got {width})")
     method = FlowMethod(method)
-    wanted = (max(0.0, t_s - offset_s), max(0.0, t_s), max(0.0, t_s + offset_s))
+    wanted = (max(0, moment_ms - offset_ms), max(0, moment_ms), max(0, moment_ms + offset_ms))
     grabbed = _grab(path, wanted, width)
-    times = tuple(g[0] for g in grabbed)
-    frames = tuple(g[1] for g in grabbed)
+    exact = [g[0] for g in grabbed]
+    times = (_rounded(exact[0]), _rounded(exact[1]), _rounded(exact[2]))
+    frames = (grabbed[0][1], grabbed[1][1], grabbed[2][1])
     engine = FlowEngine(method)
-    flows = [_flow(engine, grabbed[i][2], grabbed[i + 1][2], times[i] == times[i + 1]) for i in range(2)]
+    flows = [_flow(engine, grabbed[i][2], grabbed[i + 1][2], exact[i] == exact[i + 1]) for i in range(2)]
+    spans_s = [float((exact[i + 1] - exact[i]) / 1000) for i in range(2)]
     gray_width = grabbed[0][2].shape[1]
-    magnitudes = [_magnitude(flow, times[i + 1] - times[i], gray_width) for i, flow in enumerate(flows)]
+    magnitudes = [_magnitude(flow, spans_s[i], gray_width) for i, flow in enumerate(flows)]
     scale = max(HEAT_FLOOR_PX_S, float(np.percentile(np.concatenate([m.ravel() for m in magnitudes]), HEAT_PERCENTILE)))
     intervals = [
-        _interval(times[i], times[i + 1], flows[i], magnitudes[i], frames[i], gray_width, scale, vector_spacing)
+        _interval(
+            times[i], times[i + 1], spans_s[i], flows[i], magnitudes[i], frames[i], gray_width, scale, vector_spacing
+        )
         for i in range(2)
     ]
-    return PeakDetail(str(path), float(t_s), float(offset_s), method, width, times, frames, *intervals, scale)
+    return PeakDetail(str(path), moment_ms, offset_ms, method, width, times, frames, *intervals, scale)
 
 
 def _flow(engine: FlowEngine, first: np.ndarray, second: np.ndarray, same_frame: bool) -> np.ndarray:
@@ -161,8 +171,9 @@ def _magnitude(flow: np.ndarray, dt_s: float, width: int) -> np.ndarray:
 
 
 def _interval(
-    start_s: float,
-    end_s: float,
+    start_ms: int,
+    end_ms: int,
+    dt_s: float,
     flow: np.ndarray,
     magnitude: np.ndarray,
     frame: np.ndarray,
@@ -170,12 +181,11 @@ def _interval(
     scale: float,
     spacing: int,
 ) -> FlowInterval:
-    dt = end_s - start_s
-    stats = pair_stats(flow, dt, gray_width) if dt > 0 else pair_stats(np.zeros_like(flow), 1.0, gray_width)
+    stats = pair_stats(flow, dt_s, gray_width) if dt_s > 0 else pair_stats(np.zeros_like(flow), 1.0, gray_width)
     mean_px = float(np.hypot(flow[..., 0], flow[..., 1]).mean())
     heatmap = _heatmap(magnitude, scale, frame.shape[1], frame.shape[0])
     overlay = cv2.addWeighted(frame, 1 - OVERLAY_ALPHA, heatmap, OVERLAY_ALPHA, 0)
-    return FlowInterval(start_s, end_s, flow, stats, mean_px, heatmap, overlay, _vectors(frame, flow, spacing))
+    return FlowInterval(start_ms, end_ms, flow, stats, mean_px, heatmap, overlay, _vectors(frame, flow, spacing))
 
 
 def _heatmap(magnitude: np.ndarray, scale: float, width: int, height: int) -> np.ndarray:
@@ -206,61 +216,73 @@ def _vectors(frame: np.ndarray, flow: np.ndarray, spacing: int) -> np.ndarray:
     return out
 
 
-def _grab(
-    path: str | os.PathLike[str], wanted: tuple[float, ...], width: int
-) -> list[tuple[float, np.ndarray, np.ndarray]]:
-    """(time, RGB, grey at ``width``) of the first frame at or after each wanted time (sorted ascending).
+def _grab(path: str | os.PathLike[str], wanted: tuple[int, ...], width: int) -> list[_Grabbed]:
+    """(exact time in ms, RGB, grey at ``width``) of the first frame at or after each wanted time in ms (sorted
+    ascending).
 
     Seeks once to shortly before the first time and decodes forward; if the demuxer lands after it (a
     container without an index), seeks further back. Times past the last frame get the last frame."""
     container, stream = open_video(path)
     try:
-        origin_s = (container.start_time or 0) / av.time_base
-        seek_s = max(0.0, wanted[0] - SEEK_MARGIN_S)
+        origin_ms = Fraction((container.start_time or 0) * 1000, av.time_base)
+        seek_ms = max(0, wanted[0] - SEEK_MARGIN_MS)
         for attempt in range(_SEEK_ATTEMPTS + 1):
-            from_start = seek_s <= 0 or not stream.time_base
+            from_start = seek_ms <= 0 or not stream.time_base
             if attempt or not from_start:
-                target = 0 if from_start else math.floor((seek_s + origin_s) / stream.time_base)
+                target = 0 if from_start else math.floor((seek_ms + origin_ms) / 1000 / stream.time_base)
                 container.seek(target, stream=stream, backward=True)
-            found = _decode_forward(container, stream, wanted, width, path, from_start, origin_s)
+            found = _decode_forward(container, stream, wanted, width, path, from_start, origin_ms)
             if found is not None:
                 return found
-            log.debug("%s: the seek to %.3f s landed after %.3f s; seeking further back", path, seek_s, wanted[0])
-            seek_s = 0.0 if attempt + 1 >= _SEEK_ATTEMPTS else max(0.0, seek_s - 2.0**attempt)
+            log.debug("%s: the seek to %d ms landed after %d ms; seeking further back", path, seek_ms, wanted[0])
+            # 1 s, 2 s, 4 s further back; last of all from the start
+            seek_ms = 0 if attempt + 1 >= _SEEK_ATTEMPTS else max(0, seek_ms - (1000 << attempt))
     finally:
         container.close()
-    raise MediaError(f"{path}: no video frame near {wanted[1]:.3f} s could be decoded; the file may be corrupt")
+    raise MediaError(f"{path}: no video frame near {wanted[1] / 1000:.3f} s could be decoded; the file may be corrupt")
 
 
 def _decode_forward(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
-    wanted: tuple[float, ...],
+    wanted: tuple[int, ...],
     width: int,
     path: str | os.PathLike[str],
     from_start: bool,
-    origin_s: float,
-) -> list[tuple[float, np.ndarray, np.ndarray]] | None:
+    origin_ms: Fraction,
+) -> list[_Grabbed] | None:
     """Decode on from the demuxer's position; None when, after a seek, the first frame is already too late."""
-    found: list[tuple[float, np.ndarray, np.ndarray]] = []
-    last: tuple[float, av.VideoFrame] | None = None
+    found: list[_Grabbed] = []
+    last: tuple[Fraction, av.VideoFrame] | None = None
     for frame in _frames(container, stream, path):
-        time_s = float(frame.time) - origin_s if frame.time is not None else 0.0
-        if last is None and not from_start and time_s > wanted[0] + TIME_TOLERANCE_S:
+        time_ms = _media_ms(frame, origin_ms)
+        if last is None and not from_start and time_ms > wanted[0] + TIME_TOLERANCE_MS:
             return None
-        current: tuple[float, np.ndarray, np.ndarray] | None = None
-        while len(found) < len(wanted) and time_s >= wanted[len(found)] - TIME_TOLERANCE_S:
-            current = current or _convert(frame, time_s, width)
+        current: _Grabbed | None = None
+        while len(found) < len(wanted) and time_ms >= wanted[len(found)] - TIME_TOLERANCE_MS:
+            current = current or _convert(frame, time_ms, width)
             found.append(current)
         if len(found) == len(wanted):
             return found
-        last = (time_s, frame)
+        last = (time_ms, frame)
     if last is None:
         if from_start:
             raise MediaError(f"{path}: no video frame could be decoded (the file is corrupt or empty)")
         return None
     tail = found[-1] if found and found[-1][0] == last[0] else _convert(last[1], last[0], width)
     return found + [tail] * (len(wanted) - len(found))
+
+
+def _media_ms(frame: av.VideoFrame, origin_ms: Fraction) -> Fraction:
+    """The frame's exact time in ms of media time (pts × time base − the container's start); 0 without a pts."""
+    if frame.pts is None or frame.time_base is None:
+        return Fraction(0)
+    return frame.pts * frame.time_base * 1000 - origin_ms
+
+
+def _rounded(time_ms: Fraction) -> int:
+    """An exact time in whole milliseconds, halves up (as :class:`analysis.frames.FrameSource` rounds)."""
+    return math.floor(time_ms + Fraction(1, 2))
 
 
 def _frames(
@@ -277,12 +299,13 @@ def _frames(
         log.warning("%s: reading stopped early (%s); the file may be truncated", path, exc)
 
 
-def _convert(frame: av.VideoFrame, time_s: float, width: int) -> tuple[float, np.ndarray, np.ndarray]:
+def _convert(frame: av.VideoFrame, time_ms: Fraction, width: int) -> _Grabbed:
     """(time, RGB at most MAX_FRAME_WIDTH wide, grey at ``width`` as the motion pass makes it)."""
-    gray = np.array(DecodedFrame(frame, 0, time_s).gray(width), copy=True)  # may view the decoder's buffer
+    # only the grey conversion of DecodedFrame is used (not its index and time); it may view the decoder's buffer
+    gray = np.array(DecodedFrame(frame, 0, 0.0).gray(width), copy=True)
     if frame.width > MAX_FRAME_WIDTH:
         height = max(2, round(frame.height * MAX_FRAME_WIDTH / frame.width / 2) * 2)
         rgb = frame.reformat(width=MAX_FRAME_WIDTH, height=height, format="rgb24", interpolation="AREA")
     else:
         rgb = frame.reformat(format="rgb24")
-    return time_s, np.ascontiguousarray(rgb.to_ndarray()), gray
+    return time_ms, np.ascontiguousarray(rgb.to_ndarray()), gray

@@ -149,7 +149,7 @@ def bench_stages(path: Path, pairs: int) -> dict[str, dict[str, float]]:
             add("flow Farneback, 320 px", ms)
             ms, _ = timed(
                 lambda f=flow, im=first: blend(
-                    im, magnitude_heatmap(f, HEATMAP_MAX_PX_S, 1 / FPS, (WIDTH, HEIGHT)), 0.5
+                    im, magnitude_heatmap(f, HEATMAP_MAX_PX_S, 1000 / FPS, (WIDTH, HEIGHT)), 0.5
                 )
             )
             add("heatmap + blend, 720p", ms)
@@ -163,7 +163,7 @@ def bench_stages(path: Path, pairs: int) -> dict[str, dict[str, float]]:
             def worker_step(i: int = i) -> np.ndarray:
                 a, b = worker_source.frame_at_index(i), worker_source.frame_at_index(i + 1)
                 flow = pair_flow(a.image, b.image, worker_engine)
-                return overlay_layer((WIDTH, HEIGHT), flow, KINDS, 0.5, 16, HEATMAP_MAX_PX_S, 1 / FPS)
+                return overlay_layer((WIDTH, HEIGHT), flow, KINDS, 0.5, 16, HEATMAP_MAX_PX_S, 1000 / FPS)
 
             ms, _ = timed(worker_step)
             add("worker step: fetch 320 + flow + RGBA layer 720p (the overlay on screen)", ms)

@@ -104,7 +104,7 @@ class FlowDetails:
         if key in self._magnitudes and self._magnitudes[key] is None:
             return None
         try:
-            found = peak_detail(item.media_path, item.moment_ms / 1000)
+            found = peak_detail(item.media_path, item.moment_ms)
         except MediaError as exc:
             if not self._lenient:
                 raise

@@ -347,7 +347,8 @@ def _observation(
     if detail is not None:
         flows = "".join(
             f'<figure><img alt="{kind} {interval}" src="{_png_uri(_report_png(image))}"><figcaption>{kind} '
-            f"{getattr(detail, interval).start_s:.3f} → {getattr(detail, interval).end_s:.3f} s</figcaption></figure>"
+            f"{getattr(detail, interval).start_ms / 1000:.3f} → "
+            f"{getattr(detail, interval).end_ms / 1000:.3f} s</figcaption></figure>"
             for (kind, interval), image in zip(FLOW_IMAGES, flow_images(detail), strict=True)
         )
     faces = _faces_table(first.faces_around) if first.faces_around is not None else ""

@@ -79,7 +79,7 @@ class OverlayRenderer:
         self._engines: dict[FlowMethod, FlowEngine] = {}
         self._flow_key: tuple[int, int, FlowMethod] | None = None
         self._flow: np.ndarray | None = None
-        self._dt_s = 1 / 25
+        self._dt_ms: float = 40
 
     def open(self) -> None:
         self._source = FrameSource(self._path, max_width=self._width, cache_frames=8)
@@ -110,7 +110,7 @@ class OverlayRenderer:
                 engine = self._engines[request.method] = FlowEngine(request.method)
             self._flow = pair_flow(first.image, second.image, engine, self._width)
             span_ms = second.pts_ms - first.pts_ms
-            self._dt_s = span_ms / 1000 if span_ms > 0 else 1 / source.fps
+            self._dt_ms = span_ms if span_ms > 0 else 1000 / source.fps
             self._flow_key = key
         return overlay_layer(
             request.size,
@@ -119,7 +119,7 @@ class OverlayRenderer:
             request.opacity,
             request.spacing,
             request.max_px_s,
-            self._dt_s,
+            self._dt_ms,
         )
 
 

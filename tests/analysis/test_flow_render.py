@@ -61,14 +61,14 @@ def test_heatmap_is_jet_blue_where_still_and_red_where_the_block_moves() -> None
 def test_heatmap_on_a_fixed_scale_compares_across_analysis_widths() -> None:
     """Half the scale is the middle of the map, whatever the flow's width; above the scale saturates."""
     half_px_s = HEATMAP_MAX_PX_S / 2
-    dt_s = 1 / 25
-    at_320 = half_px_s * dt_s  # pixels per frame at 320 px
-    heat_320 = magnitude_heatmap(block_flow(dx=at_320, size=(320, 240)), HEATMAP_MAX_PX_S, dt_s)
-    heat_640 = magnitude_heatmap(block_flow(dy=2 * at_320, size=(640, 480)), HEATMAP_MAX_PX_S, dt_s)
+    dt_ms = 40
+    at_320 = half_px_s * (dt_ms / 1000)  # pixels per frame at 320 px
+    heat_320 = magnitude_heatmap(block_flow(dx=at_320, size=(320, 240)), HEATMAP_MAX_PX_S, dt_ms)
+    heat_640 = magnitude_heatmap(block_flow(dy=2 * at_320, size=(640, 480)), HEATMAP_MAX_PX_S, dt_ms)
     assert tuple(heat_320[120, 160]) == jet(128)
     assert tuple(heat_640[240, 320]) == jet(128)
     assert tuple(heat_320[0, 0]) == JET_LOW
-    fast = magnitude_heatmap(block_flow(dx=10 * at_320, size=(320, 240)), HEATMAP_MAX_PX_S, dt_s)
+    fast = magnitude_heatmap(block_flow(dx=10 * at_320, size=(320, 240)), HEATMAP_MAX_PX_S, dt_ms)
     assert tuple(fast[120, 160]) == JET_HIGH
 
 
@@ -169,18 +169,18 @@ def test_arrows_have_a_black_edge_that_shows_on_a_bright_frame() -> None:
 
 def test_the_automatic_scale_draws_one_spacing_at_half_the_heatmap_scale() -> None:
     """VECTOR_SPACING_PX_S (80 reference px/s) is one spacing long at any frame size and analysis width."""
-    dt_s = 1 / 25
-    at_320 = VECTOR_SPACING_PX_S * dt_s  # 3.2 px per frame at 320 px
+    dt_ms = 40
+    at_320 = VECTOR_SPACING_PX_S * (dt_ms / 1000)  # 3.2 px per frame at 320 px
     for size, flow in (
         ((320, 240), block_flow(dx=at_320, size=(320, 240))),
         ((1280, 720), block_flow(dx=at_320 * 2, size=(640, 360))),
     ):
         for spacing in (16, 40):
-            starts, ends = vector_grid(size, flow, spacing, dt_s=dt_s)
+            starts, ends = vector_grid(size, flow, spacing, dt_ms=dt_ms)
             assert len(starts) > 0
             np.testing.assert_allclose(ends - starts, np.tile([spacing, 0.0], (len(starts), 1)), rtol=1e-5)
     slow = block_flow(dx=0.1 * at_320, size=(320, 240))
-    assert len(vector_grid((320, 240), slow, 16, dt_s=dt_s)[0]) == 0, "a tenth of a spacing is no arrow"
+    assert len(vector_grid((320, 240), slow, 16, dt_ms=dt_ms)[0]) == 0, "a tenth of a spacing is no arrow"
 
 
 def test_vectors_follow_the_frame_resolution_not_the_flow_resolution() -> None:
@@ -247,9 +247,9 @@ def test_a_vectors_only_layer_is_transparent_but_for_the_arrows() -> None:
 
 def test_compute_overlay_marks_the_moving_square_hot_and_the_still_background_cold() -> None:
     first, second = textured_pair(shift=4)
-    dt_s = 1 / 25
+    dt_ms = 40
     # 4 px per frame at 640 px are 2 px at 320: 50 reference px/s, ~0.31 of the scale
-    out = compute_overlay(first, second, {"heatmap"}, 1.0, 16, FlowEngine(), dt_s=dt_s)
+    out = compute_overlay(first, second, {"heatmap"}, 1.0, 16, FlowEngine(), dt_ms=dt_ms)
     assert out.shape == first.shape
     inside = out[150:210, 230:290].reshape(-1, 3).astype(int)
     outside = out[20:80, 20:120].reshape(-1, 3).astype(int)

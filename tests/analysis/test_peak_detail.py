@@ -70,8 +70,8 @@ def square_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("method", list(FlowMethod))
 def test_inside_the_motion_both_magnitudes_are_the_speed(pan_video: Path, method: FlowMethod) -> None:
-    detail = peak_detail(pan_video, 4.5, method=method)
-    assert detail.times_s == pytest.approx((3.52, 4.52, 5.52))
+    detail = peak_detail(pan_video, 4500, method=method)
+    assert detail.times_ms == (3520, 4520, 5520)
     before, after = detail.magnitudes
     assert before == pytest.approx(REFERENCE_SPEED, rel=0.15)
     assert after == pytest.approx(REFERENCE_SPEED, rel=0.15)
@@ -82,15 +82,15 @@ def test_inside_the_motion_both_magnitudes_are_the_speed(pan_video: Path, method
 
 
 def test_the_magnitudes_do_not_depend_on_the_analysis_width(pan_video: Path) -> None:
-    detail = peak_detail(pan_video, 4.5, width=160)
+    detail = peak_detail(pan_video, 4500, width=160)
     assert detail.before.flow.shape == (90, 160, 2)
     assert detail.magnitudes == pytest.approx((REFERENCE_SPEED, REFERENCE_SPEED), rel=0.15)
     assert detail.before.mean_px == pytest.approx(REFERENCE_SPEED / 2, rel=0.15)
 
 
 def test_in_a_still_part_both_magnitudes_are_about_zero(pan_video: Path) -> None:
-    detail = peak_detail(pan_video, 1.5)
-    assert detail.times_s == pytest.approx((0.52, 1.52, 2.52))
+    detail = peak_detail(pan_video, 1500)
+    assert detail.times_ms == (520, 1520, 2520)
     assert max(detail.magnitudes) < 0.5
     # Stillness stays blue: the colour scale never tops out at noise.
     for interval in (detail.before, detail.after):
@@ -99,9 +99,9 @@ def test_in_a_still_part_both_magnitudes_are_about_zero(pan_video: Path) -> None
 
 
 def test_the_heatmaps_are_hot_where_the_square_moved_and_cold_elsewhere(square_video: Path) -> None:
-    detail = peak_detail(square_video, 4.5)
+    detail = peak_detail(square_video, 4500)
     for interval in (detail.before, detail.after):
-        x = SQUARE_X + shift_at(interval.start_s)
+        x = SQUARE_X + shift_at(interval.start_ms / 1000)
         inside = interval.heatmap[SQUARE_Y + 10 : SQUARE_Y + SIDE - 10, x + 10 : x + SIDE - 10].reshape(-1, 3)
         red, green, blue = inside.mean(axis=0)
         assert red > 100 and blue < 30, "JET's hot end is red"
@@ -124,28 +124,28 @@ def test_the_heatmaps_are_hot_where_the_square_moved_and_cold_elsewhere(square_v
 def test_images_come_at_the_frames_size_and_at_most_640_wide(tmp_path: Path) -> None:
     frames = (np.full((480, 960, 3), value, dtype=np.uint8) for value in np.linspace(20, 200, 75).astype(np.uint8))
     path = write_media(tmp_path / "wide.mp4", None, duration_ms=3000, video_size=(960, 480), fps=25, frames=frames)
-    detail = peak_detail(path, 1.5)
+    detail = peak_detail(path, 1500)
     for image in (*detail.frames, detail.before.heatmap, detail.after.overlay, detail.after.vectors):
         assert image.shape == (320, MAX_FRAME_WIDTH, 3) and image.dtype == np.uint8
     assert detail.before.flow.shape == (160, 320, 2)
 
 
 @pytest.mark.parametrize(
-    ("t_s", "times"),
+    ("moment_ms", "times_ms"),
     [
-        (0.0, (0.0, 0.0, 1.0)),
-        (0.3, (0.0, 0.32, 1.32)),
-        (7.9, (6.92, 7.92, 7.96)),
-        (20.0, (7.96, 7.96, 7.96)),
+        (0, (0, 0, 1000)),
+        (300, (0, 320, 1320)),
+        (7900, (6920, 7920, 7960)),
+        (20_000, (7960, 7960, 7960)),
     ],
 )
-def test_times_near_the_ends_are_clamped_to_the_video(pan_video: Path, t_s: float, times: tuple) -> None:
-    detail = peak_detail(pan_video, t_s)
-    assert detail.times_s == pytest.approx(times)
-    assert detail.t_s == t_s
+def test_times_near_the_ends_are_clamped_to_the_video(pan_video: Path, moment_ms: int, times_ms: tuple) -> None:
+    detail = peak_detail(pan_video, moment_ms)
+    assert detail.times_ms == times_ms
+    assert detail.moment_ms == moment_ms
     for interval in (detail.before, detail.after):
         assert np.isfinite(interval.magnitude) and interval.magnitude < 0.5
-        if interval.start_s == interval.end_s:
+        if interval.start_ms == interval.end_ms:
             assert interval.magnitude == 0.0 and not interval.flow.any()
 
 
@@ -158,9 +158,9 @@ def test_a_container_without_an_index_and_a_late_clock_gives_the_same_frames(tmp
         fps=FPS,
         frames=pan_frames(),
     )
-    detail = peak_detail(path, 4.5)
+    detail = peak_detail(path, 4500)
     # MPEG-TS starts its clock at 1.4 s; times are media time all the same (0 = the container's start).
-    assert detail.times_s == pytest.approx((3.52, 4.52, 5.52), abs=1e-3)
+    assert detail.times_ms == (3520, 4520, 5520)
     assert detail.magnitudes == pytest.approx((REFERENCE_SPEED, REFERENCE_SPEED), rel=0.15)
 
 
@@ -168,18 +168,28 @@ def test_an_audio_only_file_is_a_media_error_that_says_why(tmp_path: Path) -> No
     tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(16_000) / 16_000)).astype(np.float32)
     path = write_media(tmp_path / "tone.m4a", tone, 16_000, video_size=None)
     with pytest.raises(MediaError, match="has no video track"):
-        peak_detail(path, 0.5)
+        peak_detail(path, 500)
 
 
 def test_a_file_that_is_not_media_is_a_media_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.mp4"
     path.write_text("not a video\n" * 100)
     with pytest.raises(MediaError, match="cannot be opened"):
-        peak_detail(path, 1.0)
+        peak_detail(path, 1000)
 
 
 def test_bad_parameters_are_refused(pan_video: Path) -> None:
     with pytest.raises(ValueError, match="offset"):
-        peak_detail(pan_video, 1.0, offset_s=0)
+        peak_detail(pan_video, 1000, offset_ms=0)
     with pytest.raises(ValueError, match="width"):
-        peak_detail(pan_video, 1.0, width=8)
+        peak_detail(pan_video, 1000, width=8)
+
+
+def test_a_frame_a_millisecond_early_counts_as_at_the_time_for_each_of_the_three(tmp_path: Path) -> None:
+    # Matroska keeps times in whole ms: at 30 fps the frames are at 0, 33, 67, 100 … 1000, 1033, 1067 … ms.
+    frames = (np.full((240, 320, 3), value, dtype=np.uint8) for value in np.linspace(20, 200, 90).astype(np.uint8))
+    path = write_media(tmp_path / "thirty.mkv", None, duration_ms=3000, video_size=(320, 240), fps=30, frames=frames)
+    assert peak_detail(path, 1034).times_ms == (33, 1033, 2033)
+    assert peak_detail(path, 1068).times_ms == (67, 1067, 2067)
+    assert peak_detail(path, 34).times_ms == (0, 33, 1033)
+    assert peak_detail(path, 1069).times_ms == (100, 1100, 2100), "2 ms early is before the time"

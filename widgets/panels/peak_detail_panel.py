@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from analysis.motion import REFERENCE_WIDTH
 from analysis.peak_detail import FlowInterval, PeakDetail
-from app.timecode import format_seconds
+from app.timecode import format_ms
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ EMPTY_TEXT = "Select a flagged segment"
 BUSY_TEXT = "Computing…"
 IMAGE_KINDS = ("heatmap", "overlay", "vectors")
 KIND_LABELS = {"heatmap": "Heatmap", "overlay": "Heatmap over the frame", "vectors": "Flow vectors"}
+SHORTENED_MS = 50
+"""An interval this much shorter than the offset was cut short by the end of the video (and says so)."""
 
 
 def _to_qimage(rgb: np.ndarray) -> QImage:
@@ -194,12 +196,12 @@ class PeakDetailPanel(QWidget):
             for cell in self.cells.values():
                 cell.view.set_image(None)
             return
-        offset = f"{detail.offset_s:g} s"
+        offset = f"{detail.offset_ms / 1000:g} s"
         names = (f"t − {offset}", "t", f"t + {offset}")
         for name, key, when, frame in zip(
-            names, ("frame_before", "frame_at", "frame_after"), detail.times_s, detail.frames, strict=True
+            names, ("frame_before", "frame_at", "frame_after"), detail.times_ms, detail.frames, strict=True
         ):
-            self.cells[key].caption.setText(f"{name} · {format_seconds(when)}")
+            self.cells[key].caption.setText(f"{name} · {format_ms(when)}")
             self.cells[key].view.set_image(frame)
         spans = {"before": f"t − {offset} → t", "after": f"t → t + {offset}"}
         for side, interval in (("before", detail.before), ("after", detail.after)):
@@ -210,7 +212,7 @@ class PeakDetailPanel(QWidget):
         self.magnitude_label.setText(
             f"mag({spans['before']}) = {before:.2f} px/s    mag({spans['after']}) = {after:.2f} px/s"
         )
-        self.title_label.setText(title or f"Flow around {format_seconds(detail.t_s)}")
+        self.title_label.setText(title or f"Flow around {format_ms(detail.moment_ms)}")
         self.scale_label.setText(
             f"Speeds in pixels per second of a {REFERENCE_WIDTH}-pixel-wide picture. Heatmaps: blue = still, "
             f"red = {detail.heat_scale:.1f} px/s or more. {detail.method.value.capitalize()} flow on grey "
@@ -231,9 +233,9 @@ class PeakDetailPanel(QWidget):
         return self.figure.grab().save(str(path), "PNG")
 
     def _describe(self, interval: FlowInterval) -> str:
-        span = interval.end_s - interval.start_s
-        text = f"mag {interval.magnitude:.2f} px/s, mean flow {interval.mean_px:.2f} px in {span:.2f} s"
-        if self._detail is not None and span < self._detail.offset_s - 0.05:
+        span_ms = interval.end_ms - interval.start_ms
+        text = f"mag {interval.magnitude:.2f} px/s, mean flow {interval.mean_px:.2f} px in {span_ms / 1000:.2f} s"
+        if self._detail is not None and span_ms < self._detail.offset_ms - SHORTENED_MS:
             text += " (shortened at the end of the video)"
         return text
 
@@ -245,7 +247,7 @@ class PeakDetailPanel(QWidget):
     def _on_save_button_clicked(self) -> None:
         if self._detail is None:
             return
-        suggested = f"flow_{self._detail.t_s:.3f}s.png"
+        suggested = f"flow_{self._detail.moment_ms / 1000:.3f}s.png"
         path, _ = QFileDialog.getSaveFileName(self, "Save the flow figure", suggested, "PNG image (*.png)")
         if not path:
             return

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from analysis.motion import FlowMethod, MotionOptions
 from app.gui.workers import LatestRequestWorker
-from app.timecode import format_seconds
+from app.timecode import format_ms
 from widgets.panels.peak_detail_panel import PeakDetailPanel
 from widgets.timeline.motion_track import MotionTrack
 
@@ -58,7 +58,7 @@ def compute_detail(request: DetailRequest, cancelled: Callable[[], bool]) -> Pea
     """The frames and flows around the moment (one short computation: nothing to cancel)."""
     from analysis.peak_detail import peak_detail
 
-    return peak_detail(request.path, request.moment_ms / 1000)
+    return peak_detail(request.path, request.moment_ms)
 
 
 class MotionDialog(QDialog):
@@ -173,7 +173,7 @@ class MotionController(QObject):
             return
         moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
         self._request += 1
-        title = f"{segment.source.replace('_', ' ')} at {format_seconds(moment / 1000)}"
+        title = f"{segment.source.replace('_', ' ')} at {format_ms(moment)}"
         self.detail.set_busy("Computing the flow around the peak…")
         self._detail_worker.submit(DetailRequest(self._request, Path(session.media.path), moment, title))
 

@@ -189,7 +189,7 @@ def test_metadata_has_motion_figures_of_the_stored_series_and_the_flow(
             assert inside.size == 5  # five pairs per second
             assert float(row["motion_mean"]) == round(float(inside.mean()), 4)
             assert float(row["motion_max"]) == round(float(inside.max()), 4)
-            expected = peak_detail(video, item.moment_ms / 1000).magnitudes
+            expected = peak_detail(video, item.moment_ms).magnitudes
             assert (float(row["flow_magnitude_before"]), float(row["flow_magnitude_after"])) == tuple(
                 round(value, 4) for value in expected
             )
@@ -259,19 +259,19 @@ def test_a_labelled_peak_at_a_shot_change_is_exported(video: Path, tmp_path: Pat
 
 
 def test_the_flow_of_a_moment_is_computed_once(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    moments: list[float] = []
+    moments: list[int] = []
 
-    def counting(path: str, t_s: float):  # noqa: ANN202 - a PeakDetail
-        moments.append(t_s)
-        return peak_detail(path, t_s)
+    def counting(path: str, moment_ms: int):  # noqa: ANN202 - a PeakDetail
+        moments.append(moment_ms)
+        return peak_detail(path, moment_ms)
 
     monkeypatch.setattr(export, "peak_detail", counting)
     audio_peak, moving, zoom = items_by_source(store)
     export_dataset(store, tmp_path / "ds")  # pictures and metadata of two items, the zoom left out
-    assert moments == [audio_peak.peak_ms / 1000, moving.peak_ms / 1000]
+    assert moments == [audio_peak.peak_ms, moving.peak_ms]
     moments.clear()
     export_report(store, tmp_path / "report")
-    assert moments == [audio_peak.peak_ms / 1000, moving.peak_ms / 1000, zoom.peak_ms / 1000]
+    assert moments == [audio_peak.peak_ms, moving.peak_ms, zoom.peak_ms]
 
 
 def test_disk_full_on_a_flow_picture_removes_the_whole_export(

@@ -21,15 +21,15 @@ def solid(value: tuple[int, int, int]) -> np.ndarray:
     return np.full((FRAME_H, FRAME_W, 3), value, dtype=np.uint8)
 
 
-def interval(start_s: float, end_s: float, shade: int, dx: float) -> FlowInterval:
+def interval(start_ms: int, end_ms: int, shade: int, dx: float) -> FlowInterval:
     """An interval whose images are flat colours (easy to recognise) and whose flow is a uniform shift."""
     flow = np.zeros((FRAME_H, FRAME_W, 2), dtype=np.float32)
     flow[..., 0] = dx
     return FlowInterval(
-        start_s,
-        end_s,
+        start_ms,
+        end_ms,
         flow,
-        pair_stats(flow, end_s - start_s, FRAME_W),
+        pair_stats(flow, (end_ms - start_ms) / 1000, FRAME_W),
         abs(dx),
         solid((shade, 0, 0)),
         solid((0, shade, 0)),
@@ -37,13 +37,13 @@ def interval(start_s: float, end_s: float, shade: int, dx: float) -> FlowInterva
     )
 
 
-def made_up_detail(t_s: float = 84.4, before_end: float | None = None) -> PeakDetail:
-    times = (t_s - 1, t_s, before_end if before_end is not None else t_s + 1)
+def made_up_detail(moment_ms: int = 84_400, after_end_ms: int | None = None) -> PeakDetail:
+    times = (moment_ms - 1000, moment_ms, after_end_ms if after_end_ms is not None else moment_ms + 1000)
     frames = (solid((10, 10, 10)), solid((20, 20, 20)), solid((30, 30, 30)))
     return PeakDetail(
         "clip.mp4",
-        t_s,
-        1.0,
+        moment_ms,
+        1000,
         FlowMethod.FARNEBACK,
         FRAME_W,
         times,
@@ -102,7 +102,7 @@ def test_every_image_goes_to_its_cell_under_its_label(panel: PeakDetailPanel) ->
 
 
 def test_a_shortened_interval_says_so(panel: PeakDetailPanel) -> None:
-    panel.set_detail(made_up_detail(t_s=7.9, before_end=7.96), "End")
+    panel.set_detail(made_up_detail(moment_ms=7900, after_end_ms=7960), "End")
     assert "shortened" in panel.interval_labels["after"].text()
     assert "shortened" not in panel.interval_labels["before"].text()
 
@@ -160,7 +160,7 @@ def test_a_real_detail_shows_its_frames_and_magnitudes(tmp_path: Path, panel: Pe
             yield frame
 
     path = write_media(tmp_path / "square.mp4", None, duration_ms=3000, video_size=(320, 240), frames=frames())
-    detail = peak_detail(path, 1.5)
+    detail = peak_detail(path, 1500)
     panel.set_detail(detail, "Real")
     assert panel.cells["frame_at"].view.image().width() == 320
     text = panel.magnitude_label.text()
