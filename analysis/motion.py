@@ -211,7 +211,7 @@ class MotionConsumer:
                 flow = self.engine.flow(first, second)
                 self.stats.append(pair_stats(flow, dt, second.shape[1]))
                 self.times.append(t0)
-            except BaseException as exc:  # noqa: BLE001 - handed to the pass's thread in finish()
+            except BaseException as exc:  # handed to the pass's thread in finish()
                 self._error = exc
 
     def close(self) -> None:

@@ -100,7 +100,7 @@ def silero_model_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _silero_session():  # noqa: ANN202 - onnxruntime's type is only known once imported
+def _silero_session():  # onnxruntime's type is only known once imported
     try:
         import onnxruntime
     except ImportError as exc:

@@ -168,7 +168,7 @@ def device_and_compute_type(options: TranscribeOptions) -> tuple[str, str]:
     return device, compute_type
 
 
-def load_model(options: TranscribeOptions):  # noqa: ANN201 - a faster_whisper.WhisperModel
+def load_model(options: TranscribeOptions):  # a faster_whisper.WhisperModel
     """Load (and, for a hub name, download once) the model of ``options``."""
     choice = resolve_model(options.model)
     from faster_whisper import WhisperModel
@@ -181,7 +181,7 @@ def load_model(options: TranscribeOptions):  # noqa: ANN201 - a faster_whisper.W
         model = WhisperModel(
             choice.source, device=device, compute_type=compute_type, cpu_threads=options.cpu_threads or 0
         )
-    except Exception as exc:  # noqa: BLE001 - the hub client and CTranslate2 raise many kinds
+    except Exception as exc:  # the hub client and CTranslate2 raise many kinds
         if choice.local:
             raise TranscribeError(f"cannot load the model in {choice.source}: {exc}") from exc
         raise TranscribeError(
@@ -495,7 +495,7 @@ def _child_main(audio_path: str, options: TranscribeOptions, start_ms: int, conn
         out.put(("done", summary))
     except SalientError as exc:
         out.put(("error", str(exc)))
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as text
+    except BaseException as exc:  # everything goes back to the parent as text
         out.put(("error", f"{type(exc).__name__}: {exc}"))
 
 

@@ -85,7 +85,7 @@ def decode_only(video: Path, spans: list[tuple[int, int]]) -> tuple[float, int]:
     return time.perf_counter() - start, frames
 
 
-def timed(function) -> tuple[float, object]:  # noqa: ANN001 - any zero-argument callable
+def timed(function) -> tuple[float, object]:  # any zero-argument callable
     start = time.perf_counter()
     result = function()
     return time.perf_counter() - start, result

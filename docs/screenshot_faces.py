@@ -20,7 +20,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
-def wait(app: QApplication, seconds: float, until=None) -> None:  # noqa: ANN001
+def wait(app: QApplication, seconds: float, until=None) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end and not (until and until()):
         app.processEvents()

@@ -173,7 +173,7 @@ class FaceConsumer:
                     self._unusable += 1
                 log.warning("faces: the frame at %.2f s could not be analysed and was skipped (%s)", t_ms / 1000, exc)
                 continue
-            except BaseException as exc:  # noqa: BLE001 - handed to the pass's thread in finish()
+            except BaseException as exc:  # handed to the pass's thread in finish()
                 self._error = exc
                 continue
             with self._lock:

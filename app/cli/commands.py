@@ -266,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         sys.stderr.write(f"salient: error: {exc}\n")
         return _exit_code(exc)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one readable line, not a traceback
+    except Exception as exc:  # the last line of defence: one readable line, not a traceback
         progress.close()
         if args.debug:
             traceback.print_exc()

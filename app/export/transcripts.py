@@ -25,7 +25,7 @@ PEAKS_TIER = "audio peaks"
 PAUSES_TIER = "pauses"
 
 
-def _media(store: Store, media_id: int | None):  # noqa: ANN202 - a MediaRecord
+def _media(store: Store, media_id: int | None):  # a MediaRecord
     records = store.all_media()
     if not records:
         raise ExportError(f"{store.path}: the project has no media")

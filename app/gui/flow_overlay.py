@@ -308,7 +308,7 @@ class _ShutdownOnClose(QObject):
         super().__init__(window)
         self._controller = controller
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
         if event.type() == QEvent.Type.Close:
             self._controller.shutdown()
         return False

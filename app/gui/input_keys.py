@@ -30,7 +30,7 @@ class InputKeysFirst(QObject):
         Qt.Key.Key_Minus,
     }
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
         if event.type() == QEvent.Type.ShortcutOverride:
             focus = QApplication.focusWidget()
             text_input = isinstance(focus, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox) and not (

@@ -68,7 +68,7 @@ class _Worker(QThread):
             job._finish("cancelled", None, "cancelled", "")
         except SalientError as exc:
             job._finish("failed", None, str(exc), traceback.format_exc())
-        except Exception as exc:  # noqa: BLE001 - any failure becomes a message; the window keeps working
+        except Exception as exc:  # any failure becomes a message; the window keeps working
             log.exception("job %r failed", job.title)
             job._finish("failed", None, f"{type(exc).__name__}: {exc}", traceback.format_exc())
         else:

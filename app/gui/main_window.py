@@ -386,11 +386,11 @@ class MainWindow(QMainWindow):
         else:
             self.show_message("No project opened before on this machine.", 5000)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # Qt's name
         if any(url.isLocalFile() for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:  # Qt's name
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 event.acceptProposedAction()
@@ -583,7 +583,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("timeline/layout", self.timeline.save_layout())
         self.settings.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
         """Cancel the jobs and wait for them (at most ~1.5 s), close the project; nothing is left to save."""
         self.save_settings()
         self.runner.cancel_all()

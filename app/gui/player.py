@@ -159,7 +159,7 @@ def open_audio_clock(samples: np.ndarray | None) -> tuple[Clock, str]:
     except OSError as exc:
         log.info("no sound output: %s", exc)
         return WallClock(), "muted: PortAudio is not installed" if "PortAudio" in str(exc) else f"muted: {exc}"
-    except Exception as exc:  # noqa: BLE001 - sounddevice raises PortAudioError for a missing device
+    except Exception as exc:  # sounddevice raises PortAudioError for a missing device
         log.info("no sound output: %s", exc)
         return WallClock(), "muted: no audio output device"
 

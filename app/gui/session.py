@@ -277,7 +277,7 @@ class Session(QObject):
         job = self._submit("Audio analysis", work, run_id)
         job.succeeded.connect(lambda result: self._on_audio_job_succeeded(result, job))
 
-    def _submit(self, title: str, work, run_id: int | None) -> Job:  # noqa: ANN001 - a job function
+    def _submit(self, title: str, work, run_id: int | None) -> Job:  # a job function
         job = self.runner.submit(f"{title}: {Path(self.media.path).name}", work)
         self._jobs.append(job)
         if run_id is not None:
@@ -522,7 +522,7 @@ class Session(QObject):
         path = Path(record.path)
         run_id = store.start_run(record.id, RUN_MOTION, {**options.params(), "k": k}, library_versions())
 
-        def work(progress: JobProgress):  # noqa: ANN202 - motion results and the faces (or None)
+        def work(progress: JobProgress):  # motion results and the faces (or None)
             if faces is None:
                 return compute_motion(path, options, k, Tails.HIGH, progress), None
             from analysis.faces import FaceConsumer
@@ -536,7 +536,7 @@ class Session(QObject):
         self.motion_job = job
         return job
 
-    def _on_motion_job_succeeded(self, found, job: Job, options: MotionOptions, k: float) -> None:  # noqa: ANN001
+    def _on_motion_job_succeeded(self, found, job: Job, options: MotionOptions, k: float) -> None:
         run_id = self._job_runs.pop(job.id, None)
         if self._store is None or run_id is None:
             return
@@ -570,7 +570,7 @@ class Session(QObject):
         options = options or FaceOptions()
         path = Path(self.media.path)
 
-        def work(progress: JobProgress):  # noqa: ANN202 - a FacesResult
+        def work(progress: JobProgress):  # a FacesResult
             from analysis.faces import analyze_faces
 
             return analyze_faces(path, options, progress)
@@ -579,7 +579,7 @@ class Session(QObject):
         job.succeeded.connect(lambda result: self._record_faces(result, round(job.elapsed_s * 1000)))
         return job
 
-    def _record_faces(self, result, elapsed_ms: int) -> None:  # noqa: ANN001 - a FacesResult
+    def _record_faces(self, result, elapsed_ms: int) -> None:  # a FacesResult
         if self._store is None or self.media is None:
             return
         run_id = self._store.start_run(self.media.id, RUN_FACES, result.options.params(), library_versions())

@@ -200,7 +200,7 @@ class LatestRequestWorker(QObject):
             if self._teardown is not None:
                 try:
                     self._teardown()
-                except Exception:  # noqa: BLE001 - the thread ends anyway; say what was not released
+                except Exception:  # the thread ends anyway; say what was not released
                     log.exception("%s: teardown failed", self._name)
 
     def _prepared(self) -> bool:
@@ -208,7 +208,7 @@ class LatestRequestWorker(QObject):
             return True
         try:
             value = self._setup()
-        except Exception as exc:  # noqa: BLE001 - reported; the thread ends
+        except Exception as exc:  # reported; the thread ends
             self._deliver(_Outcome("unready", None, describe_error(exc, f"{self._name} setup")))
             return False
         return self._deliver(_Outcome("ready", None, value))
@@ -244,7 +244,7 @@ class LatestRequestWorker(QObject):
             value = self._work(request, cancelled)
         except Cancelled:
             return _Outcome("cancelled", request, None)
-        except Exception as exc:  # noqa: BLE001 - one failed request is reported, the next may work
+        except Exception as exc:  # one failed request is reported, the next may work
             return _Outcome("error", request, describe_error(exc, self._name))
         return _Outcome("result", request, value)
 

@@ -59,12 +59,12 @@ def spoken() -> Spoken:
 
 
 @pytest.fixture(scope="module")
-def model():  # noqa: ANN201 - a faster_whisper.WhisperModel
+def model():  # a faster_whisper.WhisperModel
     return load_model(TranscribeOptions())
 
 
 @pytest.fixture(scope="module")
-def sequential(spoken: Spoken, model) -> list[SegmentResult]:  # noqa: ANN001
+def sequential(spoken: Spoken, model) -> list[SegmentResult]:
     found: list[SegmentResult] = []
     transcribe_array(spoken.audio, TranscribeOptions(), model, on_segment=found.append)
     return found
@@ -95,7 +95,7 @@ def test_bundled_tiny_en_transcribes_synthesized_english(spoken: Spoken, sequent
         assert all(0.0 <= w.probability <= 1.0 for w in segment.words)
 
 
-def test_batched_mode(spoken: Spoken, model) -> None:  # noqa: ANN001
+def test_batched_mode(spoken: Spoken, model) -> None:
     found: list[SegmentResult] = []
     summary = transcribe_array(
         spoken.audio, TranscribeOptions(batched=True, batch_size=4), model, on_segment=found.append
@@ -180,7 +180,7 @@ def test_chunks_cover_the_audio_and_end_in_silence(spoken: Spoken) -> None:
         assert not any(a <= t <= b for a, b in spoken.sentences), (t, spoken.sentences)
 
 
-def test_chunk_boundaries_neither_lose_nor_repeat_words(spoken: Spoken, model) -> None:  # noqa: ANN001
+def test_chunk_boundaries_neither_lose_nor_repeat_words(spoken: Spoken, model) -> None:
     """Six-second chunks (the real ones are ten minutes) cut the talk at four pauses: every sentence is still
     transcribed once, in order. Such short chunks give the model little context, so the words themselves
     are less accurate than in one piece; the bound on the error says so."""
@@ -195,7 +195,7 @@ def test_chunk_boundaries_neither_lose_nor_repeat_words(spoken: Spoken, model) -
     assert jiwer.wer(" ".join(SENTENCES), hypothesis) <= 0.3
 
 
-def test_transcription_starts_where_asked(spoken: Spoken, model) -> None:  # noqa: ANN001
+def test_transcription_starts_where_asked(spoken: Spoken, model) -> None:
     start_ms = spoken.sentences[4][0] - 300
     found: list[SegmentResult] = []
     summary = transcribe_array(spoken.audio, TranscribeOptions(), model, start_ms=start_ms, on_segment=found.append)
@@ -221,7 +221,7 @@ def test_snap_to_speech_trims_words_reaching_into_silence() -> None:
 def test_forced_alignment_places_corrected_words_where_they_are_spoken(
     spoken: Spoken,
     sequential: list[SegmentResult],
-    model,  # noqa: ANN001
+    model,
 ) -> None:
     aligner = Aligner(model=model)
     first = sequential[0]

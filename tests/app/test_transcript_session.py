@@ -42,7 +42,7 @@ def project_file(session: Session) -> Store:
     return Store.open(session.project_path, read_only=True)
 
 
-def transcribe(qtbot, session: Session, **options) -> list:  # noqa: ANN003
+def transcribe(qtbot, session: Session, **options) -> list:
     arrived = []
     session.transcript.segment_inserted.connect(lambda index, segment: arrived.append(segment))
     job = session.start_transcription(TranscribeOptions(**options))
@@ -73,7 +73,7 @@ def test_cancel_keeps_what_was_transcribed_and_the_next_start_resumes(qtbot, ses
     job = session.start_transcription(options)
     first = []
 
-    def on_inserted(index: int, segment) -> None:  # noqa: ANN001
+    def on_inserted(index: int, segment) -> None:
         first.append(segment)
         job.cancel()
 

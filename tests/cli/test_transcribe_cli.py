@@ -65,7 +65,7 @@ def test_transcribing_a_project_again_reads_the_same(transcribed: tuple[Path, di
         (["--language", "fr"], 2, "English-only"),
     ],
 )
-def test_transcribe_refuses_what_it_cannot_do(talk_video: Path, tmp_path: Path, args, code, message) -> None:  # noqa: ANN001
+def test_transcribe_refuses_what_it_cannot_do(talk_video: Path, tmp_path: Path, args, code, message) -> None:
     talk = Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
     done = run("transcribe", str(talk), *args)
     assert done.returncode == code

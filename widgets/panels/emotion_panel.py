@@ -347,7 +347,7 @@ class EmotionPanel(QWidget):
             )
         return rows
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:  # Qt's name
         return QSize(900, 520)
 
     # Drawing ----------------------------------------------------------------------------------------------

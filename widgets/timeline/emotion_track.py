@@ -145,7 +145,7 @@ class StackedAreasItem(pg.GraphicsObject):
         self._bounds = QRectF(float(x0[0]), 0.0, float(x1[-1] - x0[0]), 1.0) if x0.size else QRectF()
         self.update()
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:  # Qt's name
         return self._bounds
 
     def paint(self, painter: QPainter, *args: Any) -> None:
@@ -366,7 +366,7 @@ class EmotionItem(pg.GraphicsObject):
 
     # Painting and hovering --------------------------------------------------------------------------------
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:  # Qt's name
         return self._bounds
 
     def paint(self, painter: QPainter, *args: Any) -> None:
@@ -426,7 +426,7 @@ class EmotionItem(pg.GraphicsObject):
         lines = [f"{self._labels[i]} {mean[i]:.2f}" for i in order.tolist()]
         return "\n".join([head, *lines])
 
-    def hoverEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
+    def hoverEvent(self, ev: Any) -> None:  # pyqtgraph's name
         if ev.isExit():
             self.setToolTip("")
             return

@@ -62,7 +62,7 @@ class _LabelsItem(pg.GraphicsObject):
             style = self._styles[color] = (pen, QBrush(fill))
         return style
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:  # Qt's name
         return QRectF(0.0, 0.0, max(self._extent, 1e-3), 1.0)
 
     def changed(self) -> None:
@@ -104,7 +104,7 @@ class _LabelsItem(pg.GraphicsObject):
                 painter.drawText(box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, mark.text)
         painter.restore()
 
-    def mouseClickEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
+    def mouseClickEvent(self, ev: Any) -> None:  # pyqtgraph's name
         mark = self._track.mark_at(round(ev.pos().x() * 1000))
         if mark is None:
             ev.ignore()

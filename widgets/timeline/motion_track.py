@@ -133,7 +133,7 @@ class ShotsItem(pg.GraphicsObject):
         hits = lo + np.flatnonzero(self._zoom_ends[lo:hi] >= x_s - half)
         return cuts, [(float(self._zoom_starts[i]), float(self._zoom_ends[i])) for i in hits]
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:  # Qt's name
         return self._bounds
 
     def paint(self, painter: QPainter, *args: Any) -> None:
@@ -147,7 +147,7 @@ class ShotsItem(pg.GraphicsObject):
             painter.setPen(self._cut_pen)
             painter.drawLines([QLineF(x, low, x, high) for x in self._lines.tolist()])
 
-    def hoverEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
+    def hoverEvent(self, ev: Any) -> None:  # pyqtgraph's name
         """Tooltip naming the cut or zoom under the cursor."""
         if ev.isExit():
             self.setToolTip("")

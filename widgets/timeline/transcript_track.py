@@ -65,7 +65,7 @@ class _SegmentsItem(pg.GraphicsObject):
         self._styles.clear()
         self.update()
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+    def boundingRect(self) -> QRectF:  # Qt's name
         return QRectF(0.0, 0.0, self._extent, 1.0)
 
     def _style(self, speaker: str) -> tuple[QBrush, QBrush]:
@@ -126,7 +126,7 @@ class _SegmentsItem(pg.GraphicsObject):
                 painter.drawText(box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
         painter.restore()
 
-    def hoverEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
+    def hoverEvent(self, ev: Any) -> None:  # pyqtgraph's name
         """A resize cursor near an edge; the segment's times and text as a tooltip."""
         if ev.isExit():
             self.unsetCursor()
@@ -145,7 +145,7 @@ class _SegmentsItem(pg.GraphicsObject):
         else:
             self.setToolTip("")
 
-    def mouseDragEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
+    def mouseDragEvent(self, ev: Any) -> None:  # pyqtgraph's name
         """Take the drag only when it starts near an edge without Shift; otherwise the view box gets it."""
         track = self._track
         if ev.button() != Qt.MouseButton.LeftButton:

@@ -216,7 +216,7 @@ class FindBar(QWidget):
         self._match_anchor = (match.segment_index, match.start)
         self.match_selected.emit(match.segment_index)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
         """Keys of the fields: Enter finds (Shift: backwards) or replaces, F3 steps, Esc closes.
 
         Handled here as well as by the view's shortcuts because the window's key filter gives text fields

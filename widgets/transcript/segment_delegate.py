@@ -153,7 +153,7 @@ class SegmentEditor(QTextEdit):
         self.finished = False
         """set once committed or cancelled, so a late focus-out does not commit a second time"""
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt's name
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.commit_requested.emit()
             return
@@ -285,7 +285,7 @@ class SegmentDelegate(QStyledItemDelegate):
 
     # -- QStyledItemDelegate -----------------------------------------------------------------------
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # Qt's name
         width = self._view.list_view.viewport().width()
         return QSize(width, self.row_height(index.row(), width))
 
@@ -383,7 +383,7 @@ class SegmentDelegate(QStyledItemDelegate):
 
     # -- inline editor -----------------------------------------------------------------------------
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> QWidget:  # noqa: N802
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> QWidget:
         editor = SegmentEditor(parent)
         editor.setFont(self._view.list_view.font())
         editor.commit_requested.connect(partial(self._on_editor_commit_requested, editor))
@@ -391,11 +391,11 @@ class SegmentDelegate(QStyledItemDelegate):
         self.editor_opened.emit(editor, QPersistentModelIndex(index))
         return editor
 
-    def destroyEditor(self, editor: QWidget, index: QModelIndex) -> None:  # noqa: N802 - Qt's name
+    def destroyEditor(self, editor: QWidget, index: QModelIndex) -> None:  # Qt's name
         self.editor_closed.emit(editor)
         super().destroyEditor(editor, index)
 
-    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:  # noqa: N802 - Qt's name
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:  # Qt's name
         # Called again whenever the edited row's data changes: never overwrite what the user is typing.
         if not isinstance(editor, SegmentEditor) or editor.loaded:
             return
@@ -411,19 +411,19 @@ class SegmentDelegate(QStyledItemDelegate):
             cursor.movePosition(cursor.MoveOperation.End)
         editor.setTextCursor(cursor)
 
-    def setModelData(self, editor: QWidget, model: QAbstractListModel, index: QModelIndex) -> None:  # noqa: N802
+    def setModelData(self, editor: QWidget, model: QAbstractListModel, index: QModelIndex) -> None:
         if not isinstance(editor, SegmentEditor) or editor.finished:
             return
         editor.finished = True
         self.text_committed.emit(index.row(), editor.toPlainText())
 
-    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802
+    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         layout = self.layout(index.row(), option.rect.width())
         area = layout.words_rect.translated(option.rect.topLeft())
         minimum = 2 * self.metrics.line_height + 8
         editor.setGeometry(area.adjusted(-6, -3, 6, max(0, minimum - area.height()) + 3))
 
-    def eventFilter(self, editor: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:  # Qt's name
         if (
             isinstance(editor, SegmentEditor)
             and event.type() == QEvent.Type.KeyPress

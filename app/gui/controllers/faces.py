@@ -41,7 +41,7 @@ AROUND_PEAK_MS = 5000
 
 
 class FacesDialog(QDialog):
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Analyze faces")
         form = QFormLayout(self)
@@ -78,7 +78,7 @@ class FacesDialog(QDialog):
             else:
                 self.model.setCurrentIndex(0)
 
-    def options(self):  # noqa: ANN201 - a FaceOptions
+    def options(self):  # a FaceOptions
         from analysis.faces import FaceOptions
 
         labels = tuple(name.strip() for name in self.labels.text().split(",") if name.strip())
@@ -140,7 +140,7 @@ class FacesController(QObject):
 
     # -- results --------------------------------------------------------------------------------------
 
-    def _on_media_opened(self, record) -> None:  # noqa: ANN001 - a MediaRecord
+    def _on_media_opened(self, record) -> None:  # a MediaRecord
         video = record.info.video
         if video is not None:
             self.boxes.set_frame_size(video.width, video.height)
@@ -180,7 +180,7 @@ class FacesController(QObject):
     def _on_boxes_toggled(self) -> None:
         self.boxes.set_visible(self.actions["boxes"].isChecked())
 
-    def _on_frame_ready(self, frame) -> None:  # noqa: ANN001 - a Frame
+    def _on_frame_ready(self, frame) -> None:  # a Frame
         if self.stored is None or not self._times_ms:
             return
         t_ms = frame.pts_ms

@@ -99,7 +99,7 @@ class TranscriptController(QObject):
         self.track.set_segments(segments)
         self._refresh_context()
 
-    def _on_book_segment_inserted(self, index: int, segment) -> None:  # noqa: ANN001
+    def _on_book_segment_inserted(self, index: int, segment) -> None:
         if index == len(self.view.segments()):
             self.view.append_segments([segment])
         else:
@@ -107,7 +107,7 @@ class TranscriptController(QObject):
         self.track.set_segments(self.book.segments)
         self._refresh_context()
 
-    def _on_book_segment_changed(self, index: int, segment) -> None:  # noqa: ANN001
+    def _on_book_segment_changed(self, index: int, segment) -> None:
         self.view.update_segment(index, segment)
         self.track.update_segment(index, segment)
         self._refresh_context()

@@ -155,7 +155,7 @@ def expected_columns(stored: StoredFaces, moment_ms: int) -> dict[str, str]:
     return values
 
 
-def nearest_sample(stored: StoredFaces, moment_ms: int):  # noqa: ANN201 - a FaceSample
+def nearest_sample(stored: StoredFaces, moment_ms: int):  # a FaceSample
     return min(stored.samples, key=lambda sample: abs(sample.t_ms - moment_ms))
 
 

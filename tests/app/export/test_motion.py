@@ -261,7 +261,7 @@ def test_a_labelled_peak_at_a_shot_change_is_exported(video: Path, tmp_path: Pat
 def test_the_flow_of_a_moment_is_computed_once(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     moments: list[int] = []
 
-    def counting(path: str, moment_ms: int):  # noqa: ANN202 - a PeakDetail
+    def counting(path: str, moment_ms: int):  # a PeakDetail
         moments.append(moment_ms)
         return peak_detail(path, moment_ms)
 
