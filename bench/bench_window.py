@@ -39,6 +39,8 @@ video, folder = sys.argv[1], sys.argv[2]
 app = QApplication([])
 from app.gui.main_window import MainWindow
 window = MainWindow(QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat))
+from app.gui.application import settle_heap
+settle_heap()  # as the application does once its window is built
 window.resize(1600, 1000)
 window.show()
 app.processEvents()

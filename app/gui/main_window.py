@@ -56,7 +56,7 @@ from widgets.panels.transport_panel import TransportPanel
 from widgets.timeline.label_track import LabelTrack
 from widgets.timeline.span_track import SpanTrack
 from widgets.timeline.timeline_view import TimelineView, Track
-from widgets.timeline.waveform_view import EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
+from widgets.timeline.waveform_view import FEATURE_LABELS, EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
 from widgets.transcript.shortcuts import SHORTCUTS as TRANSCRIPT_SHORTCUTS
 from widgets.video.video_view import VideoView
 
@@ -66,7 +66,6 @@ MEDIA_FILTER = (
     "Media and projects (*.mp4 *.mkv *.mov *.webm *.avi *.m4v *.mpg *.mpeg *.ts *.wmv *.flv *.mp3 *.wav *.m4a "
     "*.aac *.flac *.ogg *.opus *.wma *.salient);;Salient projects (*.salient);;All files (*)"
 )
-_FEATURE_LABELS = {"rms": "RMS", "rms_db": "RMS (dBFS)", "peak": "Peak |x|"}
 
 
 class MainWindow(QMainWindow):
@@ -432,7 +431,7 @@ class MainWindow(QMainWindow):
         if shown != self._shown_envelope:
             self._shown_envelope = shown
             self.envelope_track.set_envelope(
-                envelope.window_ms, envelope.values(options.feature), _FEATURE_LABELS[options.feature.value]
+                envelope.window_ms, envelope.values(options.feature), FEATURE_LABELS[options.feature.value]
             )
 
     def _on_session_peaks_changed(self, result: OutlierResult) -> None:
