@@ -11,7 +11,7 @@ from analysis import media, pauses
 from analysis.pauses import PauseMethod, Span
 from analysis.progress import Cancelled, NullProgress
 from app.demo.synth import Scene, write_media
-from tests.conftest import SENTENCES, interior_silences, require_espeak
+from tests.helpers.media import SENTENCES, interior_silences, require_espeak
 
 GAPS_S = [0.3, 0.5, 0.8, 1.2, 2.0]
 

@@ -27,8 +27,8 @@ from analysis.transcribe import (
     transcribe_in_child,
 )
 from app.demo.synth import Scene
-from tests.conftest import SENTENCES as TALK_SENTENCES
-from tests.conftest import require_espeak
+from tests.helpers.media import SENTENCES as TALK_SENTENCES
+from tests.helpers.media import require_espeak
 
 SENTENCES = [*TALK_SENTENCES, "the early bird catches the worm", "knowledge is power"]
 EDGE_S = 0.1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sqlite3
@@ -16,29 +15,8 @@ import pytest
 from analysis import media
 from app.demo.synth import Scene
 from app.project.store import SCHEMA_VERSION, Store
-from tests.conftest import interior_silences
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=240,
-    )
-
-
-def tree_digest(*paths: Path) -> dict[str, str]:
-    """Every file under the given paths with its SHA-256: to prove nothing changed."""
-    found = {}
-    for base in paths:
-        for path in sorted([base, *base.rglob("*")] if base.is_dir() else [base]):
-            if path.is_file():
-                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
+from tests.helpers.cli import QT_MODULES, ROOT, run, tree_digest
+from tests.helpers.media import interior_silences
 
 
 @pytest.fixture
@@ -236,9 +214,6 @@ def test_demo_generates_and_analyses_the_demo_video(tmp_path: Path) -> None:
     assert len(report["audio_peaks"]) == 3
     assert report["pause_metrics"]["count"] >= 5
     assert (tmp_path / "demo.mp4").exists() and (tmp_path / "demo.salient").exists()
-
-
-QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6", "widgets")
 
 
 def test_the_command_line_runs_without_loading_qt() -> None:

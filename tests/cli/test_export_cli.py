@@ -15,7 +15,7 @@ from app.model.records import NewLabel, segment_key
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.audio import RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK
 from app.project.store import Store
-from tests.cli.test_cli import QT_MODULES, ROOT, run
+from tests.helpers.cli import QT_MODULES, ROOT, run
 
 
 @pytest.fixture(scope="module")

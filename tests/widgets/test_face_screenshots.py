@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis.fer_model import EMOTIONS
-from tests.widgets.emotion_samples import NEUTRAL, STEP
+from tests.helpers.emotions import NEUTRAL, STEP
 from widgets.panels.emotion_panel import EmotionPanel
 from widgets.timeline.emotion_track import EmotionTrack
 from widgets.timeline.timeline_view import TimelineView

@@ -27,9 +27,9 @@ from app.model.records import NewLabel, segment_key
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.motion import TRACK_MOTION_PEAK, load_motion
 from app.project.store import Store
-from tests.app.export.test_export import png_image, read_csv
-from tests.cli.test_cli import run
-from tests.conftest import quiet_with_burst
+from tests.helpers.cli import run
+from tests.helpers.exports import png_image, read_csv
+from tests.helpers.media import quiet_with_burst
 
 SCRIPT = MotionScript()
 K = "1.5"
