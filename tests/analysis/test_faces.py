@@ -169,6 +169,7 @@ def test_without_prescan_the_haar_detector_is_fers_own(astronaut_png: Path) -> N
     assert counts.tolist()[0] >= 5  # fer's minimum of neighbours
 
 
+@pytest.mark.slow
 def test_the_prescan_finds_the_faces_the_whole_picture_scan_finds() -> None:
     whole, prescan = HaarDetector(prescan=False), HaarDetector()
     found = matched = 0

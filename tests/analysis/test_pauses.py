@@ -79,6 +79,7 @@ def test_pauses_in_the_talk_video(talk_video: Path, talk_scene: Scene) -> None:
     assert_pauses_match(result.pauses, interior_silences(talk_scene))
 
 
+@pytest.mark.slow
 def test_blockwise_probabilities_equal_faster_whispers_own_call() -> None:
     from faster_whisper.vad import get_vad_model
 

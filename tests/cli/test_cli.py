@@ -212,6 +212,7 @@ def test_help_documents_every_command_and_option() -> None:
         assert option in analyze.stdout
 
 
+@pytest.mark.slow
 def test_demo_generates_and_analyses_the_demo_video(tmp_path: Path) -> None:
     result = run("demo", "--out", str(tmp_path), "--json", "--quiet")
     assert result.returncode == 0, result.stderr

@@ -264,6 +264,7 @@ def test_stream_copy_clips_start_at_the_keyframe_before_and_play(store: Store, t
     assert int(np.argmax(correlation)) - (samples.shape[1] - 1) == 0  # aligned to the sample
 
 
+@pytest.mark.slow
 def test_audio_only_media_gives_wavs_only(talk_audio_only: Path, tmp_path: Path) -> None:
     project_path = tmp_path / "audio.salient"
     analyze_audio(shutil.copy(talk_audio_only, tmp_path / "talk.m4a"), project_path)
@@ -476,6 +477,7 @@ def test_split_of_one_video_puts_everything_in_train(store: Store, caplog: pytes
         split_videos(collect_items(store), (0.5, 0.1, 0.1), 0)
 
 
+@pytest.mark.slow
 def test_report_is_self_contained_and_escapes_user_text(store: Store, tmp_path: Path) -> None:
     path = export_report(store, tmp_path, context_ms=1000)
     text = path.read_text(encoding="utf-8")

@@ -353,6 +353,7 @@ def test_an_unreadable_faces_run_leaves_the_figures_empty(
     assert "the faces run cannot be read" in caplog.text
 
 
+@pytest.mark.slow
 def test_video_without_a_faces_run_and_audio_only_media_have_empty_face_columns(video: Path, tmp_path: Path) -> None:
     sound = write_media(tmp_path / "astronaut.m4a", soundtrack(), SCENE_RATE, video_size=None)
     project = tmp_path / "plain.salient"

@@ -245,6 +245,7 @@ def test_tables_list_every_row_with_the_mark(store: Store, tmp_path: Path) -> No
     assert document[3]["flow_magnitude_after"] == float(rows[3]["flow_magnitude_after"])
 
 
+@pytest.mark.slow
 def test_a_labelled_peak_at_a_shot_change_is_exported(video: Path, tmp_path: Path) -> None:
     project = analysed(video, tmp_path / "labelled.salient")
     label_motion_peak(project, 1, "irony")
