@@ -32,7 +32,7 @@ def main() -> None:
     from analysis.faces import FaceOptions
     from analysis.motion import MotionOptions
     from app.gui.main_window import MainWindow
-    from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
+    from tests.helpers.faces import ONE_FACE, ONE_FACE_S, write_video
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["XDG_DATA_HOME"] = folder

@@ -412,6 +412,7 @@ def test_merge_streams_copies_packets_without_reencoding(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["audio.m4a", "merged.mp4", "video.mp4"]
 
 
+@pytest.mark.slow
 def test_merge_streams_into_matroska_keeps_vp8_and_opus(tmp_path: Path) -> None:
     video = write_media(tmp_path / "video.webm", None, duration_ms=2000)
     audio = write_media(tmp_path / "audio.ogg", _speech(2.0).samples(), video_size=None)

@@ -34,7 +34,7 @@ def test_probe_describes_video_with_sound(talk_video: Path, talk_scene: Scene) -
     ("suffix", "has_video", "container"),
     [
         (".mkv", True, "matroska,webm"),
-        (".webm", True, "matroska,webm"),
+        pytest.param(".webm", True, "matroska,webm", marks=pytest.mark.slow),  # VP8 + Opus encoding takes seconds
         (".mov", True, "mov,mp4,m4a,3gp,3g2,mj2"),
         (".avi", True, "avi"),
         (".mp3", False, "mp3"),
@@ -90,6 +90,7 @@ def test_decoded_audio_matches_the_source_samples(talk_audio_only: Path, talk_sc
     assert float(np.abs(quiet).max()) < 0.01
 
 
+@pytest.mark.slow
 def test_decode_memory_stays_near_the_size_of_the_result(tmp_path: Path) -> None:
     scene = Scene(seed=2)
     scene.speech(duration_s=120.0)

@@ -11,7 +11,7 @@ from analysis import media, pauses
 from analysis.pauses import PauseMethod, Span
 from analysis.progress import Cancelled, NullProgress
 from app.demo.synth import Scene, write_media
-from tests.conftest import SENTENCES, interior_silences, require_espeak
+from tests.helpers.media import SENTENCES, interior_silences, require_espeak
 
 GAPS_S = [0.3, 0.5, 0.8, 1.2, 2.0]
 
@@ -79,6 +79,7 @@ def test_pauses_in_the_talk_video(talk_video: Path, talk_scene: Scene) -> None:
     assert_pauses_match(result.pauses, interior_silences(talk_scene))
 
 
+@pytest.mark.slow
 def test_blockwise_probabilities_equal_faster_whispers_own_call() -> None:
     from faster_whisper.vad import get_vad_model
 

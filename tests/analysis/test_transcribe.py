@@ -27,8 +27,8 @@ from analysis.transcribe import (
     transcribe_in_child,
 )
 from app.demo.synth import Scene
-from tests.conftest import SENTENCES as TALK_SENTENCES
-from tests.conftest import require_espeak
+from tests.helpers.media import SENTENCES as TALK_SENTENCES
+from tests.helpers.media import require_espeak
 
 SENTENCES = [*TALK_SENTENCES, "the early bird catches the worm", "knowledge is power"]
 EDGE_MS = 100
@@ -87,6 +87,7 @@ def _check_transcript(spoken: Spoken, segments: list[SegmentResult]) -> None:
         assert a - EDGE_MS <= word.start_ms and word.end_ms <= b + EDGE_MS, (word, (a, b))
 
 
+@pytest.mark.slow
 def test_bundled_tiny_en_transcribes_synthesized_english(spoken: Spoken, sequential: list[SegmentResult]) -> None:
     _check_transcript(spoken, sequential)
     for segment in sequential:
@@ -95,6 +96,7 @@ def test_bundled_tiny_en_transcribes_synthesized_english(spoken: Spoken, sequent
         assert all(0.0 <= w.probability <= 1.0 for w in segment.words)
 
 
+@pytest.mark.slow
 def test_batched_mode(spoken: Spoken, model) -> None:
     found: list[SegmentResult] = []
     summary = transcribe_array(
@@ -105,6 +107,7 @@ def test_batched_mode(spoken: Spoken, model) -> None:
     assert summary.segments == len(found)
 
 
+@pytest.mark.slow
 def test_the_child_process_gives_what_the_direct_call_gives(
     tmp_path: Path, spoken: Spoken, sequential: list[SegmentResult]
 ) -> None:
@@ -134,6 +137,7 @@ class _CancelAfter:
         return self.cancel_time is not None
 
 
+@pytest.mark.slow
 def test_cancel_stops_the_child_within_a_second(tmp_path: Path, spoken: Spoken) -> None:
     # a long input (the talk four times) so that plenty is left to do when cancel comes
     path = tmp_path / "long.npy"
@@ -180,6 +184,7 @@ def test_chunks_cover_the_audio_and_end_in_silence(spoken: Spoken) -> None:
         assert not any(a <= t <= b for a, b in spoken.sentences), (t, spoken.sentences)
 
 
+@pytest.mark.slow
 def test_chunk_boundaries_neither_lose_nor_repeat_words(spoken: Spoken, model) -> None:
     """Six-second chunks (the real ones are ten minutes) cut the talk at four pauses: every sentence is still
     transcribed once, in order. Such short chunks give the model little context, so the words themselves

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from app.project.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +49,7 @@ for step in itertools.count():
 """
 
 
+@pytest.mark.slow
 def test_sigkill_while_labelling_loses_no_confirmed_label(tmp_path: Path, talk_video: Path) -> None:
     talk = Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
     child = subprocess.Popen(

@@ -11,7 +11,7 @@ from analysis.faces import FaceOptions
 from app.gui.main_window import MainWindow
 from app.gui.session import Session
 from app.project.store import Store
-from tests.analysis.test_faces import CUSTOM_LABELS, ONE_FACE, ONE_FACE_S, constant_classifier, write_video
+from tests.helpers.faces import CUSTOM_LABELS, ONE_FACE, ONE_FACE_S, constant_classifier, write_video
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 

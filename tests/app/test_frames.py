@@ -261,7 +261,9 @@ def test_first_and_last_frames(clips: dict[str, Clip], name: str) -> None:
 
 
 @pytest.mark.parametrize("max_width", [None, 100])
-@pytest.mark.parametrize("name", ["25fps.mp4", "ntsc.mkv", "late.mp4", "vfr.mkv", "25fps.ts"])
+@pytest.mark.parametrize(
+    "name", ["25fps.mp4", "ntsc.mkv", "late.mp4", "vfr.mkv", pytest.param("25fps.ts", marks=pytest.mark.slow)]
+)
 def test_frames_equal_a_plain_pyav_decode(clips: dict[str, Clip], name: str, max_width: int | None) -> None:
     """The frame shown for index i is, pixel for pixel, the i-th frame PyAV decodes, at the same size."""
     clip = clips[name]

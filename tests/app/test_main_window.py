@@ -174,6 +174,7 @@ def test_the_slider_keeps_its_arrow_keys(qtbot, window: MainWindow, talk: Path) 
     assert window.player.frame.index == 0
 
 
+@pytest.mark.slow
 def test_playback_plays_muted_on_the_wall_clock_without_a_device(qtbot, window: MainWindow, talk: Path) -> None:
     open_and_analyse(qtbot, window, talk)
     assert window.player.sound.startswith("muted")
@@ -202,6 +203,7 @@ def long_audio(tmp_path: Path, long_audio_source: Path) -> Path:
     return Path(shutil.copy(long_audio_source, tmp_path / "long.m4a"))
 
 
+@pytest.mark.slow
 def test_cancel_stops_the_audio_job_and_is_recorded(qtbot, window: MainWindow, tmp_path: Path, long_audio) -> None:
     window.open_path(long_audio)
     (job,) = window.runner.running_jobs()
@@ -252,6 +254,7 @@ def test_a_failed_job_offers_its_details(qtbot, window: MainWindow, truncated_vi
     assert window.jobs_dock.isVisible()
 
 
+@pytest.mark.slow
 def test_closing_with_a_job_running_exits_within_two_seconds(qtbot, settings, long_audio: Path) -> None:
     win = MainWindow(settings)
     qtbot.addWidget(win)
@@ -268,6 +271,7 @@ def test_closing_with_a_job_running_exits_within_two_seconds(qtbot, settings, lo
         assert [(r.status, r.error) for r in store.runs()] == [("cancelled", "the project was closed")]
 
 
+@pytest.mark.slow
 def test_recent_files_and_layout_are_remembered(qtbot, window: MainWindow, talk: Path, settings) -> None:
     open_and_analyse(qtbot, window, talk)
     window.timeline.set_track_visible("pauses", False)
@@ -280,6 +284,7 @@ def test_recent_files_and_layout_are_remembered(qtbot, window: MainWindow, talk:
     again.close()
 
 
+@pytest.mark.slow
 def test_the_demo_opens_with_every_panel_working(qtbot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.session.pauses_changed, timeout=60_000):
         window.open_demo()
@@ -299,6 +304,7 @@ def test_the_time_label_shows_position_and_duration(qtbot, window: MainWindow, t
     qtbot.waitUntil(lambda: window.transport._frame.text() == "frame 81", timeout=5000)
 
 
+@pytest.mark.slow
 def test_go_to_a_typed_frame_or_time(qtbot, window: MainWindow, talk: Path) -> None:
     open_and_analyse(qtbot, window, talk)
     frames = decoded_frames(talk)

@@ -16,7 +16,8 @@ from app.gui.session import Session
 from app.pipelines.transcription import RUN_TRANSCRIBE, transcribe_media
 from app.project.store import Store
 
-pytestmark = pytest.mark.usefixtures("no_threads_left")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_threads_left")]
+"""Every test here transcribes the talk with the real model: seconds each."""
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from analysis.transcribe import TranscribeOptions
 from app.gui.main_window import MainWindow
 from app.project.store import Store
 
-pytestmark = pytest.mark.usefixtures("no_threads_left")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_threads_left")]
+"""Every test here transcribes the talk with the real model: seconds each."""
 
 
 @pytest.fixture

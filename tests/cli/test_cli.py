@@ -1,13 +1,18 @@
-"""The headless CLI, run as a user runs it: ``python main.py …`` in a subprocess."""
+"""The headless CLI as a user runs it (``python main.py …``): in this process through ``app.cli.main``, and in a
+child process for what only a process shows (Qt never loaded, exit codes reaching the shell, Ctrl+C, the
+installed ``salient`` script)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -16,29 +21,8 @@ import pytest
 from analysis import media
 from app.demo.synth import Scene
 from app.project.store import SCHEMA_VERSION, Store
-from tests.conftest import interior_silences
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=240,
-    )
-
-
-def tree_digest(*paths: Path) -> dict[str, str]:
-    """Every file under the given paths with its SHA-256: to prove nothing changed."""
-    found = {}
-    for base in paths:
-        for path in sorted([base, *base.rglob("*")] if base.is_dir() else [base]):
-            if path.is_file():
-                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
+from tests.helpers.cli import QT_MODULES, ROOT, run, run_process, salient_script, tree_digest
+from tests.helpers.media import interior_silences
 
 
 @pytest.fixture
@@ -228,6 +212,7 @@ def test_help_documents_every_command_and_option() -> None:
         assert option in analyze.stdout
 
 
+@pytest.mark.slow
 def test_demo_generates_and_analyses_the_demo_video(tmp_path: Path) -> None:
     result = run("demo", "--out", str(tmp_path), "--json", "--quiet")
     assert result.returncode == 0, result.stderr
@@ -238,11 +223,9 @@ def test_demo_generates_and_analyses_the_demo_video(tmp_path: Path) -> None:
     assert (tmp_path / "demo.mp4").exists() and (tmp_path / "demo.salient").exists()
 
 
-QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6", "widgets")
-
-
 def test_the_command_line_runs_without_loading_qt() -> None:
-    """The import contracts (lint-imports) forbid Qt below app.gui; this proves it in a real interpreter."""
+    """A subprocess on purpose: the import contracts (lint-imports) forbid Qt below app.gui; this proves it in a
+    fresh interpreter, where no other test has loaded Qt already."""
     probe = (
         "import sys, app.cli.commands, app.pipelines.audio; "
         f"print([m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}])"
@@ -265,3 +248,97 @@ def test_a_truncated_file_that_still_opens_is_analysed_with_a_warning(truncated_
 def test_a_complete_file_has_no_warning(talk_copy: Path) -> None:
     report = json.loads(run("analyze", str(talk_copy), "--json", "--quiet").stdout)
     assert report["warnings"] == []
+
+
+# -- what only a process shows: these run the command in a child process on purpose -----------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["analyze", "{tmp}/missing.mp4"], 3, "salient: error: "),
+        (["analyze", "{tmp}/missing.mp4", "--k", "7"], 2, "k must lie between 0.5 and 5 in steps of 0.1"),
+    ],
+)
+def test_exit_codes_reach_the_shell(tmp_path: Path, args: list[str], code: int, message: str) -> None:
+    """A subprocess on purpose: the code main() returns (3) or argparse exits with (2) must become the exit status
+    a shell sees, with the reason as the last line on stderr and nothing on stdout."""
+    done = run_process(*(arg.format(tmp=tmp_path) for arg in args))
+    assert done.returncode == code
+    assert done.stdout == ""
+    assert message in done.stderr.splitlines()[-1] and "Traceback" not in done.stderr
+
+
+def test_the_installed_salient_script_runs_the_command_line() -> None:
+    """A subprocess on purpose: the ``salient`` console script (pyproject's [project.scripts]) reaches the command
+    line for ``--help`` (not the window) and exits 0."""
+    done = run_process("--help", script=salient_script())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: salient [-h] COMMAND ...\n")
+    assert "exit codes:" in done.stdout and "130  cancelled (Ctrl+C)" in done.stdout
+    assert done.stderr == ""
+
+
+class _StallingHandler(BaseHTTPRequestHandler):
+    """Every request gets the start of a big MP4 and then nothing more: a download that never ends. yt-dlp's first
+    request looks the URL up, its second downloads."""
+
+    server: _StallingServer
+
+    def do_GET(self) -> None:
+        self.server.requests += 1
+        if self.server.requests == 2:
+            self.server.downloading.set()
+        self.send_response(200)
+        self.send_header("Content-Type", "video/mp4")
+        self.send_header("Content-Length", str(100_000_000))
+        self.end_headers()
+        self.wfile.write(bytes(4096))
+        self.wfile.flush()
+        self.server.released.wait(60)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output clean."""
+
+
+class _StallingServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _StallingHandler)
+        self.requests = 0
+        self.downloading = threading.Event()
+        self.released = threading.Event()
+
+
+@pytest.fixture
+def stalling_url() -> Iterator[tuple[str, _StallingServer]]:
+    server = _StallingServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/talk.mp4", server
+    server.released.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_ctrl_c_cancels_with_exit_130_and_leaves_no_partial_download(
+    tmp_path: Path, stalling_url: tuple[str, _StallingServer]
+) -> None:
+    """A subprocess on purpose: Ctrl+C is a SIGINT to the process. Sent while the command waits on a download
+    that never ends (so it always lands mid-work), it stops the command with code 130 and one line, and the
+    partial download is removed."""
+    url, server = stalling_url
+    project = tmp_path / "p.salient"
+    command = [sys.executable, str(ROOT / "main.py"), "analyze", url, "--project", str(project)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert server.downloading.wait(60), "the command never started the download"
+        child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=30)
+    finally:
+        child.kill()
+    assert child.returncode == 130, stderr
+    assert stdout == ""
+    assert stderr.splitlines()[-1] == "salient: cancelled" and "Traceback" not in stderr
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []  # no partial file, no project

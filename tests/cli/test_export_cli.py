@@ -1,4 +1,5 @@
-"""``python main.py export …`` as a user runs it: every format, and the exit codes of its errors."""
+"""``python main.py export …`` as a user runs it (in this process through ``app.cli.main``): every format, and the
+exit codes of its errors."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from app.model.records import NewLabel, segment_key
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.audio import RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK
 from app.project.store import Store
-from tests.cli.test_cli import QT_MODULES, ROOT, run
+from tests.helpers.cli import QT_MODULES, ROOT, run
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,8 @@ def test_report(project: Path, tmp_path: Path) -> None:
 
 
 def test_exports_never_load_qt(project: Path, tmp_path: Path) -> None:
-    """The report draws with matplotlib's Agg canvas: the CLI must still run where Qt cannot load."""
+    """A subprocess on purpose (a fresh interpreter, where no other test has loaded Qt): the report draws with
+    matplotlib's Agg canvas, so the CLI must still run where Qt cannot load."""
     probe = (
         "import sys; from app.cli.commands import main; "
         f"code = main(['export', {str(project)!r}, '--format', 'report', '--out', {str(tmp_path)!r}, '--quiet']); "

@@ -13,8 +13,8 @@ import skimage.data
 from analysis.faces.stats import emotion_series
 from app.pipelines.faces import RUN_FACES, load_faces
 from app.project.store import Store
-from tests.analysis.test_faces import ONE_FACE, ONE_FACE_S, write_video
-from tests.cli.test_cli import run
+from tests.helpers.cli import run
+from tests.helpers.faces import ONE_FACE, ONE_FACE_S, write_video
 
 
 @pytest.fixture(scope="module")

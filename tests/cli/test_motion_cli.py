@@ -14,8 +14,8 @@ from app.gui.jobs import JobRunner
 from app.gui.session import Session
 from app.pipelines.motion import RUN_MOTION, load_motion
 from app.project.store import Store
-from tests.cli.test_cli import run
-from tests.conftest import quiet_with_burst
+from tests.helpers.cli import run
+from tests.helpers.media import quiet_with_burst
 
 SCRIPT = MotionScript()
 

@@ -17,7 +17,7 @@ from app.export.interchange import InteropError
 from app.export.transcripts import import_file
 from app.model.records import NewLabel
 from app.project.store import Store
-from tests.cli.test_cli import run, tree_digest
+from tests.helpers.cli import run, tree_digest
 
 
 @pytest.fixture(scope="module")

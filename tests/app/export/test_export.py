@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import logging
@@ -34,6 +33,7 @@ from app.pipelines.analyze import analyze_audio
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE, AudioOptions
 from app.project.store import Store
 from resources import resource_path
+from tests.helpers.exports import png_image, read_csv
 
 NOTE = "<script>alert('x')</script> & more"
 CONTEXT_MS = 500
@@ -57,12 +57,6 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     format_tag, channels, rate, _, _, bits = fmt
     assert (format_tag, bits) == (3, 32)
     return samples.reshape(-1, channels).T, rate
-
-
-def png_image(path: Path) -> np.ndarray:
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    with av.open(str(path)) as container:
-        return next(container.decode(video=0)).to_ndarray(format="rgb24")
 
 
 def video_frames(path: Path) -> tuple[list[np.ndarray], float]:
@@ -270,6 +264,7 @@ def test_stream_copy_clips_start_at_the_keyframe_before_and_play(store: Store, t
     assert int(np.argmax(correlation)) - (samples.shape[1] - 1) == 0  # aligned to the sample
 
 
+@pytest.mark.slow
 def test_audio_only_media_gives_wavs_only(talk_audio_only: Path, tmp_path: Path) -> None:
     project_path = tmp_path / "audio.salient"
     analyze_audio(shutil.copy(talk_audio_only, tmp_path / "talk.m4a"), project_path)
@@ -379,12 +374,6 @@ def test_cancel_between_items_removes_what_was_written(store: Store, tmp_path: P
     assert not (tmp_path / "out").exists()
 
 
-def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames or []), list(reader)
-
-
 def test_dataset_is_laid_out_as_audiofolder_and_videofolder(store: Store, tmp_path: Path) -> None:
     out = export_dataset(store, tmp_path / "ds", context_ms=CONTEXT_MS)
     columns, audio_rows = read_csv(out / "audio" / "metadata.csv")
@@ -488,6 +477,7 @@ def test_split_of_one_video_puts_everything_in_train(store: Store, caplog: pytes
         split_videos(collect_items(store), (0.5, 0.1, 0.1), 0)
 
 
+@pytest.mark.slow
 def test_report_is_self_contained_and_escapes_user_text(store: Store, tmp_path: Path) -> None:
     path = export_report(store, tmp_path, context_ms=1000)
     text = path.read_text(encoding="utf-8")

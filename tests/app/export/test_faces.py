@@ -30,7 +30,9 @@ from app.model.records import NewLabel
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces
 from app.project.store import Store
-from tests.analysis.test_faces import (
+from tests.helpers.cli import run
+from tests.helpers.exports import png_image, read_csv
+from tests.helpers.faces import (
     CUSTOM_LABELS,
     CUSTOM_PROBABILITIES,
     FPS,
@@ -42,9 +44,7 @@ from tests.analysis.test_faces import (
     constant_classifier,
     frames,
 )
-from tests.app.export.test_export import png_image, read_csv
-from tests.cli.test_cli import run
-from tests.conftest import quiet_with_burst
+from tests.helpers.media import quiet_with_burst
 
 NAME = "Eileen Collins"
 """Person 1 renamed, as a user names the persons the run found."""
@@ -353,6 +353,7 @@ def test_an_unreadable_faces_run_leaves_the_figures_empty(
     assert "the faces run cannot be read" in caplog.text
 
 
+@pytest.mark.slow
 def test_video_without_a_faces_run_and_audio_only_media_have_empty_face_columns(video: Path, tmp_path: Path) -> None:
     sound = write_media(tmp_path / "astronaut.m4a", soundtrack(), SCENE_RATE, video_size=None)
     project = tmp_path / "plain.salient"

@@ -27,9 +27,9 @@ from app.model.records import NewLabel, segment_key
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.motion import TRACK_MOTION_PEAK, load_motion
 from app.project.store import Store
-from tests.app.export.test_export import png_image, read_csv
-from tests.cli.test_cli import run
-from tests.conftest import quiet_with_burst
+from tests.helpers.cli import run
+from tests.helpers.exports import png_image, read_csv
+from tests.helpers.media import quiet_with_burst
 
 SCRIPT = MotionScript()
 K = "1.5"
@@ -245,6 +245,7 @@ def test_tables_list_every_row_with_the_mark(store: Store, tmp_path: Path) -> No
     assert document[3]["flow_magnitude_after"] == float(rows[3]["flow_magnitude_after"])
 
 
+@pytest.mark.slow
 def test_a_labelled_peak_at_a_shot_change_is_exported(video: Path, tmp_path: Path) -> None:
     project = analysed(video, tmp_path / "labelled.salient")
     label_motion_peak(project, 1, "irony")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QColorDialog, QFileDialog
 
 from app.model.records import VocabularyEntry
 from resources import resource_path
+from tests.helpers.pixels import count_on_row
 from widgets.dialogs.vocabulary_dialog import COLOR, DESCRIPTION, NAME, SHORTCUT, VocabularyDialog, normalise_shortcut
 
 
@@ -220,11 +221,22 @@ def test_shortcuts_are_normalised() -> None:
     assert normalise_shortcut("1, 2") is None
 
 
-def test_screenshot(dialog: VocabularyDialog, qtbot) -> None:
-    dialog.select(NOT_SIGNIFICANT.id)
-    dialog.new_name.setText("irritation")
-    dialog.add_button.click()
-    assert dialog.table.item(0, COLOR).icon() is not None
+def test_each_colour_is_drawn_as_a_swatch(dialog: VocabularyDialog, qtbot) -> None:
+    """Every row's colour cell and the new value's colour button show a 14 px swatch of their colour; after an
+    add, the button offers the next palette colour no value has."""
+    dialog.resize(800, 700)
     dialog.show()
     qtbot.waitExposed(dialog)
-    assert dialog.grab().save("/tmp/vocabulary.png")
+    table = dialog.table
+    image = table.viewport().grab().toImage()
+    for row, entry in enumerate(ENTRIES):
+        cell = table.visualItemRect(table.item(row, COLOR))
+        assert image.rect().contains(cell), entry.name
+        assert count_on_row(image, cell.center().y(), entry.color, cell.left(), cell.right() + 1) == 14, entry.name
+    button = dialog.new_color_button
+    assert button.text() == "#7f7f7f"  # the first colour of the palette that no default value has
+    assert count_on_row(button.grab().toImage(), button.height() // 2, "#7f7f7f") == 14
+    dialog.new_name.setText("calm")
+    dialog.add_button.click()
+    assert button.text() == "#ffbb78"
+    assert count_on_row(button.grab().toImage(), button.height() // 2, "#ffbb78") == 14

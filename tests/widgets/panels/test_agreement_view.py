@@ -3,9 +3,6 @@ double-clicking a disagreement asks to go to that segment."""
 
 from __future__ import annotations
 
-import random
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget
@@ -122,29 +119,3 @@ def test_an_undefined_alpha_and_kappa_are_shown_as_such(view: AgreementView) -> 
 def test_segment_keys_read_as_times() -> None:
     assert describe_unit("audio_peak:61500:62300") == "01:01.5–01:02.3 audio peak"
     assert describe_unit("custom key") == "custom key"
-
-
-def realistic_report():
-    """Three annotators on 42 peaks of a talk, mostly agreeing, with the confusions people make."""
-    rng = random.Random(7)
-    values = ["anger", "irritation", "happiness", "enthusiasm", "irony", "hesitation", "neutral", "not significant"]
-    confusable = {"anger": "irritation", "irritation": "anger", "happiness": "enthusiasm", "irony": "neutral"}
-    ratings = []
-    for number in range(42):
-        start = 4_000 + number * 13_700 + rng.randrange(0, 3000)
-        unit = f"audio_peak:{start}:{start + rng.randrange(400, 1600)}"
-        truth = rng.choice(values)
-        for annotator in ("anna", "ben", "chloé"):
-            if annotator == "chloé" and number % 3 == 2:
-                continue
-            roll = rng.random()
-            value = truth if roll < 0.75 else confusable.get(truth, rng.choice(values)) if roll < 0.92 else "neutral"
-            ratings.append(Rating(unit, annotator, value))
-    return agreement(ratings)
-
-
-def test_screenshot(view: AgreementView, qtbot) -> None:
-    view.set_report(realistic_report())
-    view.show()
-    qtbot.waitExposed(view)
-    assert view.grab().save(str(Path("/tmp/agreement.png")))

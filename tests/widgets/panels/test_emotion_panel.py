@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from analysis.fer_model import EMOTIONS
-from tests.widgets.emotion_samples import ANGRY, HAPPY, NEUTRAL, SAD, one_hot
+from tests.helpers.emotions import ANGRY, HAPPY, NEUTRAL, SAD, one_hot
 from widgets.panels.emotion_panel import EmotionPanel, bin_seconds
 
 PERSONS = [

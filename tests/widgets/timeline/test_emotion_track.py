@@ -7,7 +7,8 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF
 
 from analysis.fer_model import EMOTIONS
-from tests.widgets.emotion_samples import STEP, THREE_HOURS_S, minute_samples, pixel_color, three_hours
+from tests.helpers.emotions import STEP, THREE_HOURS_S, minute_samples, three_hours
+from tests.helpers.pixels import pixel_color
 from widgets.style import BACKGROUND, EMOTION_COLORS
 from widgets.timeline.emotion_track import EmotionTrack
 from widgets.timeline.timeline_view import TimelineView

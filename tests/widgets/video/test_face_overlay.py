@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint
 
-from tests.widgets.emotion_samples import pixel_color
+from tests.helpers.pixels import pixel_color
 from widgets.style import EMOTION_COLORS
 from widgets.video.face_overlay import FaceBoxes
 from widgets.video.video_view import VideoView

@@ -1,10 +1,8 @@
-"""Emotion samples with known content for the face widgets' tests, and reading a pixel's colour."""
+"""Emotion samples with known content for the face widgets' tests."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint
-from PySide6.QtGui import QImage
 
 from analysis.fer_model import EMOTIONS
 
@@ -36,7 +34,3 @@ def three_hours() -> tuple[np.ndarray, np.ndarray]:
     codes = np.where(np.floor(times / 60) % 2 == 0, HAPPY, NEUTRAL)
     codes[times % 60 == 30] = ANGRY
     return times, one_hot(codes)
-
-
-def pixel_color(image: QImage, point: QPoint) -> str:
-    return image.pixelColor(point).name()
