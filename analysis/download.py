@@ -292,6 +292,7 @@ def download(
     check(progress)
     dest = Path(dest_dir)
     dest.mkdir(parents=True, exist_ok=True)
+    already_there = set(dest.iterdir())
     stages: dict[str, tuple[float, float, str]] = {}
     hook = _Hook(progress, stages)
     selector = _Selector()
@@ -322,9 +323,11 @@ def download(
         video_path, audio_path = (Path(entry["filepath"]) for entry in done["requested_downloads"])
     except (yt_dlp.utils.YoutubeDLError, OSError) as exc:
         hook.remove_partial_files()
+        _remove_new_partial_files(dest, already_there)
         raise DownloadError(_explain(exc, url)) from exc
     except BaseException:
         hook.remove_partial_files()
+        _remove_new_partial_files(dest, already_there)
         raise
     out_path = merged_base.with_suffix(_merged_suffix(video_path, audio_path))
     merge_streams(video_path, audio_path, out_path, _MergeProgress(progress))
@@ -332,6 +335,16 @@ def download(
     audio_path.unlink(missing_ok=True)
     progress.update(1.0, f"downloaded {out_path.name}")
     return DownloadResult(path=out_path, url=url, title=title, merged=True)
+
+
+def _remove_new_partial_files(dest: Path, already_there: set[Path]) -> None:
+    """Delete the partial files this download made in ``dest`` that the progress hook never named: yt-dlp opens
+    its ``.part`` file before the first block of data (and the first report) arrives, so a cancel while the
+    server is still silent would otherwise leave it behind."""
+    for path in set(dest.iterdir()) - already_there:
+        if path.is_file() and (path.suffix in (".part", ".ytdl") or ".part-Frag" in path.name):
+            log.debug("removing partial download %s", path)
+            path.unlink(missing_ok=True)
 
 
 def _refuse_unusable(info: dict[str, Any], url: str) -> None:

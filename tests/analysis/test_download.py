@@ -387,6 +387,25 @@ def test_cancel_stops_the_download_and_leaves_no_partial_file(site: Site, tmp_pa
     assert progress.fractions[-1] < 0.1
 
 
+def test_an_interrupt_before_the_first_progress_report_leaves_no_partial_file(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """yt-dlp opens its .part file before it first reports progress: Ctrl+C in between (the hook has not learnt
+    the file's name yet) used to leave the .part file behind."""
+    (site.root / "big.mp4").write_bytes(bytes(range(256)) * (8 * 4096))
+    dest = tmp_path / "downloads"
+
+    def interrupted(self: object, status: dict) -> None:
+        if status.get("status") == "downloading":
+            assert list(dest.glob("*.part")), "the .part file exists when the first report comes"
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("analysis.download._Hook.__call__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        download(site.url("slow/big.mp4"), dest)
+    assert list(dest.iterdir()) == []
+
+
 def test_connection_that_breaks_off_leaves_no_partial_file(site: Site, talk: Path, tmp_path: Path) -> None:
     dest = tmp_path / "downloads"
     with pytest.raises(DownloadError, match="^the connection broke off during the download: try again$") as caught:
