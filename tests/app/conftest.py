@@ -1,5 +1,5 @@
 """Fixtures for the window tests: a fresh window per test (own settings and data folder), a copy of the
-talk video in the test's folder, and an annotator name when the test labels."""
+talk video in the test's folder, an annotator name when the test labels, and a session without a window."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from app.gui.jobs import JobRunner
+from app.gui.session import Session
 
 
 @pytest.fixture
@@ -34,3 +37,16 @@ def window(qtbot, settings, monkeypatch, tmp_path: Path, annotator: str | None):
 @pytest.fixture
 def talk(tmp_path: Path, talk_video: Path) -> Path:
     return Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
+
+
+@pytest.fixture
+def session(qtbot, tmp_path: Path, talk_video: Path):
+    """A session (no window) with a copy of the talk video open and its audio analysed."""
+    runner = JobRunner()
+    session = Session(runner)
+    talk = Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
+    with qtbot.waitSignal(session.audio_ready, timeout=30_000):
+        assert session.open(talk)
+    yield session
+    session.close()
+    runner.shutdown()

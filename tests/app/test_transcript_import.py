@@ -3,14 +3,12 @@ screen, in the project file, and after reopening), redo puts the imported one ba
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from app.export.interchange import Interval, Tier, write_textgrid
 from app.gui.books.imports import UNDONE
-from app.gui.jobs import JobRunner
 from app.gui.session import Session
 from app.project.store import Store
 
@@ -18,18 +16,6 @@ pytestmark = pytest.mark.usefixtures("no_threads_left")
 
 FIRST = [(1000, 2500, "The first transcript."), (3000, 4200, "It has two lines.")]
 SECOND = [(500, 1800, "An imported line."), (2000, 3500, "And another one here."), (4000, 5000, "Third.")]
-
-
-@pytest.fixture
-def session(qtbot, tmp_path: Path, talk_video: Path):
-    runner = JobRunner()
-    session = Session(runner)
-    talk = Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
-    with qtbot.waitSignal(session.audio_ready, timeout=30_000):
-        assert session.open(talk)
-    yield session
-    session.close()
-    runner.shutdown()
 
 
 def write_srt(path: Path, cues: list[tuple[int, int, str]]) -> Path:

@@ -11,25 +11,12 @@ import pytest
 
 from analysis.progress import Cancelled
 from analysis.transcribe import TranscribeOptions
-from app.gui.jobs import JobRunner
 from app.gui.session import Session
 from app.pipelines.transcription import RUN_TRANSCRIBE, transcribe_media
 from app.project.store import Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_threads_left")]
 """Every test here transcribes the talk with the real model: seconds each."""
-
-
-@pytest.fixture
-def session(qtbot, tmp_path: Path, talk_video: Path):
-    runner = JobRunner()
-    session = Session(runner)
-    talk = Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
-    with qtbot.waitSignal(session.audio_ready, timeout=30_000):
-        assert session.open(talk)
-    yield session
-    session.close()
-    runner.shutdown()
 
 
 @pytest.fixture
