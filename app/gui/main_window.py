@@ -7,20 +7,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
     QSplitter,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -62,10 +71,26 @@ from widgets.video.video_view import VideoView
 
 log = logging.getLogger(__name__)
 
+FRAME_SETTLE_MS = 300
+"""How long after the first show the window manager's decorations are known (to fit the frame to the screen)."""
 MEDIA_FILTER = (
     "Media and projects (*.mp4 *.mkv *.mov *.webm *.avi *.m4v *.mpg *.mpeg *.ts *.wmv *.flv *.mp3 *.wav *.m4a "
     "*.aac *.flac *.ogg *.opus *.wma *.salient);;Salient projects (*.salient);;All files (*)"
 )
+
+
+def about_text() -> str:
+    """Help ▸ About: what Salient does today and which version this is."""
+    try:
+        version = metadata.version("salient")
+    except metadata.PackageNotFoundError:
+        version = "(not installed: run from a checkout)"
+    return (
+        f"<b>Salient {version}</b> — a workbench for the salient moments of filmed speech.<br>"
+        "Audio peaks outside μ ± kσ, pauses, motion (optical flow, cuts and zooms), faces and their emotions, and "
+        "the word-timed transcript on one timeline; labels from your own vocabulary, undoable; exports for "
+        "datasets, reports, ELAN, Praat and subtitles."
+    )
 
 
 class MainWindow(QMainWindow):
@@ -100,6 +125,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._input_filter = InputKeysFirst(self)
         QApplication.instance().installEventFilter(self._input_filter)
+        self._fitted = False
         self._restore_settings()
 
     # -- construction ------------------------------------------------------------------------------
@@ -529,11 +555,28 @@ class MainWindow(QMainWindow):
     # -- help --------------------------------------------------------------------------------------
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        rows = []
+        """Every key the window answers to, once each (an action with two keys shows both), with the labelling
+        keys of the current vocabulary and the mouse gestures."""
+        keyed: dict[str, list[str]] = {}
         controllers = (self.transcript, self.motion, self.faces)
-        for action in [*self.actions_by_name.values(), *(a for c in controllers for a in c.actions.values())]:
+        actions = [*self.actions_by_name.values(), *(a for c in controllers for a in c.actions.values())]
+        actions += [action for toolbar in self.findChildren(QToolBar) for action in toolbar.actions()]
+        for action in actions:
             if not action.shortcut().isEmpty():
-                rows.append((action.text().replace("&", ""), action.shortcut().toString(QKeySequence.NativeText)))
+                keys = keyed.setdefault(action.text().replace("&", ""), [])
+                text = action.shortcut().toString(QKeySequence.NativeText)
+                if text not in keys:
+                    keys.append(text)
+        rows = [(name, ", ".join(keys)) for name, keys in keyed.items()]
+        rows += [
+            (f"Label the selected segment: {entry.name}", entry.shortcut)
+            for entry in self.session.labels.vocabulary
+            if entry.shortcut
+        ]
+        rows += [
+            ("Review queue: next segment without your label", "Enter"),
+            ("Review queue: previous / next segment", "↑ / ↓"),
+        ]
         rows += [(f"Transcript: {name}", keys) for name, keys in TRANSCRIPT_SHORTCUTS]
         rows += [
             ("Zoom the timeline around the cursor", "Wheel / Ctrl+Wheel"),
@@ -547,15 +590,42 @@ class MainWindow(QMainWindow):
         ShortcutsDialog(self.shortcut_rows(), self).open()
 
     def show_about(self) -> None:
-        label = QLabel(
-            "<b>Salient</b> — a workbench for the salient moments of filmed speech.<br>"
-            "Audio peaks outside μ ± kσ, pauses and the word-timed transcript on one timeline; motion and faces "
-            "are coming.",
-            self,
-        )
-        QMessageBox.about(self, "About Salient", label.text())
+        QMessageBox.about(self, "About Salient", about_text())
 
     # -- settings and closing ----------------------------------------------------------------------
+
+    def fit_to(self, free: QRect) -> None:
+        """Keep the window (its frame included) inside ``free``, a screen's area without its panels, so the
+        status bar and the timeline's lower tracks stay reachable on a laptop's 1366 × 768."""
+        frame = self.frameGeometry().size() - self.geometry().size()
+        width = max(self.minimumSizeHint().width(), min(self.width(), free.width() - frame.width()))
+        height = max(self.minimumSizeHint().height(), min(self.height(), free.height() - frame.height()))
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        if not free.contains(self.frameGeometry()):
+            self.move(free.topLeft())
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            self._fit_to_screen()
+            # the window manager adds its title bar and borders after the first show: fit again once it has
+            QTimer.singleShot(FRAME_SETTLE_MS, self._fit_to_screen)
+
+    def event(self, event: QEvent) -> bool:  # Qt's name
+        """A wider control (a long status, a job's title) can grow the window for a moment: whenever the layout
+        changes, a window outside the screen goes back inside it as far as its controls allow."""
+        handled = super().event(event)
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize) and getattr(self, "_fitted", False):
+            if self.isVisible() and not self.isMaximized() and not self.isFullScreen():
+                QTimer.singleShot(0, self._fit_to_screen)
+        return handled
+
+    def _fit_to_screen(self) -> None:
+        screen = self.screen()
+        if screen is not None and not screen.availableGeometry().contains(self.frameGeometry()):
+            self.fit_to(screen.availableGeometry())
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")

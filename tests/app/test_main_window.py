@@ -9,8 +9,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from analysis import audio, media
 from app.demo.synth import Scene, write_media
@@ -162,6 +162,57 @@ def test_help_lists_every_shortcut_in_a_table(qtbot, window: MainWindow) -> None
     assert listed == window.shortcut_rows()
     assert ("Loop Visible Range", "Ctrl+L") in listed and ("Analyze Motion…", "Ctrl+Alt+M") in listed
     dialog.close()
+
+
+def test_every_key_is_listed_once_with_the_labelling_keys(qtbot, window: MainWindow, talk: Path) -> None:
+    """Help ▸ Keyboard Shortcuts names each action once (Zoom In has two keys), and lists the overlay toggles,
+    the face boxes and the open project's vocabulary's label keys."""
+    open_and_analyse(qtbot, window, talk)
+    rows = window.shortcut_rows()
+    names = [name for name, _ in rows]
+    assert len(names) == len(set(names))
+    keys = dict(rows)
+    assert keys["Zoom In"] == "+, ="
+    assert keys["Flow heatmap"] == "H" and keys["Flow vectors"] == "V" and keys["Show Face Boxes"] == "B"
+    vocabulary = [entry for entry in window.session.labels.vocabulary if entry.shortcut]
+    assert vocabulary, "the default vocabulary has label keys"
+    for entry in vocabulary:
+        assert keys[f"Label the selected segment: {entry.name}"] == entry.shortcut
+    assert keys["Review queue: next segment without your label"] == "Enter"
+
+
+def test_no_control_takes_a_menu_mnemonic(window: MainWindow) -> None:
+    """Alt+F opens the File menu: no label's mnemonic in the window may take a letter the menu bar uses."""
+
+    def mnemonic(text: str) -> str | None:
+        at = text.replace("&&", "").find("&")
+        return text.replace("&&", "")[at + 1].lower() if at >= 0 else None
+
+    menus = {mnemonic(action.text()) for action in window.menuBar().actions()} - {None}
+    assert {"f", "e", "t", "a", "v", "p", "h"} <= menus
+    taken = {mnemonic(label.text()): label.text() for label in window.findChildren(QLabel) if label.buddy()}
+    assert {letter: text for letter, text in taken.items() if letter in menus} == {}
+
+
+def test_the_window_fits_a_laptop_screen(qtbot, window: MainWindow, talk: Path) -> None:
+    """On a 1366 × 768 screen less a 40 px panel, the window (frame included) lies inside the free area: the
+    status bar and the lower tracks stay reachable. The window can be that small, also once media is open and the
+    transport says why there is no sound."""
+    open_and_analyse(qtbot, window, talk)
+    free = QRect(0, 0, 1366, 728)
+    assert window.minimumSizeHint().width() <= free.width() and window.minimumSizeHint().height() <= free.height()
+    window.fit_to(free)
+    assert free.contains(window.frameGeometry()), window.frameGeometry()
+
+
+def test_about_names_the_version_and_what_is_there(window: MainWindow) -> None:
+    from importlib import metadata
+
+    from app.gui.main_window import about_text
+
+    text = about_text()
+    assert f"Salient {metadata.version('salient')}" in text
+    assert "coming" not in text and "faces" in text and "motion" in text
 
 
 def test_the_slider_keeps_its_arrow_keys(qtbot, window: MainWindow, talk: Path) -> None:

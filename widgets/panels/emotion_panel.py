@@ -100,7 +100,7 @@ def _plot_widget(title: str, time_axis: bool = False) -> pg.PlotWidget:
 def _legend_html(labels: Sequence[str]) -> str:
     colors = emotion_colors(labels)
     items = (f'<span style="color:{color}">■</span>&nbsp;{name}' for name, color in zip(labels, colors, strict=True))
-    return "&nbsp;&nbsp;&nbsp;".join(items)
+    return "&nbsp;&nbsp; ".join(items)  # a breakable space between entries: the legend wraps in a narrow dock
 
 
 class EmotionPanel(QWidget):
@@ -149,7 +149,9 @@ class EmotionPanel(QWidget):
         font = self.header_label.font()
         font.setBold(True)
         self.header_label.setFont(font)
+        self.header_label.setWordWrap(True)
         self.legend_label = QLabel(self.figure)
+        self.legend_label.setWordWrap(True)
 
         self._share_widget = _plot_widget("Share of time on screen")
         self._share_plot = self._share_widget.getPlotItem()

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from app.timecode import format_clock
 
 SPEED_CHOICES = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives its width up before the window grows: it draws its text elided to the width it
+    gets (the whole text stays in its tooltip), so a long status never pushes the window past a laptop's screen."""
+
+    def minimumSizeHint(self) -> QSize:  # Qt's name
+        return QSize(self.fontMetrics().horizontalAdvance("Muted…"), super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt's name
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight), text)
 
 
 class TransportPanel(QWidget):
@@ -69,7 +84,7 @@ class TransportPanel(QWidget):
         self._frame.setFont(font)
         layout.addWidget(self._frame)
         layout.addStretch(1)
-        self._sound = QLabel(self)
+        self._sound = ElidedLabel(self)
         layout.addWidget(self._sound)
         self._duration = 0
 

@@ -328,7 +328,8 @@ class PeakControlsPanel(QWidget):
         row.addWidget(self._buddy("&k:", self._slider))
         row.addWidget(self._slider, 3)
         row.addWidget(self._k_label)
-        for text, control in (("&Tails:", self._tails), ("&Feature:", self._feature), ("&Window:", self._window)):
+        # mnemonics apart from the menu bar's (File, Edit, Transcript, Analyze, View, Playback, Help)
+        for text, control in (("Ta&ils:", self._tails), ("Feat&ure:", self._feature), ("&Window:", self._window)):
             row.addSpacing(10)
             row.addWidget(self._buddy(text, control))
             row.addWidget(control)
