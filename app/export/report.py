@@ -468,7 +468,7 @@ def export_report(
     items = collect_items(store, labels_only)
     check_media(items)
     records = store.all_media()
-    with all_or_nothing(force) as outputs:
+    with all_or_nothing(force, path.parent) as outputs:
         outputs.refuse_existing([path])
         sections = []
         frames = Frames(max_width=REPORT_FRAME_WIDTH)
