@@ -11,9 +11,9 @@ becomes tiers through :func:`transcript_tiers` (one tier per speaker and one of 
 
 Writing follows the other exports: an existing file is kept unless ``force`` is given, the file is written
 in a private temporary folder (:mod:`app.export.staging`) and renamed into place when complete, and a failure
-(disk full, no permission, a killed process) leaves neither a partial file nor a folder made for it. Reading is all or nothing: the whole file is checked
-before anything is returned, and any problem raises :class:`InteropError` naming the file and, where it can be
-known, the line or element.
+(disk full, no permission, a killed process) leaves neither a partial file nor a folder made for it. Reading is
+all or nothing: the whole file is checked before anything is returned, and any problem raises
+:class:`InteropError` naming the file and, where it can be known, the line or element.
 """
 
 from __future__ import annotations

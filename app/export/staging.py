@@ -79,7 +79,7 @@ class Staging:
             try:
                 os.rename(self.tree, self.top)
             except OSError:
-                if not self.top.is_dir():
+                if self.top.is_symlink() or not self.top.is_dir():
                     raise
                 self.merge = True  # made meanwhile (another export): merge into it
             else:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from analysis.errors import ExportError
+from app.export import staging
 from app.export.dataset import export_dataset
 from app.export.files import Outputs, all_or_nothing
 from app.export.interchange import write_srt
@@ -133,6 +134,24 @@ def test_a_failed_export_into_an_existing_folder_removes_its_temporary_folder(tm
     assert _tree(tmp_path) == {"mine.txt": b"mine"}
 
 
+def test_a_move_that_fails_midway_undoes_the_moves_before_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mine.txt").write_text("mine")
+    moves: list[str] = []
+
+    def replace(source: str, target: str) -> None:
+        moves.append(target)
+        if len(moves) == 2:
+            raise PermissionError(13, "Permission denied")
+        os.rename(source, target)
+
+    monkeypatch.setattr(staging.os, "replace", replace)
+    with pytest.raises(ExportError) as raised, all_or_nothing(False, tmp_path) as outputs:
+        for name in ("a.txt", "b.txt", "c.txt"):
+            outputs.write_text(tmp_path / name, name)
+    assert str(raised.value) == f"cannot move the export into {tmp_path}: permission denied"
+    assert len(moves) == 2 and _tree(tmp_path) == {"mine.txt": b"mine"}
+
+
 # -- 37: links planted where a temporary could go ----------------------------------------------------------
 
 
@@ -197,7 +216,7 @@ def test_a_linked_subfolder_is_refused_not_written_through(tmp_path: Path) -> No
         outputs.write_text(out / "audio.jsonl", "{}\n")
         outputs.write_text(out / "audio" / "metadata.csv", "file_name\n")
     assert list(victim_folder.iterdir()) == []
-    assert sorted(path.name for path in out.iterdir()) == ["audio"]  # what was moved already is undone
+    assert sorted(path.name for path in out.iterdir()) == ["audio"]  # the folders are checked before any move
 
 
 def test_outputs_need_the_root_they_write_under(tmp_path: Path) -> None:
