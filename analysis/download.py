@@ -32,6 +32,7 @@ from yt_dlp.utils import GeoRestrictedError, UnsupportedError
 
 from analysis.errors import DownloadError
 from analysis.progress import NullProgress, Progress, check
+from analysis.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,10 @@ def validate_url(url: str) -> str:
     if not parts.scheme:
         raise DownloadError(f"not a web address: {text!r} (it should start with https://)")
     if parts.scheme.lower() not in ("http", "https"):
-        raise DownloadError(f"only http(s) URLs are accepted: {text}")
+        raise DownloadError(f"only http(s) URLs are accepted: {redact_url(text)}")
     host = parts.hostname or ""
     if not host or any(char.isspace() for char in host) or not port_ok:
-        raise DownloadError(f"the URL has no valid host name: {text!r}")
+        raise DownloadError(f"the URL has no valid host name: {redact_url(text)!r}")
     return text
 
 
@@ -287,6 +288,7 @@ def download(
     download leaves no partial file (a separate stream that finished stays, to be reused next time).
     """
     url = validate_url(url)
+    shown = redact_url(url)  # what messages and logs name: never the credentials a URL may hold
     cookie_text = _cookies_text(Path(cookies).expanduser()) if cookies is not None else None
     progress = progress or NullProgress()
     check(progress)
@@ -300,7 +302,7 @@ def download(
     try:
         with yt_dlp.YoutubeDL(_options(dest, cookie_text, _OUTPUT_TEMPLATE, hook, selector)) as ydl:
             info = ydl.extract_info(url, download=False)
-            _refuse_unusable(info, url)
+            _refuse_unusable(info, shown)
             check(progress)
             title = info.get("title")
             chosen = list(selector.chosen)
@@ -314,7 +316,7 @@ def download(
         for suffix in (".mp4", ".mkv"):
             existing = merged_base.with_suffix(suffix)
             if existing.exists():
-                log.info("%s: already downloaded as %s", url, existing)
+                log.info("%s: already downloaded as %s", shown, existing)
                 progress.update(1.0, f"already downloaded: {existing.name}")
                 return DownloadResult(path=existing, url=url, title=title, merged=True)
         stages.update(_stream_stages(chosen))
@@ -324,7 +326,7 @@ def download(
     except (yt_dlp.utils.YoutubeDLError, OSError) as exc:
         hook.remove_partial_files()
         _remove_new_partial_files(dest, already_there)
-        raise DownloadError(_explain(exc, url)) from exc
+        raise DownloadError(_explain(exc, shown).replace(url, shown)) from exc
     except BaseException:
         hook.remove_partial_files()
         _remove_new_partial_files(dest, already_there)

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from analysis.pauses import Span
 from analysis.salience import multimodal_peaks
+from analysis.urls import redact_url
 from app.model.records import segment_key
 from app.model.review import SOURCE_AUDIO, SOURCE_MOTION, SOURCE_MULTIMODAL, ReviewItem, review_items
 from app.model.transcript import Transcript
@@ -26,7 +27,7 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
     document = _audio_json(result, review)
     document["media"] = {
         "path": info.path,
-        "source_url": result.media.source_url,
+        "source_url": redact_url(result.media.source_url) if result.media.source_url else None,
         "container": info.container,
         "size_bytes": info.size_bytes,
         "duration_s": ms_to_s(info.duration_ms),

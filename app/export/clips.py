@@ -188,7 +188,7 @@ def export_clips(
     out_dir = Path(out_dir)
     items = exportable(collect_items(store, labels_only), labels_only)
     check_media(items, original_rate)
-    with all_or_nothing(force) as outputs:
+    with all_or_nothing(force, out_dir) as outputs:
         writer = ClipWriter(store, outputs, context_ms, original_rate, stream_copy)
         try:
             plan = [(item, clip_paths(out_dir, item, writer.video_suffix(item))) for item in items]

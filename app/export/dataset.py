@@ -173,7 +173,7 @@ def export_dataset(
         for name in used
         if modality == "audio" or any(p.video and n == name for _, n, p in plan)
     ]
-    with all_or_nothing(force) as outputs:
+    with all_or_nothing(force, out_dir) as outputs:
         outputs.refuse_existing(
             [
                 *(path for _, _, paths in plan for path in paths.all()),

@@ -1,9 +1,9 @@
 """Writing an export's files all or nothing, and the CSV and JSON Lines writers every export uses.
 
-Every export is all or nothing: it refuses to overwrite an existing file unless ``force`` is given, writes
-each file under a hidden temporary name and renames it when complete, and when it fails (disk full, no
-permission, a cancel) it removes every file and folder it created, so no half-written export is left
-(files that ``force`` replaced are gone too).
+Every export is all or nothing: it refuses to overwrite an existing file unless ``force`` is given, builds
+every file in a private temporary folder (:mod:`app.export.staging`) and moves them into place only when all
+are written. When it fails (disk full, no permission, a cancel) it removes that folder, so no half-written
+export is left; when the process is killed, the next export to the same place removes what it left.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,18 +21,22 @@ import av
 import av.error
 
 from analysis.errors import ExportError, os_error_reason
+from app.export.staging import Staging, clear_stale
 
 log = logging.getLogger(__name__)
 
 
 class Outputs:
-    """The files one export writes: no overwrite without ``force``, each renamed into place when complete,
-    and all of them (with the folders made for them) removed by :meth:`rollback` when the export fails."""
+    """The files one export writes under ``root``: no overwrite without ``force``, each built in the export's
+    temporary folder, all moved into place by :meth:`commit` or dropped by :meth:`rollback`."""
 
-    def __init__(self, force: bool) -> None:
+    def __init__(self, force: bool, root: str | Path) -> None:
         self._force = force
+        self.root = Path(root)
         self.written: list[Path] = []
-        self._folders: list[Path] = []
+        """The files written, where they go (they are there once the export is committed)."""
+        self._staging: Staging | None = None
+        self._built: dict[Path, Path] = {}
 
     def refuse_existing(self, paths: Iterable[Path]) -> None:
         """Stop before writing anything if a target exists and ``force`` was not given."""
@@ -44,37 +47,44 @@ class Outputs:
             more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
             raise ExportError(f"{existing[0]} already exists{more}; export with --force to overwrite")
 
+    def _stage(self) -> Staging:
+        if self._staging is None:
+            probe = self.root
+            while not probe.exists() and probe.parent != probe:
+                probe = probe.parent
+            if not probe.is_dir():
+                raise ExportError(f"{probe} is not a folder")
+            self._staging = Staging(self.root)
+        return self._staging
+
     def folder(self, path: Path) -> Path:
-        missing = []
-        probe = path
-        while not probe.exists():
-            missing.append(probe)
-            probe = probe.parent
-        for folder in reversed(missing):
-            try:
-                folder.mkdir()
-            except OSError as exc:
-                raise ExportError(f"cannot create the folder {folder}: {os_error_reason(exc)}") from exc
-            self._folders.append(folder)
-        if not path.is_dir():
-            raise ExportError(f"{path} is not a folder")
+        """Make sure the folder ``path`` (under the root) is part of the export; returns it."""
+        if path.exists():
+            if not path.is_dir():
+                raise ExportError(f"{path} is not a folder")
+            return path
+        try:
+            self._stage().path(path).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(f"cannot create the folder {path}: {os_error_reason(exc)}") from exc
         return path
 
     @contextmanager
     def writing(self, path: Path) -> Iterator[Path]:
-        """Yield a temporary path to write ``path`` to; rename it into place when the block succeeds."""
+        """Yield the temporary path to write ``path`` to, in the export's own folder."""
         self.folder(path.parent)
-        partial = path.with_name(f".{path.stem}.partial{path.suffix}")
         try:
-            yield partial
-            os.replace(partial, path)
+            built = self._stage().path(path)
+            built.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {os_error_reason(exc)}") from exc
+        try:
+            yield built
+            if not built.is_file():
+                raise FileNotFoundError(f"{path} was not written")
         except (OSError, av.error.FFmpegError) as exc:
             raise ExportError(f"cannot write {path}: {os_error_reason(exc)}") from exc
-        finally:
-            try:
-                partial.unlink(missing_ok=True)
-            except OSError:
-                log.warning("could not remove the partial file %s", partial)
+        self._built[path] = built
         self.written.append(path)
 
     def write_bytes(self, path: Path, data: bytes) -> Path:
@@ -86,32 +96,39 @@ class Outputs:
         return self.write_bytes(path, text.encode("utf-8"))
 
     def copy(self, source: Path, path: Path) -> Path:
+        """Copy ``source`` (a file this export wrote, or any other file) to ``path``."""
         with self.writing(path) as partial:
-            shutil.copyfile(source, partial)
+            shutil.copyfile(self._built.get(source, source), partial)
         return path
 
+    def commit(self) -> None:
+        """Move every file into place (one rename when the export made its folder)."""
+        if self._staging is None:
+            return
+        try:
+            self._staging.commit()
+        except OSError as exc:
+            raise ExportError(f"cannot move the export into {self._staging.top}: {os_error_reason(exc)}") from exc
+        self._staging = None
+
     def rollback(self) -> None:
-        """Remove every file this export wrote and every folder it made (if empty)."""
-        for path in reversed(self.written):
-            try:
-                path.unlink(missing_ok=True)
-            except OSError as exc:
-                log.warning("could not remove %s after the failed export: %s", path, exc)
-        for folder in reversed(self._folders):
-            try:
-                folder.rmdir()
-            except OSError:
-                log.debug("left the folder %s (not empty or not removable)", folder)
+        """Remove the export's temporary folder (undoing any move into place already done)."""
+        if self._staging is not None:
+            self._staging.discard()
+            self._staging = None
         self.written.clear()
-        self._folders.clear()
+        self._built.clear()
 
 
 @contextmanager
-def all_or_nothing(force: bool) -> Iterator[Outputs]:
-    """The :class:`Outputs` of one export, all rolled back when the block raises (a cancel too)."""
-    outputs = Outputs(force)
+def all_or_nothing(force: bool, root: str | Path) -> Iterator[Outputs]:
+    """The :class:`Outputs` of one export under ``root``: what a killed export to ``root`` left is removed
+    first; the files are moved into place when the block succeeds, and dropped when it raises (a cancel too)."""
+    clear_stale(Path(root))
+    outputs = Outputs(force, root)
     try:
         yield outputs
+        outputs.commit()
     except BaseException:
         outputs.rollback()
         raise

@@ -10,10 +10,10 @@ becomes tiers through :func:`transcript_tiers` (one tier per speaker and one of 
 :func:`tiers_to_segments`.
 
 Writing follows the other exports: an existing file is kept unless ``force`` is given, the file is written
-under a hidden temporary name in the same folder and renamed when complete, and a failure (disk full, no permission)
-leaves neither a partial file nor a folder made for it. Reading is all or nothing: the whole file is checked
-before anything is returned, and any problem raises :class:`InteropError` naming the file and, where it can be
-known, the line or element.
+in a private temporary folder (:mod:`app.export.staging`) and renamed into place when complete, and a failure
+(disk full, no permission, a killed process) leaves neither a partial file nor a folder made for it. Reading is
+all or nothing: the whole file is checked before anything is returned, and any problem raises
+:class:`InteropError` naming the file and, where it can be known, the line or element.
 """
 
 from __future__ import annotations
@@ -114,12 +114,12 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def _write_atomic(path: str | os.PathLike[str], data: bytes, force: bool) -> Path:
     """Write ``data`` to ``path`` all or nothing, with the exports' own machinery (app.export.files): refuse to
-    replace a file without ``force``, write a hidden temporary file next to it and rename it into place; on
-    failure remove the temporary file and any folder made for it and raise :class:`ExportError`."""
+    replace a file without ``force``, write it in the export's private temporary folder and rename it into
+    place; on failure remove the temporary folder and raise :class:`ExportError`."""
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path} is a folder")
-    with all_or_nothing(force) as outputs:
+    with all_or_nothing(force, path.parent) as outputs:
         outputs.refuse_existing([path])
         with outputs.writing(path) as partial:
             _write_file(partial, data)

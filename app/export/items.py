@@ -32,6 +32,7 @@ import numpy as np
 
 from analysis.errors import ExportError, MediaError
 from analysis.pauses import Span
+from analysis.urls import redact_url
 from app.export.faces import FaceIndex, FacesAround, face_values, stored_faces
 from app.export.files import rounded
 from app.model.records import LabelRecord, MediaRecord, RunRecord, SegmentRecord
@@ -238,7 +239,7 @@ def _item(
     return ExportItem(
         media_id=record.id,
         media_path=record.path,
-        source_url=record.source_url,
+        source_url=redact_url(record.source_url) if record.source_url else None,
         video_id=record.fingerprint,
         has_video=record.info.has_video,
         duration_ms=record.info.duration_ms,

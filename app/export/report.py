@@ -25,6 +25,7 @@ from analysis.clips import encode_png
 from analysis.motion import REFERENCE_WIDTH
 from analysis.peak_detail import PeakDetail
 from analysis.progress import NullProgress, Progress, check
+from analysis.urls import redact_url
 from app.export.faces import FACE_WINDOW_MS, FacesAround, stored_faces
 from app.export.files import all_or_nothing
 from app.export.items import ExportItem, check_context, check_media, collect_items, latest_spans
@@ -141,7 +142,7 @@ def _media_section(store: Store, record: MediaRecord) -> str:
         streams.append(f"audio {info.audio.sample_rate} Hz, {info.audio.channels} channel(s), {info.audio.codec}")
     summary = [
         ("file", record.path),
-        ("source URL", record.source_url or "—"),
+        ("source URL", redact_url(record.source_url) if record.source_url else "—"),
         ("video id", record.fingerprint),
         ("duration", f"{info.duration_ms / 1000:.3f} s ({format_mmss(info.duration_ms)})"),
         ("container", info.container),
@@ -467,7 +468,7 @@ def export_report(
     items = collect_items(store, labels_only)
     check_media(items)
     records = store.all_media()
-    with all_or_nothing(force) as outputs:
+    with all_or_nothing(force, path.parent) as outputs:
         outputs.refuse_existing([path])
         sections = []
         frames = Frames(max_width=REPORT_FRAME_WIDTH)

@@ -43,7 +43,7 @@ def export_table(
     for media_path in missing:
         log.warning("%s: file not found; its rows get no flow magnitudes", media_path)
     flows = FlowDetails(lenient=True)
-    with all_or_nothing(force) as outputs:
+    with all_or_nothing(force, path.parent) as outputs:
         outputs.refuse_existing([path])
         rows = []
         for index, item in enumerate(items):

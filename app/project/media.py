@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 
 from analysis.media import AudioStreamInfo, MediaInfo, VideoStreamInfo
+from analysis.urls import redact_url
 from app.model.records import MediaRecord
 from app.project.table import Table, timestamp
 
@@ -25,7 +26,10 @@ class MediaTable(Table):
     """Media files: registered once by content, found by fingerprint."""
 
     def add_media(self, info: MediaInfo, fingerprint: str, source_url: str | None = None) -> MediaRecord:
-        """Register a media file, or update where it now lives if the same content is already known."""
+        """Register a media file, or update where it now lives if the same content is already known. The source
+        URL is kept without its credentials (:func:`analysis.urls.redact_url`)."""
+        if source_url is not None:
+            source_url = redact_url(source_url)
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO media(path, fingerprint, source_url, size_bytes, duration_ms, info_json, added_at) "

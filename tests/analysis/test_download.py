@@ -266,6 +266,22 @@ def test_missing_file_says_not_found(site: Site, tmp_path: Path) -> None:
     assert list((tmp_path / "downloads").iterdir()) == []
 
 
+def test_a_url_with_credentials_is_used_whole_and_shown_without_them(
+    site: Site, talk: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = site.base.replace("http://", "http://ana:s3cr3t@")
+    result = download(f"{secret}/talk.mp4?token=T0K3N&v=1", tmp_path / "downloads")
+    assert result.path.read_bytes() == talk.read_bytes()
+    assert site.requests[-1] == "/talk.mp4?token=T0K3N&v=1"  # the download uses the URL as given
+    with pytest.raises(DownloadError) as caught:
+        download(f"{secret}/missing.mp4?token=T0K3N", tmp_path / "downloads")
+    assert str(caught.value).startswith(f"not found (HTTP 404): {site.base}/missing.mp4 does not exist")
+    with pytest.raises(DownloadError) as refused:
+        download("ftp://ana:s3cr3t@example.org/v.mp4?token=T0K3N", tmp_path / "downloads")
+    assert str(refused.value) == "only http(s) URLs are accepted: ftp://example.org/v.mp4"
+    assert not any("s3cr3t" in text or "T0K3N" in text for text in caplog.messages)
+
+
 def test_forbidden_file_suggests_cookies(site: Site, tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match=r"access denied \(HTTP 403 forbidden\).*--cookies"):
         download(site.url("forbidden/talk.mp4"), tmp_path / "downloads")

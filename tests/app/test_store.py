@@ -62,6 +62,13 @@ def test_media_runs_and_segments_round_trip(project: Path, talk_video: Path) -> 
         assert moved.id == again.id and moved.source_url == "https://example.org/v"
 
 
+def test_a_source_url_is_stored_without_its_credentials(project: Path, talk_video: Path) -> None:
+    with Store.open(project) as store:
+        record = store.add_media(media.probe(talk_video), "f", "https://ana:s3cr3t@h.org/v.mp4?token=T0K&v=1")
+    assert record.source_url == "https://h.org/v.mp4?v=1"
+    assert b"s3cr3t" not in project.read_bytes() and b"T0K" not in project.read_bytes()
+
+
 def test_a_failed_transaction_leaves_nothing_half_written(project: Path, talk_video: Path) -> None:
     with Store.open(project) as store:
         record = store.add_media(media.probe(talk_video), "f")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,41 @@ def test_errors_have_their_exit_codes(project: Path, tmp_path: Path) -> None:
     assert misplaced.returncode == 2
     assert misplaced.stderr == "salient: error: --stream-copy does not apply to --format csv\n"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new folder", "existing folder"])
+def test_an_export_killed_midway_leaves_nothing_and_the_retry_needs_no_force(
+    project: Path, tmp_path: Path, existing: bool
+) -> None:
+    """A subprocess on purpose: SIGKILL cannot be caught, so only building the export apart and moving it into
+    place at the end keeps it all or nothing. Killed as soon as its first file exists (anywhere), the export
+    leaves no file where the export goes, and the retry clears what it left and needs no --force."""
+    out = tmp_path / "out"
+    if existing:
+        out.mkdir()
+        (out / "mine.txt").write_text("mine")
+    before = {path for path in tmp_path.rglob("*")}
+    command = [sys.executable, str(ROOT / "main.py"), "export", str(project), "--format", "clips"]
+    child = subprocess.Popen([*command, "--out", str(out), "--context", "3", "--quiet"], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(path.is_file() for path in tmp_path.rglob("*") if path not in before):
+            assert child.poll() is None, "the export ended before it could be killed"
+            assert time.monotonic() < deadline, "the export wrote nothing"
+            time.sleep(0.005)
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    finally:
+        child.kill()
+    assert child.returncode == -signal.SIGKILL
+    # Nothing of the killed export where it goes: only its hidden temporary folder is left.
+    assert existing or not out.exists()
+    left = [path.relative_to(tmp_path) for path in tmp_path.rglob("*") if path.is_file() and path not in before]
+    assert left and all(any(".salient-export-" in part for part in path.parts) for path in left), left
+
+    retry = run(*command[2:], "--out", str(out), "--context", "3", "--quiet")
+    assert retry.returncode == 0, retry.stderr
+    written = {Path(line) for line in retry.stdout.splitlines()}
+    assert len(written) == 2 * 9 and all(path.is_file() for path in written)
+    assert set(out.iterdir()) == written | ({out / "mine.txt"} if existing else set())
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]  # the killed export's temporary is gone
