@@ -15,8 +15,8 @@ import logging
 import os
 import re
 import sqlite3
-import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -183,14 +183,10 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
         if not path.parent.is_dir():
             raise ProjectError(f"{path.parent}: folder does not exist, cannot create the project there")
         _sweep_partials(path)
+        # SQLite makes the file, so it gets the permissions SQLite always gave a project (0644 less the umask)
+        partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}{_PARTIAL_SUFFIX}")
         try:
-            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_PARTIAL_SUFFIX, dir=path.parent)
-        except OSError as exc:
-            raise ProjectError(f"{path.parent}: cannot create the project there ({exc.strerror})") from exc
-        os.close(handle)
-        partial = Path(name)
-        try:
-            db = sqlite3.connect(partial, isolation_level=None)
+            db = sqlite3.connect(f"file:{partial}?mode=rwc", uri=True, isolation_level=None)
             try:
                 db.execute("PRAGMA synchronous = FULL")
                 store = cls(partial, db)

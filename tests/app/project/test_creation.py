@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -45,6 +46,10 @@ def assert_a_new_project(project: Path) -> None:
     db = sqlite3.connect(project)
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     db.close()
+    plain = project.with_name("plain.sqlite")  # the permissions SQLite gives any new file (0644 less the umask)
+    sqlite3.connect(plain).close()
+    assert stat.S_IMODE(project.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+    plain.unlink()
 
 
 @pytest.mark.parametrize("moment", ["before", "after"])
