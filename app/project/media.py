@@ -8,15 +8,14 @@ from dataclasses import asdict
 from analysis.media import AudioStreamInfo, MediaInfo, VideoStreamInfo
 from analysis.urls import redact_url
 from app.model.records import MediaRecord
-from app.project.table import Table, timestamp
+from app.project.table import Table, damaged, timestamp
 
 
 def media_info_to_json(info: MediaInfo) -> str:
     return json.dumps(asdict(info), sort_keys=True)
 
 
-def media_info_from_json(text: str) -> MediaInfo:
-    data = json.loads(text)
+def media_info_from_dict(data: dict) -> MediaInfo:
     video = VideoStreamInfo(**data["video"]) if data.get("video") else None
     audio = AudioStreamInfo(**data["audio"]) if data.get("audio") else None
     return MediaInfo(**{**data, "video": video, "audio": audio})
@@ -51,7 +50,12 @@ class MediaTable(Table):
         return record
 
     def _media_from_row(self, row: tuple) -> MediaRecord:
-        return MediaRecord(row[0], row[1], row[2], row[3], media_info_from_json(row[4]), row[5])
+        data = self._load_json(row[4], "a media record")
+        try:
+            info = media_info_from_dict(data)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise damaged(self.path, f"a media record is not valid: {exc!r}") from exc
+        return MediaRecord(row[0], row[1], row[2], row[3], info, row[5])
 
     def media_by_fingerprint(self, fingerprint: str) -> MediaRecord | None:
         row = self._db.execute(

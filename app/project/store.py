@@ -3,18 +3,24 @@
 ``Store`` opens, creates, checks and migrates the file and owns its transactions; what it can read and write
 comes from one mixin per table (media, runs, transcripts, persons, labels), so ``store.add_media(...)`` and
 the like are methods of the one open project. app.project is the only code that speaks SQL. Every write is
-its own committed transaction (WAL, synchronous=FULL), so a crash loses nothing already done. Opening never
-writes before the file has been checked: a corrupt file or one from a newer version is reported and left
-untouched.
+its own committed transaction (WAL, synchronous=FULL), so a crash loses nothing already done. A new project is
+built aside and renamed into place, so a kill leaves no project or a whole one. Opening never writes before the
+file has been checked: a corrupt file, one from a newer version or one with damaged bytes is reported (a
+ProjectError, never a decoding error) and left untouched.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
+from glob import escape as glob_escape
 from importlib import resources
 from pathlib import Path
 
@@ -22,7 +28,7 @@ from app.project.labels import LabelsTable
 from app.project.media import MediaTable
 from app.project.persons import PersonsTable
 from app.project.runs import RunsTable
-from app.project.table import ProjectError, timestamp
+from app.project.table import ProjectError, damaged, timestamp
 from app.project.transcripts import TranscriptsTable
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,9 @@ PROJECT_SUFFIX = ".salient"
 APPLICATION_ID = 0x53414C4E
 """'SALN': marks a SQLite file as a Salient project (PRAGMA application_id)."""
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_PARTIAL_SUFFIX = ".creating"
+_STALE_PARTIAL_S = 600
+"""A project being built aside older than this was left by a process that died: it is swept away."""
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
 
@@ -56,16 +65,58 @@ def data_dir_for(project_path: str | Path) -> Path:
     return project_path.with_name(project_path.name + "-data")
 
 
-def _check_existing_file(path: Path) -> None:
-    """Refuse anything that is not a SQLite file before SQLite gets a chance to write to it."""
+def _check_existing_file(path: Path) -> bool:
+    """Refuse anything that is not a SQLite file before SQLite gets a chance to write to it.
+
+    Returns True when the file is only the stub an interrupted creation left (earlier versions built the
+    project in place: a kill could leave 0 bytes, or a SQLite header and nothing else): no project yet.
+    """
     if path.is_dir():
         raise ProjectError(f"{path}: is a folder, not a project file")
     with path.open("rb") as handle:
         header = handle.read(len(_SQLITE_HEADER))
-    if header != _SQLITE_HEADER:
+    if header not in (b"", _SQLITE_HEADER):
         raise ProjectError(
             f"{path}: not a Salient project, or the file is corrupt (no SQLite header); it was left untouched"
         )
+    return _is_empty_database(path)
+
+
+def _is_empty_database(path: Path) -> bool:
+    """No tables, no application id, no format version: nothing anyone wrote (read through any -wal file)."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return (
+                db.execute("PRAGMA application_id").fetchone()[0] == 0
+                and db.execute("PRAGMA user_version").fetchone()[0] == 0
+                and db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+            )
+        finally:
+            db.close()
+    except (sqlite3.Error, UnicodeDecodeError):
+        return False
+
+
+def _check_data_dir(path: Path) -> None:
+    folder = data_dir_for(path)
+    if folder.exists() and not folder.is_dir():
+        raise ProjectError(
+            f"{folder}: is a file, but Salient keeps the project's media and caches in a folder of that name; "
+            f"move or rename the file"
+        )
+
+
+def _text(path: Path) -> Callable[[bytes], str]:
+    """SQLite's text as str, or a ProjectError naming the project when flipped bytes left it not UTF-8."""
+
+    def decode(data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise damaged(path, f"stored text is not UTF-8: {data[:40].decode('utf-8', 'replace')!r}") from exc
+
+    return decode
 
 
 class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
@@ -85,56 +136,89 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
         writes): nothing is migrated, marked or added, and a project needing migration is refused.
         """
         path = Path(path).resolve()
+        _check_data_dir(path)
         if read_only:
             return cls._open_read_only(path)
         exists = path.exists()
-        if not exists and not create:
+        stub = exists and _check_existing_file(path)
+        if not create and stub:
+            raise ProjectError(f"{path}: no such project (an empty file left by an interrupted creation)")
+        if not create and not exists:
             raise ProjectError(f"{path}: no such project")
-        if exists:
-            _check_existing_file(path)
-        elif not path.parent.is_dir():
-            raise ProjectError(f"{path.parent}: folder does not exist, cannot create the project there")
-        mode = "rw" if exists else "rwc"
+        if stub or not exists:
+            cls._create_file(path, over_stub=stub)
         try:
-            db = sqlite3.connect(f"file:{path}?mode={mode}", uri=True, isolation_level=None)
+            db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
         except sqlite3.Error as exc:
             raise ProjectError(f"{path}: cannot open the project ({exc})") from exc
+        db.text_factory = _text(path)
         try:
-            if exists:
-                cls._verify(path, db)
+            cls._verify(path, db)
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA busy_timeout = 5000")
             store = cls(path, db)
-            if exists:
-                store._migrate()
-                store._mark_interrupted_runs()
-            else:
-                store._create()
+            store._migrate()
+            _check_schema(path, db)
+            store._mark_interrupted_runs()
             store._ensure_vocabulary()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             db.close()
-            raise ProjectError(f"{path}: the project file is corrupt ({exc}); it was left untouched") from exc
+            raise _open_error(path, exc) from exc
         except BaseException:
             db.close()
             raise
-        data_dir_for(path).mkdir(exist_ok=True)
+        try:
+            data_dir_for(path).mkdir(exist_ok=True)
+        except OSError as exc:
+            db.close()
+            raise ProjectError(f"{data_dir_for(path)}: cannot make the project's folder ({exc.strerror})") from exc
         return store
+
+    @classmethod
+    def _create_file(cls, path: Path, over_stub: bool) -> None:
+        """Build a new project aside in the same folder, then move it into place in one step: an interruption
+        leaves no project or a whole one, never a stub. Only an empty stub is ever replaced."""
+        if not path.parent.is_dir():
+            raise ProjectError(f"{path.parent}: folder does not exist, cannot create the project there")
+        _sweep_partials(path)
+        # SQLite makes the file, so it gets the permissions SQLite always gave a project (0644 less the umask)
+        partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}{_PARTIAL_SUFFIX}")
+        try:
+            db = sqlite3.connect(f"file:{partial}?mode=rwc", uri=True, isolation_level=None)
+            try:
+                db.execute("PRAGMA synchronous = FULL")
+                store = cls(partial, db)
+                store._create()
+                store._ensure_vocabulary()
+            finally:
+                db.close()
+            _move_into_place(partial, path, over_stub)
+        except sqlite3.Error as exc:
+            raise ProjectError(f"{path}: cannot create the project ({exc})") from exc
+        except OSError as exc:
+            raise ProjectError(f"{path}: cannot create the project ({exc.strerror or exc})") from exc
+        finally:
+            partial.unlink(missing_ok=True)
+            Path(f"{partial}-journal").unlink(missing_ok=True)
 
     @classmethod
     def _open_read_only(cls, path: Path) -> Store:
         if not path.exists():
             raise ProjectError(f"{path}: no such project")
-        _check_existing_file(path)
+        if _check_existing_file(path):
+            raise ProjectError(f"{path}: no such project (an empty file left by an interrupted creation)")
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            db.text_factory = _text(path)
             cls._verify(path, db)
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 raise ProjectError(f"{path}: open the project in Salient once to update it, then export")
+            _check_schema(path, db)
             db.execute("PRAGMA busy_timeout = 5000")
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"{path}: cannot read the project ({exc})") from exc
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise _open_error(path, exc) from exc
         return cls(path, db)
 
     @staticmethod
@@ -149,7 +233,11 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
                 f"{path}: this project was written by a newer version of Salient (project format {version}; "
                 f"this version reads up to {SCHEMA_VERSION}). Update Salient to open it; the file was left untouched."
             )
-        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+        text_factory, db.text_factory = db.text_factory, lambda data: data.decode("utf-8", "replace")
+        try:
+            problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+        finally:
+            db.text_factory = text_factory
         if problems != ["ok"]:
             raise ProjectError(
                 f"{path}: the project file is damaged ({'; '.join(problems[:3])}); it was left untouched"
@@ -190,6 +278,9 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
             raise ProjectError(f"{self.path}: cannot write to the project ({exc})") from exc
         try:
             yield self._db
+        except UnicodeDecodeError as exc:  # SQLite's own message held damaged bytes (say, in a CHECK's text)
+            self._db.execute("ROLLBACK")
+            raise damaged(self.path, _reason(exc)) from exc
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -226,6 +317,97 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
 
     def integrity_check(self) -> list[str]:
         return [row[0] for row in self._db.execute("PRAGMA integrity_check")]
+
+
+@cache
+def _schema_shape() -> dict[str, tuple[list[str], set[tuple[str, str, str]]]]:
+    """The tables of a new project as schema.sql makes them: their columns and foreign keys."""
+    script = (resources.files("app.project") / "schema.sql").read_text(encoding="utf-8")
+    db = sqlite3.connect(":memory:")
+    try:
+        for statement in _statements(script):
+            db.execute(statement)
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {table: _table_shape(db, table) for table in tables}
+    finally:
+        db.close()
+
+
+def _table_shape(db: sqlite3.Connection, table: str) -> tuple[list[str], set[tuple[str, str, str]]]:
+    columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+    keys = {(row[2], row[3], row[4]) for row in db.execute(f"PRAGMA foreign_key_list({table})")}
+    return columns, keys
+
+
+def _check_schema(path: Path, db: sqlite3.Connection) -> None:
+    """Every table, column and reference the code relies on is there: a flipped byte in the schema's text can
+    rename one, and SQLite reads such a schema without complaint until a statement uses it."""
+    text_factory, db.text_factory = db.text_factory, lambda data: data.decode("utf-8", "replace")
+    try:
+        for table, (columns, keys) in _schema_shape().items():
+            found_columns, found_keys = _table_shape(db, table)
+            if not found_columns:
+                raise damaged(path, f"table {table} is missing", untouched=True)
+            missing = [column for column in columns if column not in found_columns]
+            if missing:
+                raise damaged(path, f"table {table} has no column {missing[0]}", untouched=True)
+            lost = sorted(keys - found_keys)
+            if lost:
+                target, column, _ = lost[0]
+                raise damaged(path, f"{table}.{column} no longer refers to table {target}", untouched=True)
+    finally:
+        db.text_factory = text_factory
+
+
+def _open_error(path: Path, exc: Exception) -> ProjectError:
+    """What went wrong opening a project: locked or unwritable (SQLite's OperationalError), or damaged."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return ProjectError(f"{path}: cannot open the project ({exc}); it was left untouched")
+    return damaged(path, _reason(exc), untouched=True)
+
+
+def _reason(exc: Exception) -> str:
+    """What SQLite said; its message itself may hold damaged bytes (a flipped byte in the schema's text)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return bytes(exc.object).decode("utf-8", "replace")
+    return str(exc)
+
+
+def _move_into_place(partial: Path, path: Path, over_stub: bool) -> None:
+    """Rename the finished project to its name: over the stub (and the stub's stale -wal, whose frames must
+    never be replayed onto the new file), or where no file is, never over one another process just made."""
+    if over_stub:
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.replace(partial, path)
+    else:
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            log.info("%s was created meanwhile by another process: opening that one", path)
+        except OSError:  # a file system without hard links
+            os.replace(partial, path)
+    try:
+        folder = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder: its rename is durable without it
+        return
+    try:
+        os.fsync(folder)
+    except OSError:
+        pass
+    finally:
+        os.close(folder)
+
+
+def _sweep_partials(path: Path) -> None:
+    """Remove what a process that died while creating ``path`` left aside (nothing a live one still builds)."""
+    cutoff = time.time() - _STALE_PARTIAL_S
+    for leftover in path.parent.glob(f".{glob_escape(path.name)}.*{_PARTIAL_SUFFIX}*"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            continue
 
 
 def _statements(script: str) -> list[str]:

@@ -3,17 +3,24 @@ the small rules every table follows (timestamps, cleaned names)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from analysis.errors import SalientError
 
 
 class ProjectError(SalientError):
     """A project file cannot be opened or written: corrupt, not a project, from a newer version, unwritable."""
+
+
+def damaged(path: Path, detail: str, untouched: bool = False) -> ProjectError:
+    """The error for a project whose bytes were damaged (a flipped bit, a failing disk): one line naming it."""
+    return ProjectError(f"{path}: the project file is damaged ({detail})" + ("; it was left untouched" * untouched))
 
 
 def timestamp() -> str:
@@ -39,6 +46,13 @@ class Table(ABC):
     @abstractmethod
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One committed unit of work, rolled back whole if anything inside fails (the store's)."""
+
+    def _load_json(self, text: str, what: str) -> Any:
+        """A JSON column's value; damaged bytes give a ProjectError, not a JSONDecodeError."""
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise damaged(self.path, f"{what} is not valid JSON: {exc}") from exc
 
     @property
     @abstractmethod

@@ -14,7 +14,7 @@ from typing import Any
 from app.model.records import RunRecord
 from app.model.transcript import TranscriptSegment, Word
 from app.project.runs import RunsTable
-from app.project.table import clean_name, timestamp
+from app.project.table import clean_name, damaged, timestamp
 
 TRANSCRIPT_KINDS = ("transcribe", "transcript_import")
 """Run kinds whose results are a transcript (table transcript_segments)."""
@@ -48,7 +48,7 @@ class TranscriptsTable(RunsTable):
                 start_ms=row[1],
                 end_ms=row[2],
                 text=row[3],
-                words=_words_from_json(row[4]),
+                words=self._words(row[4]),
                 speaker=row[5],
                 reviewed=bool(row[6]),
                 id=row[0],
@@ -56,6 +56,13 @@ class TranscriptsTable(RunsTable):
             )
             for row in rows
         ]
+
+    def _words(self, text: str) -> tuple[Word, ...]:
+        words = self._load_json(text, "a transcript's word timings")
+        try:
+            return tuple(Word(w[0], w[1], w[2], w[3]) for w in words)
+        except (IndexError, KeyError, TypeError) as exc:
+            raise damaged(self.path, f"a transcript's word timings are not valid: {exc!r}") from exc
 
     def transcript_segment(self, segment_id: int) -> TranscriptSegment:
         run_id = self._db.execute("SELECT run_id FROM transcript_segments WHERE id = ?", (segment_id,)).fetchone()
@@ -240,7 +247,3 @@ def _words_to_json(words: Iterable[Word]) -> str:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-
-
-def _words_from_json(text: str) -> tuple[Word, ...]:
-    return tuple(Word(w[0], w[1], w[2], w[3]) for w in json.loads(text))

@@ -95,7 +95,7 @@ def test_project_from_a_newer_version_is_refused_and_untouched(project: Path) ->
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "no SQLite header"),
+        (b"SQLite", "no SQLite header"),
         (b"PK\x03\x04 a zip file, not a project" * 10, "no SQLite header"),
     ],
 )

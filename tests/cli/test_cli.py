@@ -20,7 +20,7 @@ import pytest
 
 from analysis import media
 from app.demo.synth import Scene
-from app.project.store import SCHEMA_VERSION, Store
+from app.project.store import SCHEMA_VERSION, Store, data_dir_for
 from tests.helpers.cli import QT_MODULES, ROOT, run, run_process, salient_script, tree_digest
 from tests.helpers.media import interior_silences
 
@@ -165,6 +165,54 @@ def test_project_errors_exit_5_and_touch_nothing(tmp_path: Path, talk_copy: Path
     result = run("analyze", str(talk_copy), "--project", str(garbage))
     assert result.returncode == 5 and "not a Salient project, or the file is corrupt" in result.stderr
     assert garbage.read_bytes() == b"\x00garbage" * 100
+
+
+@pytest.mark.parametrize("stub", [b"", b"SQLite format 3\x00" + bytes(4080)])
+def test_analysis_proceeds_over_the_stub_of_an_interrupted_creation(talk_copy: Path, stub: bytes) -> None:
+    project = talk_copy.with_suffix(".salient")
+    if stub:  # the 4096-byte file SQLite leaves after switching a new file to WAL
+        db = sqlite3.connect(project)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.close()
+        assert project.read_bytes()[:16] == stub[:16] and project.stat().st_size == 4096
+    else:
+        project.write_bytes(stub)
+    result = run("analyze", str(talk_copy), "--quiet")
+    assert result.returncode == 0, result.stderr
+    with Store.open(project) as store:
+        assert [record.fingerprint for record in store.all_media()] == [media.fingerprint(talk_copy)]
+
+
+def test_a_damaged_project_exits_5_with_one_line(existing_project: Path, talk_copy: Path, tmp_path: Path) -> None:
+    db = sqlite3.connect(existing_project)
+    db.execute("UPDATE media SET added_at = CAST(X'323032362D31322DC328FF' AS TEXT)")
+    db.commit()
+    db.close()
+    expected = (
+        f"salient: error: {existing_project}: the project file is damaged (stored text is not UTF-8: "
+        "'2026-12-\ufffd(\ufffd')\n"
+    )
+    analyzed = run("analyze", str(talk_copy), "--project", str(existing_project), "--quiet")
+    assert (analyzed.returncode, analyzed.stderr) == (5, expected)
+    exported = run("export", str(existing_project), "--format", "csv", "--out", str(tmp_path / "out"))
+    assert (exported.returncode, exported.stderr) == (5, expected)
+
+
+def test_a_file_where_the_sidecar_folder_goes_exits_5(talk_copy: Path, existing_project: Path, tmp_path: Path) -> None:
+    expected = "is a file, but Salient keeps the project's media and caches in a folder of that name; move or rename"
+    sidecar = tmp_path / "talk.salient-data"
+    sidecar.write_text("notes")
+    analyzed = run("analyze", str(talk_copy), "--quiet")
+    assert analyzed.returncode == 5
+    assert analyzed.stderr == f"salient: error: {sidecar}: {expected} the file\n"
+    assert not talk_copy.with_suffix(".salient").exists() and sidecar.read_text() == "notes"
+
+    shutil.rmtree(data_dir_for(existing_project))
+    data_dir_for(existing_project).write_text("notes")
+    for kind in ("csv", "srt"):
+        exported = run("export", str(existing_project), "--format", kind, "--out", str(tmp_path / f"out.{kind}"))
+        assert exported.returncode == 5
+        assert exported.stderr == f"salient: error: {data_dir_for(existing_project)}: {expected} the file\n"
 
 
 @pytest.mark.parametrize(
