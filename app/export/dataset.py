@@ -223,9 +223,12 @@ def _split_notes(split: tuple[float, float, float] | None, counts: Counter[str],
         return []
     rows = sum(counts.values())
     if videos == 1:
-        return [f"split ignored: only one video, all {rows} row{'' if rows == 1 else 's'} in train"]
-    placed = ", ".join(f"{name} {counts[name]}" for name in SPLIT_NAMES if counts[name])
-    return [f"{' and '.join(empty)} empty: {videos} videos cannot fill the split (a video is never split); {placed}"]
+        where = "its one row is" if rows == 1 else f"all {rows} rows are"
+        return [f"split ignored: only one video, so {where} in train"]
+    wanted = sum(1 for share in split if share > 0)
+    placed = ", ".join(f"{counts[name]} in {name}" for name in SPLIT_NAMES if counts[name])
+    empty_text = f"{' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty"
+    return [f"{empty_text}: {videos} videos for {wanted} splits, and a video is never split ({placed})"]
 
 
 def _left_out_note(count: int) -> list[str]:

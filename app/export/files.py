@@ -49,15 +49,23 @@ class ExportResult:
         """The one path a dataset, a report or a table names (the first of ``paths``)."""
         return self.paths[0]
 
-    def summary(self) -> str:
-        """One line for the status bar: what was written where, then the notes."""
+    @property
+    def headline(self) -> str:
+        """What was written where, as a sentence: "Table of segments (CSV) written: …/segments.csv."."""
         title = export_kind(self.kind).title
         if self.files == 1 and len(self.paths) == 1:
-            text = f"{title} written: {self.paths[0]}"
-        else:
-            rows = f" for {self.rows} row{'' if self.rows == 1 else 's'}" if self.rows is not None else ""
-            text = f"{title} exported into {self.folder}: {self.files} file{'' if self.files == 1 else 's'}{rows}"
-        return ". ".join((text, *(note[:1].upper() + note[1:] for note in self.notes))) + "."
+            return f"{title} written: {self.paths[0]}."
+        rows = f" for {self.rows} row{'' if self.rows == 1 else 's'}" if self.rows is not None else ""
+        return f"{title} exported into {self.folder}: {self.files} file{'' if self.files == 1 else 's'}{rows}."
+
+    @property
+    def note_sentences(self) -> tuple[str, ...]:
+        """The notes as sentences (capitalised, with a full stop)."""
+        return tuple(f"{note[:1].upper()}{note[1:]}." for note in self.notes)
+
+    def summary(self) -> str:
+        """One line for the status bar: the headline, then the notes."""
+        return " ".join((self.headline, *self.note_sentences))
 
 
 class Outputs:

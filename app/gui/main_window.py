@@ -532,7 +532,8 @@ class MainWindow(QMainWindow):
         """What the export wrote in the status bar; what did not go as asked (a split ignored) in a box too."""
         self.show_message(result.summary(), 30000)
         if result.notes:
-            box = QMessageBox(QMessageBox.Icon.Information, "Salient", result.summary(), parent=self)
+            box = QMessageBox(QMessageBox.Icon.Information, "Salient", result.headline, parent=self)
+            box.setInformativeText("\n".join(result.note_sentences))
             box.setObjectName("export_box")
             box.open()
 

@@ -5,6 +5,7 @@ container, frame rate and progress."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from analysis import media
 from analysis.errors import ExportError
 from app.demo.synth import write_media
 from app.export.clips import export_clips
-from app.export.dataset import METADATA_COLUMNS, export_dataset
+from app.export.dataset import METADATA_COLUMNS, _split_notes, export_dataset
 from app.export.items import collect_items, exportable
 from app.export.report import export_report
 from app.export.run import run_export
@@ -134,14 +135,29 @@ def test_a_split_of_one_video_says_so(store: Store, tmp_path: Path) -> None:
     result = run_export(store, request)
     files = [path for path in (tmp_path / "ds").rglob("*") if path.is_file()]
     assert (result.paths, result.files, result.rows) == ((tmp_path / "ds",), len(files), 1)
-    assert result.notes == ("split ignored: only one video, all 1 row in train", "1 not significant row left out")
+    assert result.notes == (
+        "split ignored: only one video, so its one row is in train",
+        "1 not significant row left out",
+    )
     assert result.summary() == (
         f"Training dataset (audiofolder / videofolder) exported into {tmp_path / 'ds'}: {len(files)} files for 1 row."
-        " Split ignored: only one video, all 1 row in train. 1 not significant row left out."
+        " Split ignored: only one video, so its one row is in train. 1 not significant row left out."
     )
     table = run_export(store, ExportRequest("csv", tmp_path / "t"))
     assert (table.paths, table.files, table.notes) == ((tmp_path / "t" / "segments.csv",), 1, ())
     assert table.summary() == f"Table of segments (CSV) written: {tmp_path / 't' / 'segments.csv'}."
+
+
+def test_a_split_short_of_videos_says_which_splits_stay_empty() -> None:
+    counts = Counter({"train": 5, "validation": 2})
+    assert _split_notes((0.8, 0.1, 0.1), counts, 2) == [
+        "test is empty: 2 videos for 3 splits, and a video is never split (5 in train, 2 in validation)"
+    ]
+    assert _split_notes((0.8, 0.2, 0.0), counts, 2) == []  # no test asked for
+    assert _split_notes(None, Counter({"train": 7}), 1) == []
+    assert _split_notes((0.8, 0.1, 0.1), Counter({"train": 7}), 1) == [
+        "split ignored: only one video, so all 7 rows are in train"
+    ]
 
 
 class Recording:
