@@ -28,6 +28,7 @@ from analysis.progress import NullProgress, Progress, check
 from app.export.faces import FACE_WINDOW_MS, FacesAround, stored_faces
 from app.export.files import all_or_nothing
 from app.export.items import (
+    EXCLUDE,
     TRANSCRIPT_CONTEXT_MS,
     ExportItem,
     check_context,
@@ -324,7 +325,7 @@ def _observation(
             + "".join(
                 f"<td>{html.escape(_fmt(value, 3))}</td>"
                 for value in (
-                    item.label + (" (not significant)" if item.kind == "exclude" else ""),
+                    item.label + _excluded_mark(item),
                     item.annotator,
                     item.intensity,
                     item.confidence,
@@ -375,6 +376,11 @@ def _observation(
         f"{f'<div class=frames>{flows}</div>' if flows else ''}{faces}"
         f"{f'<div class=frames>{crop_figures}</div>' if crop_figures else ''}{transcript}</div>"
     )
+
+
+def _excluded_mark(item: ExportItem) -> str:
+    """The mark after a label of an exclude value, unless its name says "not significant" already."""
+    return " (not significant)" if item.kind == EXCLUDE and "not significant" not in item.label.casefold() else ""
 
 
 def _transcript(item: ExportItem, context_ms: int) -> str:

@@ -181,6 +181,7 @@ def test_report_shows_what_was_said_its_header_format_rate_and_progress(store: S
         "it, edge inside after. later gone</p>"
     ) in text
     assert "20.000–21.000 s (00:20.000–00:21.000) — not significant</h3>" in text
+    assert "<td>not significant</td><td>Ana</td>" in text and "(not significant)</td>" not in text
     assert "12.000–14.000 s (00:12.000–00:14.000)</h3>" in text
     assert "<tr><th>container</th><td>MP4</td></tr>" in text
     assert "video 160×120, 29.97 fps (constant), h264" in text
