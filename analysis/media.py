@@ -73,6 +73,49 @@ class MediaInfo:
         """Whether the file has an audio stream."""
         return self.audio is not None
 
+    @property
+    def format_name(self) -> str:
+        """The container as people name it ("MP4", "QuickTime (MOV)", "Matroska (MKV)"), not FFmpeg's demuxer
+        ("mov,mp4,m4a,3gp,3g2,mj2"); one demuxer reads several formats, so the file's suffix decides among them.
+        An unknown demuxer is named as it is."""
+        suffix = Path(self.path).suffix.lower()
+        by_suffix = _FORMATS_BY_SUFFIX.get(self.container, {})
+        if suffix in by_suffix:
+            return by_suffix[suffix]
+        if self.container.endswith("_pipe"):
+            return f"{self.container.removesuffix('_pipe').upper()} image"
+        return _FORMAT_NAMES.get(self.container, self.container)
+
+
+_FORMATS_BY_SUFFIX = {
+    "mov,mp4,m4a,3gp,3g2,mj2": {
+        ".mp4": "MP4",
+        ".m4v": "MP4",
+        ".m4a": "MPEG-4 audio (M4A)",
+        ".mov": "QuickTime (MOV)",
+        ".qt": "QuickTime (MOV)",
+        ".3gp": "3GP",
+        ".3g2": "3G2",
+        ".mj2": "Motion JPEG 2000",
+    },
+    "matroska,webm": {".webm": "WebM", ".mkv": "Matroska (MKV)", ".mka": "Matroska audio (MKA)"},
+}
+_FORMAT_NAMES = {
+    "mov,mp4,m4a,3gp,3g2,mj2": "QuickTime/MP4",
+    "matroska,webm": "Matroska/WebM",
+    "wav": "WAV",
+    "mp3": "MP3",
+    "flac": "FLAC",
+    "ogg": "Ogg",
+    "aac": "AAC (ADTS)",
+    "avi": "AVI",
+    "asf": "ASF (WMV/WMA)",
+    "flv": "Flash video (FLV)",
+    "mpegts": "MPEG transport stream (TS)",
+    "mpeg": "MPEG program stream (MPG)",
+    "image2": "image",
+}
+
 
 def _open(path: Path) -> av.container.InputContainer:
     """Open a media file, turning every way it can fail into a MediaError the user can read."""

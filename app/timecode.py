@@ -38,3 +38,8 @@ def ms_to_s(ms: int | None) -> float | None:
 def format_mmss(ms: int) -> str:
     """``mm:ss.mmm`` with the minutes running past 59: a reading that sorts and compares at a glance."""
     return format_ms(ms, hours=False)
+
+
+def format_fps(fps: float) -> str:
+    """A frame rate as its real value to the thousandth, without trailing zeros: 29.97 (30000/1001), 23.976, 25."""
+    return f"{fps:.3f}".rstrip("0").rstrip(".")

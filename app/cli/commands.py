@@ -184,11 +184,11 @@ def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
     )
     store = Store.open(args.project, create=False)
     try:
-        written = run_export(store, request, progress)
+        result = run_export(store, request, progress)
     finally:
         store.close()
     progress.close()
-    for path in written:
+    for path in result.paths:
         sys.stdout.write(f"{path}\n")
     return EXIT_OK
 

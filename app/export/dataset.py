@@ -15,8 +15,17 @@ from typing import Any
 from analysis.progress import NullProgress, Progress, SubProgress, check
 from app.export.clips import ClipPaths, ClipWriter, clip_paths
 from app.export.faces import FACE_COLUMNS, with_emotion_columns
-from app.export.files import Outputs, all_or_nothing, write_csv, write_jsonl
-from app.export.items import MOTION_COLUMNS, ExportItem, check_context, check_media, collect_items, exportable, item_row
+from app.export.files import ExportResult, Outputs, all_or_nothing, write_csv, write_jsonl
+from app.export.items import (
+    MOTION_COLUMNS,
+    TRANSCRIPT_CONTEXT_MS,
+    ExportItem,
+    check_context,
+    check_media,
+    collect_items,
+    exportable,
+    item_row,
+)
 from app.export.pictures import FLOW_IMAGE_COLUMNS, KEYFRAMES, FlowDetails
 from app.project.store import Store
 from app.timecode import ms_to_s
@@ -44,14 +53,17 @@ METADATA_COLUMNS = (
     "pause_before_s",
     "pause_after_s",
     "transcript",
+    "transcript_context",
     *MOTION_COLUMNS,
     *FACE_COLUMNS,
     "face_crops",
     "clip_start_s",
     "clip_end_s",
 )
-"""Columns of a dataset's metadata; ``clip_*`` give the exported range (the segment ± context, within the media),
-``face_crops`` the item's face crops (paths relative to the metadata file, ';'-joined; a list in the JSON Lines)."""
+"""Columns of a dataset's metadata; ``transcript`` is what was said in the segment, ``transcript_context`` from its
+start − W to its end + W (W the export's context, else :data:`app.export.items.TRANSCRIPT_CONTEXT_MS`); ``clip_*``
+give the exported range (the segment ± context, within the media), ``face_crops`` the item's face crops (paths
+relative to the metadata file, ';'-joined; a list in the JSON Lines)."""
 KEYFRAME_COLUMNS = tuple(f"keyframe_{column}" for column, _, _ in KEYFRAMES)
 IMAGE_COLUMNS = KEYFRAME_COLUMNS + FLOW_IMAGE_COLUMNS
 """The picture columns of the video metadata, after METADATA_COLUMNS."""
@@ -134,27 +146,30 @@ def export_dataset(
     labels_only: bool = False,
     force: bool = False,
     progress: Progress | None = None,
-) -> Path:
+) -> ExportResult:
     """A dataset that Hugging Face ``datasets`` loads as it is (``load_dataset("OUT/audio")``, ``…/video``).
 
     ``OUT/audio/`` holds the 16 kHz WAVs and ``metadata.csv``; ``OUT/video/`` the re-encoded MP4s and
-    ``metadata.csv`` (with key frame and flow picture columns). Unlabelled segments at a shot change are left
-    out (not significant). ``file_name`` is relative to the metadata file, as AudioFolder and VideoFolder
-    expect. With ``split``, each gets ``train/``, ``validation/`` and ``test/`` folders with their own
-    metadata, a video never in two splits. The key frames, flow pictures and face crops (listed in
-    ``face_crops``, see FACE_COLUMNS for the face figures) go to ``OUT/keyframes/`` and
-    the typed copies of the metadata (JSON Lines, ``file_name`` relative to OUT, a ``split`` column) to
-    ``OUT/audio.jsonl`` and ``OUT/video.jsonl``: ``datasets`` refuses a folder with two metadata files
-    (.csv and .jsonl) and picks the loader by the commonest file type, so seven PNGs per MP4 would turn
+    ``metadata.csv`` (with key frame and flow picture columns). Not significant rows are left out: labelled
+    "not significant" (an ``exclude`` value: never a class) or unlabelled at a shot change. ``file_name`` is
+    relative to the metadata file, as AudioFolder and VideoFolder expect. With ``split``, each gets ``train/``,
+    ``validation/`` and ``test/`` folders with their own metadata, a video never in two splits. The key frames,
+    flow pictures and face crops (listed in ``face_crops``, see FACE_COLUMNS for the face figures) go to
+    ``OUT/keyframes/`` and the typed copies of the metadata (JSON Lines, ``file_name`` relative to OUT, a
+    ``split`` column) to ``OUT/audio.jsonl`` and ``OUT/video.jsonl``: ``datasets`` refuses a folder with two
+    metadata files (.csv and .jsonl) and picks the loader by the commonest file type, so seven PNGs per MP4 would turn
     the video folder into an image dataset. ``datasets`` also infers each split's column types on its own
     and refuses splits that differ: the CSV writes intensity as a float (a gap would turn int into float),
     but a text column empty throughout one split and filled in another (notes only in train) still fails
-    there; the JSON Lines copies load with ``load_dataset("json", data_files=…)``. Returns ``out_dir``.
+    there; the JSON Lines copies load with ``load_dataset("json", data_files=…)``. Returns what it wrote
+    (``paths`` is ``out_dir``) with notes on what did not go as asked: a split that could not be made (one
+    video: every row in train), the rows left out.
     """
     check_context(context_ms)
     progress = progress or NullProgress()
     out_dir = Path(out_dir)
-    items = exportable(collect_items(store, labels_only), labels_only)
+    collected = collect_items(store, labels_only, context_ms or TRANSCRIPT_CONTEXT_MS)
+    items = exportable(collected, labels_only)
     check_media(items)
     assignment = split_videos(items, split, seed) if split is not None else {}
     folders = {name: Path(name) if split is not None else Path() for name in SPLIT_NAMES}
@@ -191,10 +206,35 @@ def export_dataset(
         finally:
             writer.close()
         _write_dataset_metadata(outputs, out_dir, folders, plan, context_ms, flows)
+        written = len(outputs.written)
     counts = Counter(name for _, name, _ in plan)
     progress.update(1.0, "dataset exported")
     log.info("dataset of %d items in %s: %s", len(items), out_dir, dict(counts))
-    return out_dir
+    notes = [*_split_notes(split, counts, len(assignment)), *_left_out_note(len(collected) - len(items))]
+    return ExportResult("dataset", out_dir, (out_dir,), written, len(items), tuple(notes))
+
+
+def _split_notes(split: tuple[float, float, float] | None, counts: Counter[str], videos: int) -> list[str]:
+    """What became of the split asked for: where the rows went when a split asked for stayed empty."""
+    if split is None:
+        return []
+    empty = [name for name, share in zip(SPLIT_NAMES, split, strict=True) if share > 0 and not counts[name]]
+    if not empty:
+        return []
+    rows = sum(counts.values())
+    if videos == 1:
+        where = "its one row is" if rows == 1 else f"all {rows} rows are"
+        return [f"split ignored: only one video, so {where} in train"]
+    wanted = sum(1 for share in split if share > 0)
+    placed = ", ".join(f"{counts[name]} in {name}" for name in SPLIT_NAMES if counts[name])
+    empty_text = f"{' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty"
+    return [f"{empty_text}: {videos} videos for {wanted} splits, and a video is never split ({placed})"]
+
+
+def _left_out_note(count: int) -> list[str]:
+    if not count:
+        return []
+    return [f"{count} not significant row{'' if count == 1 else 's'} left out"]
 
 
 def _write_dataset_metadata(

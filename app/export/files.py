@@ -14,6 +14,7 @@ import logging
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,49 @@ import av.error
 
 from analysis.errors import ExportError, os_error_reason
 from app.export.staging import Staging, clear_stale
+from app.model.formats import export_kind
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export did, for the user: where it went, how many files it wrote, what it left out or ignored."""
+
+    kind: str
+    """One of :data:`app.model.formats.EXPORT_KIND_NAMES`."""
+    folder: Path
+    paths: tuple[Path, ...]
+    """What the export names (the CLI prints them): the clip files, the dataset's folder, the report, the table."""
+    files: int
+    """How many files it wrote."""
+    rows: int | None = None
+    """How many items it exported, when it counts them."""
+    notes: tuple[str, ...] = ()
+    """What did not go as asked ("split ignored: only one video, all 4 rows in train"), one sentence each."""
+
+    @property
+    def path(self) -> Path:
+        """The one path a dataset, a report or a table names (the first of ``paths``)."""
+        return self.paths[0]
+
+    @property
+    def headline(self) -> str:
+        """What was written where, as a sentence: "Table of segments (CSV) written: …/segments.csv."."""
+        title = export_kind(self.kind).title
+        if self.files == 1 and len(self.paths) == 1:
+            return f"{title} written: {self.paths[0]}."
+        rows = f" for {self.rows} row{'' if self.rows == 1 else 's'}" if self.rows is not None else ""
+        return f"{title} exported into {self.folder}: {self.files} file{'' if self.files == 1 else 's'}{rows}."
+
+    @property
+    def note_sentences(self) -> tuple[str, ...]:
+        """The notes as sentences (capitalised, with a full stop)."""
+        return tuple(f"{note[:1].upper()}{note[1:]}." for note in self.notes)
+
+    def summary(self) -> str:
+        """One line for the status bar: the headline, then the notes."""
+        return " ".join((self.headline, *self.note_sentences))
 
 
 class Outputs:

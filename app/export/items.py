@@ -3,13 +3,16 @@
 One *item* is one row of every export: a flagged segment (the ``audio_peak`` segments of a media's latest
 ``audio_peaks`` run and the ``motion_peak`` segments of its latest finished ``motion`` run) with one of its
 labels, a flagged segment nobody labelled yet (an empty label), or a label on a range the user chose (source
-``selection``). Several annotators labelling the same segment give several rows. Transcripts do not exist
-yet: the ``transcript`` column is always empty.
+``selection``). Several annotators labelling the same segment give several rows. With a transcript (the one
+the user sees, :func:`app.pipelines.transcription.stored_transcript`), an item carries what was said: the words
+inside its range (``transcript``) and the words from its start − W to its end + W (``transcript_context``), W
+being the export's context when it has one, else :data:`TRANSCRIPT_CONTEXT_MS`.
 
 A flagged segment that coincides with a shot change (a cut or a zoom, see
 :func:`app.pipelines.motion.shot_change_near`) is *not significant* until someone labels it: the motion there
-is the camera's or the editor's, not the subject's. Such rows stay in the report and the tables, marked, but
-clips and datasets leave them out. Items of a video carry motion figures: from the media's motion run (the
+is the camera's or the editor's, not the subject's. A row labelled with an ``exclude`` value ("not
+significant") is not significant either: it is never a class. Such rows stay in the report and the tables,
+marked, but clips and datasets leave them out. Items of a video carry motion figures: from the media's motion run (the
 magnitude and moving share at the moment, the mean and maximum over the segment) and from the flow around
 the moment (:func:`analysis.peak_detail.peak_detail`: mag(t − 1 s → t) and mag(t → t + 1 s), with heatmap and
 overlay pictures), all in reference pixels per second.
@@ -20,6 +23,7 @@ must read, and (clips and datasets) that some item is left once the not signific
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import unicodedata
@@ -37,8 +41,10 @@ from app.export.faces import FaceIndex, FacesAround, face_values, stored_faces
 from app.export.files import rounded
 from app.model.records import LabelRecord, MediaRecord, RunRecord, SegmentRecord
 from app.model.review import ReviewItem, review_items
+from app.model.transcript import DEFAULT_CONTEXT_WINDOW_S, Word, all_words, words_text
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE
 from app.pipelines.motion import TRACK_MOTION_PEAK, StoredMotion, load_motion
+from app.pipelines.transcription import stored_transcript
 from app.project.store import Store
 from app.timecode import format_mmss, ms_to_s
 
@@ -57,6 +63,11 @@ MOTION_COLUMNS = (
 flow magnitude of the sample nearest the moment, the mean and maximum of the samples in the segment, the share
 of moving pixels at the moment; from the flow around the moment: mag(t − 1 s → t) and mag(t → t + 1 s).
 Magnitudes in reference px/s. All empty for audio-only media; the four from the run empty without a motion run."""
+TRANSCRIPT_CONTEXT_MS = DEFAULT_CONTEXT_WINDOW_S * 1000
+"""The W of ``transcript_context`` (what was said from the item's start − W to its end + W) when the export has no
+context of its own (a table, or a context of 0): the window's default "Around the peak" W, 10 s."""
+EXCLUDE = "exclude"
+"""The kind of the vocabulary values that mark a segment "not significant"."""
 _NAME_PART_BYTES = 48
 _STEM_BYTES = 40
 _ANNOTATOR_BYTES = 32
@@ -100,6 +111,11 @@ class ExportItem:
     name: str
     """A base file name, unique within the export and safe on every file system."""
     transcript: str = ""
+    """The words said inside the item's range (a word counts when it overlaps it); '' without a transcript."""
+    transcript_before: str = ""
+    """The words said from the item's start − W up to its range (W: see :data:`TRANSCRIPT_CONTEXT_MS`)."""
+    transcript_after: str = ""
+    """The words said after the item's range, up to its end + W."""
     shot_change: str = ""
     """'cut at 00:09.000' or 'zoom at 00:11.000' when the segment coincides with a shot change, else ''."""
     motion_magnitude: float | None = None
@@ -118,9 +134,15 @@ class ExportItem:
         return self.peak_ms if self.peak_ms is not None else (self.start_ms + self.end_ms) // 2
 
     @property
+    def transcript_context(self) -> str:
+        """What was said from the item's start − W to its end + W: before, inside and after its range."""
+        return " ".join(part for part in (self.transcript_before, self.transcript, self.transcript_after) if part)
+
+    @property
     def not_significant(self) -> bool:
-        """Unlabelled at a shot change: listed in the report and tables, left out of clips and datasets."""
-        return bool(self.shot_change) and not self.label
+        """Labelled "not significant" (an ``exclude`` value), or unlabelled at a shot change: listed in the report
+        and tables, left out of clips and datasets."""
+        return self.kind == EXCLUDE or (bool(self.shot_change) and not self.label)
 
     def clip_range(self, context_ms: int) -> tuple[int, int]:
         """The exported range: the item ± ``context_ms``, within the media."""
@@ -166,14 +188,19 @@ def latest_spans(store: Store, media_id: int, kind: str, track: str) -> tuple[Ru
     return run, (store.segments(run.id, track) if run else [])
 
 
-def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
+def collect_items(
+    store: Store, labels_only: bool = False, transcript_context_ms: int = TRANSCRIPT_CONTEXT_MS
+) -> list[ExportItem]:
     """Every row of the project's exports: per media in the order they were added, then in time order.
 
     The segments are the review model's (:func:`app.model.review.review_items`), as the window's queue lists
     them: audio peaks of the latest audio run, motion peaks of the latest finished motion run, audio + motion
     moments, and the ranges users labelled. A segment gives one row per label on it, or one unlabelled row
     (left out with ``labels_only``); a label whose segment a later analysis no longer flags is a row of its own.
+    With a transcript, each row gets what was said in its range and ± ``transcript_context_ms`` around it.
     """
+    if transcript_context_ms < 0:
+        raise ValueError(f"the transcript context cannot be negative (got {transcript_context_ms} ms)")
     items: list[ExportItem] = []
     used: set[str] = set()
     for record in store.all_media():
@@ -182,6 +209,8 @@ def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
         motion = load_motion(store, record.id) if record.info.has_video else None
         motion_rows = store.segments(motion.run_id, TRACK_MOTION_PEAK) if motion else []
         faces = stored_faces(store, record) if record.info.has_video else None
+        transcript = stored_transcript(store, record.id)
+        said = _Said(all_words(transcript.segments) if transcript else [], transcript_context_ms)
         review = review_items(
             [_flag(row) for row in audio_rows],
             [_flag(row) for row in motion_rows],
@@ -191,12 +220,43 @@ def collect_items(store: Store, labels_only: bool = False) -> list[ExportItem]:
         )
         for entry in review:
             if not entry.labels and not labels_only:
-                items.append(_item(record, entry, None, motion, faces, used))
+                items.append(_item(record, entry, None, motion, faces, said, used))
             for label in sorted(entry.labels, key=lambda label: label.id):
                 if entry.segment.z is None and entry.segment.flagged:
                     log.info("label %d: its segment is no longer flagged; exported as a range of its own", label.id)
-                items.append(_item(record, entry, label, motion, faces, used))
+                items.append(_item(record, entry, label, motion, faces, said, used))
     return items
+
+
+class _Said:
+    """The words of one media's transcript, looked up by range (binary searches: cheap for a 3-hour one)."""
+
+    def __init__(self, words: Sequence[Word], context_ms: int) -> None:
+        self._words = words
+        self._ends = [word.end_ms for word in words]
+        self._context_ms = context_ms
+
+    def around(self, start_ms: int, end_ms: int) -> dict[str, str]:
+        """The words before, inside and after [start, end) within ± the context, as ExportItem fields."""
+        if not self._words:
+            return {}
+        lo, hi = start_ms - self._context_ms, end_ms + self._context_ms
+        parts: dict[str, list[Word]] = {"transcript_before": [], "transcript": [], "transcript_after": []}
+        index = bisect.bisect_right(self._ends, lo)
+        while index < len(self._words) and self._words[index].start_ms < hi:
+            word = self._words[index]
+            index += 1
+            if word.end_ms <= lo:
+                continue
+            # a word overlaps the range when it starts before its end and ends after its start (an instant word
+            # at the start counts); otherwise it is before or after it
+            if word.start_ms < end_ms and max(word.end_ms, word.start_ms + 1) > start_ms:
+                parts["transcript"].append(word)
+            elif word.start_ms < start_ms:
+                parts["transcript_before"].append(word)
+            else:
+                parts["transcript_after"].append(word)
+        return {name: words_text(words) for name, words in parts.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +279,7 @@ def _item(
     label: LabelRecord | None,
     motion: StoredMotion | None,
     faces: FaceIndex | None,
+    said: _Said,
     used: set[str],
 ) -> ExportItem:
     segment = entry.segment
@@ -236,6 +297,7 @@ def _item(
         fields["shot_change"] = f"{entry.shot_change.kind} at {format_mmss(entry.shot_change.start_ms)}"
     if faces is not None:
         fields["faces_around"] = faces.around(segment.moment_ms)
+    fields.update(said.around(segment.start_ms, segment.end_ms))
     return ExportItem(
         media_id=record.id,
         media_path=record.path,
@@ -309,6 +371,7 @@ def item_row(item: ExportItem, flow: tuple[float, float] | None = None) -> dict[
         "pause_before_s": ms_to_s(item.pause_before_ms),
         "pause_after_s": ms_to_s(item.pause_after_ms),
         "transcript": item.transcript,
+        "transcript_context": item.transcript_context,
         "shot_change": item.shot_change,
         "motion_magnitude": rounded(item.motion_magnitude),
         "motion_mean": rounded(item.motion_mean),
@@ -323,16 +386,21 @@ def item_row(item: ExportItem, flow: tuple[float, float] | None = None) -> dict[
 def _require(items: list[ExportItem], labels_only: bool, not_significant: int = 0) -> None:
     if not items:
         what = "labelled segments" if labels_only else "flagged segments or labels"
-        why = f" ({not_significant} unlabelled at shot changes are not significant)" if not_significant else ""
+        why = (
+            f" ({not_significant} not significant: labelled so, or unlabelled at a shot change)"
+            if not_significant
+            else ""
+        )
         raise ExportError(f"nothing to export: the project has no {what}{why}")
 
 
 def exportable(items: Sequence[ExportItem], labels_only: bool) -> list[ExportItem]:
-    """The items clips and datasets get: all but the unlabelled ones at a shot change (stops when none is left)."""
+    """The items clips and datasets get: all but the not significant ones (labelled "not significant", or
+    unlabelled at a shot change); stops when none is left."""
     kept = [item for item in items if not item.not_significant]
     left_out = len(items) - len(kept)
     if left_out:
-        log.info("%d unlabelled segments at shot changes left out (not significant)", left_out)
+        log.info("%d not significant rows left out", left_out)
     _require(kept, labels_only, left_out)
     return kept
 

@@ -28,7 +28,15 @@ from analysis.progress import NullProgress, Progress, check
 from analysis.urls import redact_url
 from app.export.faces import FACE_WINDOW_MS, FacesAround, stored_faces
 from app.export.files import all_or_nothing
-from app.export.items import ExportItem, check_context, check_media, collect_items, latest_spans
+from app.export.items import (
+    EXCLUDE,
+    TRANSCRIPT_CONTEXT_MS,
+    ExportItem,
+    check_context,
+    check_media,
+    collect_items,
+    latest_spans,
+)
 from app.export.pictures import FLOW_IMAGES, KEYFRAMES, FlowDetails, Frames, flow_images, keyframe_times
 from app.model.records import MediaRecord, RunRecord
 from app.model.review import SOURCE_AUDIO, SOURCE_MOTION, SOURCE_MULTIMODAL
@@ -36,7 +44,7 @@ from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, l
 from app.pipelines.faces import StoredFaces
 from app.pipelines.motion import StoredMotion, load_motion
 from app.project.store import Store
-from app.timecode import format_mmss
+from app.timecode import format_fps, format_mmss
 from resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -137,7 +145,7 @@ def _media_section(store: Store, record: MediaRecord) -> str:
     if info.video:
         v = info.video
         rate = "variable" if v.variable_frame_rate else "constant"
-        streams.append(f"video {v.width}×{v.height}, {v.fps:.3g} fps ({rate}), {v.codec}")
+        streams.append(f"video {v.width}×{v.height}, {format_fps(v.fps)} fps ({rate}), {v.codec}")
     if info.audio:
         streams.append(f"audio {info.audio.sample_rate} Hz, {info.audio.channels} channel(s), {info.audio.codec}")
     summary = [
@@ -145,7 +153,7 @@ def _media_section(store: Store, record: MediaRecord) -> str:
         ("source URL", redact_url(record.source_url) if record.source_url else "—"),
         ("video id", record.fingerprint),
         ("duration", f"{info.duration_ms / 1000:.3f} s ({format_mmss(info.duration_ms)})"),
-        ("container", info.container),
+        ("container", info.format_name),
         ("streams", "; ".join(streams)),
     ]
     motion = load_motion(store, record.id) if info.has_video else None
@@ -294,6 +302,7 @@ def _observation(
     context_ms: int,
     detail: PeakDetail | None,
     crops: Sequence[bytes] = (),
+    transcript_context_ms: int = TRANSCRIPT_CONTEXT_MS,
 ) -> str:
     """One segment or range with all its labels, its key frames, its motion and flow, the faces and the pauses
     around it."""
@@ -317,7 +326,7 @@ def _observation(
             + "".join(
                 f"<td>{html.escape(_fmt(value, 3))}</td>"
                 for value in (
-                    item.label + (" (not significant)" if item.kind == "exclude" else ""),
+                    item.label + _excluded_mark(item),
                     item.annotator,
                     item.intensity,
                     item.confidence,
@@ -360,13 +369,38 @@ def _observation(
             f" {html.escape(face.dominant)} {face.probability:.0%}</figcaption></figure>"
             for k, (face, data) in enumerate(zip(first.faces_around.faces, crops, strict=True), 1)
         )
-    transcript = f"<p><b>Transcript:</b> {html.escape(first.transcript)}</p>" if first.transcript else ""
-    heading = html.escape(span) + (" — not significant" if first.not_significant else "")
+    transcript = _transcript(first, transcript_context_ms)
+    heading = html.escape(span) + (" — not significant" if all(item.not_significant for item in group) else "")
     return (
         f'<div class="observation"><h3>{heading}</h3>{_table(facts)}{labels}'
         f"{f'<div class=frames>{figures}</div>' if figures else ''}{motion}"
         f"{f'<div class=frames>{flows}</div>' if flows else ''}{faces}"
         f"{f'<div class=frames>{crop_figures}</div>' if crop_figures else ''}{transcript}</div>"
+    )
+
+
+def _excluded_mark(item: ExportItem) -> str:
+    """The mark after a label of an exclude value, unless its name says "not significant" already."""
+    return " (not significant)" if item.kind == EXCLUDE and "not significant" not in item.label.casefold() else ""
+
+
+def _transcript(item: ExportItem, context_ms: int) -> str:
+    """What was said from the item's start − W to its end + W, the words inside its range marked."""
+    if not item.transcript_context:
+        return ""
+    said = " ".join(
+        part
+        for part in (
+            html.escape(item.transcript_before),
+            f"<mark>{html.escape(item.transcript)}</mark>" if item.transcript else "",
+            html.escape(item.transcript_after),
+        )
+        if part
+    )
+    inside = "the segment's words marked" if item.transcript else "nothing said inside the segment itself"
+    return (
+        f'<p class="transcript"><b>Transcript</b> <span class="muted">(± {context_ms / 1000:g} s around the segment;'
+        f" {inside})</span><br>{said}</p>"
     )
 
 
@@ -433,6 +467,15 @@ def _report_png(image: np.ndarray) -> bytes:
     return encode_png(image)
 
 
+def _observations(items: Sequence[ExportItem], media_id: int) -> list[list[ExportItem]]:
+    """The media's observations: its items grouped by segment (every label on one segment together)."""
+    groups: dict[tuple[int, int, str, int | None], list[ExportItem]] = {}
+    for item in items:
+        if item.media_id == media_id:
+            groups.setdefault((item.start_ms, item.end_ms, item.source, item.peak_ms), []).append(item)
+    return list(groups.values())
+
+
 def _page(**parts: str) -> str:
     """The whole document: the page of ``resources/report`` with its style sheet inlined (the file opens offline).
 
@@ -459,15 +502,29 @@ def export_report(
     t + 1 s, the pauses around it, and for a video its motion figures with the flow heatmaps and overlays of
     t − 1 s → t and t → t + 1 s; with a faces run, the persons within ±1 s of t with their mean emotions and
     a crop of each face of the nearest sample (and per media a "Persons" section: each person's time on screen
-    and emotion shares); with ``context_ms``, also the range widened by it (as the clips are cut).
-    Unlabelled segments at a shot change are listed, marked not significant. All user text is escaped.
+    and emotion shares); with ``context_ms``, also the range widened by it (as the clips are cut). With a
+    transcript, what was said from the segment's start − W to its end + W with the segment's own words marked
+    (W is ``context_ms``, else :data:`app.export.items.TRANSCRIPT_CONTEXT_MS`). Not significant rows (unlabelled at
+    a shot change, or labelled "not significant") are listed, marked. The header counts the observations listed
+    and their labels; progress moves per observation. All user text is escaped.
     """
     check_context(context_ms)
     progress = progress or NullProgress()
     path = Path(out_dir) / "report.html"
-    items = collect_items(store, labels_only)
+    said_ms = context_ms or TRANSCRIPT_CONTEXT_MS
+    items = collect_items(store, labels_only, said_ms)
     check_media(items)
     records = store.all_media()
+    observations = {record.id: _observations(items, record.id) for record in records}
+    steps = len(records) + sum(len(groups) for groups in observations.values())
+    done = 0
+
+    def step(message: str) -> None:
+        nonlocal done
+        check(progress)
+        progress.update(done / max(1, steps), message)
+        done += 1
+
     with all_or_nothing(force, path.parent) as outputs:
         outputs.refuse_existing([path])
         sections = []
@@ -475,29 +532,29 @@ def export_report(
         crops = Frames()  # faces are cut from the full frame, as in the dataset
         flows = FlowDetails()
         try:
-            for number, record in enumerate(records):
-                check(progress)
-                progress.update(number / max(1, len(records)), f"report: {Path(record.path).name}")
+            for record in records:
+                name = Path(record.path).name
+                step(f"report: {name}")
                 sections.append(_media_section(store, record))
-                groups: dict[tuple[int, int, str, int | None], list[ExportItem]] = {}
-                for item in items:
-                    if item.media_id == record.id:
-                        groups.setdefault((item.start_ms, item.end_ms, item.source, item.peak_ms), []).append(item)
+                groups = observations[record.id]
                 if groups:
                     sections.append(f"<h3>Observations ({len(groups)})</h3>")
-                for group in groups.values():
-                    check(progress)
+                for number, group in enumerate(groups, 1):
+                    step(f"report: {name}, observation {number} of {len(groups)}")
                     pngs = frames.pngs(group[0]) if group[0].has_video else []
                     faces = [_report_png(crop) for crop in crops.face_images(group[0])]
-                    sections.append(_observation(group, pngs, context_ms, flows.detail(group[0]), faces))
+                    sections.append(_observation(group, pngs, context_ms, flows.detail(group[0]), faces, said_ms))
         finally:
             frames.close()
             crops.close()
         created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        count = steps - len(records)
+        labelled = sum(1 for item in items if item.label)
         document = _page(
             title=html.escape(store.path.stem),
             name=html.escape(store.path.name),
-            summary=f"{len(records)} media, {len(items)} rows, written {created}.",
+            summary=f"{len(records)} media, {count} observation{'' if count == 1 else 's'} "
+            f"({labelled} label{'' if labelled == 1 else 's'}), written {created}.",
             sections="".join(sections),
         )
         outputs.folder(path.parent)

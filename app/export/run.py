@@ -2,45 +2,46 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from analysis.progress import Progress
 from app.export.clips import export_clips
 from app.export.dataset import export_dataset
+from app.export.files import ExportResult
 from app.export.report import export_report
 from app.export.table import export_table
 from app.model.formats import EXPORT_KIND_NAMES, ExportRequest
 from app.project.store import Store
 
 
-def run_export(store: Store, request: ExportRequest, progress: Progress | None = None) -> list[Path]:
-    """Run the export ``request`` names; returns what it wrote (the files, or the dataset's folder)."""
+def run_export(store: Store, request: ExportRequest, progress: Progress | None = None) -> ExportResult:
+    """Run the export ``request`` names; returns what it did: the files it names (the clips, the dataset's folder,
+    the report, the table), how many it wrote, and notes on what did not go as asked (a split ignored)."""
     common = {"labels_only": request.labels_only, "force": request.force}
-    if request.kind == "clips":
-        return export_clips(
+    kind, folder = request.kind, request.out_dir
+    if kind == "clips":
+        written = export_clips(
             store,
-            request.out_dir,
+            folder,
             context_ms=request.context_ms,
             original_rate=request.original_rate,
             stream_copy=request.stream_copy,
             progress=progress,
             **common,
         )
-    if request.kind == "dataset":
-        path = export_dataset(
+        return ExportResult(kind, folder, tuple(written), len(written))
+    if kind == "dataset":
+        return export_dataset(
             store,
-            request.out_dir,
+            folder,
             split=request.split,
             seed=request.seed,
             context_ms=request.context_ms,
             progress=progress,
             **common,
         )
-        return [path]
-    if request.kind == "report":
-        return [export_report(store, request.out_dir, context_ms=request.context_ms, progress=progress, **common)]
-    if request.kind in ("csv", "json"):
-        return [
-            export_table(store, request.out_dir / f"segments.{request.kind}", request.kind, progress=progress, **common)
-        ]
-    raise ValueError(f"unknown export kind {request.kind!r}; one of {', '.join(EXPORT_KIND_NAMES)}")
+    if kind == "report":
+        path = export_report(store, folder, context_ms=request.context_ms, progress=progress, **common)
+        return ExportResult(kind, folder, (path,), 1)
+    if kind in ("csv", "json"):
+        path = export_table(store, folder / f"segments.{kind}", kind, progress=progress, **common)
+        return ExportResult(kind, folder, (path,), 1)
+    raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(EXPORT_KIND_NAMES)}")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import (
@@ -68,6 +69,9 @@ from widgets.timeline.timeline_view import TimelineView, Track
 from widgets.timeline.waveform_view import FEATURE_LABELS, EnvelopeTrack, PeakControlsPanel, PeakParams, WaveformTrack
 from widgets.transcript.shortcuts import SHORTCUTS as TRANSCRIPT_SHORTCUTS
 from widgets.video.video_view import VideoView
+
+if TYPE_CHECKING:
+    from app.export.files import ExportResult
 
 log = logging.getLogger(__name__)
 
@@ -539,18 +543,25 @@ class MainWindow(QMainWindow):
         """Export in the background through a read-only connection; the session keeps writing meanwhile."""
         project = self.session.project_path
 
-        def work(progress: JobProgress) -> list[Path]:
+        def work(progress: JobProgress) -> ExportResult:
             from app.export.run import run_export
 
             with Store.open(project, read_only=True) as store:
                 return run_export(store, request, progress)
 
         job = self.runner.submit(f"Export {export_kind(request.kind).title.lower()}", work)
-        job.succeeded.connect(
-            lambda paths: self.show_message(f"Exported {len(paths)} file(s) into {request.out_dir}", 15000)
-        )
+        job.succeeded.connect(self._on_export_succeeded)
         job.failed.connect(self.show_error)
         return job
+
+    def _on_export_succeeded(self, result: ExportResult) -> None:
+        """What the export wrote in the status bar; what did not go as asked (a split ignored) in a box too."""
+        self.show_message(result.summary(), 30000)
+        if result.notes:
+            box = QMessageBox(QMessageBox.Icon.Information, "Salient", result.headline, parent=self)
+            box.setInformativeText("\n".join(result.note_sentences))
+            box.setObjectName("export_box")
+            box.open()
 
     # -- help --------------------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ LOW_PROBABILITY = 0.5
 
 CONTEXT_WINDOWS_S = (1, 5, 10, 20, 30, 40, 50, 60)
 """The W of "transcript from peak − W to peak + W" offered to the user."""
+DEFAULT_CONTEXT_WINDOW_S = 10
+"""The W shown first around a peak, and the exports' W around an item when they have no context of their own."""
 
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”)\]]*$")
 

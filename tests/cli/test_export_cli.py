@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from app.model.records import NewLabel, segment_key
+from app.model.transcript import TranscriptSegment, Word
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.audio import RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK
+from app.pipelines.transcription import RUN_TRANSCRIBE
 from app.project.store import Store
 from tests.helpers.cli import QT_MODULES, ROOT, run
 
@@ -99,6 +101,44 @@ def test_csv_and_json_tables(project: Path, tmp_path: Path) -> None:
         == f"salient: error: {tmp_path / 'segments.csv'} already exists; export with --force to overwrite\n"
     )
     assert run("export", str(project), "--format", "csv", "--out", str(tmp_path), "--force").returncode == 0
+
+
+def test_tables_and_datasets_hold_what_was_said(project: Path, tmp_path: Path) -> None:
+    """A transcript (made through the store) gives each row the words of its segment and those around it."""
+    said = Path(shutil.copy(project, tmp_path / "said.salient"))
+    with Store.open(said) as store:
+        record = store.all_media()[0]
+        first = store.segments(store.latest_run(record.id, RUN_AUDIO_PEAKS).id, TRACK_AUDIO_PEAK)[0]
+        words = (
+            Word("So", first.start_ms - 1500, first.start_ms - 1000, 0.9),
+            Word("there", first.start_ms, first.end_ms, 0.9),
+            Word("you", first.end_ms + 100, first.end_ms + 300, 0.9),
+            Word("are.", first.end_ms + 300, first.end_ms + 600, 0.9),
+        )
+        run_id = store.start_run(record.id, RUN_TRANSCRIBE, {"model": "test"}, {})
+        store.add_transcript_segments(
+            run_id, [TranscriptSegment(words[0].start_ms, words[-1].end_ms, "So there you are.", words)]
+        )
+        store.finish_run(run_id, {"language": "en"}, {}, 0)
+    result = run("export", str(said), "--format", "csv", "--out", str(tmp_path / "table"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    with (tmp_path / "table" / "segments.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert (rows[0]["label"], rows[0]["transcript"], rows[0]["transcript_context"]) == (
+        "irony",
+        "there",
+        "So there you are.",
+    )
+    out = tmp_path / "ds"
+    result = run(
+        "export", str(said), "--format", "dataset", "--out", str(out), "--labels-only", "--context", "0.2", "--quiet"
+    )
+    assert result.returncode == 0, result.stderr
+    with (out / "audio" / "metadata.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["label"], row["transcript"], row["transcript_context"]) for row in rows] == [
+        ("irony", "there", "there you")  # ± the export's context: 0.2 s
+    ]
 
 
 def test_errors_have_their_exit_codes(project: Path, tmp_path: Path) -> None:

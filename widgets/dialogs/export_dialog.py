@@ -38,9 +38,13 @@ class ExportDialog(QDialog):
         self.context = QDoubleSpinBox(self)
         self.context.setRange(0, 60)
         self.context.setSuffix(" s")
-        self.context.setToolTip("Extra time kept before and after each segment")
+        self.context.setToolTip(
+            "Extra time kept before and after each segment; also how much of the transcript around it is exported"
+            " (10 s when 0)"
+        )
         form.addRow("Context:", self.context)
         self.labels_only = QCheckBox("Only labelled segments (else every flagged one, unlabelled ones empty)", self)
+        self.labels_only.setToolTip('Clips and datasets always leave out what is labelled "not significant"')
         form.addRow(self.labels_only)
         self.split = QCheckBox("Split into train / validation / test (80/10/10, no video in two splits)", self)
         self.seed = QSpinBox(self)

@@ -11,10 +11,10 @@ import html
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from app.model.transcript import CONTEXT_WINDOWS_S, ContextWindow
+from app.model.transcript import CONTEXT_WINDOWS_S, DEFAULT_CONTEXT_WINDOW_S, ContextWindow
 from app.timecode import format_ms
 
-DEFAULT_WINDOW_S = 10.0
+DEFAULT_WINDOW_S = float(DEFAULT_CONTEXT_WINDOW_S)
 NO_TRANSCRIPT = "No transcript yet — run Transcribe"
 HIGHLIGHT_BACKGROUND = "#ffd54f"
 """The playhead's yellow, with black text on it: readable on light and dark palettes alike."""

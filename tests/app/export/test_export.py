@@ -375,7 +375,7 @@ def test_cancel_between_items_removes_what_was_written(store: Store, tmp_path: P
 
 
 def test_dataset_is_laid_out_as_audiofolder_and_videofolder(store: Store, tmp_path: Path) -> None:
-    out = export_dataset(store, tmp_path / "ds", context_ms=CONTEXT_MS)
+    out = export_dataset(store, tmp_path / "ds", context_ms=CONTEXT_MS).path
     columns, audio_rows = read_csv(out / "audio" / "metadata.csv")
     assert columns == list(METADATA_COLUMNS)
     video_columns, video_rows = read_csv(out / "video" / "metadata.csv")
@@ -415,7 +415,7 @@ def test_dataset_is_laid_out_as_audiofolder_and_videofolder(store: Store, tmp_pa
     ]
     assert all((out / row["file_name"]).is_file() for row in typed)
 
-    labelled = export_dataset(store, tmp_path / "labelled", labels_only=True)
+    labelled = export_dataset(store, tmp_path / "labelled", labels_only=True).path
     assert "" not in [row["label"] for row in read_csv(labelled / "audio" / "metadata.csv")[1]]
 
 
@@ -448,8 +448,8 @@ def three_videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_dataset_split_is_grouped_by_video_and_repeatable(three_videos: Path, tmp_path: Path) -> None:
     with Store.open(three_videos) as opened:
-        first = export_dataset(opened, tmp_path / "a", split=(0.6, 0.2, 0.2), seed=3)
-        again = export_dataset(opened, tmp_path / "b", split=(0.6, 0.2, 0.2), seed=3)
+        first = export_dataset(opened, tmp_path / "a", split=(0.6, 0.2, 0.2), seed=3).path
+        again = export_dataset(opened, tmp_path / "b", split=(0.6, 0.2, 0.2), seed=3).path
         items = collect_items(opened)
     placements: dict[str, dict[str, set[str]]] = {}
     for out in (first, again):
@@ -499,7 +499,12 @@ def test_report_page_is_the_shipped_template_with_its_style_sheet_inside(store: 
     assert text.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')
     assert "<title>Salient report — talk</title>" in text and "<h1>Salient report — talk.salient</h1>" in text
     assert text.count("<style>") == 1 and f"<style>\n{css}</style>" in text
-    assert re.search(r'<p class="muted">1 media, 4 rows, written \d{4}-\d\d-\d\d \d\d:\d\d UTC\.</p>', text)
+    # the header counts what is listed: 3 observations (two annotators share the first), not the 4 rows
+    assert re.search(
+        r'<p class="muted">1 media, 3 observations \(3 labels\), written \d{4}-\d\d-\d\d \d\d:\d\d UTC\.</p>', text
+    )
+    assert text.count('<div class="observation">') == 3 and "Observations (3)" in text
+    assert "<tr><th>container</th><td>MP4</td></tr>" in text and "mov,mp4" not in text
     assert "$" not in text and text.endswith("</body>\n</html>\n")
 
 

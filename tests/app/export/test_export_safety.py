@@ -182,7 +182,7 @@ def test_links_at_every_temporary_name_never_get_written_through(
     victim_folder.mkdir()
     out = tmp_path / "out"
     _plant(out, [".segments.partial.csv", ".report.partial.html", ".t.partial.srt"], victim)
-    probe = export_dataset(store, tmp_path / "probe")
+    probe = export_dataset(store, tmp_path / "probe").path
     for path in probe.rglob("*.*"):  # every file of the dataset, at its own place
         _plant(out / "ds" / path.parent.relative_to(probe), [f".{path.stem}.partial{path.suffix}"], victim)
     for folder, prefix in ((out, ""), (out / "ds", ""), (out, ".new")):
@@ -230,7 +230,7 @@ def test_outputs_need_the_root_they_write_under(tmp_path: Path) -> None:
 
 
 def test_no_export_holds_the_password_or_the_token_of_the_source_url(store: Store, tmp_path: Path) -> None:
-    dataset = export_dataset(store, tmp_path / "ds")
+    dataset = export_dataset(store, tmp_path / "ds").path
     report = export_report(store, tmp_path / "report")
     tables = [export_table(store, tmp_path / f"segments.{fmt}", fmt) for fmt in ("csv", "json")]
     files = [dataset / "audio.jsonl", dataset / "video.jsonl", dataset / "audio" / "metadata.csv", report, *tables]

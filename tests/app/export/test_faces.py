@@ -108,7 +108,7 @@ def stored(project: Path) -> StoredFaces:
 @pytest.fixture(scope="module")
 def dataset(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store.open(project) as opened:
-        return export_dataset(opened, tmp_path_factory.mktemp("faces-dataset") / "ds")
+        return export_dataset(opened, tmp_path_factory.mktemp("faces-dataset") / "ds").path
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +209,7 @@ def test_a_run_of_the_users_own_classifier_fills_emotion_columns_of_its_labels(v
         label(store, OUTSIDE, "neutral", "Ana")
         table = export_table(store, tmp_path / "segments.csv", "csv")
         document = json.loads(export_table(store, tmp_path / "segments.json", "json").read_text(encoding="utf-8"))
-        dataset = export_dataset(store, tmp_path / "ds")
+        dataset = export_dataset(store, tmp_path / "ds").path
     custom = [f"emotion_{name}" for name in CUSTOM_LABELS]
     means = {column: str(p) for column, p in zip(custom, CUSTOM_PROBABILITIES, strict=True)}
     assert means == {"emotion_calm": "0.2", "emotion_tense": "0.5", "emotion_joy": "0.3"}
@@ -363,7 +363,7 @@ def test_video_without_a_faces_run_and_audio_only_media_have_empty_face_columns(
         items = collect_items(opened)
         assert len(items) == 2 and [item.has_video for item in items] == [True, False]
         assert all(item.faces_around is None for item in items)
-        out = export_dataset(opened, tmp_path / "ds")
+        out = export_dataset(opened, tmp_path / "ds").path
         report = export_report(opened, tmp_path / "report").read_text(encoding="utf-8")
         _, table = read_csv(export_table(opened, tmp_path / "segments.csv", "csv"))
     _, rows = read_csv(out / "audio" / "metadata.csv")

@@ -83,7 +83,7 @@ def store(project: Path):
 @pytest.fixture(scope="module")
 def dataset(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store.open(project) as opened:
-        return export_dataset(opened, tmp_path_factory.mktemp("motion-dataset") / "ds")
+        return export_dataset(opened, tmp_path_factory.mktemp("motion-dataset") / "ds").path
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +313,7 @@ def test_audio_only_media_exports_without_motion(tmp_path: Path) -> None:
     with Store.open(project) as opened:
         items = collect_items(opened)
         assert items and all(not item.has_video and not item.shot_change for item in items)
-        out = export_dataset(opened, tmp_path / "ds")
+        out = export_dataset(opened, tmp_path / "ds").path
         report = export_report(opened, tmp_path / "report").read_text(encoding="utf-8")
         _, table = read_csv(export_table(opened, tmp_path / "segments.csv", "csv"))
     columns, rows = read_csv(out / "audio" / "metadata.csv")
