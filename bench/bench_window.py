@@ -38,7 +38,9 @@ def vm(field):
 video, folder = sys.argv[1], sys.argv[2]
 app = QApplication([])
 from app.gui.main_window import MainWindow
-window = MainWindow(QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat))
+settings = QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat)
+settings.setValue("annotator", "Bench")  # else the window asks for a name when the media opens
+window = MainWindow(settings)
 from app.gui.application import settle_heap
 settle_heap()  # as the application does once its window is built
 window.resize(1600, 1000)

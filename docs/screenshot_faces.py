@@ -37,6 +37,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["XDG_DATA_HOME"] = folder
         settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue("annotator", "Ana")  # else the window asks for a name when the media opens
         video = write_video(Path(folder) / "face.mp4", ONE_FACE, ONE_FACE_S)
         window = MainWindow(settings)
         window.resize(1600, 1000)

@@ -1,7 +1,8 @@
 """Labelling in the window: the review panel and the labels track follow the review queue and the label book;
-label keys, details, moves and deletes go to the book; the I/O selection joins the queue; the annotator's
-name, the vocabulary editor and the agreement between annotators. Kept out of main_window.py so each stays
-readable; like the other controllers it reaches the window only through its shell.
+label keys, details, moves and deletes go to the book (another annotator's label only once the user confirms);
+the I/O selection joins the queue; the annotator's name (asked when a media opens without one, never in the
+middle of labelling), the vocabulary editor and the agreement between annotators. Kept out of main_window.py
+so each stays readable; like the other controllers it reaches the window only through its shell.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDockWidget, QInputDialog
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
 
 from analysis.errors import SalientError
 from app.model.records import LabelRecord
@@ -51,6 +52,7 @@ class LabellingController(QObject):
         self._agreement_dock: QDockWidget | None = None
         self._vocabulary_dialog: VocabularyDialog | None = None
         self._selection: list[int | None] = [None, None]
+        self._asking_annotator = False
         book = session.labels
         book.labels_reset.connect(self._refresh_labels)
         book.vocabulary_changed.connect(self._on_vocabulary_changed)
@@ -61,8 +63,10 @@ class LabellingController(QObject):
         review_queue.item_changed.connect(self._on_review_item_changed)
         review_panel.label_requested.connect(self._on_review_label_requested)
         review_panel.details_edited.connect(self._on_review_details_edited)
-        label_track.signals.label_moved.connect(lambda label_id, start, end: book.move(label_id, start, end))
-        label_track.signals.label_delete_requested.connect(book.delete)
+        label_track.signals.label_moved.connect(self._on_label_track_label_moved)
+        label_track.signals.label_delete_requested.connect(self._on_label_track_delete_requested)
+        session.media_opened.connect(self._on_session_media_opened)
+        session.closed.connect(lambda: self._show_selection(None, None))
         book.annotator = str(shell.settings.value("annotator", "") or "")
 
     # -- review queue and labels → views -------------------------------------------------------------
@@ -103,8 +107,10 @@ class LabellingController(QObject):
         self.review_queue.refresh()
 
     def _mark_of(self, label: LabelRecord) -> LabelMark:
-        color = self.session.labels.entry(label.vocabulary_id).color
-        return LabelMark(label.id, label.start_ms, label.end_ms, f"{label.value} · {label.annotator}", color)
+        book = self.session.labels
+        color = book.entry(label.vocabulary_id).color
+        owner = "" if label.annotator == book.annotator else label.annotator
+        return LabelMark(label.id, label.start_ms, label.end_ms, f"{label.value} · {label.annotator}", color, owner)
 
     def _on_vocabulary_changed(self) -> None:
         self.review_panel.set_vocabulary(self.session.labels.vocabulary)
@@ -126,7 +132,11 @@ class LabellingController(QObject):
 
     def _on_review_label_requested(self, key: str, vocabulary_id: int) -> None:
         segment = self.review_queue.segment(key)
-        if segment is None or not self.ensure_annotator():
+        if segment is None:
+            return
+        if not self.session.labels.annotator:
+            # No dialog here: it would take the keys typed after this one.
+            self.shell.show_message("Labels carry your name: set it first with Edit ▸ Annotator Name…", 8000)
             return
         self.session.labels.label(segment, vocabulary_id)
 
@@ -135,54 +145,111 @@ class LabellingController(QObject):
         if own is not None:
             self.session.labels.update(own.id, **fields)
 
+    def _on_label_track_label_moved(self, label_id: int, start_ms: int, end_ms: int) -> None:
+        book = self.session.labels
+        others = not book.is_own(label_id)
+        if others and not self._confirm_others(label_id, "Move"):
+            self.label_track.put(self._mark_of(book.label_by_id(label_id)))  # back where it was
+            return
+        book.move(label_id, start_ms, end_ms, others=others)
+
+    def _on_label_track_delete_requested(self, label_id: int) -> None:
+        book = self.session.labels
+        others = not book.is_own(label_id)
+        if others and not self._confirm_others(label_id, "Delete"):
+            return
+        book.delete(label_id, others=others)
+
+    def _confirm_others(self, label_id: int, verb: str) -> bool:
+        """Only your own labels change unless you say so: ask before changing another annotator's."""
+        label = self.session.labels.label_by_id(label_id)
+        answer = QMessageBox.question(
+            self.shell.dialog_parent,
+            "Another annotator's label",
+            f"This {label.value} label is {label.annotator}'s, not yours. {verb} it anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     # -- the annotator -------------------------------------------------------------------------------
 
-    def ensure_annotator(self) -> bool:
-        """The annotator's name is asked once per machine, at the first label."""
-        if self.session.labels.annotator:
-            return True
-        return self.ask_annotator()
+    def _on_session_media_opened(self, _record: object) -> None:
+        self._show_selection(None, None)
+        QTimer.singleShot(0, self._ask_annotator_if_unset)  # once the window shows the media
+
+    def _ask_annotator_if_unset(self) -> None:
+        """A media opened and no name is set on this machine: ask now, before any label key is pressed."""
+        if self.session.is_open and not self.session.labels.annotator and not self._asking_annotator:
+            self.ask_annotator()
 
     def ask_annotator(self) -> bool:
-        name, accepted = QInputDialog.getText(
-            self.shell.dialog_parent,
-            "Annotator",
-            "Your name, stored with every label you make:",
-            text=self.session.labels.annotator,
-        )
+        self._asking_annotator = True
+        try:
+            name, accepted = QInputDialog.getText(
+                self.shell.dialog_parent,
+                "Annotator",
+                "Your name, stored with every label you make:",
+                text=self.session.labels.annotator,
+            )
+        finally:
+            self._asking_annotator = False
         name = " ".join(name.split())
         if not accepted or not name:
             return False
         self.session.labels.annotator = name
         self.shell.settings.setValue("annotator", name)
-        self.review_queue.refresh()
+        if self.session.is_open:
+            self._refresh_labels()  # whose labels are "own" changed: the track and the queue show it
         return True
 
     # -- selections ----------------------------------------------------------------------------------
 
     def mark(self, which: int) -> None:
-        """I / O: the selection's start (0) or end (1) at the playhead, shown on the labels track."""
-        self._selection[which] = self.shell.player.position_ms
+        """I / O: the selection's start (0) or end (1) at the playhead, shown on the labels track and in the
+        status bar. A start at or after the end (or an end at or before the start) begins a new selection
+        instead of turning the old one around."""
+        at = self.shell.player.position_ms
         start, end = self._selection
-        if start is not None and end is not None and end < start:
-            self._selection = [end, start]
-        self.label_track.set_selection(*self._selection)
+        if which == 0:
+            start, end = at, (end if end is not None and end > at else None)
+        else:
+            start, end = (start if start is not None and start < at else None), at
+        self._show_selection(start, end)
 
     def select_range(self, start_ms: int, end_ms: int) -> None:
         """Shift+drag on the timeline: the same selection as I/O, shown on the labels track."""
-        self._selection = [start_ms, end_ms]
-        self.label_track.set_selection(start_ms, end_ms)
-        self.shell.show_message(
-            f"Selected {start_ms / 1000:.3f}–{end_ms / 1000:.3f} s: Ctrl+Enter adds it to the review queue.", 5000
-        )
+        self._show_selection(start_ms, end_ms)
+
+    def _show_selection(self, start: int | None, end: int | None) -> None:
+        self._selection = [start, end]
+        self.label_track.set_selection(start, end)
+        if start is not None and end is not None:
+            text = (
+                f"Selected {format_mmss(start)}–{format_mmss(end)} ({(end - start) / 1000:.3f} s): "
+                "Ctrl+Enter adds it to the review queue."
+            )
+        elif start is not None:
+            text = f"Selection start (I) at {format_mmss(start)}: press O at its end."
+        elif end is not None:
+            text = f"Selection end (O) at {format_mmss(end)}: press I at its start."
+        else:
+            return
+        self.shell.show_message(text, 8000)
 
     def queue_selection(self) -> None:
-        """Ctrl+Enter: the selection joins the review queue, selected, ready for a label key."""
+        """Ctrl+Enter: the selection joins the review queue (undoable), selected, ready for a label key; the
+        marks are cleared so that the next I and O start a new selection."""
         start, end = self._selection
         if start is None or end is None or end - start < MIN_SELECTION_MS:
             self.shell.show_message("Mark a selection first: I at its start, O at its end.", 5000)
             return
         segment = self.review_queue.add_selection(start, end)
+        self._selection = [None, None]
+        self.label_track.set_selection(None, None)
+        self.shell.show_message(
+            f"Queued {format_mmss(start)}–{format_mmss(end)} for review (Ctrl+Z takes it out again).", 8000
+        )
         self._show_in_review(segment.key)
         self.review_panel.table.setFocus()
 

@@ -12,8 +12,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand
 
 from app.model.review import SOURCE_SELECTION, ReviewItem, Segment, review_items
+from app.timecode import format_mmss
 
 if TYPE_CHECKING:
     from app.gui.session import Session
@@ -66,11 +68,20 @@ class ReviewQueue(QObject):
             self.selected.emit(key)
 
     def add_selection(self, start_ms: int, end_ms: int) -> Segment:
-        """Queue a range the user chose (kept until the media closes, labelled or not)."""
+        """Queue a range the user chose (kept until the media closes, labelled or not). Queuing is a command on
+        the label book's undo stack, so Ctrl+Z takes the range out of the queue again; a range already in the
+        queue is not queued twice."""
         segment = Segment(SOURCE_SELECTION, start_ms, end_ms)
-        self._selections[segment.key] = segment
-        self.refresh()
+        if segment.key not in self._items:
+            self._session.labels.undo_stack.push(_QueueSelection(self, segment))
         return segment
+
+    def _put_selection(self, segment: Segment, queued: bool) -> None:
+        if queued:
+            self._selections[segment.key] = segment
+        else:
+            self._selections.pop(segment.key, None)
+        self.refresh()
 
     def labels_changed(self, key: str | None) -> None:
         """A label on ``key`` was added, changed or removed: update that item, or rebuild for a new range."""
@@ -86,3 +97,17 @@ class ReviewQueue(QObject):
         self._items = {}
         self._selections = {}
         self.changed.emit()
+
+
+class _QueueSelection(QUndoCommand):
+    """A selection joins the review queue (undo: it leaves it)."""
+
+    def __init__(self, queue: ReviewQueue, segment: Segment) -> None:
+        super().__init__(f"Queue the selection {format_mmss(segment.start_ms)}–{format_mmss(segment.end_ms)}")
+        self._queue, self._segment = queue, segment
+
+    def redo(self) -> None:
+        self._queue._put_selection(self._segment, queued=True)
+
+    def undo(self) -> None:
+        self._queue._put_selection(self._segment, queued=False)

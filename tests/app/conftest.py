@@ -1,5 +1,6 @@
 """Fixtures for the window tests: a fresh window per test (own settings and data folder), a copy of the
-talk video in the test's folder, an annotator name when the test labels, and a session without a window."""
+talk video in the test's folder, an annotator name when the test labels (the name prompt answered "Cancel"
+otherwise), and a session without a window."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ import pytest
 
 from app.gui.jobs import JobRunner
 from app.gui.session import Session
+
+
+@pytest.fixture(autouse=True)
+def no_annotator_prompt(monkeypatch) -> None:
+    """The window asks for the annotator's name when a media opens without one; a modal dialog would wait
+    forever offscreen, so it is answered "Cancel" unless a test patches QInputDialog.getText itself."""
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("", False))
 
 
 @pytest.fixture

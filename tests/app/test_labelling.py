@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.gui.main_window import MainWindow
-from app.project.store import Store
+from app.project.store import ProjectError, Store
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -183,3 +183,161 @@ def test_a_range_swept_with_shift_drag_can_be_queued(qtbot, window: MainWindow, 
     assert window.label_track.selection.getRegion() == pytest.approx((8.0, 9.5))
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert window.review_panel.selected_key() == "selection:8000:9500"
+
+
+def selection_keys(window: MainWindow) -> list[str]:
+    return [row.key for row in window.review_panel.rows() if row.key.startswith("selection:")]
+
+
+def test_i_and_o_after_a_queued_selection_start_a_new_one(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    player, track, status = window.player, window.label_track, window.statusBar()
+    player.seek(6000)
+    qtbot.keyClick(window, Qt.Key.Key_I)
+    player.seek(7500)
+    qtbot.keyClick(window, Qt.Key.Key_O)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert selection_keys(window) == ["selection:6000:7500"]
+    assert not track.selection.isVisible() and not track.selection_in.isVisible()
+    assert not track.selection_out.isVisible()
+    table = window.review_panel.table
+    qtbot.waitUntil(table.hasFocus)  # the keys go where the user's focus is: the queue
+
+    player.pause()
+    player.seek(8000)
+    qtbot.keyClick(table, Qt.Key.Key_I)
+    assert track.selection_in.isVisible() and track.selection_in.value() == pytest.approx(8.0)
+    assert not track.selection_out.isVisible() and not track.selection.isVisible()
+    assert status.currentMessage() == "Selection start (I) at 00:08.000: press O at its end."
+    qtbot.keyClick(table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert status.currentMessage() == "Mark a selection first: I at its start, O at its end."
+    assert selection_keys(window) == ["selection:6000:7500"]
+
+    player.seek(9000)
+    qtbot.keyClick(table, Qt.Key.Key_O)
+    assert track.selection_out.isVisible() and track.selection_out.value() == pytest.approx(9.0)
+    assert track.selection.getRegion() == pytest.approx((8.0, 9.0))
+    assert status.currentMessage() == "Selected 00:08.000–00:09.000 (1.000 s): Ctrl+Enter adds it to the review queue."
+    qtbot.keyClick(table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert selection_keys(window) == ["selection:6000:7500", "selection:8000:9000"]
+    assert window.review_panel.selected_key() == "selection:8000:9000"
+
+
+def test_an_end_before_the_start_begins_a_new_selection(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    player, track = window.player, window.label_track
+    player.seek(8000)
+    qtbot.keyClick(window, Qt.Key.Key_I)
+    player.seek(5000)
+    qtbot.keyClick(window, Qt.Key.Key_O)
+    assert not track.selection_in.isVisible() and track.selection_out.value() == pytest.approx(5.0)
+    player.seek(4000)
+    qtbot.keyClick(window, Qt.Key.Key_I)
+    assert track.selection.getRegion() == pytest.approx((4.0, 5.0))
+
+
+def test_ctrl_z_takes_a_queued_selection_out_of_the_queue(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    count = len(window.review_panel.rows())
+    window.timeline.selection_requested.emit(6000, 7500)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert selection_keys(window) == ["selection:6000:7500"] and len(window.review_panel.rows()) == count + 1
+    undo = window.actions_by_name["undo"]
+    assert undo.text() == "&Undo Queue the selection 00:06.000–00:07.500"
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert selection_keys(window) == [] and len(window.review_panel.rows()) == count
+    assert "selection:6000:7500" not in window.review_queue
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert selection_keys(window) == ["selection:6000:7500"]
+
+    window.review_panel.select("selection:6000:7500")
+    qtbot.keyClick(window.review_panel.table, Qt.Key.Key_9)
+    assert ("irritation", "Ana", 6000) in stored(talk)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the label first
+    assert stored(talk) == [] and selection_keys(window) == ["selection:6000:7500"]
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # then the queuing
+    assert selection_keys(window) == []
+
+
+def test_changing_k_or_the_window_neither_moves_nor_plays(qtbot, window: MainWindow, talk: Path) -> None:
+    open_with_many_peaks(qtbot, window, talk)
+    panel, player = window.review_panel, window.player
+    window.timeline.selection_requested.emit(6000, 7500)
+    window.labelling.queue_selection()
+    assert panel.selected_key() == "selection:6000:7500"
+    player.pause()
+    player.seek(1000)
+    rows_before = [row.key for row in panel.rows()]
+    with qtbot.waitSignal(window.session.peaks_changed, timeout=30_000):
+        window.peak_controls.slider.setValue(25)
+    assert [row.key for row in panel.rows()] != rows_before  # rows came and went around the selected one
+    assert panel.selected_key() == "selection:6000:7500"
+    assert not player.playing and player.position_ms == 1000
+    combo = window.peak_controls.window_combo
+    with qtbot.waitSignal(window.session.peaks_changed, timeout=30_000):
+        combo.setCurrentIndex((combo.currentIndex() + 1) % combo.count())
+    assert panel.selected_key() == "selection:6000:7500"
+    assert not player.playing and player.position_ms == 1000
+
+
+@pytest.mark.parametrize("annotator", [None])
+def test_the_annotator_is_asked_when_a_media_opens_never_at_a_label_key(
+    qtbot, window: MainWindow, talk: Path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (asked.append(1), ("", False))[1])
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        window.open_path(talk)
+    assert asked == [1]
+    panel, table = window.review_panel, window.review_panel.table
+    window.activateWindow()
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    panel.select(panel.rows()[0].key)
+    for key in (Qt.Key.Key_1, Qt.Key.Key_Return, Qt.Key.Key_2):
+        press(qtbot, table, key)
+    assert asked == [1] and stored(talk) == []
+    assert window.statusBar().currentMessage() == "Labels carry your name: set it first with Edit ▸ Annotator Name…"
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (asked.append(2), ("Cem", True))[1])
+    window.actions_by_name["annotator"].trigger()
+    press(qtbot, table, Qt.Key.Key_1)
+    selected = {row.key: row for row in panel.rows()}[panel.selected_key()]
+    assert asked == [1, 2] and stored(talk) == [("anger", "Cem", selected.start_ms)]
+
+
+def test_another_annotators_label_changes_only_when_the_user_confirms(
+    qtbot, window: MainWindow, talk: Path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    open_with_many_peaks(qtbot, window, talk)
+    book, track = window.session.labels, window.label_track
+    vocabulary = {entry.name: entry.id for entry in book.vocabulary}
+    row = window.review_panel.rows()[0]
+    for name in ("Bea", "Ana"):
+        monkeypatch.setattr(QInputDialog, "getText", lambda *a, name=name, **k: (name, True))
+        window.labelling.ask_annotator()
+        if name == "Bea":
+            window.review_panel.label_requested.emit(row.key, vocabulary["fear"])
+    (label,) = book.labels
+    mark = track.mark_at(label.start_ms)
+    menu = track.context_menu(mark)
+    assert [action.text() for action in menu.actions()] == ["Delete Bea's label fear · Bea…"]
+    questions, answer = [], [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: (questions.append(a[2]), answer[0])[1])
+    menu.actions()[0].trigger()
+    track.signals.label_moved.emit(label.id, label.start_ms + 100, label.end_ms + 100)
+    assert questions == [
+        "This fear label is Bea's, not yours. Delete it anyway?",
+        "This fear label is Bea's, not yours. Move it anyway?",
+    ]
+    assert book.labels == [label] and stored(talk) == [("fear", "Bea", label.start_ms)]
+    with pytest.raises(ProjectError, match="the label 'fear' is Bea's, not yours"):
+        book.delete(label.id)
+    answer[0] = QMessageBox.StandardButton.Yes
+    track.signals.label_moved.emit(label.id, label.start_ms + 100, label.end_ms + 100)
+    assert stored(talk) == [("fear", "Bea", label.start_ms + 100)]
+    track.signals.label_delete_requested.emit(label.id)
+    assert stored(talk) == [] and len(questions) == 4

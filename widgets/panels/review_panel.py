@@ -241,15 +241,21 @@ class ReviewPanel(QWidget):
         return [row.key for row in rows]
 
     def _fill(self, keep: str | None = None) -> None:
+        """Redraw the rows in order. The selected segment stays selected without a new ``row_selected``: a
+        refresh (another k, another sort) must not seek and play it again."""
         keep = keep if keep is not None else self.selected_key()
         self._order = self._sorted_keys()
         self.table.blockSignals(True)
         self.table.setRowCount(len(self._order))
         for index, key in enumerate(self._order):
             self._write_row(index, self._rows[key])
+        if keep in self._rows:
+            self.table.selectRow(self._order.index(keep))
+        else:
+            self.table.clearSelection()
         self.table.blockSignals(False)
         if keep in self._rows:
-            self.select(keep)
+            self._show_details(self._rows[keep])
         self._update_progress()
 
     def _write_row(self, index: int, row: ReviewRow) -> None:

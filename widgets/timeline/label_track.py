@@ -1,7 +1,8 @@
 """The labels track: every label a coloured range; click one to move or resize it, right-click to delete.
 
 All labels are painted by one item (only those in view, text only where it fits), so the track stays as
-fast with 5,000 labels as with five. The label being edited gets the one draggable region.
+fast with 5,000 labels as with five. The label being edited gets the one draggable region. The I/O selection
+shows here too: a line at its start (I) and at its end (O), the range between them shaded once both are set.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class LabelMark:
     end_ms: int
     text: str
     color: str
+    owner: str = ""
+    """the annotator's name when the label is another annotator's (empty: the user's own)"""
 
 
 class LabelTrackSignals(QObject):
@@ -111,10 +114,7 @@ class _LabelsItem(pg.GraphicsObject):
             return
         ev.accept()
         if ev.button() == Qt.MouseButton.RightButton:
-            menu = QMenu()
-            delete = menu.addAction(f"Delete label {mark.text}")
-            if menu.exec(ev.screenPos().toPoint()) is delete:
-                self._track.signals.label_delete_requested.emit(mark.id)
+            self._track.context_menu(mark).exec(ev.screenPos().toPoint())
             return
         self._track.activate(mark.id)
 
@@ -143,10 +143,12 @@ class LabelTrack(Track):
             values=(0, 0), brush=pg.mkBrush(255, 255, 255, 40), pen=pg.mkPen(255, 255, 255, 160), movable=False
         )
         self.selection.hide()
+        self.selection_in = _selection_line("I")
+        self.selection_out = _selection_line("O")
 
     def attach(self, plot: pg.PlotItem) -> None:
         super().attach(plot)
-        for item in (self._item, self.selection, self.active_region):
+        for item in (self._item, self.selection, self.selection_in, self.selection_out, self.active_region):
             plot.addItem(item, ignoreBounds=True)
 
     # -- data --------------------------------------------------------------------------------------
@@ -180,7 +182,7 @@ class LabelTrack(Track):
 
     def clear(self) -> None:
         self.set_labels([])
-        self.selection.hide()
+        self.set_selection(None, None)
 
     @property
     def label_count(self) -> int:
@@ -199,6 +201,17 @@ class LabelTrack(Track):
         return min(under, key=lambda mark: mark.end_ms - mark.start_ms) if under else None
 
     # -- editing -----------------------------------------------------------------------------------
+
+    def context_menu(self, mark: LabelMark) -> QMenu:
+        """The right-click menu of a label; another annotator's label says whose it is (the window asks
+        before deleting it)."""
+        menu = QMenu()
+        if mark.owner:
+            action = menu.addAction(f"Delete {mark.owner}'s label {mark.text}…")
+        else:
+            action = menu.addAction(f"Delete label {mark.text}")
+        action.triggered.connect(lambda: self.signals.label_delete_requested.emit(mark.id))
+        return menu
 
     def activate(self, label_id: int | None) -> None:
         """Give one label the draggable region (None: none)."""
@@ -232,11 +245,30 @@ class LabelTrack(Track):
             self.signals.label_moved.emit(mark.id, start_ms, end_ms)
 
     def set_selection(self, start_ms: int | None, end_ms: int | None) -> None:
+        """Show the selection's start and end lines (either may be unset) and the range once both are set."""
+        for line, ms in ((self.selection_in, start_ms), (self.selection_out, end_ms)):
+            line.setVisible(ms is not None)
+            if ms is not None:
+                line.setValue(ms / 1000)
         if start_ms is None or end_ms is None or end_ms <= start_ms:
             self.selection.hide()
             return
         self.selection.setRegion((start_ms / 1000, end_ms / 1000))
         self.selection.show()
+
+
+def _selection_line(name: str) -> pg.InfiniteLine:
+    """A fixed vertical line named I or O at the top of the track."""
+    line = pg.InfiniteLine(
+        angle=90,
+        movable=False,
+        pen=pg.mkPen(255, 235, 120, 230, width=2),
+        label=name,
+        labelOpts={"position": 0.8, "color": (20, 20, 20), "fill": (255, 235, 120, 230)},
+    )
+    line.setZValue(15)
+    line.hide()
+    return line
 
 
 def _merged(spans: list[tuple[int, int]], pixel_s: float) -> list[tuple[float, float]]:

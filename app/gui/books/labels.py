@@ -71,6 +71,9 @@ class LabelBook(QObject):
     def entry(self, entry_id: int) -> VocabularyEntry:
         return next(entry for entry in self._vocabulary if entry.id == entry_id)
 
+    def label_by_id(self, label_id: int) -> LabelRecord:
+        return self._labels[label_id]
+
     def labels_for(self, key: str) -> list[LabelRecord]:
         return [label for label in self._labels.values() if label.segment_key == key]
 
@@ -99,19 +102,32 @@ class LabelBook(QObject):
         )
         self.undo_stack.push(_AddLabel(self, new, f"Label {self.entry(vocabulary_id).name}"))
 
-    def update(self, label_id: int, **fields: Any) -> None:
+    def is_own(self, label_id: int) -> bool:
+        """Whether the label is this annotator's: only those are changed unless the user says otherwise."""
+        return self._labels[label_id].annotator == self.annotator
+
+    def _check_own(self, label_id: int, others: bool) -> None:
+        if not others and not self.is_own(label_id):
+            label = self._labels[label_id]
+            raise ProjectError(f"the label {label.value!r} is {label.annotator}'s, not yours")
+
+    def update(self, label_id: int, *, others: bool = False, **fields: Any) -> None:
+        """Change a label's fields; another annotator's label only with ``others`` (the user chose to)."""
+        self._check_own(label_id, others)
         before = self._labels[label_id]
         old = {name: getattr(before, name) for name in fields}
         if old == fields:
             return
         self.undo_stack.push(_UpdateLabel(self, label_id, old, fields, f"Edit label ({', '.join(fields)})"))
 
-    def move(self, label_id: int, start_ms: int, end_ms: int) -> None:
+    def move(self, label_id: int, start_ms: int, end_ms: int, *, others: bool = False) -> None:
         if end_ms <= start_ms:
             return
-        self.update(label_id, start_ms=start_ms, end_ms=end_ms)
+        self.update(label_id, others=others, start_ms=start_ms, end_ms=end_ms)
 
-    def delete(self, label_id: int) -> None:
+    def delete(self, label_id: int, *, others: bool = False) -> None:
+        """Delete a label; another annotator's label only with ``others`` (the user chose to)."""
+        self._check_own(label_id, others)
         self.undo_stack.push(_DeleteLabel(self, self._labels[label_id]))
 
     def add_entry(self, name: str, color: str, description: str = "", shortcut: str = "") -> None:

@@ -60,3 +60,28 @@ def test_labels_closer_than_a_pixel_are_painted_as_one_rectangle() -> None:
     assert _merged(spans, 0.001) == [(0.0, 2.0), (5.0, 5.001)]  # 900–1200 overlaps both neighbours
     assert _merged([(0, 1000), (1005, 2000)], 0.001) == [(0.0, 1.0), (1.005, 2.0)]
     assert _merged([(0, 1000), (1005, 2000)], 0.01) == [(0.0, 2.0)]
+
+
+def test_the_selection_shows_its_start_and_end_lines(track: LabelTrack) -> None:
+    track.set_selection(8000, None)
+    assert track.selection_in.isVisible() and track.selection_in.value() == pytest.approx(8.0)
+    assert not track.selection_out.isVisible() and not track.selection.isVisible()
+    track.set_selection(8000, 9000)
+    assert track.selection_out.isVisible() and track.selection.getRegion() == pytest.approx((8.0, 9.0))
+    track.set_selection(None, 9000)
+    assert not track.selection_in.isVisible() and track.selection_out.isVisible()
+    assert not track.selection.isVisible()
+    track.clear()
+    assert not any(item.isVisible() for item in (track.selection, track.selection_in, track.selection_out))
+
+
+def test_the_context_menu_names_another_annotators_label(qtbot, track: LabelTrack) -> None:
+    track.set_labels(
+        [LabelMark(1, 0, 1000, "fear · Ana", "#9467bd"), LabelMark(2, 2000, 3000, "fear · Bea", "#9467bd", "Bea")]
+    )
+    own, other = track.context_menu(track.mark_at(500)), track.context_menu(track.mark_at(2500))
+    assert [action.text() for action in own.actions()] == ["Delete label fear · Ana"]
+    assert [action.text() for action in other.actions()] == ["Delete Bea's label fear · Bea…"]
+    with qtbot.waitSignal(track.signals.label_delete_requested) as blocker:
+        other.actions()[0].trigger()
+    assert blocker.args == [2]
