@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
 from analysis.errors import SalientError
-from analysis.transcribe import TranscribeOptions
+from analysis.transcribe import BUNDLED, TranscribeOptions
 from app.export.transcripts import default_export_name
 from app.gui.jobs import Job
 from app.model.formats import TRANSCRIPT_FORMATS, import_filter, transcript_format
@@ -292,6 +292,7 @@ def version_title(run: RunRecord, segments: int) -> str:
     if run.kind == "transcript_import":
         origin = f"Imported {Path(run.params.get('imported_from') or 'file').name}"
     else:
-        origin = f"Transcribed with {run.params.get('model', '?')}"
+        model = run.params.get("model") or BUNDLED
+        origin = f"Transcribed with {'tiny.en (bundled)' if model == BUNDLED else Path(model).name}"
     state = "" if run.status == "done" else f" — {run.status}, can be resumed"
     return f"{origin} · {run.started_at[:16].replace('T', ' ')} UTC · {segments} segment(s){state}"
