@@ -29,7 +29,7 @@ from app.gui.books.imports import ImportCommand
 from app.gui.books.labels import LabelBook
 from app.gui.books.transcript import TranscriptBook
 from app.gui.jobs import Job, JobProgress, JobRunner
-from app.model.records import MediaRecord
+from app.model.records import MediaRecord, RunRecord
 from app.pipelines import audio as pipeline
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces, record_faces, with_persons
@@ -424,9 +424,13 @@ class Session(QObject):
                 return "resume", max(ends)
         return "new", 0
 
-    def start_transcription(self, options: TranscribeOptions, fresh: bool = False) -> Job | None:
+    def start_transcription(self, options: TranscribeOptions, fresh: bool = False, replace: bool = False) -> Job | None:
         """Transcribe the media in the background; segments appear in the transcript as they come, and are
-        stored one by one, so a cancel or a crash keeps them and the next start resumes after them."""
+        stored one by one, so a cancel or a crash keeps them and the next start resumes after them.
+
+        The transcript shown before stays in the project: when the job fails or is cancelled it is shown
+        again; when the job finishes, the new transcript is shown and the old one is kept as a version, or
+        deleted if ``replace``."""
         if self._store is None or self.media is None:
             return None
         if not self.media.info.has_audio:
@@ -442,6 +446,7 @@ class Session(QObject):
             self.error_occurred.emit(str(exc), "")
             return None
         store, record = self._store, self.media
+        shown = self.transcript.run_id
         plan = plan_transcription(store, record.id, options, fresh)
         self.transcript.attach(store, record.id, plan.run_id)
         cache_dir, path, fingerprint = store.cache_dir, Path(record.path), record.fingerprint
@@ -458,23 +463,50 @@ class Session(QObject):
 
         job = self._submit("Transcription", work, plan.run_id)
         job.partial.connect(lambda result: self._on_transcribed_segment(result, plan.run_id))
-        job.succeeded.connect(lambda summary: self._on_transcription_done(summary, job))
+        job.succeeded.connect(lambda summary: self._on_transcription_done(summary, job, shown if replace else None))
+        job.failed.connect(lambda *_: self._on_transcription_stopped(store, plan.run_id))
+        job.cancelled.connect(lambda: self._on_transcription_stopped(store, plan.run_id))
         self.transcription_job = job
         return job
 
+    def _on_transcription_stopped(self, store: Store, run_id: int) -> None:
+        """A failed or cancelled transcription gives the transcript back its place: the book shows what the
+        project shows (the transcript shown before; what was transcribed stays stored, to resume)."""
+        if store is self._store and self.transcript.run_id == run_id:
+            self.transcript.attach(store, self.media.id)
+
     def _on_transcribed_segment(self, result: SegmentResult, run_id: int) -> None:
-        if self._store is None or self.transcript.run_id != run_id:
+        if self._store is None or run_id not in self._job_runs.values():
             return
         segment = segment_from_result(result)
         (segment_id,) = self._store.add_transcript_segments(run_id, [segment])
-        self.transcript.append(replace(segment, id=segment_id))
+        if self.transcript.run_id == run_id:  # not when another version was chosen meanwhile
+            self.transcript.append(replace(segment, id=segment_id))
 
-    def _on_transcription_done(self, summary: TranscribeSummary, job: Job) -> None:
+    def _on_transcription_done(self, summary: TranscribeSummary, job: Job, replaced: int | None) -> None:
         run_id = self._job_runs.pop(job.id, None)
         if self._store is None or run_id is None:
             return
         finish_transcription(self._store, run_id, summary, round(job.elapsed_s * 1000))
-        self.transcript.language = summary.language
+        if replaced is not None and replaced != run_id:
+            self._store.delete_transcript_run(replaced)
+        self.transcript.attach(self._store, self.media.id)
+
+    def has_transcript(self) -> bool:
+        """Whether a transcript is shown (Transcribe then asks whether to replace it)."""
+        return self.transcript.run_id is not None and len(self.transcript) > 0
+
+    def transcript_versions(self) -> list[tuple[RunRecord, int]]:
+        """The media's transcript versions, oldest first, with their numbers of segments."""
+        store = self._open_store()
+        return [(run, store.transcript_segment_count(run.id)) for run in store.transcript_runs(self.media.id)]
+
+    def show_transcript_version(self, run_id: int) -> None:
+        """Show another transcript version (here and when the project is reopened, until a newer one
+        finishes); a running transcription goes on and is kept as a version."""
+        store = self._open_store()
+        store.choose_transcript_run(self.media.id, run_id)
+        self.transcript.attach(store, self.media.id)
 
     def import_transcript(self, path: str | Path, annotator: str) -> ImportResult:
         """Import a transcript and/or label tiers (SRT, WebVTT, ELAN, TextGrid) as one undoable step, labels

@@ -23,13 +23,58 @@ TRANSCRIPT_KINDS = ("transcribe", "transcript_import")
 class TranscriptsTable(RunsTable):
     """Transcript segments and speakers; built on the runs they belong to."""
 
+    def transcript_runs(self, media_id: int) -> list[RunRecord]:
+        """The media's transcript versions, oldest first: every transcription or import that finished, or
+        that stopped early but keeps segments (it can be resumed)."""
+        return [
+            r
+            for r in self.runs(media_id)
+            if r.kind in TRANSCRIPT_KINDS and (r.status == "done" or self.transcript_segment_count(r.id))
+        ]
+
     def transcript_run(self, media_id: int) -> RunRecord | None:
-        """The run whose transcript the user sees: the newest transcription or import that has segments
-        (a cancelled or interrupted transcription keeps what it produced) or finished."""
-        for record in reversed([r for r in self.runs(media_id) if r.kind in TRANSCRIPT_KINDS]):
-            if record.status == "done" or self.transcript_segment_count(record.id):
-                return record
-        return None
+        """The run whose transcript the user sees: the version chosen with :meth:`choose_transcript_run` until
+        a newer transcript finishes; otherwise the newest finished one. A transcription that failed or was
+        cancelled never takes the place of a finished transcript; it is shown only when there is none."""
+        versions = self.transcript_runs(media_id)
+        chosen = self._chosen_transcript(media_id)
+        if chosen is not None:
+            run_id, newest = chosen
+            fresher = any(r.status == "done" and r.id > newest for r in versions)
+            match = [r for r in versions if r.id == run_id]
+            if match and not fresher:
+                return match[0]
+        done = [r for r in versions if r.status == "done"]
+        return done[-1] if done else (versions[-1] if versions else None)
+
+    def choose_transcript_run(self, media_id: int, run_id: int) -> None:
+        """Show the transcript of ``run_id`` (an older version) until a newer transcript finishes."""
+        newest = max((r.id for r in self.runs(media_id) if r.kind in TRANSCRIPT_KINDS), default=run_id)
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_chosen_key(media_id), f"{run_id}:{newest}")
+            )
+
+    def _chosen_transcript(self, media_id: int) -> tuple[int, int] | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_chosen_key(media_id),)).fetchone()
+        if row is None:
+            return None
+        run_id, newest = row[0].split(":")
+        return int(run_id), int(newest)
+
+    def delete_transcript_run(self, run_id: int) -> None:
+        """Delete a transcript version: the run, its segments and the speakers no other segment names."""
+        with self.transaction() as db:
+            media_id = self._media_of_run(db, run_id)
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+            db.execute(
+                "DELETE FROM speakers WHERE media_id = ? AND id NOT IN "
+                "(SELECT speaker_id FROM transcript_segments WHERE speaker_id IS NOT NULL)",
+                (media_id,),
+            )
+            chosen = db.execute("SELECT value FROM meta WHERE key = ?", (_chosen_key(media_id),)).fetchone()
+            if chosen is not None and int(chosen[0].split(":")[0]) == run_id:
+                db.execute("DELETE FROM meta WHERE key = ?", (_chosen_key(media_id),))
 
     def transcript_segment_count(self, run_id: int) -> int:
         return int(
@@ -239,6 +284,11 @@ class TranscriptsTable(RunsTable):
             elif target[0] != row[0]:
                 db.execute("UPDATE transcript_segments SET speaker_id = ? WHERE speaker_id = ?", (target[0], row[0]))
                 db.execute("DELETE FROM speakers WHERE id = ?", (row[0],))
+
+
+def _chosen_key(media_id: int) -> str:
+    """The meta key naming the transcript version chosen for a media: ``"<run id>:<newest run id then>"``."""
+    return f"transcript_run:{media_id}"
 
 
 def _words_to_json(words: Iterable[Word]) -> str:

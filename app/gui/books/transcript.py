@@ -282,8 +282,19 @@ class TranscriptBook(QObject):
 
     # -- applying changes (commands call these) ----------------------------------------------------------
 
+    def _shows(self, segments: Sequence[TranscriptSegment]) -> bool:
+        """Whether ``segments`` belong to the transcript on screen. An undo or redo of an edit made on another
+        version (shown before a transcription or a version change) is skipped, not applied unseen."""
+        shown = {s.id for s in self._segments}
+        if all(s.id in shown for s in segments):
+            return True
+        log.info("skipping an undo step of a transcript version that is not shown")
+        return False
+
     def _apply_update(self, segments: Sequence[TranscriptSegment]) -> None:
         assert self._store is not None
+        if not self._shows(segments):
+            return
         for segment in segments:
             self._store.update_transcript_segment(segment)
         for segment in segments:
@@ -299,6 +310,8 @@ class TranscriptBook(QObject):
         """Delete ``remove`` and insert ``add`` (keeping ids that ``add`` carries); the inserted segments
         with their ids."""
         assert self._store is not None and self.run_id is not None
+        if not self._shows(remove):
+            return list(add)
         keep = [s for s in add if s.id is not None and s.id in {r.id for r in remove}]
         fresh = [s for s in add if s not in keep]
         ids = self._store.replace_transcript_segments(

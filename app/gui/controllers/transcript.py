@@ -14,10 +14,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
 from analysis.errors import SalientError
-from analysis.transcribe import TranscribeOptions
+from analysis.transcribe import BUNDLED, TranscribeOptions
 from app.export.transcripts import default_export_name
 from app.gui.jobs import Job
 from app.model.formats import TRANSCRIPT_FORMATS, import_filter, transcript_format
+from app.model.records import RunRecord
 from app.model.transcript import context_window, segment_at
 from app.timecode import format_ms
 from widgets.dialogs.transcribe_dialog import TranscribeDialog
@@ -64,6 +65,8 @@ class TranscriptController(QObject):
             action = QAction(fmt.title + "…", self)
             action.triggered.connect(lambda _=False, name=fmt.name: self.export_dialog(name))
             export.addAction(action)
+        self.versions_menu = menu.addMenu("&Versions")
+        self.versions_menu.aboutToShow.connect(self._fill_versions_menu)
         menu.addSeparator()
         menu.addAction(self.actions["find"])
         menu.addAction(self.dock.toggleViewAction())
@@ -156,14 +159,46 @@ class TranscriptController(QObject):
         if self.job is not None and self.job.running:
             self.shell.show_message("A transcription is already running (see Jobs).", 8000)
             return
+        replace = False
+        if session.has_transcript():
+            choice = self.ask_replace()
+            if choice is None:
+                return
+            replace = choice
         state, from_ms = session.transcription_state(TranscribeOptions())
         dialog = TranscribeDialog(from_ms if state == "resume" else None, self.shell.dialog_parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        self.start(dialog.options(), dialog.fresh.isChecked())
+        self.start(dialog.options(), dialog.fresh.isChecked(), replace)
 
-    def start(self, options: TranscribeOptions, fresh: bool = False) -> Job | None:
-        job = self.session.start_transcription(options, fresh)
+    def ask_replace(self) -> bool | None:
+        """A transcript is shown: True to replace it, False to keep both as versions, None to cancel."""
+        box = QMessageBox(self.shell.dialog_parent)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Transcribe")
+        box.setText(
+            f"This media already has a transcript of {len(self.book)} segment(s), including any corrections you made."
+        )
+        box.setInformativeText(
+            "Replace: once the new transcription has finished, it takes the place of this transcript, which is "
+            "deleted from the project.\n\n"
+            "Keep both: this transcript stays in the project as a version; Transcript ▸ Versions shows it again.\n\n"
+            "Either way, if the transcription fails or is cancelled, this transcript stays as it is."
+        )
+        replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep Both as Versions", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is replace:
+            return True
+        if clicked is keep:
+            return False
+        return None
+
+    def start(self, options: TranscribeOptions, fresh: bool = False, replace: bool = False) -> Job | None:
+        job = self.session.start_transcription(options, fresh, replace)
         if job is None:
             return None
         self.job = job
@@ -178,6 +213,21 @@ class TranscriptController(QObject):
         )
         job.finished.connect(lambda: self.view.set_busy(None))
         return job
+
+    # -- versions -------------------------------------------------------------------------------------
+
+    def _fill_versions_menu(self) -> None:
+        menu = self.versions_menu
+        menu.clear()
+        versions = self.session.transcript_versions() if self.session.is_open else []
+        if not versions:
+            menu.addAction("(no transcript yet)").setEnabled(False)
+            return
+        for run, count in reversed(versions):
+            action = menu.addAction(version_title(run, count))
+            action.setCheckable(True)
+            action.setChecked(run.id == self.book.run_id)
+            action.triggered.connect(lambda _=False, run_id=run.id: self.session.show_transcript_version(run_id))
 
     # -- import / export ------------------------------------------------------------------------------
 
@@ -235,3 +285,14 @@ class TranscriptController(QObject):
         self.dock.show()
         self.dock.raise_()
         self.view.show_find()
+
+
+def version_title(run: RunRecord, segments: int) -> str:
+    """How the Versions menu names a transcript run: what made it, when, how many segments, its state."""
+    if run.kind == "transcript_import":
+        origin = f"Imported {Path(run.params.get('imported_from') or 'file').name}"
+    else:
+        model = run.params.get("model") or BUNDLED
+        origin = f"Transcribed with {'tiny.en (bundled)' if model == BUNDLED else Path(model).name}"
+    state = "" if run.status == "done" else f" — {run.status}, can be resumed"
+    return f"{origin} · {run.started_at[:16].replace('T', ' ')} UTC · {segments} segment(s){state}"
