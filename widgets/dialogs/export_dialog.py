@@ -55,9 +55,15 @@ class ExportDialog(QDialog):
         if kind == "dataset":
             form.addRow(self.split)
             form.addRow("Split seed:", self.seed)
+        else:
+            self.split.hide()  # children outside the layout would be drawn at the top-left corner
+            self.seed.hide()
         if kind in ("clips", "dataset"):
             form.addRow(self.stream_copy)
             form.addRow(self.original_rate)
+        else:
+            self.stream_copy.hide()
+            self.original_rate.hide()
         if kind in ("csv", "json"):
             self.context.setEnabled(False)
         form.addRow(self.force)

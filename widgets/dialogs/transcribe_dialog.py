@@ -63,6 +63,8 @@ class TranscribeDialog(QDialog):
         if resume_from_ms is not None:
             self.fresh.setText(f"Start over (otherwise it resumes at {format_ms(resume_from_ms)})")
             form.addRow("", self.fresh)
+        else:
+            self.fresh.hide()  # a child outside the layout would be drawn at the top-left corner
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Transcribe")
         buttons.accepted.connect(self.accept)
