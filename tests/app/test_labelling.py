@@ -216,3 +216,28 @@ def test_opening_a_project_draws_its_labels_and_queue_once(qtbot, window: MainWi
     assert book.own_label("selection:250:350") is both[1]
     with qtbot.waitSignal(window.session.peaks_changed, timeout=30_000):
         pass
+
+
+def test_renaming_a_value_on_thousands_of_labels_resets_them_once(session) -> None:
+    """Issue 12 item 40: a rename sent one signal per label, each redrawing a queue row and a track mark."""
+    from app.model.records import NewLabel
+
+    book = session.labels
+    media_id = session.media.id
+    irony = next(entry.id for entry in book.vocabulary if entry.name == "irony")
+    with Store.open(session.project_path) as store:  # as another program would (an import)
+        for index in range(2000):
+            start = index * 100
+            key = f"selection:{start}:{start + 80}"
+            store.add_label(media_id, NewLabel(start, start + 80, irony, "selection", segment_key=key), "Ana")
+    book.reload()
+    updated, reset = [], []
+    book.label_updated.connect(updated.append)
+    book.labels_reset.connect(lambda: reset.append(True))
+    book.update_entry(irony, {"name": "sarcasm"})
+    assert (len(updated), len(reset)) == (0, 1)
+    assert {label.value for label in book.labels} == {"sarcasm"} and len(book.labels) == 2000
+    assert [label.value for label in book.labels_for("selection:500:580")] == ["sarcasm"]
+    book.undo_stack.undo()
+    assert (len(updated), len(reset)) == (0, 2)
+    assert {label.value for label in book.labels} == {"irony"}

@@ -212,11 +212,14 @@ class LabelBook(QObject):
 
     def _refresh_vocabulary(self) -> None:
         self._set_vocabulary(self._store.vocabulary())
-        renamed = {entry.id: entry.name for entry in self._vocabulary}
-        for label in list(self._labels.values()):
-            if renamed.get(label.vocabulary_id, label.value) != label.value:
-                self._keep(replace(label, value=renamed[label.vocabulary_id]))
-                self.label_updated.emit(self._labels[label.id])
+        names = {entry.id: entry.name for entry in self._vocabulary}
+        renamed = [
+            label for label in self._labels.values() if names.get(label.vocabulary_id, label.value) != label.value
+        ]
+        for label in renamed:
+            self._keep(replace(label, value=names[label.vocabulary_id]))
+        if renamed:  # one reset, not a signal per label: a value may be on tens of thousands of labels
+            self.labels_reset.emit()
         self.vocabulary_changed.emit()
 
 
