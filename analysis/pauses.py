@@ -245,6 +245,21 @@ def pause_context(moment_ms: int, pauses: Sequence[Span]) -> PauseContext:
 
     ``pauses`` are in time order and do not overlap, as :func:`detect_pauses` returns them.
     """
-    before = bisect.bisect_right([pause.end_ms for pause in pauses], moment_ms)
-    after = bisect.bisect_left([pause.start_ms for pause in pauses], moment_ms)
-    return PauseContext(pauses[before - 1] if before else None, pauses[after] if after < len(pauses) else None)
+    return PauseIndex(pauses).context(moment_ms)
+
+
+class PauseIndex:
+    """The pauses of a media made ready for many :func:`pause_context` look-ups: each one is a bisection, so the
+    context of every segment of a long recording costs O(n log n), not O(segments × pauses)."""
+
+    def __init__(self, pauses: Sequence[Span]) -> None:
+        self._pauses = tuple(pauses)
+        self._ends = [pause.end_ms for pause in self._pauses]
+        self._starts = [pause.start_ms for pause in self._pauses]
+
+    def context(self, moment_ms: int) -> PauseContext:
+        """What :func:`pause_context` says of ``moment_ms``."""
+        pauses = self._pauses
+        before = bisect.bisect_right(self._ends, moment_ms)
+        after = bisect.bisect_left(self._starts, moment_ms)
+        return PauseContext(pauses[before - 1] if before else None, pauses[after] if after < len(pauses) else None)

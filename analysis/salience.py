@@ -6,6 +6,7 @@ window (live results), the exports (stored segments) and the CLI apply exactly t
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -63,12 +64,37 @@ class ShotSpan:
 
 def shot_change_near(start_ms: int, end_ms: int, shots: Sequence[Shot], margin_ms: int = SHOT_MARGIN_MS) -> Shot | None:
     """The shot change a segment coincides with: a cut within ``margin_ms`` of it, or a zoom overlapping it."""
-    for shot in shots:
-        if shot.kind == "cut" and start_ms - margin_ms <= shot.start_ms <= end_ms + margin_ms:
-            return shot
-        if shot.kind == "zoom" and shot.start_ms < end_ms and start_ms < shot.end_ms:
-            return shot
-    return None
+    return ShotIndex(shots, margin_ms).near(start_ms, end_ms)
+
+
+class ShotIndex:
+    """The shot changes of a media made ready for many :func:`shot_change_near` look-ups (each a bisection over
+    the changes sorted by start), so the shots of every segment of a long recording cost O(n log n)."""
+
+    def __init__(self, shots: Sequence[Shot], margin_ms: int = SHOT_MARGIN_MS) -> None:
+        self._margin_ms = margin_ms
+        order = sorted(range(len(shots)), key=lambda index: shots[index].start_ms)
+        self._shots = [shots[index] for index in order]
+        self._positions = order
+        """each sorted shot's place in the given sequence: the first matching one there is the answer"""
+        self._starts = [shot.start_ms for shot in self._shots]
+        self._longest_zoom_ms = max((shot.end_ms - shot.start_ms for shot in shots if shot.kind == "zoom"), default=0)
+
+    def near(self, start_ms: int, end_ms: int) -> Shot | None:
+        """What :func:`shot_change_near` says of the segment ``[start_ms, end_ms]``."""
+        margin = self._margin_ms
+        low = bisect.bisect_left(self._starts, min(start_ms - margin, start_ms - self._longest_zoom_ms))
+        high = bisect.bisect_right(self._starts, end_ms + margin)
+        found = None
+        for index in range(low, high):
+            shot = self._shots[index]
+            if found is not None and self._positions[index] > self._positions[found]:
+                continue
+            if shot.kind == "cut" and start_ms - margin <= shot.start_ms <= end_ms + margin:
+                found = index
+            elif shot.kind == "zoom" and shot.start_ms < end_ms and start_ms < shot.end_ms:
+                found = index
+        return None if found is None else self._shots[found]
 
 
 @dataclass(frozen=True, slots=True)

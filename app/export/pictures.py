@@ -1,23 +1,19 @@
 """The pictures of an item's moment: key frames at t − 1 s, t, t + 1 s, the flow around t, the face crops.
 
-Shared by the clips, the dataset, the table (flow magnitudes) and the report, each computed once per moment.
+Shared by the clips, the dataset and the report, each computed once per moment.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import OrderedDict
 
 import numpy as np
 
 from analysis.clips import encode_png
-from analysis.errors import MediaError
 from analysis.frames import FrameSource
 from analysis.peak_detail import PeakDetail, peak_detail
 from app.export.faces import face_crop
 from app.export.items import ExportItem
-
-log = logging.getLogger(__name__)
 
 KEYFRAMES = (("before", -1000, "t-1s"), ("at", 0, "t"), ("after", 1000, "t+1s"))
 """Key frames of an item: (column suffix, offset from the peak or range centre in ms, file name suffix)."""
@@ -79,21 +75,19 @@ def flow_images(detail: PeakDetail) -> list[np.ndarray]:
 
 
 class FlowDetails:
-    """The flow around each item's moment, computed once per moment and shared by the files, tables and report.
+    """The flow around each item's moment, computed once per moment and shared by the files, the dataset and the report.
 
     :func:`analysis.peak_detail.peak_detail` with the peak detail panel's defaults (Farneback, 320 px, ±1 s),
     so the figures are those the window shows. The last FLOW_DETAILS_KEPT details are kept whole, the two
-    magnitudes of every moment for the whole export. With ``lenient`` (the tables, which never needed the
-    media file before) a file that is gone or cannot be decoded leaves the figures empty, with a warning.
+    magnitudes of every moment for the whole export.
     """
 
-    def __init__(self, lenient: bool = False) -> None:
-        self._lenient = lenient
+    def __init__(self) -> None:
         self._details: OrderedDict[tuple[str, int], PeakDetail] = OrderedDict()
-        self._magnitudes: dict[tuple[str, int], tuple[float, float] | None] = {}
+        self._magnitudes: dict[tuple[str, int], tuple[float, float]] = {}
 
     def detail(self, item: ExportItem) -> PeakDetail | None:
-        """The item's flow detail; None for audio-only media (or, lenient, when it cannot be computed)."""
+        """The item's flow detail; None for audio-only media."""
         if not item.has_video:
             return None
         key = (item.media_path, item.moment_ms)
@@ -101,16 +95,7 @@ class FlowDetails:
         if found is not None:
             self._details.move_to_end(key)
             return found
-        if key in self._magnitudes and self._magnitudes[key] is None:
-            return None
-        try:
-            found = peak_detail(item.media_path, item.moment_ms)
-        except MediaError as exc:
-            if not self._lenient:
-                raise
-            log.warning("no flow figures for %s at %d ms: %s", item.media_path, item.moment_ms, exc)
-            self._magnitudes[key] = None
-            return None
+        found = peak_detail(item.media_path, item.moment_ms)
         self._details[key] = found
         if len(self._details) > FLOW_DETAILS_KEPT:
             self._details.popitem(last=False)

@@ -53,6 +53,8 @@ class LabellingController(QObject):
         self._vocabulary_dialog: VocabularyDialog | None = None
         self._selection: list[int | None] = [None, None]
         self._asking_annotator = False
+        self._shown_vocabulary: dict[int, tuple[str, str]] | None = None
+        """each value's (name, colour) as the labels track and the queue last showed them"""
         book = session.labels
         book.labels_reset.connect(self._refresh_labels)
         book.vocabulary_changed.connect(self._on_vocabulary_changed)
@@ -103,8 +105,12 @@ class LabellingController(QObject):
         self.review_panel.update_row(self._review_row(item))
 
     def _refresh_labels(self) -> None:
+        self._shown_vocabulary = self._vocabulary_looks()
         self.label_track.set_labels([self._mark_of(label) for label in self.session.labels.labels])
         self.review_queue.refresh()
+
+    def _vocabulary_looks(self) -> dict[int, tuple[str, str]]:
+        return {entry.id: (entry.name, entry.color) for entry in self.session.labels.vocabulary}
 
     def _mark_of(self, label: LabelRecord) -> LabelMark:
         book = self.session.labels
@@ -116,7 +122,8 @@ class LabellingController(QObject):
         self.review_panel.set_vocabulary(self.session.labels.vocabulary)
         if self._vocabulary_dialog is not None:
             self._vocabulary_dialog.set_entries(self.session.labels.vocabulary)
-        if self.session.is_open:
+        # opening a project resets the labels and then the vocabulary: draw the labels once, not twice
+        if self.session.is_open and self._vocabulary_looks() != self._shown_vocabulary:
             self._refresh_labels()
 
     def _on_label_changed(self, label: LabelRecord) -> None:

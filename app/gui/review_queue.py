@@ -36,6 +36,9 @@ class ReviewQueue(QObject):
         self._session = session
         self._items: dict[str, ReviewItem] = {}
         self._selections: dict[str, Segment] = {}
+        self._stale = False
+        """a rebuild was asked for while the session was loading a media: done once it has loaded"""
+        session.media_loaded.connect(self._on_session_media_loaded)
 
     @property
     def items(self) -> list[ReviewItem]:
@@ -52,8 +55,13 @@ class ReviewQueue(QObject):
         return key in self._items
 
     def refresh(self) -> None:
-        """Rebuild the queue from the session's current results and labels."""
+        """Rebuild the queue from the session's current results and labels (while the session loads a media,
+        once it has loaded: each stored result it loads asks for a rebuild)."""
         session = self._session
+        if session.loading:
+            self._stale = True
+            return
+        self._stale = False
         audio = session.outliers.peaks if session.outliers is not None else ()
         motion = session.motion.peaks if session.motion is not None else ()
         shots = session.motion.stored.shots if session.motion is not None else ()
@@ -61,6 +69,10 @@ class ReviewQueue(QObject):
         items = review_items(audio, motion, session.labels.labels, pauses, shots, list(self._selections.values()))
         self._items = {item.key: item for item in items}
         self.changed.emit()
+
+    def _on_session_media_loaded(self) -> None:
+        if self._stale:
+            self.refresh()
 
     def select(self, key: str) -> None:
         """The user selected the item ``key`` (in the review panel); unknown keys are ignored."""

@@ -97,6 +97,9 @@ class Session(QObject):
     error_occurred = Signal(str, str)
     """message, details"""
     closed = Signal()
+    media_loaded = Signal()
+    """After media_opened, once the labels and every stored result of the media are loaded: views that combine
+    them (the review queue) build once here instead of once per result while ``loading``."""
 
     def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +123,8 @@ class Session(QObject):
         self.motion: MotionState | None = None
         self.motion_job: Job | None = None
         self.faces: StoredFaces | None = None
+        self.loading = False
+        """True while open() loads the stored results one after the other (each emits its own signal)"""
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -166,12 +171,17 @@ class Session(QObject):
         self.close()
         self._store, self.media = store, record
         self.options = self._stored_options(store, record)
-        self.media_opened.emit(record)
-        self.labels.attach(store, record.id)
-        self.transcript.attach(store, record.id)
-        self._load_stored_pauses()
-        self._load_stored_motion()
-        self._load_stored_faces()
+        self.loading = True
+        try:
+            self.media_opened.emit(record)
+            self.labels.attach(store, record.id)
+            self.transcript.attach(store, record.id)
+            self._load_stored_pauses()
+            self._load_stored_motion()
+            self._load_stored_faces()
+        finally:
+            self.loading = False
+            self.media_loaded.emit()
         if record.info.has_audio:
             self._start_audio_job()
         else:

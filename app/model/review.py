@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from analysis.pauses import Span, pause_context
-from analysis.salience import Flag, Shot, multimodal_peaks, shot_change_near
+from analysis.pauses import PauseIndex, Span
+from analysis.salience import Flag, Shot, ShotIndex, multimodal_peaks
 from app.model.records import LabelRecord, segment_key
 
 SOURCE_AUDIO = "audio_peak"
@@ -119,10 +119,11 @@ def review_items(
         attached[key].append(label)
     for segment in selections:
         segments.setdefault(segment.key, segment)
+    pause_index, shot_index = PauseIndex(pauses), ShotIndex(shots)
     items = []
     for key, segment in segments.items():
-        context = pause_context(segment.moment_ms, pauses)
-        shot = shot_change_near(segment.start_ms, segment.end_ms, shots) if segment.flagged else None
+        context = pause_index.context(segment.moment_ms)
+        shot = shot_index.near(segment.start_ms, segment.end_ms) if segment.flagged else None
         items.append(ReviewItem(segment, context.before, context.after, shot, tuple(attached.get(key, ()))))
     items.sort(key=lambda item: (item.segment.start_ms, item.segment.end_ms, item.segment.source))
     return items

@@ -149,7 +149,8 @@ def analyze_audio(
             timed("faces", start)
     finally:
         store.close()
-    contexts = tuple(pauses.pause_context(peak.peak_ms, found.pauses) for peak in outliers.peaks) if found else ()
+    index = pauses.PauseIndex(found.pauses) if found else None
+    contexts = tuple(index.context(peak.peak_ms) for peak in outliers.peaks) if index else ()
     progress.update(1.0, "done")
     return AudioAnalysis(
         project.resolve(),

@@ -341,3 +341,61 @@ def test_another_annotators_label_changes_only_when_the_user_confirms(
     assert stored(talk) == [("fear", "Bea", label.start_ms + 100)]
     track.signals.label_delete_requested.emit(label.id)
     assert stored(talk) == [] and len(questions) == 4
+
+
+def test_opening_a_project_draws_its_labels_and_queue_once(qtbot, window: MainWindow, talk: Path) -> None:
+    """Issue 12 item 40: opening drew every label twice and rebuilt the queue once per stored result (labels,
+    vocabulary, pauses…); with 50,000 labels each rebuild cost seconds. Now each is drawn once while opening."""
+    from app.model.records import NewLabel
+
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        window.open_path(talk)
+    window.session.close()
+    project = talk.with_suffix(".salient")
+    with Store.open(project) as store:
+        media_id = store.all_media()[0].id
+        entry = store.vocabulary()[0].id
+        for index in range(300):
+            start = 100 + (index // 2) * 150
+            label = NewLabel(start, start + 100, entry, "selection", segment_key=f"selection:{start}:{start + 100}")
+            store.add_label(media_id, label, ("Ana", "Bea", "Cem")[index % 3])
+    drawn: list[int] = []
+    queued: list[int] = []
+    set_labels, set_rows = window.label_track.set_labels, window.review_panel.set_rows
+    window.label_track.set_labels = lambda marks: (drawn.append(len(marks)), set_labels(marks))[1]
+    window.review_panel.set_rows = lambda rows: (queued.append(len(rows)), set_rows(rows))[1]
+    window.open_path(project)
+    assert drawn == [0, 300]  # the track cleared for the new media, then every label drawn once
+    assert len(queued) == 1 and queued[0] >= 150
+    book = window.session.labels
+    both = book.labels_for("selection:250:350")
+    assert [(label.annotator, label.start_ms) for label in both] == [("Cem", 250), ("Ana", 250)]
+    assert [label.id for label in both] == sorted(label.id for label in both)
+    assert book.own_label("selection:250:350") is both[1]
+    with qtbot.waitSignal(window.session.peaks_changed, timeout=30_000):
+        pass
+
+
+def test_renaming_a_value_on_thousands_of_labels_resets_them_once(session) -> None:
+    """Issue 12 item 40: a rename sent one signal per label, each redrawing a queue row and a track mark."""
+    from app.model.records import NewLabel
+
+    book = session.labels
+    media_id = session.media.id
+    irony = next(entry.id for entry in book.vocabulary if entry.name == "irony")
+    with Store.open(session.project_path) as store:  # as another program would (an import)
+        for index in range(2000):
+            start = index * 100
+            key = f"selection:{start}:{start + 80}"
+            store.add_label(media_id, NewLabel(start, start + 80, irony, "selection", segment_key=key), "Ana")
+    book.reload()
+    updated, reset = [], []
+    book.label_updated.connect(updated.append)
+    book.labels_reset.connect(lambda: reset.append(True))
+    book.update_entry(irony, {"name": "sarcasm"})
+    assert (len(updated), len(reset)) == (0, 1)
+    assert {label.value for label in book.labels} == {"sarcasm"} and len(book.labels) == 2000
+    assert [label.value for label in book.labels_for("selection:500:580")] == ["sarcasm"]
+    book.undo_stack.undo()
+    assert (len(updated), len(reset)) == (0, 2)
+    assert {label.value for label in book.labels} == {"irony"}

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,8 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -66,7 +66,72 @@ class ReviewRow:
     """the shot change it coincides with ("cut at 00:12.300"): not significant unless labelled otherwise"""
 
 
-class _QueueTable(QTableWidget):
+def _cells(row: ReviewRow) -> tuple[str, ...]:
+    """The texts of a row, in the order of _COLUMNS."""
+    unlabelled = f"not significant? ({row.shot})" if row.shot else "not yet labelled"
+    return (
+        row.label or unlabelled,
+        row.track,
+        f"{_clock(row.start_ms)}–{_clock(row.end_ms)}",
+        _clock(row.peak_ms),
+        "—" if row.z is None else f"{row.z:+.2f}",
+        _seconds(row.pause_before_ms),
+        _seconds(row.pause_after_ms),
+        f"{row.start_ms / 1000:.2f}–{row.end_ms / 1000:.2f}",
+    )
+
+
+class _QueueModel(QAbstractTableModel):
+    """The queue's rows, in the panel's order; each cell's text is made only when the view shows it, so a queue
+    of 50,000 segments is set in the time it takes to sort it."""
+
+    _GREY = QColor(150, 150, 150)
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.rows: list[ReviewRow] = []
+
+    def set_rows(self, rows: list[ReviewRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def replace(self, index: int, row: ReviewRow) -> None:
+        self.rows[index] = row
+        self.dataChanged.emit(self.index(index, 0), self.index(index, len(_COLUMNS) - 1))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # Qt's name  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # Qt's name  # noqa: B008
+        return 0 if parent.isValid() else len(_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _cells(row)[index.column()]
+        if index.column() != _LABEL_COLUMN:
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QColor(row.color) if row.label and row.color else self._GREY
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tips = [row.others] if row.others else []
+            if row.shot:
+                tips.append(
+                    f"Coincides with a shot change ({row.shot}): treated as not significant unless you label it"
+                )
+            return "\n".join(tips) or None
+        return None
+
+
+class _QueueTable(QTableView):
     """Enter is the panel's, not the table's (it would start editing)."""
 
     enter_pressed = Signal()
@@ -109,15 +174,16 @@ class ReviewPanel(QWidget):
         bar.addWidget(self.progress)
         layout.addLayout(bar)
 
-        self.table = _QueueTable(0, len(_COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(_COLUMNS)
+        self.table = _QueueTable(self)
+        self._model = _QueueModel(self)
+        self.table.setModel(self._model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_table_selection_changed())
         self.table.enter_pressed.connect(self.next_unlabelled)
         layout.addWidget(self.table, 1)
 
@@ -149,8 +215,11 @@ class ReviewPanel(QWidget):
 
         self._rows: dict[str, ReviewRow] = {}
         self._order: list[str] = []
+        self._position: dict[str, int] = {}
+        """each key's row in the table"""
         self._shortcuts: list[QShortcut] = []
         self._loading = False
+        self._restoring = False
 
     # -- data --------------------------------------------------------------------------------------
 
@@ -182,7 +251,7 @@ class ReviewPanel(QWidget):
         if row.key not in self._rows:
             return
         self._rows[row.key] = row
-        self._write_row(self._order.index(row.key), row)
+        self._model.replace(self._position[row.key], row)
         self._update_progress()
         if row.key == self.selected_key():
             self._show_details(row)
@@ -191,12 +260,12 @@ class ReviewPanel(QWidget):
         return [self._rows[key] for key in self._order]
 
     def selected_key(self) -> str | None:
-        selected = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        selected = self.table.selectionModel().selectedRows()
         return self._order[selected[0].row()] if selected else None
 
     def select(self, key: str) -> None:
         if key in self._rows:
-            self.table.selectRow(self._order.index(key))
+            self.table.selectRow(self._position[key])
 
     @property
     def context_ms(self) -> int:
@@ -209,7 +278,7 @@ class ReviewPanel(QWidget):
         if not self._order:
             return
         current = self.selected_key()
-        start = self._order.index(current) + 1 if current in self._order else 0
+        start = self._position[current] + 1 if current in self._position else 0
         for offset in range(len(self._order)):
             key = self._order[(start + offset) % len(self._order)]
             if not self._rows[key].label:
@@ -245,43 +314,15 @@ class ReviewPanel(QWidget):
         refresh (another k, another sort) must not seek and play it again."""
         keep = keep if keep is not None else self.selected_key()
         self._order = self._sorted_keys()
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(self._order))
-        for index, key in enumerate(self._order):
-            self._write_row(index, self._rows[key])
-        if keep in self._rows:
-            self.table.selectRow(self._order.index(keep))
-        else:
-            self.table.clearSelection()
-        self.table.blockSignals(False)
-        if keep in self._rows:
-            self._show_details(self._rows[keep])
+        self._position = {key: index for index, key in enumerate(self._order)}
+        self._restoring = True  # the same segment stays selected: no new seek
+        try:
+            self._model.set_rows([self._rows[key] for key in self._order])
+            if keep in self._rows:
+                self.select(keep)
+        finally:
+            self._restoring = False
         self._update_progress()
-
-    def _write_row(self, index: int, row: ReviewRow) -> None:
-        unlabelled = f"not significant? ({row.shot})" if row.shot else "not yet labelled"
-        values = (
-            row.label or unlabelled,
-            row.track,
-            f"{_clock(row.start_ms)}–{_clock(row.end_ms)}",
-            _clock(row.peak_ms),
-            "—" if row.z is None else f"{row.z:+.2f}",
-            _seconds(row.pause_before_ms),
-            _seconds(row.pause_after_ms),
-            f"{row.start_ms / 1000:.2f}–{row.end_ms / 1000:.2f}",
-        )
-        for column, text in enumerate(values):
-            item = self.table.item(index, column)
-            if item is None:
-                item = QTableWidgetItem()
-                self.table.setItem(index, column, item)
-            item.setText(text)
-        label_item = self.table.item(index, _LABEL_COLUMN)
-        label_item.setForeground(QColor(row.color) if row.label and row.color else QColor(150, 150, 150))
-        tips = [row.others] if row.others else []
-        if row.shot:
-            tips.append(f"Coincides with a shot change ({row.shot}): treated as not significant unless you label it")
-        label_item.setToolTip("\n".join(tips))
 
     def _update_progress(self) -> None:
         done = sum(1 for row in self._rows.values() if row.label)
@@ -301,4 +342,5 @@ class ReviewPanel(QWidget):
         if key is None:
             return
         self._show_details(self._rows[key])
-        self.row_selected.emit(key)
+        if not self._restoring:
+            self.row_selected.emit(key)

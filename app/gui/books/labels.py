@@ -41,7 +41,12 @@ class LabelBook(QObject):
         self.media_id: int | None = None
         self.annotator = ""
         self._labels: dict[int, LabelRecord] = {}
+        self._by_key: dict[str, dict[int, LabelRecord]] = {}
+        """the labels of each segment key, by id: a segment's labels without a pass over every label"""
+        self._sorted: list[LabelRecord] | None = None
+        """the labels in time order, kept until a label changes"""
         self._vocabulary: list[VocabularyEntry] = []
+        self._entries: dict[int, VocabularyEntry] = {}
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -55,27 +60,34 @@ class LabelBook(QObject):
         """Read the labels and the vocabulary again after the session changed them in the project (an import,
         or its undo); the undo history stays."""
         store, media_id = self._store, self.media_id
-        self._labels = {label.id: label for label in store.labels(media_id)} if store and media_id else {}
-        self._vocabulary = store.vocabulary() if store else []
+        labels = store.labels(media_id) if store and media_id else []
+        self._labels, self._by_key = {}, {}
+        for label in labels:
+            self._keep(label)
+        self._sorted = labels  # the store's order: start, then id
+        self._set_vocabulary(store.vocabulary() if store else [])
         self.labels_reset.emit()
         self.vocabulary_changed.emit()
 
     @property
     def labels(self) -> list[LabelRecord]:
-        return sorted(self._labels.values(), key=lambda label: (label.start_ms, label.id))
+        if self._sorted is None:
+            self._sorted = sorted(self._labels.values(), key=lambda label: (label.start_ms, label.id))
+        return list(self._sorted)
 
     @property
     def vocabulary(self) -> list[VocabularyEntry]:
         return list(self._vocabulary)
 
     def entry(self, entry_id: int) -> VocabularyEntry:
-        return next(entry for entry in self._vocabulary if entry.id == entry_id)
+        return self._entries[entry_id]
 
     def label_by_id(self, label_id: int) -> LabelRecord:
         return self._labels[label_id]
 
     def labels_for(self, key: str) -> list[LabelRecord]:
-        return [label for label in self._labels.values() if label.segment_key == key]
+        """The labels on a segment, in the order they were given (by id)."""
+        return sorted(self._by_key.get(key, {}).values(), key=lambda label: label.id)
 
     def own_label(self, key: str) -> LabelRecord | None:
         """This annotator's label on a segment (one per annotator and segment)."""
@@ -182,23 +194,48 @@ class LabelBook(QObject):
 
     # -- applied by the commands -------------------------------------------------------------------
 
+    def _keep(self, record: LabelRecord) -> None:
+        """Hold a label (new or changed) in the book and its per-segment index."""
+        old = self._labels.get(record.id)
+        if old is not None:
+            self._drop(old)
+        self._labels[record.id] = record
+        self._by_key.setdefault(record.segment_key, {})[record.id] = record
+        self._sorted = None
+
+    def _drop(self, record: LabelRecord) -> None:
+        del self._labels[record.id]
+        same_key = self._by_key.get(record.segment_key, {})
+        same_key.pop(record.id, None)
+        if not same_key:
+            self._by_key.pop(record.segment_key, None)
+        self._sorted = None
+
+    def _set_vocabulary(self, entries: list[VocabularyEntry]) -> None:
+        self._vocabulary = entries
+        self._entries = {entry.id: entry for entry in entries}
+
     def _refresh_label(self, label_id: int, added: bool) -> None:
         record = self._store.label(label_id)
-        self._labels[label_id] = record
+        self._keep(record)
         (self.label_added if added else self.label_updated).emit(record)
 
     def _forget_label(self, label_id: int) -> None:
-        record = self._labels.pop(label_id, None)
+        record = self._labels.get(label_id)
         if record is not None:
+            self._drop(record)
             self.label_removed.emit(record)
 
     def _refresh_vocabulary(self) -> None:
-        self._vocabulary = self._store.vocabulary()
-        renamed = {entry.id: entry.name for entry in self._vocabulary}
-        for label_id, label in list(self._labels.items()):
-            if renamed.get(label.vocabulary_id, label.value) != label.value:
-                self._labels[label_id] = replace(label, value=renamed[label.vocabulary_id])
-                self.label_updated.emit(self._labels[label_id])
+        self._set_vocabulary(self._store.vocabulary())
+        names = {entry.id: entry.name for entry in self._vocabulary}
+        renamed = [
+            label for label in self._labels.values() if names.get(label.vocabulary_id, label.value) != label.value
+        ]
+        for label in renamed:
+            self._keep(replace(label, value=names[label.vocabulary_id]))
+        if renamed:  # one reset, not a signal per label: a value may be on tens of thousands of labels
+            self.labels_reset.emit()
         self.vocabulary_changed.emit()
 
 

@@ -237,10 +237,8 @@ def test_a_video_without_motion_run_gets_flow_pictures_but_no_series_figures(
     _, rows = read_csv(export_table(store, tmp_path / "segments.csv", "csv"))
     for row in rows:
         assert [row[column] for column in MOTION_COLUMNS[:5]] == [""] * 5
-        assert float(row["flow_magnitude_before"]) >= 0 and float(row["flow_magnitude_after"]) >= 0
+        assert "flow_magnitude_before" not in row and "flow_magnitude_after" not in row  # a table never decodes
         assert row["not_significant"] == "False"
-    moving = rows[0]  # the first burst lies where the square moves
-    assert float(moving["flow_magnitude_before"]) + float(moving["flow_magnitude_after"]) > 0
 
 
 def test_stream_copy_clips_start_at_the_keyframe_before_and_play(store: Store, tmp_path: Path) -> None:

@@ -238,11 +238,33 @@ def test_tables_list_every_row_with_the_mark(store: Store, tmp_path: Path) -> No
         ("motion_peak", "anger", "", "False"),
         ("motion_peak", "", "cut at 00:11.000", "True"),
     ]
-    assert all(row[column] != "" for row in rows for column in MOTION_COLUMNS[1:])
+    assert all(row[column] != "" for row in rows for column in MOTION_COLUMNS[1:5])
     document = json.loads(export_table(store, tmp_path / "segments.json", "json").read_text(encoding="utf-8"))
     assert [row["not_significant"] for row in document] == [False, False, False, True]
     assert document[2]["motion_magnitude"] == float(rows[2]["motion_magnitude"])
-    assert document[3]["flow_magnitude_after"] == float(rows[3]["flow_magnitude_after"])
+    assert document[3]["motion_mean"] == float(rows[3]["motion_mean"])
+    assert [column for column in document[3] if column.startswith("flow_")] == []
+
+
+def test_tables_read_the_stored_motion_figures_and_never_decode_the_video(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 40: a table of 1,000 rows took 100 s decoding the flow around each moment. The motion
+    figures come from the stored motion series; the flow magnitudes (a decode each) are not in the tables."""
+
+    def no_decode(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a table must not decode the video")
+
+    monkeypatch.setattr("av.open", no_decode)
+    monkeypatch.setattr(export, "peak_detail", no_decode)
+    columns, rows = read_csv(export_table(store, tmp_path / "segments.csv", "csv"))
+    assert "flow_magnitude_before" not in columns and "flow_magnitude_after" not in columns
+    assert columns == list(TABLE_COLUMNS)
+    series = load_motion(store, store.all_media()[0].id).series
+    for row, item in zip(rows, collect_items(store), strict=True):
+        at = int(np.argmin(np.abs(series.times - item.moment_ms / 1000)))
+        assert float(row["motion_magnitude"]) == round(float(series.magnitude[at]), 4)
+        assert float(row["motion_moving"]) == round(float(series.moving[at]), 4)
 
 
 @pytest.mark.slow
@@ -318,7 +340,9 @@ def test_audio_only_media_exports_without_motion(tmp_path: Path) -> None:
         _, table = read_csv(export_table(opened, tmp_path / "segments.csv", "csv"))
     columns, rows = read_csv(out / "audio" / "metadata.csv")
     assert columns == list(METADATA_COLUMNS) and not (out / "video").exists()
-    for row in [*rows, *table]:
+    for row in rows:
         assert all(row[column] == "" for column in MOTION_COLUMNS)
+    for row in table:  # the tables have no flow magnitudes (they never decode the video)
+        assert all(row[column] == "" for column in MOTION_COLUMNS if column in TABLE_COLUMNS)
     assert not [path for path in out.rglob("*.png")]
     assert "Motion analysis" not in report and '<table class="motion">' not in report

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from analysis.audio import Peak
 from analysis.pauses import Span
-from analysis.salience import ShotSpan
+from analysis.salience import ShotIndex, ShotSpan, shot_change_near
 from app.model.records import LabelRecord, segment_key
 from app.model.review import Segment, review_items
 
@@ -70,3 +72,53 @@ def test_a_labelled_segment_at_a_shot_change_is_significant() -> None:
     items = review_items(AUDIO, (), [label(1, "audio_peak", 8000, 8300)], (), shots)
     quiet = next(item for item in items if item.key == "audio_peak:8000:8300")
     assert quiet.shot_change is not None and not quiet.not_significant
+
+
+class CountingSequence(Sequence):
+    """A sequence that counts the passes made over it and the items read one by one."""
+
+    def __init__(self, items: list) -> None:
+        self._items, self.passes, self.reads = items, 0, 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):
+        self.reads += 1
+        return self._items[index]
+
+    def __iter__(self) -> Iterator:
+        self.passes += 1
+        return iter(self._items)
+
+
+def test_pauses_and_shots_are_read_once_however_many_segments() -> None:
+    """Issue 12 item 40: each segment's pause context and shot change went over every pause and every shot, so
+    50,000 labels on a 3-hour recording froze the window for minutes. Each is now read once for all segments."""
+    pauses = CountingSequence([Span(start, start + 400) for start in range(0, 3_000_000, 1000)])
+    shots = CountingSequence([ShotSpan("cut", start, start) for start in range(500, 3_000_000, 7000)])
+    peaks = [Peak(start, start + 300, start + 100, 3.0, 1.0) for start in range(200, 3_000_000, 3000)]
+    labels = [label(index, "selection", start, start + 700) for index, start in enumerate(range(0, 3_000_000, 300))]
+    items = review_items(peaks, (), labels, pauses, shots)
+    assert len(items) == len(peaks) + len(labels) == 11_000
+    assert pauses.passes <= 1 and pauses.reads <= 2 * len(items)
+    assert shots.passes <= 2 and shots.reads <= len(shots) + len(peaks)
+    flagged = next(item for item in items if item.key == "audio_peak:21200:21500")
+    assert (flagged.pause_before, flagged.pause_after) == (Span(20000, 20400), Span(22000, 22400))
+    assert flagged.shot_change == ShotSpan("cut", 21500, 21500)
+    assert next(item for item in items if item.key == "audio_peak:3200:3500").shot_change is None
+
+
+def test_shot_index_answers_as_the_rule_does() -> None:
+    """The first change in the given order that matches, a cut within the margin or an overlapping zoom."""
+    shots = [
+        ShotSpan("zoom", 4000, 9000),
+        ShotSpan("cut", 5200, 5200),
+        ShotSpan("cut", 1000, 1000),
+        ShotSpan("zoom", 12_000, 12_500),
+        ShotSpan("cut", 12_100, 12_100),
+    ]
+    index = ShotIndex(shots)
+    for start in range(0, 14_000, 50):
+        for length in (1, 200, 900, 3000):
+            assert index.near(start, start + length) == shot_change_near(start, start + length, shots), start

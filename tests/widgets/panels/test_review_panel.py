@@ -1,4 +1,5 @@
-"""The review panel: a refresh keeps the selected segment selected without asking to play it again."""
+"""The review queue panel: a refresh keeps the selected segment selected without asking to play it again,
+and a queue as long as a 3-hour recording's stays quick."""
 
 from __future__ import annotations
 
@@ -27,3 +28,43 @@ def test_new_rows_keep_the_selected_one_without_selecting_it_again(qtbot) -> Non
     panel.set_rows([ReviewRow("a", 1000, 2000)])
     assert panel.selected_key() is None
     assert selected == ["b"]
+
+
+def rows(count: int, first: int = 0) -> list[ReviewRow]:
+    return [
+        ReviewRow(f"selection:{start}:{start + 500}", start, start + 500) for start in range(first, count * 1000, 1000)
+    ]
+
+
+def test_fifty_thousand_rows_are_shown_lazily_and_stay_in_step(qtbot) -> None:
+    """Issue 12 item 40: the panel made 8 table items per row; a model gives the view only what it paints."""
+    panel = ReviewPanel()
+    qtbot.addWidget(panel)
+    many = rows(50_000)
+    panel.set_rows(many)
+    assert panel.table.model().rowCount() == 50_000 and panel.rows() == many
+    assert panel.progress.text() == "0 of 50000 labelled"
+    model = panel.table.model()
+    assert model.index(2, 2).data() == "00:02.000–00:02.500" and model.index(2, 0).data() == "not yet labelled"
+    panel.select("selection:40000:40500")
+    assert panel.selected_key() == "selection:40000:40500"
+    panel.update_row(ReviewRow("selection:40000:40500", 40000, 40500, label="joy", color="#ff0000"))
+    assert model.index(40, 0).data() == "joy" and panel.progress.text() == "1 of 50000 labelled"
+    panel.next_unlabelled()
+    assert panel.selected_key() == "selection:41000:41500"
+
+
+def test_a_rebuilt_queue_keeps_the_selected_segment_without_seeking_again(qtbot) -> None:
+    """A rebuild (new results, a label elsewhere) keeps the selection where it is; only the user's own choice of
+    a row asks the player to seek."""
+    panel = ReviewPanel()
+    qtbot.addWidget(panel)
+    panel.set_rows(rows(5, first=2000))
+    selected: list[str] = []
+    panel.row_selected.connect(selected.append)
+    panel.select("selection:3000:3500")
+    assert selected == ["selection:3000:3500"]
+    panel.set_rows(rows(5))  # two rows now come before it
+    assert panel.selected_key() == "selection:3000:3500"
+    assert panel.table.selectionModel().selectedRows()[0].row() == 3
+    assert selected == ["selection:3000:3500"]
