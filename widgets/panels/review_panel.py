@@ -143,6 +143,23 @@ class _QueueTable(QTableView):
         super().keyPressEvent(event)
 
 
+class ConfidenceBox(QSpinBox):
+    """Confidence in %, "—" when not given: the first step up from "—" goes to 50 %, then in 5 % steps (nobody means
+    1 % sure)."""
+
+    FIRST = 50
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSingleStep(5)
+
+    def stepBy(self, steps: int) -> None:  # Qt's name
+        if self.value() == self.minimum() and steps > 0:
+            self.setValue(self.FIRST)
+            steps -= 1
+        super().stepBy(steps)
+
+
 class ReviewPanel(QWidget):
     row_selected = Signal(str)
     """segment key: seek and play it with its context"""
@@ -193,10 +210,12 @@ class ReviewPanel(QWidget):
         self.intensity.setRange(0, 5)
         self.intensity.setSpecialValueText("—")
         self.intensity.setToolTip("1 (faint) to 5 (very strong)")
+        # room for the digit beside the arrows, whatever the style's idea of a spin box's width
+        self.intensity.setMinimumWidth(self.intensity.sizeHint().width() + self.fontMetrics().horizontalAdvance("00"))
         self.intensity.valueChanged.connect(lambda v: self._edit({"intensity": v or None}))
         details.addWidget(self.intensity)
         details.addWidget(QLabel("Confidence", self))
-        self.confidence = QSpinBox(self)
+        self.confidence = ConfidenceBox(self)
         self.confidence.setRange(0, 100)
         self.confidence.setSuffix(" %")
         self.confidence.setSpecialValueText("—")

@@ -68,3 +68,19 @@ def test_a_rebuilt_queue_keeps_the_selected_segment_without_seeking_again(qtbot)
     assert panel.selected_key() == "selection:3000:3500"
     assert panel.table.selectionModel().selectedRows()[0].row() == 3
     assert selected == ["selection:3000:3500"]
+
+
+def test_confidence_starts_at_a_useful_value_and_moves_in_five_percent_steps(qtbot) -> None:
+    """Issue 12 item 26: from "—" (not given) one step up is 50 %, then 5 % a step; one step down from 5 % is "—"."""
+    panel = ReviewPanel()
+    qtbot.addWidget(panel)
+    box = panel.confidence
+    assert box.value() == 0 and box.text() == "—"
+    box.stepUp()
+    assert box.value() == 50 and box.text() == "50 %"
+    box.stepUp()
+    assert box.value() == 55
+    box.setValue(5)
+    box.stepDown()
+    assert box.text() == "—"
+    assert panel.intensity.minimumWidth() >= panel.intensity.sizeHint().width()
