@@ -634,6 +634,8 @@ class MainWindow(QMainWindow):
         return handled
 
     def _fit_to_screen(self) -> None:
+        if QApplication.platformName() == "offscreen":
+            return  # its nominal 800 × 800 screen bounds nothing: tests and screenshots choose their own size
         screen = self.screen()
         if screen is not None and not screen.availableGeometry().contains(self.frameGeometry()):
             self.fit_to(screen.availableGeometry())
