@@ -24,7 +24,6 @@ import html
 import itertools
 import json
 import logging
-import mimetypes
 import os
 import re
 from collections.abc import Sequence
@@ -45,6 +44,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
 
 from analysis.errors import ExportError, SalientError, os_error_reason
+from app.export.elan_media import elan_mime_type
 from app.export.files import all_or_nothing
 from app.model.transcript import Transcript, TranscriptSegment, Word, normalize_text
 from app.timecode import format_clock
@@ -65,20 +65,6 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 _SRT_TAGS = re.compile(r"</?(?:i|b|u|font)(?:\s[^>]*)?>|\{\\an?\d+\}", re.IGNORECASE)
 """Formatting that subtitle editors put in SRT text: italics, bold, underline, colours, positions."""
 _TEXTGRID_HEADER = re.compile(r'^\s*File type\s*=\s*"ooTextFile(?: short)?"\s*$')
-_ELAN_MIME_TYPES = {
-    ".mpg": "video/mpeg",
-    ".mpeg": "video/mpeg",
-    ".mpe": "video/mpeg",
-    ".mp4": "video/mp4",
-    ".m4v": "video/mp4",
-    ".wav": "audio/x-wav",
-    ".mov": "video/quicktime",
-    ".qt": "video/quicktime",
-    **dict.fromkeys((".mkv", ".webm", ".avi", ".wmv", ".flv", ".ogv", ".3gp", ".mts", ".m2ts"), "video/*"),
-    **dict.fromkeys((".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".wma", ".aif", ".aiff"), "audio/*"),
-}
-"""The media types ELAN uses: its own names for the formats it knows, its generic ``video/*`` and ``audio/*``
-for the others."""
 
 
 class InteropError(SalientError):
@@ -275,16 +261,6 @@ def _widened(interval: Interval) -> tuple[int, int]:
     return start, max(interval.end_ms, start + 1)
 
 
-def _elan_mime_type(media: Path) -> str:
-    suffix = media.suffix.lower()
-    if suffix in _ELAN_MIME_TYPES:
-        return _ELAN_MIME_TYPES[suffix]
-    guessed = mimetypes.guess_type(media.name)[0] or ""
-    if guessed.startswith(("audio/", "video/")):
-        return f"{guessed.split('/')[0]}/*"
-    return "unknown"
-
-
 def write_eaf(
     path: str | os.PathLike[str],
     tiers: Sequence[Tier],
@@ -310,7 +286,7 @@ def write_eaf(
             relative = None
         # ELAN's own form of the link: file:/// and the path as is, not percent-encoded (ELAN does not decode it)
         url = f"file:///{media.as_posix().lstrip('/')}"
-        eaf.add_linked_file(url, relpath=relative, mimetype=_elan_mime_type(media))
+        eaf.add_linked_file(url, relpath=relative, mimetype=elan_mime_type(media))
     used: set[str] = set()
     for tier in tiers:
         name = _unique_name(_XML_ILLEGAL.sub("", tier.name), used)
