@@ -92,6 +92,29 @@ def summarize(series: EmotionSeries) -> EmotionSummary:
     )
 
 
+def emotion_spans(series: EmotionSeries, fps: float) -> list[tuple[int, int, str]]:
+    """(start, end, label) in ms of the runs of samples in which the same label was the person's dominant emotion
+    (the first of equal probabilities), in time order.
+
+    A sample stands for the time until the person's next sample, or one sampling interval (``fps`` a second) when
+    that next sample is more than one and a half intervals later (the person was not seen in between): a span
+    ends there, and neighbouring samples of one label merge only when nothing separates them.
+    """
+    step = 1000 / fps
+    times = series.times_ms.tolist()
+    dominant = series.probabilities.argmax(axis=1).tolist() if times else []
+    spans: list[tuple[int, int, str]] = []
+    for index, (time_ms, column) in enumerate(zip(times, dominant, strict=True)):
+        following = times[index + 1] if index + 1 < len(times) else None
+        end = following if following is not None and following - time_ms <= 1.5 * step else round(time_ms + step)
+        label = series.labels[column]
+        if spans and spans[-1][1] == time_ms and spans[-1][2] == label:
+            spans[-1] = (spans[-1][0], end, label)
+        else:
+            spans.append((time_ms, end, label))
+    return spans
+
+
 def visible_ms(samples: int, fps: float) -> int:
     """Time on screen of a person shown in ``samples`` samples taken ``fps`` times a second."""
     return round(samples * 1000 / fps)

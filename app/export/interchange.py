@@ -24,7 +24,6 @@ import html
 import itertools
 import json
 import logging
-import mimetypes
 import os
 import re
 from collections.abc import Sequence
@@ -39,12 +38,13 @@ from praatio.data_classes.interval_tier import IntervalTier
 from praatio.data_classes.point_tier import PointTier
 from praatio.utilities import errors as praatio_errors
 from praatio.utilities import textgrid_io
-from praatio.utilities.constants import INTERVAL_TIER
+from praatio.utilities.constants import INTERVAL_TIER, POINT_TIER
 from pympi import Elan
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
 
 from analysis.errors import ExportError, SalientError, os_error_reason
+from app.export.elan_media import elan_mime_type
 from app.export.files import all_or_nothing
 from app.model.transcript import Transcript, TranscriptSegment, Word, normalize_text
 from app.timecode import format_clock
@@ -56,8 +56,8 @@ TRANSCRIPT_TIER = "transcript"
 SPEAKER_TIER_PREFIX = "transcript - "
 WORDS_TIER = "words"
 LABELS_TIER = "labels"
-_NOT_TRANSCRIPT = frozenset({WORDS_TIER, LABELS_TIER, "audio peaks", "pauses"})
-"""Tiers the app writes next to a transcript; never taken for the transcript itself."""
+_NOT_TRANSCRIPT = frozenset({WORDS_TIER, LABELS_TIER, "audio peaks", "pauses", "motion peaks", "shot changes"})
+"""Tiers the app writes next to a transcript (and those named ``emotions: PERSON``); never taken for the transcript."""
 _OVERFLOW_NAME = re.compile(r"^(?P<base>.*) \((?P<number>\d+)\)$")
 """``NAME (2)``: the extra tier that takes overlapping intervals of NAME in a TextGrid."""
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -65,20 +65,6 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 _SRT_TAGS = re.compile(r"</?(?:i|b|u|font)(?:\s[^>]*)?>|\{\\an?\d+\}", re.IGNORECASE)
 """Formatting that subtitle editors put in SRT text: italics, bold, underline, colours, positions."""
 _TEXTGRID_HEADER = re.compile(r'^\s*File type\s*=\s*"ooTextFile(?: short)?"\s*$')
-_ELAN_MIME_TYPES = {
-    ".mpg": "video/mpeg",
-    ".mpeg": "video/mpeg",
-    ".mpe": "video/mpeg",
-    ".mp4": "video/mp4",
-    ".m4v": "video/mp4",
-    ".wav": "audio/x-wav",
-    ".mov": "video/quicktime",
-    ".qt": "video/quicktime",
-    **dict.fromkeys((".mkv", ".webm", ".avi", ".wmv", ".flv", ".ogv", ".3gp", ".mts", ".m2ts"), "video/*"),
-    **dict.fromkeys((".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".wma", ".aif", ".aiff"), "audio/*"),
-}
-"""The media types ELAN uses: its own names for the formats it knows, its generic ``video/*`` and ``audio/*``
-for the others."""
 
 
 class InteropError(SalientError):
@@ -96,11 +82,15 @@ class Interval:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """A named list of intervals, sorted by start; ``participant`` is ELAN's speaker attribute of the tier."""
+    """A named list of intervals, sorted by start; ``participant`` is ELAN's speaker attribute of the tier.
+
+    With ``points``, its intervals of no duration are instants: a TextGrid holds them in a point tier NAME (its
+    other intervals go to interval tiers ``NAME (2)``…); ELAN, which has no points, gets them 1 ms long."""
 
     name: str
     intervals: tuple[Interval, ...]
     participant: str = ""
+    points: bool = False
 
 
 # -- writing files ---------------------------------------------------------------------------------
@@ -275,16 +265,6 @@ def _widened(interval: Interval) -> tuple[int, int]:
     return start, max(interval.end_ms, start + 1)
 
 
-def _elan_mime_type(media: Path) -> str:
-    suffix = media.suffix.lower()
-    if suffix in _ELAN_MIME_TYPES:
-        return _ELAN_MIME_TYPES[suffix]
-    guessed = mimetypes.guess_type(media.name)[0] or ""
-    if guessed.startswith(("audio/", "video/")):
-        return f"{guessed.split('/')[0]}/*"
-    return "unknown"
-
-
 def write_eaf(
     path: str | os.PathLike[str],
     tiers: Sequence[Tier],
@@ -310,7 +290,7 @@ def write_eaf(
             relative = None
         # ELAN's own form of the link: file:/// and the path as is, not percent-encoded (ELAN does not decode it)
         url = f"file:///{media.as_posix().lstrip('/')}"
-        eaf.add_linked_file(url, relpath=relative, mimetype=_elan_mime_type(media))
+        eaf.add_linked_file(url, relpath=relative, mimetype=elan_mime_type(media))
     used: set[str] = set()
     for tier in tiers:
         name = _unique_name(_XML_ILLEGAL.sub("", tier.name), used)
@@ -348,16 +328,28 @@ def _first_fit(intervals: Sequence[Interval]) -> list[list[tuple[int, int, str]]
     return levels or [[]]
 
 
+def _praat_levels(tier: Tier) -> list[list[tuple[int, int, str]]]:
+    """The Praat tiers a :class:`Tier` needs: :func:`_first_fit` of its intervals; with ``points``, a point tier
+    of its instants first (start = end, not before 0; texts at one time joined by `` / ``) and the rest fitted."""
+    instants: dict[int, list[str]] = {}
+    for interval in tier.intervals if tier.points else ():
+        if interval.end_ms == interval.start_ms:
+            instants.setdefault(max(0, interval.start_ms), []).append(interval.text)
+    spans = [i for i in tier.intervals if not (tier.points and i.end_ms == i.start_ms)]
+    points = [(t, t, " / ".join(texts)) for t, texts in sorted(instants.items())]
+    return ([points] if points else []) + (_first_fit(spans) if spans or not points else [])
+
+
 def write_textgrid(path: str | os.PathLike[str], tiers: Sequence[Tier], duration_ms: int, force: bool = False) -> Path:
-    """A Praat TextGrid (long text format) with one interval tier per :class:`Tier`, from 0 to the duration or
-    the last end, whichever is later.
+    """A Praat TextGrid (long text format) with one interval tier per :class:`Tier` (a point tier first for the
+    instants of a tier of ``points``), from 0 to the duration or the last end, whichever is later.
 
     A Praat interval tier cannot hold overlapping intervals: those that overlap go to extra tiers ``NAME (2)``,
     ``NAME (3)``… (each to the first that has room), so nothing is dropped or cut. Intervals shorter than 1 ms
     are widened to 1 ms, and one that only touched such an interval starts 1 ms later, on the same tier; tiers
     without intervals are written empty.
     """
-    laid_out = [(tier.name, _first_fit(tier.intervals)) for tier in tiers]
+    laid_out = [(tier.name, _praat_levels(tier)) for tier in tiers]
     ends = [end for _, levels in laid_out for level in levels for _, end, _ in level]
     end_s = max([max(0, duration_ms), *ends]) / 1000
     used: set[str] = set()
@@ -365,11 +357,14 @@ def write_textgrid(path: str | os.PathLike[str], tiers: Sequence[Tier], duration
     try:
         for name, levels in laid_out:
             for level in levels:
-                tier = IntervalTier(
-                    _unique_name(name, used), [(a / 1000, b / 1000, text) for a, b, text in level], 0, end_s
-                )
+                unique = _unique_name(name, used)
+                if level and level[0][0] == level[0][1]:  # only points have no duration here
+                    kind, entries = POINT_TIER, PointTier(unique, [(a / 1000, text) for a, _, text in level], 0, end_s)
+                else:
+                    entries = IntervalTier(unique, [(a / 1000, b / 1000, text) for a, b, text in level], 0, end_s)
+                    kind = INTERVAL_TIER
                 tier_dicts.append(
-                    {"class": INTERVAL_TIER, "name": tier.name, "xmin": 0, "xmax": end_s, "entries": list(tier.entries)}
+                    {"class": kind, "name": unique, "xmin": 0, "xmax": end_s, "entries": list(entries.entries)}
                 )
         text = textgrid_io.getTextgridAsStr(
             {"xmin": 0, "xmax": end_s, "tiers": tier_dicts},
@@ -729,7 +724,9 @@ def tiers_to_segments(tiers: Sequence[Tier]) -> list[TranscriptSegment]:
         others = [
             (tier, base)
             for tier, base in zip(tiers, bases, strict=True)
-            if base.casefold() not in _NOT_TRANSCRIPT and _has_timed_text(tier)
+            if base.casefold() not in _NOT_TRANSCRIPT
+            and not base.casefold().startswith("emotions: ")
+            and _has_timed_text(tier)
         ]
         if len(others) == 1:
             chosen = others

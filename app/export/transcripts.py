@@ -2,7 +2,8 @@
 the window): SRT, WebVTT, text, JSON, ELAN .eaf and Praat TextGrid out; SRT, WebVTT, .eaf and TextGrid in.
 
 ELAN and Praat get one tier per track: the transcript (one tier per speaker, plus the words), the audio
-peaks, the pauses and the labels (one tier per annotator when there are several).
+peaks, the pauses, the motion peaks and shot changes of a motion run, each person's emotions from a faces run,
+and the labels (one tier per annotator when there are several).
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analysis.errors import ExportError
+from analysis.faces.stats import emotion_series, emotion_spans
 from app.export import interchange as interop
 from app.export.interchange import InteropError, Interval, Tier
 from app.model.formats import IMPORT_SUFFIXES, TRANSCRIPT_FORMAT_NAMES, transcript_format
 from app.model.transcript import Transcript, TranscriptSegment, proportional_words
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE
+from app.pipelines.faces import load_faces
+from app.pipelines.motion import load_motion
 from app.pipelines.runs import library_versions
 from app.pipelines.transcription import stored_transcript
 from app.project.store import Store
 
 PEAKS_TIER = "audio peaks"
 PAUSES_TIER = "pauses"
+MOTION_PEAKS_TIER = "motion peaks"
+SHOTS_TIER = "shot changes"
+EMOTIONS_TIER_PREFIX = "emotions: "
 
 
 def _media(store: Store, media_id: int | None):  # a MediaRecord
@@ -35,7 +42,8 @@ def _media(store: Store, media_id: int | None):  # a MediaRecord
 
 
 def project_tiers(store: Store, media_id: int) -> list[Tier]:
-    """Every track of the media as tiers: transcript (by speaker) and words, audio peaks, pauses, labels."""
+    """Every track of the media as tiers: transcript (by speaker) and words, audio peaks, pauses, those of
+    :func:`video_tiers`, labels."""
     tiers: list[Tier] = []
     transcript = stored_transcript(store, media_id)
     if transcript is not None:
@@ -55,6 +63,7 @@ def project_tiers(store: Store, media_id: int) -> list[Tier]:
                 tuple(Interval(s.start_ms, s.end_ms, "pause") for s in store.segments(pauses.id, TRACK_PAUSE)),
             )
         )
+    tiers.extend(video_tiers(store, media_id))
     labels = store.labels(media_id)
     annotators = sorted({label.annotator for label in labels})
     for annotator in annotators:
@@ -63,6 +72,29 @@ def project_tiers(store: Store, media_id: int) -> list[Tier]:
             Interval(label.start_ms, label.end_ms, label.value) for label in labels if label.annotator == annotator
         )
         tiers.append(Tier(name, intervals, participant=annotator))
+    return tiers
+
+
+def video_tiers(store: Store, media_id: int) -> list[Tier]:
+    """The tiers of the media's newest motion and faces runs; none for a run the media does not have.
+
+    A motion run gives ``motion peaks`` (an interval per peak, its z score as text) and ``shot changes`` (each
+    cut an instant ``cut``, each zoom an interval ``zoom``). A faces run gives ``emotions: NAME`` for each person
+    seen (in the order of their numbers): the spans of their dominant emotion (:func:`emotion_spans`), the
+    participant being the speaker linked to the person, else their name.
+    """
+    tiers: list[Tier] = []
+    motion = load_motion(store, media_id)
+    if motion is not None:
+        peaks = tuple(Interval(p.start_ms, p.end_ms, f"z={p.z:+.2f}") for p in motion.peaks)
+        shots = tuple(Interval(s.start_ms, s.end_ms if s.kind != "cut" else s.start_ms, s.kind) for s in motion.shots)
+        tiers += [Tier(MOTION_PEAKS_TIER, peaks), Tier(SHOTS_TIER, shots, points=True)]
+    faces = load_faces(store, media_id)
+    for number, name, speaker, _tracks in faces.persons if faces is not None else ():
+        series = emotion_series(faces.samples, number, faces.labels)
+        spans = tuple(Interval(*span) for span in emotion_spans(series, faces.options.fps))
+        if spans:
+            tiers.append(Tier(f"{EMOTIONS_TIER_PREFIX}{name}", spans, participant=speaker or name))
     return tiers
 
 
@@ -78,7 +110,9 @@ def export_transcript(
     if fmt in ("eaf", "textgrid"):
         tiers = project_tiers(store, record.id)
         if not any(t.intervals for t in tiers):
-            raise ExportError("there is nothing to export yet: no transcript, peaks, pauses or labels")
+            raise ExportError(
+                "there is nothing to export yet: no transcript, peaks, pauses, shot changes, emotions or labels"
+            )
         if fmt == "eaf":
             return interop.write_eaf(out, tiers, Path(record.path), force=force)
         return interop.write_textgrid(out, tiers, record.info.duration_ms, force=force)

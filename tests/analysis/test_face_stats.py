@@ -9,6 +9,7 @@ import pytest
 from analysis.faces import Face, FaceSample
 from analysis.faces.stats import (
     emotion_series,
+    emotion_spans,
     nearest_sample,
     person_face,
     persons,
@@ -123,3 +124,19 @@ def test_fers_seven_emotions_work_the_same() -> None:
     summary = summarize(emotion_series(samples, 1, EMOTIONS))
     assert summary.share == dict.fromkeys(EMOTIONS, 1 / 7)
     assert summary.mean == pytest.approx(dict.fromkeys(EMOTIONS, 1 / 7))
+
+
+def test_emotion_spans_run_from_sample_to_sample_and_end_where_the_person_is_not_seen() -> None:
+    assert emotion_spans(emotion_series(SAMPLES, 1, LABELS), 2.0) == [
+        (0, 1000, "calm"),
+        (1000, 1500, "tense"),  # not seen at 1.5 s: the span ends one interval after 1 s
+        (2000, 2500, "calm"),
+    ]
+    assert emotion_spans(emotion_series(SAMPLES, 2, LABELS), 2.0) == [(0, 500, "joy"), (2000, 2500, "tense")]
+    uneven = (
+        FaceSample(0, (face(1, CALM),)),
+        FaceSample(510, (face(1, (0.4, 0.4, 0.2)),)),  # a tie: the first label
+        FaceSample(1260, (face(1, JOY),)),  # 750 ms later: still seen all along
+    )
+    assert emotion_spans(emotion_series(uneven, 1, LABELS), 2.0) == [(0, 1260, "calm"), (1260, 1760, "joy")]
+    assert emotion_spans(emotion_series(SAMPLES, 7, LABELS), 2.0) == []
