@@ -548,8 +548,18 @@ def _receive(receiver: Connection, child: BaseProcess, poll_s: float) -> tuple[s
     return kind, payload
 
 
-def _stop_child(child: BaseProcess, receiver: Connection) -> None:
-    """End ``child`` if it still runs (terminate, then kill after 2 s) and close the pipe it wrote to."""
+CHILD_EXIT_S = 5.0
+"""How long a transcription child that has sent its result may take to exit by itself."""
+
+
+def _stop_child(child: BaseProcess, receiver: Connection, finished: bool = False) -> None:
+    """End ``child`` if it still runs (terminate, then kill after 2 s) and close the pipe it wrote to.
+
+    A child that ``finished`` its work first gets CHILD_EXIT_S to exit by itself: terminated while it shuts down,
+    it leaves the semaphores its libraries made (tqdm's lock) to the resource tracker, which warns about them
+    when Salient quits."""
+    if finished:
+        child.join(timeout=CHILD_EXIT_S)
     if child.is_alive():
         child.terminate()
     child.join(timeout=2)
@@ -586,18 +596,17 @@ def transcribe_in_child(
     sender.close()  # the child holds its own copy; EOF on the receiver then means the child is gone
     progress.update(start_ms / duration_ms if duration_ms else 0.0, "loading the model")
     reports = _ChildReports(progress, start_ms, duration_ms, on_segment, on_language)
+    summary = None
     try:
-        while True:
+        while summary is None:
             if progress.cancelled:
                 raise Cancelled
             message = _receive(receiver, child, poll_s)
-            if message is None:
-                continue
-            summary = reports.handle(*message)
-            if summary is not None:
-                return summary
+            if message is not None:
+                summary = reports.handle(*message)
+        return summary
     finally:
-        _stop_child(child, receiver)
+        _stop_child(child, receiver, finished=summary is not None)
 
 
 # -- forced alignment --------------------------------------------------------------------------------

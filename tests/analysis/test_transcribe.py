@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -259,3 +262,26 @@ def test_the_npy_reader_reads_what_numpy_wrote(tmp_path: Path) -> None:
     np.save(tmp_path / "b.npy", np.zeros((4, 2), np.float32))
     with pytest.raises(ValueError, match="1-D"):
         NpyReader(tmp_path / "b.npy")
+
+
+@pytest.mark.slow
+def test_a_finished_transcription_leaves_no_semaphore_behind(tmp_path: Path) -> None:
+    """Issue 12 item 34: the child was terminated as soon as it had sent its result, while it shut down, and its
+    libraries' semaphores were left to the resource tracker, which warned about them at quit. A subprocess on
+    purpose: the warning comes at interpreter exit."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import numpy as np\n"
+        "from analysis.transcribe import TranscribeOptions, transcribe_in_child\n"
+        "if __name__ == '__main__':\n"
+        f"    np.save({str(tmp_path / 'a.npy')!r}, np.zeros(16000 * 2, np.float32))\n"
+        f"    transcribe_in_child({str(tmp_path / 'a.npy')!r}, TranscribeOptions())\n"
+        "    print('done')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stdout == "done\n", done.stderr
+    assert "leaked semaphore" not in done.stderr
