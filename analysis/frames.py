@@ -13,7 +13,7 @@ import os
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -60,6 +60,95 @@ class Frame:
     """Presentation time in ms of media time (0 = the container's start time, the decoded audio's clock)."""
     image: np.ndarray
     """H×W×3 uint8 RGB, C-contiguous, read-only (it may be shared through the cache)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FrameTimes:
+    """Frame index ↔ media time of one video stream: arithmetic only (no decoding), safe to share between threads.
+
+    Constant-rate streams map through the average rate from the first frame's timestamp; variable-rate
+    ones through the table of every frame's timestamp.
+    """
+
+    frame_count: int
+    first_pts: int
+    time_base: Fraction
+    rate: Fraction
+    origin_us: int
+    """The container's start time in µs: media time 0."""
+    pts_table: tuple[int, ...] = ()
+    """Every frame's timestamp (variable-rate streams only)."""
+    times_ms: tuple[int, ...] = ()
+    """``pts_table`` in ms of media time."""
+
+    @property
+    def first_ms(self) -> int:
+        """The first frame's time: media time before it shows frame 0, which is not yet its time."""
+        return self.time_of_index(0)
+
+    @property
+    def last_ms(self) -> int:
+        """The last frame's time: it stays shown to the end of the media."""
+        return self.time_of_index(self.frame_count - 1)
+
+    def index_at_time(self, ms: int) -> int:
+        """The frame shown at ``ms``: the last one whose time is <= ms, clamped to the first and last frame."""
+        if self.pts_table:
+            index = bisect_right(self.times_ms, ms) - 1
+        else:
+            index = math.floor(Fraction(ms - self.first_ms, 1000) * self.rate)
+            index = max(0, min(index, self.frame_count - 1))
+            while index + 1 < self.frame_count and self.time_of_index(index + 1) <= ms:
+                index += 1
+            while index > 0 and self.time_of_index(index) > ms:
+                index -= 1
+        return max(0, min(index, self.frame_count - 1))
+
+    def time_of_index(self, index: int) -> int:
+        """Presentation time in ms of media time of frame ``index``."""
+        return self.ms_of_pts(self.pts_of_index(index))
+
+    def step(self, position_ms: int, frames: int) -> tuple[int, int]:
+        """Where a step of ``frames`` (negative: backward) from ``position_ms`` lands: the frame and the time.
+
+        The time is the frame's own, unless going there would move time against the step: a step back
+        before the first frame's time (frame 0 is shown, nothing earlier exists) or a step forward past the
+        last frame's time keeps ``position_ms``. A step forward from before the first frame's time reaches
+        frame 0, the first frame after it.
+        """
+        current = self.index_at_time(position_ms)
+        if frames > 0 and position_ms < self.time_of_index(current):
+            current -= 1
+        target = max(0, min(current + frames, self.frame_count - 1))
+        time_ms = self.time_of_index(target)
+        if (frames > 0 and time_ms < position_ms) or (frames < 0 and time_ms > position_ms):
+            time_ms = position_ms
+        return target, time_ms
+
+    def pts_of_index(self, index: int) -> int:
+        """The timestamp (in the stream's time base) of frame ``index``, clamped to the table when there is one."""
+        if self.pts_table:
+            return self.pts_table[max(0, min(index, len(self.pts_table) - 1))]
+        tb, rate = self.time_base, self.rate
+        return self.first_pts + _round_div(index * rate.denominator * tb.denominator, rate.numerator * tb.numerator)
+
+    def index_of_pts(self, pts: int) -> int:
+        """The frame of a decoded timestamp (the nearest index at a constant rate)."""
+        if self.pts_table:
+            return max(0, bisect_right(self.pts_table, pts) - 1)
+        # (pts - first) × time base × rate, rounded to the nearest index, in integers (it runs for every frame).
+        tb, rate = self.time_base, self.rate
+        return max(
+            0,
+            _round_div((pts - self.first_pts) * tb.numerator * rate.numerator, tb.denominator * rate.denominator),
+        )
+
+    def ms_of_pts(self, pts: int | None) -> int:
+        """Milliseconds of media time, rounded half up: pts × time base − the container's start."""
+        if pts is None:
+            return 0
+        tb = self.time_base
+        return _round_div(pts * tb.numerator * 1_000_000 - self.origin_us * tb.denominator, tb.denominator * 1000)
 
 
 class FrameSource:
@@ -122,17 +211,25 @@ class FrameSource:
             if first is None:
                 raise MediaError(f"{self.path}: the video track holds no decodable frame; the file may be corrupt")
             self._first_pts = _pts(first) or 0
+            self.times = FrameTimes(0, self._first_pts, self._time_base, Fraction(rate or 1), self._origin_us)
             first_frame = self._convert(0, first)
-            self._pts_table: list[int] = []
             if self.variable_frame_rate:
-                self._pts_table = self._scan_pts()
-                self.frame_count = len(self._pts_table)
-                span = (self._pts_table[-1] - self._first_pts) * self._time_base
-                self._rate = Fraction(self.frame_count - 1) / span if span > 0 else Fraction(rate or 1)
+                table = tuple(self._scan_pts())
+                span = (table[-1] - self._first_pts) * self._time_base
+                vfr_rate = Fraction(len(table) - 1) / span if span > 0 else Fraction(rate or 1)
+                self.times = FrameTimes(
+                    len(table),
+                    self._first_pts,
+                    self._time_base,
+                    vfr_rate,
+                    self._origin_us,
+                    table,
+                    tuple(self.times.ms_of_pts(pts) for pts in table),
+                )
             else:
-                self._rate = Fraction(rate)
-                self.frame_count = self._count_constant_rate(info.video.frame_count)
-            self._times_ms = [self._ms_of_pts(pts) for pts in self._pts_table]
+                self.times = replace(self.times, frame_count=self._count_constant_rate(info.video.frame_count))
+            self.frame_count = self.times.frame_count
+            self._rate = self.times.rate
             self.fps = float(self._rate)
             self._sequential_frames = max(1, math.ceil(SEQUENTIAL_SECONDS * self.fps))
             self._remember(first_frame)
@@ -168,22 +265,12 @@ class FrameSource:
         self._container.close()
 
     def index_at_time(self, ms: int) -> int:
-        """The frame shown at ``ms``: the last one whose time is <= ms, clamped to the first and last frame."""
-        if self._pts_table:
-            index = bisect_right(self._times_ms, ms) - 1
-        else:
-            start_ms = self.time_of_index(0)
-            index = math.floor(Fraction(ms - start_ms, 1000) * self._rate)
-            index = max(0, min(index, self.frame_count - 1))
-            while index + 1 < self.frame_count and self.time_of_index(index + 1) <= ms:
-                index += 1
-            while index > 0 and self.time_of_index(index) > ms:
-                index -= 1
-        return max(0, min(index, self.frame_count - 1))
+        """The frame shown at ``ms`` (see :meth:`FrameTimes.index_at_time`)."""
+        return self.times.index_at_time(ms)
 
     def time_of_index(self, index: int) -> int:
         """Presentation time in ms of media time of frame ``index``."""
-        return self._ms_of_pts(self._pts_of_index(index))
+        return self.times.time_of_index(index)
 
     def frame_at_time(self, ms: int) -> Frame:
         """The frame shown at ``ms`` (see :meth:`index_at_time`)."""
@@ -358,29 +445,13 @@ class FrameSource:
         return max(1, estimate)
 
     def _index_of_pts(self, pts: int | None) -> int:
-        if pts is None:
-            return (self._position or 0) + 1
-        if self._pts_table:
-            return max(0, bisect_right(self._pts_table, pts) - 1)
-        # (pts - first) × time base × rate, rounded to the nearest index, in integers (it runs for every frame).
-        tb, rate = self._time_base, self._rate
-        return max(
-            0,
-            _round_div((pts - self._first_pts) * tb.numerator * rate.numerator, tb.denominator * rate.denominator),
-        )
+        return (self._position or 0) + 1 if pts is None else self.times.index_of_pts(pts)
 
     def _pts_of_index(self, index: int) -> int:
-        if self._pts_table:
-            return self._pts_table[max(0, min(index, len(self._pts_table) - 1))]
-        tb, rate = self._time_base, self._rate
-        return self._first_pts + _round_div(index * rate.denominator * tb.denominator, rate.numerator * tb.numerator)
+        return self.times.pts_of_index(index)
 
     def _ms_of_pts(self, pts: int | None) -> int:
-        """Milliseconds of media time, rounded half up: pts × time base − the container's start."""
-        if pts is None:
-            return 0
-        tb = self._time_base
-        return _round_div(pts * tb.numerator * 1_000_000 - self._origin_us * tb.denominator, tb.denominator * 1000)
+        return self.times.ms_of_pts(pts)
 
 
 def _round_div(numerator: int, denominator: int) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from analysis.frames import Frame, FrameSource
+from analysis.frames import Frame, FrameSource, FrameTimes
 from app.gui.workers import LatestRequestWorker
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,8 @@ class FrameSourceInfo:
     duration_ms: int
     width: int
     height: int
+    times: FrameTimes
+    """Frame index ↔ media time (no decoding): steps know their frame and time without waiting for it."""
 
 
 class FrameReader:
@@ -186,7 +188,9 @@ class FrameReader:
 
     def open(self) -> FrameSourceInfo:
         source = self._source = FrameSource(self._path, max_width=self._max_width)
-        return FrameSourceInfo(source.fps, source.frame_count, source.duration_ms, source.width, source.height)
+        return FrameSourceInfo(
+            source.fps, source.frame_count, source.duration_ms, source.width, source.height, source.times
+        )
 
     def read(self, request: tuple[str, int], cancelled: Callable[[], bool]) -> Frame:
         """The frame shown at a time or the frame of an index, exactly (one decode: nothing to cancel)."""
@@ -231,7 +235,6 @@ class PlayerController(QObject):
         self._loop: tuple[int, int] | None = None
         self._stop_at: int | None = None
         self._frame: Frame | None = None
-        self._pending_step_from: int | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(_TICK_MS)
         self._timer.timeout.connect(self._on_timer_tick)
@@ -334,15 +337,22 @@ class PlayerController(QObject):
         self.playing_changed.emit(True)
 
     def pause(self) -> None:
+        """Stop where the clock is and show the frame of that time."""
+        self._pause_at(None)
+
+    def _pause_at(self, at_ms: float | None) -> None:
+        """Stop at ``at_ms`` (None: where the clock is) and ask for the frame of that time, not leave the one the
+        last tick asked for (up to a tick earlier, or further back when the decoder dropped frames)."""
         self._stop_at = None
         if not self._playing:
             return
-        self._position = self._clamp(self._clock.position_ms())
+        self._position = self._clamp(self._clock.position_ms() if at_ms is None else at_ms)
         self._clock.stop()
         self._timer.stop()
         self._playing = False
         if self._direction < 0:
             self._set_sound(self._samples)
+        self._request_frame("time", self.position_ms)
         self.playing_changed.emit(False)
         self.position_changed.emit(self.position_ms)
 
@@ -380,26 +390,30 @@ class PlayerController(QObject):
         self.position_changed.emit(self.position_ms)
 
     def seek_frame(self, index: int) -> None:
-        """Show frame ``index`` exactly; the playhead moves to that frame's own time when it arrives."""
+        """Show frame ``index`` exactly, with the playhead at that frame's own time."""
         if self._worker is None or self._info is None:
             return
         self.pause()
-        self._pending_step_from = index
-        self._request_frame("index", min(max(index, 0), self._info.frame_count - 1))
+        index = min(max(index, 0), self._info.frame_count - 1)
+        self._show_frame(index, self._info.times.time_of_index(index))
 
     def jump(self, delta_ms: int) -> None:
         self.seek(self._position + delta_ms)
 
     def step(self, frames: int) -> None:
-        """Pause and move by whole frames; the playhead goes to the new frame's own time."""
+        """Pause and move by whole frames from the time shown: the playhead goes to the new frame's own time at once,
+        but never against the step (see :meth:`FrameTimes.step`: ← before the first frame, → after the last)."""
         self.pause()
         if self._worker is None or self._info is None:
             self.jump(frames * 40)
             return
-        current = self._frame.index if self._frame is not None else 0
-        target = min(max(current + frames, 0), self._info.frame_count - 1)
-        self._pending_step_from = current
-        self._request_frame("index", target)
+        self._show_frame(*self._info.times.step(self.position_ms, frames))
+
+    def _show_frame(self, index: int, time_ms: int) -> None:
+        """Put the playhead on ``time_ms`` and ask for frame ``index`` (the frame shown at that time)."""
+        self._position = self._clamp(time_ms)
+        self._request_frame("index", index)
+        self.position_changed.emit(self.position_ms)
 
     def _clamp(self, ms: float) -> float:
         return min(max(ms, 0.0), float(max(self._duration_ms - 1, 0)))
@@ -414,12 +428,10 @@ class PlayerController(QObject):
             if self._loop:
                 self.seek(start)
                 return
-            self._position = self._clamp(end)
-            self.pause()
+            self._pause_at(end)
             return
         if self._direction < 0 and position <= start:
-            self._position = start
-            self.pause()
+            self._pause_at(start)
             return
         self._position = self._clamp(position)
         self._request_frame("time", self.position_ms)
@@ -445,8 +457,4 @@ class PlayerController(QObject):
 
     def _on_worker_result(self, request: tuple[str, int], frame: Frame) -> None:
         self._frame = frame
-        if self._pending_step_from is not None and not self._playing:
-            self._pending_step_from = None
-            self._position = float(frame.pts_ms)
-            self.position_changed.emit(frame.pts_ms)
         self.frame_ready.emit(frame)
