@@ -64,6 +64,13 @@ def magnitude_heatmap(
     return cv2.cvtColor(cv2.applyColorMap(values, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
 
 
+def colour_scale(length: int = 256) -> np.ndarray:
+    """RGB uint8 1×``length``×3: the heatmaps' colours from 0 (left) to the top of their scale (right), the
+    picture of a colour bar (the same JET map and the same 0 … 255 levels as :func:`magnitude_heatmap`)."""
+    levels = np.round(np.linspace(0, 255, max(2, int(length)))).astype(np.uint8)[None, :]
+    return cv2.cvtColor(cv2.applyColorMap(levels, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+
+
 def blend(frame_rgb: np.ndarray, heatmap_rgb: np.ndarray, opacity: float) -> np.ndarray:
     """frame × (1 − opacity) + heatmap × opacity; the heatmap is resized to the frame first when needed."""
     opacity = min(max(float(opacity), 0.0), 1.0)

@@ -1,16 +1,21 @@
-"""What moved around one moment: three frames a second apart and the optical flow between them.
+"""What moved around one moment: three frames a second apart and the optical flow between them, and the flow
+of the pair of consecutive frames at the moment.
 
-For a time t this takes the frames at t − 1 s, t and t + 1 s (``offset_ms`` apart), computes the flow from
-each frame to the next on grey images ``width`` pixels wide, and renders it three ways: a JET heatmap of
-the flow's magnitude, that heatmap blended half-and-half over the earlier frame, and arrows on a grid
-drawn on the earlier frame. The mean magnitude of each interval is given in reference pixels per second
-(:func:`analysis.motion.pair_stats`) and, as the original project printed it, in pixels of the analysis
-image over the whole interval.
+Two different quantities, both in reference pixels per second (:func:`analysis.motion.pair_stats`):
 
-The flow spans a whole second, so it shows where things ended up, not the path they took. With the
-original project's Farneback parameters (the default here) it is exact up to about 12 reference px/s
-(a displacement of 4 % of the width in the second) and reads faster motion too low; the per-pair motion
-series of :mod:`analysis.motion` does not have that ceiling.
+* the *pair at t*: the flow from the frame at t to the next frame, on the grey images the motion pass
+  makes, with the motion run's method and width. This is exactly what the Motion track plots (a motion
+  sample is such a pair), so for a sampled moment the two figures are the same number;
+* the *net motion over each second*: the flow from the frame at t − 1 s to the frame at t, and from t to
+  t + 1 s, divided by the time between them. It shows where things ended up, not the path they took:
+  motion that goes back and forth cancels, and optical flow misses most displacements larger than a few
+  percent of the width (with the default parameters it reads faster than ~12 px/s too low), so on fast
+  motion it is far below the track. The heatmaps, overlays and arrows draw these two flows; the mean
+  displacement over the whole interval, in pixels of the analysis image, is given too (what the original
+  project printed).
+
+A stored shot change (cut) between the two frames of an interval or of the pair is reported with it: flow
+across a cut compares two different pictures and is not motion.
 
 The video is opened once, sought to shortly before t − 1 s, and decoded forward; each of the three
 frames is the first one at or after its time. Times before the first frame take the first frame, times
@@ -26,8 +31,8 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import av
@@ -85,6 +90,26 @@ class FlowInterval:
     """RGB: the heatmap blended 50 % over the interval's first frame"""
     vectors: np.ndarray
     """RGB: the interval's first frame with an arrow per grid cell showing where that cell moved"""
+    cut_ms: int | None = None
+    """the first stored cut between the two frames (start < cut ≤ end), or None: then the flow is not motion"""
+
+    @property
+    def magnitude(self) -> float:
+        """Mean flow magnitude in reference pixels per second."""
+        return self.stats.magnitude
+
+
+@dataclass(frozen=True, slots=True)
+class FramePair:
+    """The flow from the frame at t to the next frame: what a motion sample (a point of the Motion track) is."""
+
+    start_ms: int
+    end_ms: int
+    """times of the two consecutive frames (end = start when t is the last frame: no pair, zero figures)"""
+    stats: PairStats
+    """figures of the flow, speeds in reference px/s (``stats.magnitude`` is the track's value)"""
+    cut_ms: int | None = None
+    """a stored cut between the two frames, or None"""
 
     @property
     def magnitude(self) -> float:
@@ -113,6 +138,8 @@ class PeakDetail:
     """t → t + offset"""
     heat_scale: float
     """reference px/s drawn as the hottest colour in both heatmaps"""
+    pair: FramePair
+    """the consecutive frames at t: the Motion track's quantity"""
 
     @property
     def magnitudes(self) -> tuple[float, float]:
@@ -123,13 +150,15 @@ class PeakDetail:
 def peak_detail(
     path: str | os.PathLike[str],
     moment_ms: int,
-    method: FlowMethod | str = FlowMethod.FARNEBACK,
+    method: FlowMethod | str = FlowMethod.DIS,
     width: int = 320,
     offset_ms: int = 1000,
     vector_spacing: int = VECTOR_SPACING,
+    cuts_ms: Iterable[int] = (),
 ) -> PeakDetail:
     """The frames and flows around ``moment_ms`` (media time: 0 is the container's start, as for the decoded
-    audio and the player).
+    audio and the player). ``method`` and ``width`` should be the motion run's (its default when there is
+    none), so the pair at t is the track's figure; ``cuts_ms`` are the stored cuts (first frames of new shots).
 
     Raises MediaError when the file cannot be opened, has no video track or no decodable frame."""
     if not offset_ms > 0:
@@ -138,7 +167,7 @@ def peak_detail(
         raise ValueError(f"the flow analysis width must lie between 32 and 3840 pixels (got {width})")
     method = FlowMethod(method)
     wanted = (max(0, moment_ms - offset_ms), max(0, moment_ms), max(0, moment_ms + offset_ms))
-    grabbed = _grab(path, wanted, width)
+    grabbed, following = _grab(path, wanted, width)
     exact = [g[0] for g in grabbed]
     times = (_rounded(exact[0]), _rounded(exact[1]), _rounded(exact[2]))
     frames = (grabbed[0][1], grabbed[1][1], grabbed[2][1])
@@ -148,13 +177,32 @@ def peak_detail(
     gray_width = grabbed[0][2].shape[1]
     magnitudes = [_magnitude(flow, spans_s[i], gray_width) for i, flow in enumerate(flows)]
     scale = max(HEAT_FLOOR_PX_S, float(np.percentile(np.concatenate([m.ravel() for m in magnitudes]), HEAT_PERCENTILE)))
+    cuts = sorted(int(c) for c in cuts_ms)
     intervals = [
         _interval(
             times[i], times[i + 1], spans_s[i], flows[i], magnitudes[i], frames[i], gray_width, scale, vector_spacing
         )
         for i in range(2)
     ]
-    return PeakDetail(str(path), moment_ms, offset_ms, method, width, times, frames, *intervals, scale)
+    intervals = [replace(v, cut_ms=cut_between(cuts, v.start_ms, v.end_ms)) for v in intervals]
+    pair = _pair(engine, grabbed[1], following, gray_width, cuts)
+    return PeakDetail(str(path), moment_ms, offset_ms, method, width, times, frames, *intervals, scale, pair)
+
+
+def cut_between(cuts_ms: Iterable[int], start_ms: int, end_ms: int) -> int | None:
+    """The first cut (time of a new shot's first frame) with start < cut ≤ end: one between the two frames."""
+    return next((cut for cut in sorted(cuts_ms) if start_ms < cut <= end_ms), None)
+
+
+def _pair(engine: FlowEngine, at: _Grabbed, following: _Grabbed | None, gray_width: int, cuts: list[int]) -> FramePair:
+    """The figures of the flow from the frame at t to the next one, as the motion pass computes a sample's."""
+    start = _rounded(at[0])
+    if following is None or following[0] <= at[0] or following[2].shape != at[2].shape:
+        return FramePair(start, start, pair_stats(np.zeros((*at[2].shape, 2), np.float32), 1.0, gray_width))
+    dt_s = float((following[0] - at[0]) / 1000)
+    stats = pair_stats(engine.flow(at[2], following[2]), dt_s, gray_width)
+    end = _rounded(following[0])
+    return FramePair(start, end, stats, cut_between(cuts, start, end))
 
 
 def _flow(engine: FlowEngine, first: np.ndarray, second: np.ndarray, same_frame: bool) -> np.ndarray:
@@ -216,9 +264,9 @@ def _vectors(frame: np.ndarray, flow: np.ndarray, spacing: int) -> np.ndarray:
     return out
 
 
-def _grab(path: str | os.PathLike[str], wanted: tuple[int, ...], width: int) -> list[_Grabbed]:
+def _grab(path: str | os.PathLike[str], wanted: tuple[int, ...], width: int) -> tuple[list[_Grabbed], _Grabbed | None]:
     """(exact time in ms, RGB, grey at ``width``) of the first frame at or after each wanted time in ms (sorted
-    ascending).
+    ascending), and the frame that follows the second one (None when it is the last frame).
 
     Seeks once to shortly before the first time and decodes forward; if the demuxer lands after it (a
     container without an index), seeks further back. Times past the last frame get the last frame."""
@@ -250,27 +298,32 @@ def _decode_forward(
     path: str | os.PathLike[str],
     from_start: bool,
     origin_ms: Fraction,
-) -> list[_Grabbed] | None:
-    """Decode on from the demuxer's position; None when, after a seek, the first frame is already too late."""
+) -> tuple[list[_Grabbed], _Grabbed | None] | None:
+    """Decode on from the demuxer's position; None when, after a seek, the first frame is already too late.
+
+    Besides the wanted frames, keeps the first frame after the second wanted one (the pair at t)."""
     found: list[_Grabbed] = []
+    following: _Grabbed | None = None
     last: tuple[Fraction, av.VideoFrame] | None = None
     for frame in _frames(container, stream, path):
         time_ms = _media_ms(frame, origin_ms)
         if last is None and not from_start and time_ms > wanted[0] + TIME_TOLERANCE_MS:
             return None
         current: _Grabbed | None = None
+        if following is None and len(found) >= 2 and time_ms > found[1][0]:
+            current = following = _convert(frame, time_ms, width)
         while len(found) < len(wanted) and time_ms >= wanted[len(found)] - TIME_TOLERANCE_MS:
             current = current or _convert(frame, time_ms, width)
             found.append(current)
-        if len(found) == len(wanted):
-            return found
+        if len(found) == len(wanted) and following is not None:
+            return found, following
         last = (time_ms, frame)
     if last is None:
         if from_start:
             raise MediaError(f"{path}: no video frame could be decoded (the file is corrupt or empty)")
         return None
     tail = found[-1] if found and found[-1][0] == last[0] else _convert(last[1], last[0], width)
-    return found + [tail] * (len(wanted) - len(found))
+    return found + [tail] * (len(wanted) - len(found)), following
 
 
 def _media_ms(frame: av.VideoFrame, origin_ms: Fraction) -> Fraction:

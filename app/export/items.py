@@ -14,8 +14,8 @@ is the camera's or the editor's, not the subject's. A row labelled with an ``exc
 significant") is not significant either: it is never a class. Such rows stay in the report and the tables,
 marked, but clips and datasets leave them out. Items of a video carry motion figures: from the media's motion run (the
 magnitude and moving share at the moment, the mean and maximum over the segment) and from the flow around
-the moment (:func:`analysis.peak_detail.peak_detail`: mag(t − 1 s → t) and mag(t → t + 1 s), with heatmap and
-overlay pictures), all in reference pixels per second.
+the moment (:func:`analysis.peak_detail.peak_detail` with the run's method and width: the net motion over the
+second before and after it, with heatmap and overlay pictures), all in reference pixels per second.
 
 Before writing anything, an export checks what it needs here: a context that is not negative, the media files it
 must read, and (clips and datasets) that some item is left once the not significant ones are left out.
@@ -61,7 +61,9 @@ MOTION_COLUMNS = (
 )
 """The shot change the segment coincides with ('cut at 00:09.000', or empty); from the motion run: the mean
 flow magnitude of the sample nearest the moment, the mean and maximum of the samples in the segment, the share
-of moving pixels at the moment; from the flow around the moment: mag(t − 1 s → t) and mag(t → t + 1 s).
+of moving pixels at the moment; from the flow around the moment: the net motion over the second before and
+the second after it (the flow between frames 1 s apart over 1 s: where things ended up, far below the run's
+figures on fast motion).
 Magnitudes in reference px/s. All empty for audio-only media; the four from the run empty without a motion run."""
 TRANSCRIPT_CONTEXT_MS = DEFAULT_CONTEXT_WINDOW_S * 1000
 """The W of ``transcript_context`` (what was said from the item's start − W to its end + W) when the export has no
@@ -127,6 +129,12 @@ class ExportItem:
     """Share of moving pixels in the sample nearest the moment."""
     faces_around: FacesAround | None = None
     """The faces around the moment from the media's faces run; None without a finished run or a video."""
+    flow_method: str = "dis"
+    flow_width: int = 320
+    """The motion run's flow method and analysis width (the motion pass's defaults without a run): the flow
+    around the moment is computed with them, so its speed at t is the run's."""
+    cuts_ms: tuple[int, ...] = ()
+    """The motion run's cuts: flow across one is not motion, and the report says so."""
 
     @property
     def moment_ms(self) -> int:
@@ -293,6 +301,8 @@ def _item(
     fields: dict[str, Any] = {}
     if motion is not None:
         fields.update(_series_figures(motion, segment.start_ms, segment.end_ms, segment.moment_ms))
+        fields["flow_method"], fields["flow_width"] = motion.options.method.value, motion.options.width
+        fields["cuts_ms"] = tuple(shot.start_ms for shot in motion.shots if shot.kind == "cut")
     if entry.shot_change is not None:
         fields["shot_change"] = f"{entry.shot_change.kind} at {format_mmss(entry.shot_change.start_ms)}"
     if faces is not None:

@@ -77,9 +77,9 @@ def flow_images(detail: PeakDetail) -> list[np.ndarray]:
 class FlowDetails:
     """The flow around each item's moment, computed once per moment and shared by the files, the dataset and the report.
 
-    :func:`analysis.peak_detail.peak_detail` with the peak detail panel's defaults (Farneback, 320 px, ±1 s),
-    so the figures are those the window shows. The last FLOW_DETAILS_KEPT details are kept whole, the two
-    magnitudes of every moment for the whole export.
+    :func:`analysis.peak_detail.peak_detail` as the peak detail panel computes it (±1 s, the motion run's
+    method and width, its cuts), so the figures are those the window shows. The last FLOW_DETAILS_KEPT details
+    are kept whole, the two magnitudes of every moment for the whole export.
     """
 
     def __init__(self) -> None:
@@ -95,7 +95,9 @@ class FlowDetails:
         if found is not None:
             self._details.move_to_end(key)
             return found
-        found = peak_detail(item.media_path, item.moment_ms)
+        found = peak_detail(
+            item.media_path, item.moment_ms, method=item.flow_method, width=item.flow_width, cuts_ms=item.cuts_ms
+        )
         self._details[key] = found
         if len(self._details) > FLOW_DETAILS_KEPT:
             self._details.popitem(last=False)
@@ -103,7 +105,7 @@ class FlowDetails:
         return found
 
     def magnitudes(self, item: ExportItem) -> tuple[float, float] | None:
-        """(mag(t − 1 s → t), mag(t → t + 1 s)) in reference px/s, or None without a video."""
+        """(net motion t − 1 s → t, net motion t → t + 1 s) in reference px/s, or None without a video."""
         if not item.has_video:
             return None
         key = (item.media_path, item.moment_ms)

@@ -7,6 +7,7 @@ and the CSS written into its ``<style>``); the sections are built here, every us
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import logging
@@ -22,6 +23,7 @@ import numpy as np
 
 from analysis import audio, media
 from analysis.clips import encode_png
+from analysis.flow_render import colour_scale
 from analysis.motion import REFERENCE_WIDTH
 from analysis.peak_detail import PeakDetail
 from analysis.progress import NullProgress, Progress, check
@@ -44,7 +46,7 @@ from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, l
 from app.pipelines.faces import StoredFaces
 from app.pipelines.motion import StoredMotion, load_motion
 from app.project.store import Store
-from app.timecode import format_fps, format_mmss
+from app.timecode import format_fps, format_mmss, format_ms
 from resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -358,8 +360,13 @@ def _observation(
         flows = "".join(
             f'<figure><img alt="{kind} {interval}" src="{_png_uri(_report_png(image))}"><figcaption>{kind} '
             f"{getattr(detail, interval).start_ms / 1000:.3f} → "
-            f"{getattr(detail, interval).end_ms / 1000:.3f} s</figcaption></figure>"
+            f"{getattr(detail, interval).end_ms / 1000:.3f} s{_cut_caption(getattr(detail, interval).cut_ms)}"
+            "</figcaption></figure>"
             for (kind, interval), image in zip(FLOW_IMAGES, flow_images(detail), strict=True)
+        )
+        flows += (
+            f'<figure><img alt="heatmap colour scale" src="{_png_uri(_colour_bar_png())}"><figcaption>heatmap colours: '
+            f"0 → {detail.heat_scale:.1f} px/s or more (net motion)</figcaption></figure>"
         )
     faces = _faces_table(first.faces_around) if first.faces_around is not None else ""
     crop_figures = ""
@@ -437,21 +444,49 @@ def _faces_table(around: FacesAround) -> str:
 def _motion_table(item: ExportItem, detail: PeakDetail | None) -> str:
     """The item's motion figures in one row (px/s of the reference width; moving as a share of the pixels)."""
     before, after = detail.magnitudes if detail is not None else (None, None)
+    pair = detail.pair if detail is not None and detail.pair.end_ms > detail.pair.start_ms else None
     values = (
         _px(item.motion_magnitude),
         _px(item.motion_mean),
         _px(item.motion_max),
         "—" if item.motion_moving is None else f"{item.motion_moving:.1%}",
+        _px(pair.magnitude if pair is not None else None) + (_cut_caption(pair.cut_ms) if pair is not None else ""),
         _px(before),
         _px(after),
     )
     header = "".join(
         f"<th>{name}</th>"
-        for name in ("motion at t", "mean", "max", "moving at t", "mag(t − 1 s → t)", "mag(t → t + 1 s)")
+        for name in (
+            "motion at t",
+            "mean",
+            "max",
+            "moving at t",
+            "flow at t (consecutive frames)",
+            "net motion t − 1 s → t",
+            "net motion t → t + 1 s",
+        )
     )
     cells = "".join(f"<td>{html.escape(value)}</td>" for value in values)
     note = "" if item.motion_magnitude is not None else " (no motion analysis: flow around t only)"
-    return f'<table class="motion"><caption>Motion, px/s{note}</caption><tr>{header}</tr><tr>{cells}</tr></table>'
+    method = detail.method.value if detail is not None else item.flow_method
+    caption = (
+        f"Motion, px/s{note}; {method} flow. Net motion: the flow between frames 1 s apart, over 1 s (where things "
+        "ended up, not the path: fast motion reads low)"
+    )
+    return f'<table class="motion"><caption>{html.escape(caption)}</caption><tr>{header}</tr><tr>{cells}</tr></table>'
+
+
+@functools.cache
+def _colour_bar_png() -> bytes:
+    """The heatmaps' colour scale, 0 on the left, the top of the scale on the right, as a 256 × 16 PNG."""
+    return encode_png(np.repeat(colour_scale(256), 16, axis=0))
+
+
+def _cut_caption(cut_ms: int | None) -> str:
+    """' — a cut lies between these frames (at mm:ss.mmm): this flow is not motion', or ''."""
+    if cut_ms is None:
+        return ""
+    return f" — a cut lies between these frames (at {format_ms(cut_ms)}): this flow is not motion"
 
 
 def _px(value: float | None) -> str:

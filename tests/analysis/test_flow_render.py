@@ -14,6 +14,7 @@ from analysis.flow_render import (
     HEATMAP_MAX_PX_S,
     VECTOR_SPACING_PX_S,
     blend,
+    colour_scale,
     compute_overlay,
     draw_vectors,
     line_thickness,
@@ -89,6 +90,18 @@ def test_heatmap_at_a_larger_size_colours_after_interpolating() -> None:
 
 
 # -- blend ----------------------------------------------------------------------------------------
+
+
+def test_the_colour_scale_runs_from_the_heatmaps_still_colour_to_their_top_colour() -> None:
+    bar = colour_scale(256)
+    assert bar.shape == (1, 256, 3) and bar.dtype == np.uint8
+    assert tuple(bar[0, 0]) == JET_LOW and tuple(bar[0, -1]) == JET_HIGH
+    # a flow of a quarter of the scale is coloured as the bar a quarter of the way along
+    flow = np.zeros((8, 320, 2), np.float32)
+    flow[..., 0] = 40.0 * 0.04  # 40 reference px/s over 40 ms, a quarter of 160
+    heat = magnitude_heatmap(flow, 160.0, 40)
+    assert tuple(heat[0, 0]) == tuple(colour_scale(256)[0, round(255 * 0.25)])
+    assert colour_scale(5).shape == (1, 5, 3)
 
 
 def test_blend_at_opacity_0_is_the_frame_and_at_1_the_heatmap() -> None:

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from analysis.errors import MediaError
-from analysis.motion import FlowMethod
-from analysis.peak_detail import MAX_FRAME_WIDTH, peak_detail
-from app.demo.synth import write_media
+from analysis.motion import FlowMethod, MotionOptions, analyze_motion, ms_of
+from analysis.peak_detail import MAX_FRAME_WIDTH, cut_between, peak_detail
+from app.demo.synth import MotionScript, write_media
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
 DURATION_S = 8
@@ -99,7 +99,7 @@ def test_in_a_still_part_both_magnitudes_are_about_zero(pan_video: Path) -> None
 
 
 def test_the_heatmaps_are_hot_where_the_square_moved_and_cold_elsewhere(square_video: Path) -> None:
-    detail = peak_detail(square_video, 4500)
+    detail = peak_detail(square_video, 4500, method=FlowMethod.FARNEBACK)
     for interval in (detail.before, detail.after):
         x = SQUARE_X + shift_at(interval.start_ms / 1000)
         inside = interval.heatmap[SQUARE_Y + 10 : SQUARE_Y + SIDE - 10, x + 10 : x + SIDE - 10].reshape(-1, 3)
@@ -193,3 +193,44 @@ def test_a_frame_a_millisecond_early_counts_as_at_the_time_for_each_of_the_three
     assert peak_detail(path, 1068).times_ms == (67, 1067, 2067)
     assert peak_detail(path, 34).times_ms == (0, 33, 1033)
     assert peak_detail(path, 1069).times_ms == (100, 1100, 2100), "2 ms early is before the time"
+
+
+# -- the pair at t: the Motion track's own quantity, and cuts ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def script_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The motion test video: a square moving at 150 px/s from 2 to 4 s, a cut at 9 s."""
+    return MotionScript().write(tmp_path_factory.mktemp("peak_detail") / "motion.mp4")
+
+
+@pytest.mark.parametrize("method", list(FlowMethod))
+def test_the_pair_at_t_is_exactly_the_motion_tracks_sample(script_video: Path, method: FlowMethod) -> None:
+    result = analyze_motion(script_video, MotionOptions(method=method))
+    index = int(np.argmin(np.abs(result.series.times - 3.0)))
+    moment = ms_of(float(result.series.times[index]))
+    assert abs(moment - 3000) <= 40
+    detail = peak_detail(script_video, moment, method=method, width=320)
+    assert detail.method is method
+    assert (detail.pair.start_ms, detail.pair.end_ms) == (moment, moment + 40)
+    assert detail.pair.magnitude == pytest.approx(float(result.series.magnitude[index]), rel=1e-6)
+    assert detail.pair.stats.moving == pytest.approx(float(result.series.moving[index]), abs=1e-9)
+    # the net motion over each second is another, far smaller, quantity (the flow misses most of a 75-px jump)
+    assert max(detail.magnitudes) < detail.pair.magnitude / 2
+
+
+def test_a_cut_between_the_frames_is_reported_with_the_interval_and_the_pair(script_video: Path) -> None:
+    detail = peak_detail(script_video, 8500, cuts_ms=[9000, 500])
+    assert (detail.before.cut_ms, detail.after.cut_ms) == (None, 9000)
+    assert detail.pair.cut_ms is None
+    at_cut = peak_detail(script_video, 8960, cuts_ms=[9000])
+    assert (at_cut.pair.start_ms, at_cut.pair.end_ms, at_cut.pair.cut_ms) == (8960, 9000, 9000)
+    assert (at_cut.before.cut_ms, at_cut.after.cut_ms) == (None, 9000)
+    after_cut = peak_detail(script_video, 9000, cuts_ms=[9000])
+    assert (after_cut.before.cut_ms, after_cut.after.cut_ms, after_cut.pair.cut_ms) == (9000, None, None)
+    assert cut_between([9000], 8000, 9000) == 9000 and cut_between([9000], 9000, 10_000) is None
+
+
+def test_the_pair_at_the_last_frame_is_empty(pan_video: Path) -> None:
+    detail = peak_detail(pan_video, 20_000)
+    assert (detail.pair.start_ms, detail.pair.end_ms, detail.pair.magnitude) == (7960, 7960, 0.0)

@@ -220,3 +220,20 @@ def test_the_toolbar_in_the_window_turns_the_heatmap_on_for_the_frame_on_screen(
     assert overlay.running, "the heatmap is still on: the reopened video's first frame gets it"
     window.close()
     assert not overlay.running
+
+
+def test_the_toolbar_shows_the_heatmaps_colour_scale(qtbot) -> None:
+    from analysis.flow_render import colour_scale
+
+    toolbar = OverlayToolbar()
+    qtbot.addWidget(toolbar)
+    toolbar.resize(1400, 40)
+    toolbar.show()
+    qtbot.waitExposed(toolbar)
+    assert toolbar.legend.isVisible() and toolbar.legend_label.text() == "160 px/s"
+    image = toolbar.legend_bar.pixmap().toImage()
+    colours = colour_scale(72)[0]
+    for x in (0, 36, 71):
+        colour = image.pixelColor(x, 5)
+        assert (colour.red(), colour.green(), colour.blue()) == tuple(colours[x])
+    assert "red = 160 px/s or more" in toolbar.legend.toolTip()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from analysis.motion import MotionOptions
+from analysis.motion import FlowMethod, MotionOptions
 from app.demo.synth import MotionScript
 from app.gui.main_window import MainWindow
+from app.timecode import format_ms
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -75,3 +78,32 @@ def test_only_the_last_selected_peak_gets_its_detail(qtbot, analysed: MainWindow
     panel = analysed.motion.detail
     qtbot.waitUntil(lambda: panel.detail() is not None, timeout=20_000)
     assert panel.detail().moment_ms == rows[-1].peak_ms, "earlier selections never show"
+
+
+def test_the_detail_uses_the_runs_method_and_width_and_its_cuts(qtbot, window: MainWindow, moves: Path) -> None:
+    assert window.open_path(moves)
+    job = window.session.start_motion(MotionOptions(method=FlowMethod.FARNEBACK, width=160))
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    window.session.set_options(replace(window.session.options, k=0.5))  # more peaks: some near the cuts
+    state = window.session.motion
+    cuts = [shot.start_ms for shot in state.stored.shots if shot.kind == "cut"]
+    rows = [row for row in window.review_panel.rows() if row.track == "motion"]
+    panel = window.motion.detail
+    for row in (rows[0], next(row for row in rows if any(abs(row.peak_ms - cut) < 1000 for cut in cuts))):
+        window.review_panel.select(row.key)
+        qtbot.waitUntil(lambda row=row: panel.detail() is not None and panel.detail().moment_ms == row.peak_ms)
+        detail = panel.detail()
+        assert (detail.method, detail.width) == (FlowMethod.FARNEBACK, 160)
+        series = state.stored.series
+        index = int(np.argmin(np.abs(series.times * 1000 - row.peak_ms)))
+        assert detail.pair.magnitude == pytest.approx(float(series.magnitude[index]), rel=1e-6)
+        assert f"as the Motion track measures it: {detail.pair.magnitude:.2f} px/s" in panel.magnitude_label.text()
+        cut = next((c for c in cuts if detail.times_ms[0] < c <= detail.times_ms[2]), None)
+        assert (cut is not None) == (row is not rows[0])
+        if cut is not None:
+            side = detail.before if cut <= detail.times_ms[1] else detail.after
+            assert side.cut_ms == cut
+            label = panel.interval_labels["before" if side is detail.before else "after"].text()
+            assert label.endswith(f"a cut lies between these frames (at {format_ms(cut)}): this flow is not motion")

@@ -3,9 +3,13 @@ and the flow method. It only emits what the user chose; the app layer computes a
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QToolBar, QWidget
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolBar, QWidget
+
+from analysis.flow_render import HEATMAP_MAX_PX_S, colour_scale
+from analysis.motion import REFERENCE_WIDTH
 
 METHODS = (("DIS", "dis"), ("Farneback", "farneback"))
 """Shown name and value (analysis.motion.FlowMethod's) of each flow method."""
@@ -38,6 +42,8 @@ class OverlayToolbar(QToolBar):
         self.addWidget(QLabel(" Opacity ", self))
         self.addWidget(self.opacity_slider)
         self.addWidget(self.opacity_label)
+        self.legend = self._legend(HEATMAP_MAX_PX_S)
+        self.addWidget(self.legend)
 
         self.spacing_slider = self._slider(8, 64, 16, "Distance between arrows, in pixels of the frame")
         self.spacing_label = QLabel(self)
@@ -66,6 +72,26 @@ class OverlayToolbar(QToolBar):
         action.setStatusTip(tip)
         self.addAction(action)
         return action
+
+    def _legend(self, max_px_s: float) -> QWidget:
+        """The heatmap's colour scale: '0', the colours, the top of the fixed scale in px/s."""
+        legend = QWidget(self)
+        layout = QHBoxLayout(legend)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.setSpacing(3)
+        rgb = np.ascontiguousarray(np.repeat(colour_scale(72), 10, axis=0))
+        image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], 3 * rgb.shape[1], QImage.Format.Format_RGB888)
+        self.legend_bar = QLabel(legend)
+        self.legend_bar.setPixmap(QPixmap.fromImage(image.copy()))
+        self.legend_label = QLabel(f"{max_px_s:g} px/s", legend)
+        layout.addWidget(QLabel("0", legend))
+        layout.addWidget(self.legend_bar)
+        layout.addWidget(self.legend_label)
+        legend.setToolTip(
+            f"Heatmap colours: blue = still, red = {max_px_s:g} px/s or more (pixels per second of a "
+            f"{REFERENCE_WIDTH}-pixel-wide picture, between consecutive frames)"
+        )
+        return legend
 
     def _slider(self, low: int, high: int, value: int, tip: str) -> QSlider:
         slider = QSlider(Qt.Orientation.Horizontal, self)

@@ -1,6 +1,10 @@
 """The flow around one flagged moment, as a figure: the frames a second before, at and after the moment, and
-for each of the two intervals the heatmap of the flow's magnitude, the heatmap over the frame and the flow's
-arrows, with the mean magnitudes in words.
+for each of the two intervals the heatmap of the flow's magnitude (with its colour scale), the heatmap over
+the frame and the flow's arrows, with the figures in words.
+
+Two speeds are given and named apart (see :mod:`analysis.peak_detail`): the flow between the consecutive
+frames at t, the Motion track's own value; and the net motion over each second, which the pictures draw.
+A stored cut between the frames compared is said plainly: flow across a cut is not motion.
 
 The owner computes the :class:`~analysis.peak_detail.PeakDetail` off the GUI thread (``set_busy`` meanwhile)
 and hands it over with ``set_detail``. The figure can be saved as a PNG, exactly as shown.
@@ -27,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis.flow_render import colour_scale
 from analysis.motion import REFERENCE_WIDTH
 from analysis.peak_detail import FlowInterval, PeakDetail
 from app.timecode import format_ms
@@ -39,6 +44,14 @@ IMAGE_KINDS = ("heatmap", "overlay", "vectors")
 KIND_LABELS = {"heatmap": "Heatmap", "overlay": "Heatmap over the frame", "vectors": "Flow vectors"}
 SHORTENED_MS = 50
 """An interval this much shorter than the offset was cut short by the end of the video (and says so)."""
+METHOD_NAMES = {"dis": "DIS", "farneback": "Farneback"}
+
+
+def cut_note(cut_ms: int | None) -> str:
+    """What is said of flow computed across a stored cut ('' when there is none)."""
+    if cut_ms is None:
+        return ""
+    return f"a cut lies between these frames (at {format_ms(cut_ms)}): this flow is not motion"
 
 
 def _to_qimage(rgb: np.ndarray) -> QImage:
@@ -50,10 +63,11 @@ def _to_qimage(rgb: np.ndarray) -> QImage:
 
 class ImageView(QWidget):
     """Paints one image as large as its rectangle allows, keeping the image's aspect ratio: centred across,
-    at the top (so it stays under its caption)."""
+    at the top (so it stays under its caption); or, ``stretch``ed, over the whole widget."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, stretch: bool = False) -> None:
         super().__init__(parent)
+        self._stretch = stretch
         self._image = QImage()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(64, 36)
@@ -69,6 +83,8 @@ class ImageView(QWidget):
         """Where the image is painted, in the widget's coordinates (empty when there is no image)."""
         if self._image.isNull():
             return QRect()
+        if self._stretch:
+            return self.rect()
         size = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
         return QRect((self.width() - size.width()) // 2, 0, size.width(), size.height())
 
@@ -81,6 +97,30 @@ class ImageView(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(self.image_rect(), self._image)
+
+
+class ColourBar(QWidget):
+    """The heatmaps' colour scale: '0', the colours, and the top of the scale in px/s."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption = QLabel("Heatmap colours:", self)
+        self.minimum_label = QLabel("0", self)
+        self.view = ImageView(self, stretch=True)
+        self.view.setMinimumSize(60, 10)
+        self.view.setFixedHeight(14)
+        self.view.set_image(np.repeat(colour_scale(256), 14, axis=0))
+        self.maximum_label = QLabel(self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.minimum_label)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.maximum_label)
+
+    def set_maximum(self, px_s: float) -> None:
+        self.maximum_label.setText(f"{px_s:.1f} px/s")
 
 
 class _Cell(QWidget):
@@ -121,6 +161,7 @@ class PeakDetailPanel(QWidget):
         self.magnitude_label = QLabel(self.figure)
         self.magnitude_label.setWordWrap(True)
         self.magnitude_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.colour_bar = ColourBar(self.figure)
         self.scale_label = QLabel(self.figure)
         self.scale_label.setStyleSheet("color: #909090;")
         self.scale_label.setWordWrap(True)
@@ -159,6 +200,7 @@ class PeakDetailPanel(QWidget):
         figure_layout.addWidget(self.title_label)
         figure_layout.addWidget(self.magnitude_label)
         figure_layout.addLayout(grid, 1)
+        figure_layout.addWidget(self.colour_bar)
         figure_layout.addWidget(self.scale_label)
         self.figure.setAutoFillBackground(True)
 
@@ -208,15 +250,15 @@ class PeakDetailPanel(QWidget):
             self.interval_labels[side].setText(f"{spans[side]}   ·   {self._describe(interval)}")
             for kind in IMAGE_KINDS:
                 self.cells[f"{kind}_{side}"].view.set_image(getattr(interval, kind))
-        before, after = detail.magnitudes
-        self.magnitude_label.setText(
-            f"mag({spans['before']}) = {before:.2f} px/s    mag({spans['after']}) = {after:.2f} px/s"
-        )
+        self.magnitude_label.setText(self._headline(detail, spans))
         self.title_label.setText(title or f"Flow around {format_ms(detail.moment_ms)}")
+        self.colour_bar.set_maximum(detail.heat_scale)
+        method = METHOD_NAMES.get(detail.method.value, detail.method.value)
         self.scale_label.setText(
-            f"Speeds in pixels per second of a {REFERENCE_WIDTH}-pixel-wide picture. Heatmaps: blue = still, "
-            f"red = {detail.heat_scale:.1f} px/s or more. {detail.method.value.capitalize()} flow on grey "
-            f"frames {detail.width} px wide."
+            f"Speeds in pixels per second of a {REFERENCE_WIDTH}-pixel-wide picture; {method} flow on grey frames "
+            f"{detail.width} px wide. The pictures show the flow between frames {offset} apart: where things "
+            f"ended up, not the path they took (fast motion reads low). Heatmaps: blue = still, "
+            f"red = {detail.heat_scale:.1f} px/s or more."
         )
         self._stack.setCurrentWidget(self.figure)
         self.save_button.setEnabled(True)
@@ -232,11 +274,33 @@ class PeakDetailPanel(QWidget):
             return False
         return self.figure.grab().save(str(path), "PNG")
 
+    @staticmethod
+    def _headline(detail: PeakDetail, spans: dict[str, str]) -> str:
+        """The two speeds, named apart: the consecutive frames at t (the track's), the net motion per second."""
+        pair = detail.pair
+        method = METHOD_NAMES.get(detail.method.value, detail.method.value)
+        if pair.end_ms > pair.start_ms:
+            at = (
+                f"At t, {method} flow between consecutive frames ({format_ms(pair.start_ms)} → "
+                f"{format_ms(pair.end_ms)}), as the Motion track measures it: {pair.magnitude:.2f} px/s"
+            )
+            if pair.cut_ms is not None:
+                at += f" — {cut_note(pair.cut_ms)}"
+        else:
+            at = "At t: no next frame (the end of the video), no speed between consecutive frames"
+        before, after = detail.magnitudes
+        net = f"Net motion over the second: {spans['before']} {before:.2f} px/s, {spans['after']} {after:.2f} px/s"
+        return f"{at}\n{net}"
+
     def _describe(self, interval: FlowInterval) -> str:
         span_ms = interval.end_ms - interval.start_ms
-        text = f"mag {interval.magnitude:.2f} px/s, mean flow {interval.mean_px:.2f} px in {span_ms / 1000:.2f} s"
+        text = (
+            f"net motion {interval.magnitude:.2f} px/s, mean flow {interval.mean_px:.2f} px in {span_ms / 1000:.2f} s"
+        )
         if self._detail is not None and span_ms < self._detail.offset_ms - SHORTENED_MS:
             text += " (shortened at the end of the video)"
+        if interval.cut_ms is not None:
+            text += f" — {cut_note(interval.cut_ms)}"
         return text
 
     def _show_message(self, text: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,13 +44,21 @@ class DetailRequest:
     path: Path
     moment_ms: int
     title: str
+    method: str = "dis"
+    """the motion run's flow method (the motion pass's default without a run), so the speed at t is the track's"""
+    width: int = 320
+    """the motion run's analysis width"""
+    cuts_ms: tuple[int, ...] = ()
+    """the run's stored cuts: flow across one is said not to be motion"""
 
 
 def compute_detail(request: DetailRequest, cancelled: Callable[[], bool]) -> PeakDetail:
     """The frames and flows around the moment (one short computation: nothing to cancel)."""
     from analysis.peak_detail import peak_detail
 
-    return peak_detail(request.path, request.moment_ms)
+    return peak_detail(
+        request.path, request.moment_ms, method=request.method, width=request.width, cuts_ms=request.cuts_ms
+    )
 
 
 class MotionController(QObject):
@@ -127,7 +135,12 @@ class MotionController(QObject):
         self._request += 1
         title = f"{segment.source.replace('_', ' ')} at {format_ms(moment)}"
         self.detail.set_busy("Computing the flow around the peak…")
-        self._detail_worker.submit(DetailRequest(self._request, Path(session.media.path), moment, title))
+        request = DetailRequest(self._request, Path(session.media.path), moment, title)
+        if session.motion is not None:  # the run on screen: its method and width, its cuts
+            stored = session.motion.stored
+            cuts = tuple(shot.start_ms for shot in stored.shots if shot.kind == "cut")
+            request = replace(request, method=stored.options.method.value, width=stored.options.width, cuts_ms=cuts)
+        self._detail_worker.submit(request)
 
     def _on_detail_result(self, request: DetailRequest, detail: PeakDetail) -> None:
         if request.number == self._request:  # else a newer selection is on its way

@@ -485,7 +485,8 @@ def test_report_is_self_contained_and_escapes_user_text(store: Store, tmp_path: 
     assert "<script" not in text
     assert not re.search(r"https?://", text)
     sources = re.findall(r'src="([^"]*)"', text)
-    assert len(sources) == 2 + 3 * (3 + 4)  # two plots, key frames and flow pictures of three observations
+    # two plots; key frames, flow pictures and the heatmaps' colour scale of three observations
+    assert len(sources) == 2 + 3 * (3 + 4 + 1)
     assert all(source.startswith("data:image/png;base64,") for source in sources)
     assert "Observations (3)" in text and "Transcript" not in text
     assert "<style>" in text and "<link" not in text

@@ -306,7 +306,8 @@ def test_report_shows_the_persons_and_the_crops(report: str, stored: StoredFaces
     inside = report[report.index("<h3>3.000–4.000 s") : report.index("<h3>6.000–7.000 s")]
     assert "Bob" in inside and inside.count('alt="face 1"') == 1 and "<td>happy</td>" in inside
     sources = re.findall(r'src="([^"]*)"', report)
-    assert len(sources) == 2 + 3 * (3 + 4) + 2  # two plots; key frames and flow per observation; two crops
+    # two plots; key frames, flow and its colour scale per observation; two crops
+    assert len(sources) == 2 + 3 * (3 + 4 + 1) + 2
 
 
 def test_disk_full_on_a_face_crop_removes_the_whole_export(

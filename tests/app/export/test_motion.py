@@ -189,7 +189,7 @@ def test_metadata_has_motion_figures_of_the_stored_series_and_the_flow(
             assert inside.size == 5  # five pairs per second
             assert float(row["motion_mean"]) == round(float(inside.mean()), 4)
             assert float(row["motion_max"]) == round(float(inside.max()), 4)
-            expected = peak_detail(video, item.moment_ms).magnitudes
+            expected = peak_detail(video, item.moment_ms, method=motion.options.method).magnitudes
             assert (float(row["flow_magnitude_before"]), float(row["flow_magnitude_after"])) == tuple(
                 round(value, 4) for value in expected
             )
@@ -222,11 +222,23 @@ def test_report_lists_the_peak_at_the_shot_change_as_not_significant(report: str
     assert "flagged segment (motion peak)" in observation
     assert report.count("not significant</h3>") == 1
     sources = re.findall(r'src="([^"]*)"', report)
-    assert len(sources) == 2 + 4 * (3 + len(FLOW_IMAGE_COLUMNS))  # two plots; key frames and flow per observation
+    # two plots; key frames, flow and the heatmaps' colour scale per observation
+    assert len(sources) == 2 + 4 * (3 + len(FLOW_IMAGE_COLUMNS) + 1)
     assert report.count('<table class="motion">') == 4
     assert "flagged segment (audio + motion peak)" in report
-    assert "mag(t → t + 1 s)" in report
-    assert re.search(r"heatmap 6\.\d{3} → 7\.\d{3} s", report)
+    assert (
+        "<th>flow at t (consecutive frames)</th><th>net motion t − 1 s → t</th><th>net motion t → t + 1 s</th>"
+        in report
+    )
+    assert report.count("; dis flow. Net motion: the flow between frames 1 s apart, over 1 s") == 4
+    assert re.search(r"heatmap 6\.\d{3} → 7\.\d{3} s</figcaption>", report)
+    assert report.count('<img alt="heatmap colour scale"') == 4
+    assert re.search(r"heatmap colours: 0 → \d+\.\d px/s or more \(net motion\)", report)
+    # the zoom's peak is at the cut to the zoomed picture (11 s): the flow of the second before crosses it
+    note = " — a cut lies between these frames (at 00:11.000): this flow is not motion</figcaption>"
+    assert re.search(r"heatmap 10\.\d{3} → 11\.000 s" + re.escape(note), observation)
+    assert re.search(r"overlay 10\.\d{3} → 11\.000 s" + re.escape(note), observation)
+    assert report.count(note) == 2
 
 
 def test_tables_list_every_row_with_the_mark(store: Store, tmp_path: Path) -> None:
@@ -284,9 +296,9 @@ def test_a_labelled_peak_at_a_shot_change_is_exported(video: Path, tmp_path: Pat
 def test_the_flow_of_a_moment_is_computed_once(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     moments: list[int] = []
 
-    def counting(path: str, moment_ms: int):  # a PeakDetail
+    def counting(path: str, moment_ms: int, **options: object):  # a PeakDetail
         moments.append(moment_ms)
-        return peak_detail(path, moment_ms)
+        return peak_detail(path, moment_ms, **options)
 
     monkeypatch.setattr(export, "peak_detail", counting)
     audio_peak, moving, zoom = items_by_source(store)
