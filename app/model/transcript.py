@@ -57,8 +57,8 @@ class TranscriptSegment:
 
     @property
     def low_words(self) -> int:
-        """How many of the segment's words are marked for review."""
-        return sum(1 for word in self.words if word.low)
+        """How many words of the segment's text are marked for review (see :func:`words_to_check`)."""
+        return len(words_to_check(self))
 
     def with_text(self, text: str) -> TranscriptSegment:
         """A copy with ``text`` normalised to one line; the words stay as they are until alignment redoes them."""
@@ -113,21 +113,96 @@ def proportional_words(text: str, start_ms: int, end_ms: int) -> tuple[Word, ...
     return tuple(words)
 
 
+def regroup_words(tokens: Sequence[str], words: Sequence[Word]) -> tuple[Word, ...] | None:
+    """The timed ``words`` regrouped onto ``tokens`` (the words of a text, split at spaces) when both spell
+    the same characters with other breaks, else None.
+
+    The aligner and the model cut a text at punctuation too: "well-known" comes back as "well" "-known", "3.5"
+    as "3" ".5", a lone ";" or "%" as a word of its own. Each token takes the pieces it is made of: the first
+    one's start, the last one's end and the lowest probability (a token is as unsure as its least sure
+    piece); a piece shared by two tokens ("- or") gives both its times."""
+    pieces = ["".join(word.text.split()) for word in words]
+    if not tokens or "".join(pieces) != "".join(tokens):
+        return None
+    out: list[Word] = []
+    index, used = 0, 0
+    for token in tokens:
+        need, mine = len(token), []
+        while need:
+            while used == len(pieces[index]):
+                index, used = index + 1, 0
+            take = min(need, len(pieces[index]) - used)
+            mine.append(words[index])
+            used, need = used + take, need - take
+        probabilities = [word.probability for word in mine if word.probability is not None]
+        out.append(
+            Word(
+                token,
+                mine[0].start_ms,
+                max(mine[0].start_ms, max(word.end_ms for word in mine)),
+                min(probabilities) if probabilities else None,
+            )
+        )
+    return tuple(out)
+
+
+def _timed(segment: TranscriptSegment) -> tuple[tuple[Word, ...], bool]:
+    """:func:`timed_words` and whether they are real timings (False: placeholders spread over the segment)."""
+    tokens = segment.text.split()
+    if len(segment.words) == len(tokens):
+        return segment.words, True
+    regrouped = regroup_words(tokens, segment.words)
+    if regrouped is not None:
+        return regrouped, True
+    return proportional_words(segment.text, segment.start_ms, segment.end_ms), False
+
+
+def timed_words(segment: TranscriptSegment) -> tuple[Word, ...]:
+    """One timed word per token of the segment's text: what its row shows, a split cuts at and the review
+    counts. Its own words when they match the text token for token; else its words regrouped onto the
+    tokens (:func:`regroup_words`); else placeholders spread over the segment (:func:`proportional_words`:
+    text edited and not aligned yet, imported without word times)."""
+    return _timed(segment)[0]
+
+
+def has_word_timings(segment: TranscriptSegment) -> bool:
+    """Whether the words of the segment's text have timings of their own (the model's or aligned ones), not
+    placeholders spread over the segment."""
+    return _timed(segment)[1]
+
+
+def words_to_check(segment: TranscriptSegment) -> tuple[int, ...]:
+    """Which words of the segment's text (indices among its tokens) are marked for review: those whose timed
+    word the model was unsure of. The one rule for the underlined words and every "to check" count."""
+    return tuple(index for index, word in enumerate(timed_words(segment)) if word.low)
+
+
 # -- split and merge -----------------------------------------------------------------------------------
 
 
+def can_split(segment: TranscriptSegment, word_index: int) -> bool:
+    """Whether the segment can be split before word ``word_index`` of its text: at any word but the first.
+    A text whose words have no timings of their own (edited and not aligned yet, imported without word
+    times) is split at estimated times (see :func:`timed_words`)."""
+    return 0 < word_index < len(segment.text.split())
+
+
 def split_segment(segment: TranscriptSegment, word_index: int) -> tuple[TranscriptSegment, TranscriptSegment]:
-    """Split before word ``word_index`` (1 … len(words) − 1): the first part ends where its last word ends
-    (or where the second part's first word starts, whichever is later), the second starts at its first word.
-    Texts are rebuilt from the words, so a split never loses or duplicates one."""
-    words = segment.words
-    if not 0 < word_index < len(words):
+    """Split before word ``word_index`` of the text (1 … words − 1, see :func:`can_split`): the first part ends
+    where its last word ends (or where the second part's first word starts, whichever is later), the second
+    starts at its first word. Texts are rebuilt from the words, so a split never loses or duplicates one.
+    Without real word timings the parts take estimated ones (``timing`` 'estimated')."""
+    words, real = _timed(segment)
+    if not can_split(segment, word_index):
         raise ValueError(f"cannot split a segment of {len(words)} words before word {word_index}")
+    timing = segment.timing if real else "estimated"
     first, second = words[:word_index], words[word_index:]
     cut = min(max(first[-1].end_ms, segment.start_ms), second[0].start_ms)
     cut = max(cut, segment.start_ms)
-    a = replace(segment, end_ms=max(cut, segment.start_ms), text=words_text(first), words=first, id=segment.id)
-    b = replace(segment, start_ms=max(cut, second[0].start_ms), text=words_text(second), words=second, id=None)
+    a = replace(segment, end_ms=cut, text=words_text(first), words=first, id=segment.id, timing=timing)
+    b = replace(
+        segment, start_ms=max(cut, second[0].start_ms), text=words_text(second), words=second, id=None, timing=timing
+    )
     return a, b
 
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.transcript import TranscriptSegment, Word
+from app.model.transcript import TranscriptSegment, Word, words_to_check
 from app.timecode import format_ms
 from widgets.style import PLAYHEAD
 from widgets.transcript.segment_model import TOKEN, SegmentModel, timed_words
@@ -83,6 +83,8 @@ class RowLayout:
     """character offset of each token in the segment's text"""
     rects: list[QRect]
     timed: tuple[Word, ...]
+    low: frozenset[int]
+    """the tokens marked for review (underlined; the badge counts them)"""
     words_rect: QRect
     """the area of the wrapped words (where the inline editor goes)"""
 
@@ -251,11 +253,12 @@ class SegmentDelegate(QStyledItemDelegate):
                 x, header_top + 1, m.chip.horizontalAdvance(segment.speaker) + 2 * _CHIP_PAD, m.header_height - 2
             )
             x = speaker_rect.right() + 1 + 10
+        low = frozenset(words_to_check(segment))
         badge = ""
         if segment.reviewed:
             badge = "✓ reviewed"
-        elif segment.low_words:
-            badge = f"{segment.low_words} to check"
+        elif low:
+            badge = f"{len(low)} to check"
         badge_rect = QRect(x, header_top, m.chip.horizontalAdvance(badge) + 2, m.header_height) if badge else QRect()
         tokens, offsets = [], []
         for found in TOKEN.finditer(segment.text):
@@ -280,6 +283,7 @@ class SegmentDelegate(QStyledItemDelegate):
             offsets,
             rects,
             timed_words(segment),
+            low,
             words_rect,
         )
 
@@ -355,7 +359,7 @@ class SegmentDelegate(QStyledItemDelegate):
             else:
                 painter.setPen(text_color)
             painter.drawText(word_rect.left(), baseline, token)
-            if layout.timed[token_index].low:
+            if token_index in layout.low:
                 painter.fillRect(word_rect.left(), baseline + 2, word_rect.width(), 2, underline)
             if token_index == picked:
                 pen = QPen(PICKED_WORD_COLOR, 1.5)

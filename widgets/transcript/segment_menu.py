@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from app.model.transcript import can_split, has_word_timings
 from widgets.transcript.segment_model import timed_words
 from widgets.transcript.shortcuts import KEYS, NUDGE_MS
 
@@ -16,11 +17,18 @@ if TYPE_CHECKING:
     from widgets.transcript.transcript_view import TranscriptView
 
 
+SPLIT_ESTIMATED_TIP = (
+    "These words have no timings of their own yet (text edited and not aligned, or imported without word "
+    "times): the split falls at an estimated time"
+)
+
+
 def segment_menu(view: TranscriptView, index: int, word: int | None = None) -> QMenu:
     """The context menu of segment ``index`` of ``view`` (``word``: the word under the mouse)."""
     segments = view.segments()
     segment = segments[index]
     menu = QMenu(view)
+    menu.setToolTipsVisible(True)
     start = segment.start_ms
     if word is not None:
         start = timed_words(segment)[word].start_ms
@@ -28,11 +36,13 @@ def segment_menu(view: TranscriptView, index: int, word: int | None = None) -> Q
     menu.addSeparator()
     _action(menu, "Edit text", partial(view.edit, index), "F2")
     tokens = segment.text.split()
-    if word is not None and 0 < word < len(tokens):
+    if word is not None and can_split(segment, word):
         action = _action(
             menu, f"Split before «{tokens[word]}»", partial(view.request_split, index, word), KEYS["split"]
         )
-        action.setEnabled(len(segment.words) == len(tokens))
+        if not has_word_timings(segment):
+            action.setToolTip(SPLIT_ESTIMATED_TIP)
+            action.setStatusTip(SPLIT_ESTIMATED_TIP)
     merge = _action(menu, "Merge with next", partial(view.merge_requested.emit, index), KEYS["merge"])
     merge.setEnabled(index + 1 < len(segments))
     nudge = menu.addMenu("Move edges")

@@ -1,7 +1,7 @@
 """The transcript's rows as a list model: the segments and each row's measured height.
 
-Plus the two per-segment rules the rows and the view share: the timed word of each token of the text and
-the count of words still to check.
+Plus the count of words still to check the rows and the view share (the rules themselves, which words are
+timed and which are to check, are :func:`app.model.transcript.timed_words` and ``words_to_check``).
 """
 
 from __future__ import annotations
@@ -11,23 +11,16 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
-from app.model.transcript import TranscriptSegment, Word, proportional_words
+from app.model.transcript import TranscriptSegment, timed_words
+
+__all__ = ["TOKEN", "SegmentModel", "timed_words", "to_check"]
 
 TOKEN = re.compile(r"\S+")
 """A word of a segment's text, as the rows lay them out and the editor counts them."""
 
 
-def timed_words(segment: TranscriptSegment) -> tuple[Word, ...]:
-    """One timed word per token of the segment's text: its own words when they match the text token for token,
-    else proportional placeholders (text edited and not yet aligned, or imported without word times)."""
-    tokens = segment.text.split()
-    if len(segment.words) == len(tokens):
-        return segment.words
-    return proportional_words(segment.text, segment.start_ms, segment.end_ms)
-
-
 def to_check(segment: TranscriptSegment) -> int:
-    """Low-probability words still to look at: none once the segment is reviewed."""
+    """Low-probability words still to look at (the underlined ones): none once the segment is reviewed."""
     return 0 if segment.reviewed else segment.low_words
 
 

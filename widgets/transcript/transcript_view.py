@@ -35,7 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.model.transcript import Match, TranscriptSegment, Word, normalize_text, review_progress, segment_at, word_at
+from app.model.transcript import (
+    Match,
+    TranscriptSegment,
+    Word,
+    can_split,
+    normalize_text,
+    review_progress,
+    segment_at,
+    word_at,
+)
 from widgets.style import NO_SPEAKER_COLOR, speaker_colors
 from widgets.transcript.find_bar import FindBar
 from widgets.transcript.segment_delegate import SegmentDelegate, SegmentEditor
@@ -474,12 +483,11 @@ class TranscriptView(QWidget):
         return rows[0] if rows else None
 
     def request_split(self, row: int, word: int) -> None:
-        """Ask to split segment ``row`` before word ``word`` (only where its words are timed token by token)."""
-        segment = self._model.segments[row]
-        if 0 < word < len(segment.words) and len(segment.words) == len(segment.text.split()):
+        """Ask to split segment ``row`` before word ``word`` of its text (at any word but the first)."""
+        if can_split(self._model.segments[row], word):
             self.split_requested.emit(row, word)
         else:
-            log.debug("no split of segment %d before word %d (%d timed words)", row, word, len(segment.words))
+            log.debug("no split of segment %d before word %d", row, word)
 
     def _ask_speaker_name(self, rows: list[int]) -> str | None:
         speakers = self.speakers()

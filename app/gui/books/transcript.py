@@ -27,6 +27,7 @@ from app.model.transcript import (
     merge_segments,
     normalize_text,
     proportional_words,
+    regroup_words,
     split_segment,
 )
 from app.project.store import Store
@@ -67,8 +68,13 @@ class ModelAligner:
         timings = self._aligner.align(
             request.audio, request.start_ms, request.end_ms, request.text, request.language or None
         )
-        words = [Word(t.word, t.start_ms, t.end_ms, round(t.probability, 4)) for t in timings]
-        return clamp_words(words, request.start_ms, request.end_ms)
+        words = clamp_words(
+            [Word(t.word, t.start_ms, t.end_ms, round(t.probability, 4)) for t in timings],
+            request.start_ms,
+            request.end_ms,
+        )
+        # the aligner cuts at punctuation too ("well" "-known"): one word per word of the text, as the text splits
+        return list(regroup_words(request.text.split(), words) or words)
 
     def release(self) -> None:
         self._aligner = None

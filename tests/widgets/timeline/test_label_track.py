@@ -85,3 +85,59 @@ def test_the_context_menu_names_another_annotators_label(qtbot, track: LabelTrac
     with qtbot.waitSignal(track.signals.label_delete_requested) as blocker:
         other.actions()[0].trigger()
     assert blocker.args == [2]
+
+
+def test_overlapping_labels_get_lanes_of_their_own() -> None:
+    from widgets.timeline.label_track import _lanes
+
+    spans = [(0, 10, 1), (5, 15, 2), (10, 11, 5), (12, 20, 3), (13, 14, 4)]
+    assert _lanes(spans) == {1: 0, 2: 1, 5: 0, 3: 0, 4: 2}
+
+
+def painted_texts(qtbot, track: LabelTrack, monkeypatch) -> list[tuple[object, str]]:
+    """(rectangle in pixels, text) of every label text the track paints."""
+    painted = []
+    item = track._item
+    texts = item.texts
+
+    def record(*args):
+        out = texts(*args)
+        painted.extend((box, text) for box, text, _font in out)
+        return out
+
+    monkeypatch.setattr(item, "texts", record)
+    track.plot.getViewBox().scene().views()[0].grab()
+    return painted
+
+
+def test_two_annotators_overlapping_labels_draw_their_texts_apart(qtbot, track: LabelTrack, monkeypatch) -> None:
+    track.plot.getViewBox().setXRange(0, 30, padding=0)
+    track.set_labels(
+        [
+            LabelMark(1, 2000, 14_000, "irony · Ana", "#e377c2"),
+            LabelMark(2, 8000, 20_000, "sarcasm · Bea", "#9467bd", "Bea"),
+            LabelMark(3, 15_000, 22_000, "joke · Ana", "#e377c2"),
+        ]
+    )
+    assert [track.lane(i) for i in (1, 2, 3)] == [0, 1, 0]  # Ana's second label is clear of her first
+    painted = painted_texts(qtbot, track, monkeypatch)
+    assert sorted(text for _box, text in painted) == ["irony · Ana", "joke · Ana", "sarcasm · Bea"]
+    boxes = [box for box, _text in painted]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert track._item.lanes_shown == 2
+    # a click picks the label of the lane it is in
+    assert track.mark_at(10_000, 0).id == 1 and track.mark_at(10_000, 1).id == 2
+    assert track.mark_at(10_000).id == 1  # no lane: the shortest, the earliest of equals
+
+
+def test_a_label_text_is_elided_to_its_own_rectangle(qtbot, track: LabelTrack, monkeypatch) -> None:
+    track.plot.getViewBox().setXRange(0, 60, padding=0)
+    track.set_labels(
+        [
+            LabelMark(1, 1000, 4000, "a very long label name that does not fit in three seconds", "#1f77b4"),
+            LabelMark(2, 4000, 9000, "next", "#ff7f0e"),
+        ]
+    )
+    painted = painted_texts(qtbot, track, monkeypatch)
+    (first, first_text), (second, _) = sorted(painted, key=lambda entry: entry[0].left())
+    assert first_text.endswith("…") and first.right() <= second.left()
