@@ -78,9 +78,10 @@ def contrast_ratio(first: QColor, second: QColor) -> float:
 
 
 def text_color_on(background: QColor) -> QColor:
-    """Dark text on a light fill, white on a dark one."""
-    luma = 0.299 * background.red() + 0.587 * background.green() + 0.114 * background.blue()
-    return QColor(20, 20, 22) if luma > 140 else QColor(250, 250, 250)
+    """Dark or white text on a fill, whichever has the higher contrast with it (a luma threshold put white on
+    teal at 2.87:1 where dark text has 6.14:1)."""
+    dark, white = QColor(20, 20, 22), QColor(250, 250, 250)
+    return dark if contrast_ratio(dark, background) >= contrast_ratio(white, background) else white
 
 
 def readable_on(color: QColor, background: QColor, minimum: float = MIN_TEXT_CONTRAST) -> QColor:

@@ -11,6 +11,7 @@ from widgets.style import (
     EMOTION_COLORS,
     NO_EMOTION_COLOR,
     OTHER_EMOTION_COLORS,
+    SPEAKER_COLORS,
     contrast_ratio,
     emotion_color,
     emotion_colors,
@@ -45,8 +46,21 @@ def test_text_is_dark_on_light_fills_and_white_on_dark_ones() -> None:
     dark, white = QColor(20, 20, 22), QColor(250, 250, 250)
     assert text_color_on(QColor("#ffffff")) == dark
     assert text_color_on(QColor(EMOTION_COLORS["happy"])) == dark
-    assert text_color_on(QColor(EMOTION_COLORS["sad"])) == white
     assert text_color_on(QColor("#000000")) == white
+    assert text_color_on(QColor("#0d47a1")) == white  # a deep blue
+
+
+def test_text_on_every_palette_fill_takes_the_higher_contrast_of_dark_and_white() -> None:
+    dark, white = QColor(20, 20, 22), QColor(250, 250, 250)
+    fills = [*EMOTION_COLORS.values(), *OTHER_EMOTION_COLORS, *SPEAKER_COLORS]
+    for fill in map(QColor, fills):
+        best = max(contrast_ratio(dark, fill), contrast_ratio(white, fill))
+        assert contrast_ratio(text_color_on(fill), fill) == best >= 4.2, fill.name()
+    # the luma threshold put white on these: 3.52:1 and 2.87:1, where dark text has 5.00:1 and 6.14:1
+    assert text_color_on(QColor(EMOTION_COLORS["sad"])) == dark
+    assert contrast_ratio(dark, QColor(EMOTION_COLORS["sad"])) == pytest.approx(5.00, abs=0.005)
+    assert text_color_on(QColor("#26a69a")) == dark
+    assert contrast_ratio(dark, QColor("#26a69a")) == pytest.approx(6.14, abs=0.005)
 
 
 def test_contrast_ratios_follow_wcag() -> None:
