@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from app.model.label_colors import unused_label_color
 from app.model.records import RunRecord
 from app.model.transcript import TranscriptSegment, Word
 from app.project.runs import RunsTable
@@ -242,15 +243,18 @@ class TranscriptsTable(RunsTable):
                 name = clean_name(annotator)
                 db.execute("INSERT OR IGNORE INTO annotators(name, created_at) VALUES (?, ?)", (name, now))
                 annotator_id = db.execute("SELECT id FROM annotators WHERE name = ?", (name,)).fetchone()[0]
-                vocabulary = {row[1].casefold(): row[0] for row in db.execute("SELECT id, name FROM vocabulary")}
+                rows = db.execute("SELECT id, name, color FROM vocabulary").fetchall()
+                vocabulary = {name.casefold(): entry_id for entry_id, name, _color in rows}
+                colors = [color for _id, _name, color in rows]
                 for start_ms, end_ms, value in labels:
                     value = clean_name(value)
                     if value.casefold() not in vocabulary:
                         position = db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM vocabulary").fetchone()[0]
+                        colors.append(unused_label_color(colors))
                         vocabulary[value.casefold()] = db.execute(
                             "INSERT INTO vocabulary(name, description, color, kind, position) "
-                            "VALUES (?, 'imported', '#9e9e9e', 'label', ?)",
-                            (value, position),
+                            "VALUES (?, 'imported', ?, 'label', ?)",
+                            (value, colors[-1], position),
                         ).lastrowid
                     db.execute(
                         "INSERT INTO labels(media_id, start_ms, end_ms, source, vocabulary_id, annotator_id, "

@@ -113,6 +113,7 @@ def test_imported_labels_and_values_leave_with_undo_and_come_back_with_redo(sess
         (3000, "a brand new value", "Ana"),
     ]
     new_value = next(entry for entry in book.vocabulary if entry.name == "a brand new value")
+    assert new_value.color == "#ffbb78"  # the first palette colour no default value has, not grey
 
     book.undo_stack.undo()
     assert book.labels == [] and [entry.name for entry in book.vocabulary] == values_before

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model.label_colors import LABEL_COLORS, unused_label_color
 from app.model.records import VocabularyEntry
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,6 @@ HEADERS = ("Colour", "Name", "Description", "Shortcut", "Kind")
 FIELDS = {NAME: "name", DESCRIPTION: "description", SHORTCUT: "shortcut"}
 """the inline-editable columns and the entry field each one edits"""
 EXCLUDE = "exclude"
-NEW_COLORS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
-)  # fmt: skip
-"""colours offered for a new value, the first one not in use (matplotlib's tab20)"""
 ERROR_STYLE = "color: #c03030"
 VOCABULARY_FILTER = "Salient vocabulary (*.json)"
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -137,7 +133,7 @@ class VocabularyDialog(QDialog):
         adding.addWidget(self.new_description, 3)
         adding.addWidget(self.new_shortcut, 1)
         adding.addWidget(self.add_button)
-        self._new_color = NEW_COLORS[0]
+        self._new_color = LABEL_COLORS[0]
         self._show_new_color()
 
         self.message = QLabel()
@@ -275,8 +271,7 @@ class VocabularyDialog(QDialog):
 
     def _unused_color(self, also: set[str] | None = None) -> str:
         """The first palette colour no value has (nor any in ``also``: just requested, not yet applied)."""
-        used = {entry.color.lower() for entry in self._entries} | (also or set())
-        return next((color for color in NEW_COLORS if color not in used), NEW_COLORS[0])
+        return unused_label_color([*(entry.color for entry in self._entries), *(also or ())])
 
     def _show_new_color(self) -> None:
         self.new_color_button.setIcon(swatch(self._new_color))

@@ -1,7 +1,8 @@
 """How the envelope feature is distributed: histogram with the fitted normal curve, normal Q–Q plot, summary.
 
 It shows whether μ ± kσ means what it says: with heavy tails far more windows fall outside the band than a
-normal distribution would leave there, and the label says by how much.
+normal distribution would leave there, and the label says by how much. Side by side in a wide panel, the Q–Q
+plot under the histogram in a narrow dock; the legend is a line above the plots, never over the bars.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from analysis.audio import DistributionPlotData, DistributionStats, Tails
 from widgets.style import BACKGROUND, FOREGROUND, GRID
@@ -18,6 +20,36 @@ from widgets.timeline.waveform_view import ENVELOPE_COLOR, FEATURE_LABELS, MEAN_
 MAX_QQ_POINTS = 2000
 HISTOGRAM_BRUSH = (255, 183, 77, 150)
 HISTOGRAM_EDGE = "#1d1f21"
+CURVE_COLOR = "#80deea"
+SIDE_BY_SIDE_MIN_PX = 640
+"""Narrower than this (the dock at its default width), the Q–Q plot goes under the histogram."""
+PLOT_MIN_HEIGHT_PX = 160
+"""So that even a short dock leaves the Q–Q points' padding wider than their symbols."""
+QQ_SYMBOL_PX = 4
+QQ_PADDING = 0.06
+"""Of the Q–Q plot's range on each side, so that the first and last points (and their symbols) stay inside."""
+
+
+class CountAxisItem(pg.AxisItem):
+    """An axis of counts: ticks at whole numbers only (no "0.5 windows")."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:  # pyqtgraph's name
+        levels = [(spacing, offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size) if spacing >= 1]
+        return levels or [(1.0, 0.0)]
+
+
+def legend_html() -> str:
+    """The histogram's legend, as a line of text above the plots."""
+    bar = "rgb({}, {}, {})".format(*HISTOGRAM_BRUSH[:3])
+    entries = (
+        (bar, "■", "windows"),
+        (CURVE_COLOR, "━", "fitted normal"),
+        (PEAK_COLOR, "╎", "band edges"),
+        (MEAN_COLOR, "┊", "mean"),
+    )
+    return "&nbsp;&nbsp; ".join(
+        f'<span style="color:{color}">{mark}</span>&nbsp;{name}' for color, mark, name in entries
+    )
 
 
 def qq_subsample(theoretical: np.ndarray, max_points: int = MAX_QQ_POINTS) -> np.ndarray:
@@ -59,39 +91,52 @@ class DistributionView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._histogram_widget = self._make_plot_widget("Distribution", "count")
+        self._histogram_widget = self._make_plot_widget("Distribution", "count", CountAxisItem("left"))
         self._qq_widget = self._make_plot_widget("Normal Q–Q", "observed (standardised)")
         self._histogram_plot = self._histogram_widget.getPlotItem()
         self._qq_plot = self._qq_widget.getPlotItem()
         self._qq_plot.setLabel("bottom", "normal quantile", color=FOREGROUND)
         self._histogram_plot.getAxis("bottom").enableAutoSIPrefix(False)
         self._bars = pg.BarGraphItem(x0=[], x1=[], height=[], brush=HISTOGRAM_BRUSH, pen=pg.mkPen(HISTOGRAM_EDGE))
-        self._curve = pg.PlotCurveItem(pen=pg.mkPen("#80deea", width=2))
+        self._curve = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOR, width=2))
         dash = Qt.PenStyle.DashLine
         self._low = pg.InfiniteLine(angle=90, pen=pg.mkPen(PEAK_COLOR, width=1, style=dash))
         self._high = pg.InfiniteLine(angle=90, pen=pg.mkPen(PEAK_COLOR, width=1, style=dash))
         self._mean = pg.InfiniteLine(angle=90, pen=pg.mkPen(MEAN_COLOR, width=1, style=Qt.PenStyle.DotLine))
         for item in (self._bars, self._curve, self._mean, self._low, self._high):
             self._histogram_plot.addItem(item)
-        legend = self._histogram_plot.addLegend(offset=(-8, 8), labelTextColor=FOREGROUND)
-        legend.addItem(self._bars, "windows")
-        legend.addItem(self._curve, "fitted normal")
-        legend.addItem(pg.PlotDataItem(pen=self._low.pen), "band edges")
+        self.legend_label = QLabel(legend_html())
+        self.legend_label.setWordWrap(True)
+        self.legend_label.setStyleSheet(f"background: {BACKGROUND}; color: {FOREGROUND}; padding: 3px 6px;")
         self._reference = pg.PlotCurveItem(pen=pg.mkPen(MEAN_COLOR, width=1, style=Qt.PenStyle.DashLine))
-        self._points = pg.ScatterPlotItem(size=4, pen=pg.mkPen(None), brush=pg.mkBrush(ENVELOPE_COLOR))
+        self._points = pg.ScatterPlotItem(size=QQ_SYMBOL_PX, pen=pg.mkPen(None), brush=pg.mkBrush(ENVELOPE_COLOR))
         self._qq_plot.addItem(self._reference)
         self._qq_plot.addItem(self._points)
         self._label = QLabel()
         self._label.setWordWrap(True)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        plots = QHBoxLayout()
+        self._plots = plots = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         plots.setContentsMargins(0, 0, 0, 0)
         plots.addWidget(self._histogram_widget, 3)
         plots.addWidget(self._qq_widget, 2)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.legend_label)
         layout.addLayout(plots, 1)
         layout.addWidget(self._label)
         self.clear()
+
+    @property
+    def side_by_side(self) -> bool:
+        """Whether the Q–Q plot is beside the histogram (else under it)."""
+        return self._plots.direction() == QBoxLayout.Direction.LeftToRight
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
+        wide = event.size().width() >= SIDE_BY_SIDE_MIN_PX
+        if wide != self.side_by_side:
+            self._plots.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)
+            self._plots.setStretch(0, 3 if wide else 1)
+            self._plots.setStretch(1, 2 if wide else 1)
 
     @property
     def histogram_item(self) -> pg.BarGraphItem:
@@ -131,7 +176,7 @@ class DistributionView(QWidget):
             low = float(min(x.min(), y.min()))
             high = float(max(x.max(), y.max()))
             self._reference.setData([low, high], [low, high])
-            self._qq_plot.setRange(xRange=(float(x.min()), float(x.max())), yRange=(low, high), padding=0.05)
+            self._qq_plot.setRange(xRange=(float(x.min()), float(x.max())), yRange=(low, high), padding=QQ_PADDING)
         self._label.setText(summary_text(stats))
 
     def clear(self) -> None:
@@ -145,9 +190,11 @@ class DistributionView(QWidget):
         self._label.setText("No envelope yet: analyse the audio to see how its windows are distributed.")
 
     @staticmethod
-    def _make_plot_widget(title: str, left_label: str) -> pg.PlotWidget:
-        widget = pg.PlotWidget(background=BACKGROUND)
+    def _make_plot_widget(title: str, left_label: str, left_axis: pg.AxisItem | None = None) -> pg.PlotWidget:
+        widget = pg.PlotWidget(background=BACKGROUND, axisItems={"left": left_axis} if left_axis else None)
         plot = widget.getPlotItem()
+        plot.setContentsMargins(0, 0, 10, 0)  # the last tick label and point clear the widget's right edge
+        widget.setMinimumHeight(PLOT_MIN_HEIGHT_PX)
         plot.setTitle(title, color=FOREGROUND)
         plot.setLabel("left", left_label, color=FOREGROUND)
         plot.setMenuEnabled(False)

@@ -1,9 +1,11 @@
 """The emotions panel: how each person's emotions are distributed, over the whole video and around a moment.
 
-For the person picked in the combo: the share of their time on screen spent in each dominant emotion (bars,
-with the percentages written over them) and their emotions over time (mean probabilities stacked 0…1 in
-bins of 10 s or more, so that a long video gets at most :data:`MAX_BINS` bins). Below, "around the selected
-segment": for every person on screen in that window, the share of each emotion as one stacked bar.
+For the person picked in the combo: the share of their time on screen spent in each dominant emotion (one
+horizontal bar per emotion, named on the left, its percentage written at its end) and their emotions over
+time (mean probabilities stacked 0…1 in bins of 10 s or more, so that a long video gets at most
+:data:`MAX_BINS` bins); side by side in a wide panel, one above the other in a narrow dock. Below, "around
+the selected segment": for every person on screen in that window, the share of each emotion as one stacked
+bar.
 
 The numbers come from the owner (:meth:`EmotionPanel.set_persons`, :meth:`~EmotionPanel.set_series`,
 :meth:`~EmotionPanel.set_segment_shares`), each with the emotion labels of the run's classifier (FER2013's
@@ -21,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QRegion
+from PySide6.QtGui import QColor, QPainter, QPalette, QRegion, QResizeEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -53,6 +56,12 @@ NO_PERSONS_TEXT = "No faces yet: run the face analysis to see each person's emot
 NO_SEGMENT_TEXT = "Select a segment to compare the emotions of the persons on screen around it."
 _BAR_WIDTH = 0.7
 _SEGMENT_ROW_PX = 30
+SIDE_BY_SIDE_MIN_PX = 800
+"""Narrower than this (the dock at its default width), the over-time chart goes under the shares."""
+SHARE_RANGE = (0.0, 1.3)
+"""The shares' axis: 0…100 % and room after the bar for its percentage ("100 %" included)."""
+_SHARE_ROW_PX = 22
+_QT_MAX_SIZE = 16_777_215
 
 
 def bin_seconds(duration_s: float) -> int:
@@ -155,8 +164,9 @@ class EmotionPanel(QWidget):
 
         self._share_widget = _plot_widget("Share of time on screen")
         self._share_plot = self._share_widget.getPlotItem()
-        self._share_plot.setLabel("left", "share", color=FOREGROUND)
-        self.share_bars = pg.BarGraphItem(x=[], height=[], width=_BAR_WIDTH, pen=None)
+        self._share_plot.invertY(True)  # the first emotion on top, as in the legend
+        self._share_plot.hideAxis("bottom")  # each bar says its percentage
+        self.share_bars = pg.BarGraphItem(x0=[], width=[], y=[], height=_BAR_WIDTH, pen=None)
         self._share_plot.addItem(self.share_bars)
         self.share_texts: list[pg.TextItem] = []
 
@@ -177,10 +187,11 @@ class EmotionPanel(QWidget):
         self._segment_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.segment_bars: list[pg.BarGraphItem] = []
 
-        charts = QHBoxLayout()
+        self._charts = charts = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         charts.setContentsMargins(0, 0, 0, 0)
         charts.addWidget(self._share_widget, 2)
         charts.addWidget(self._time_widget, 3)
+        self._time_widget.setMinimumHeight(180)
         figure_layout = QVBoxLayout(self.figure)
         figure_layout.setContentsMargins(6, 6, 6, 6)
         figure_layout.setSpacing(4)
@@ -352,6 +363,26 @@ class EmotionPanel(QWidget):
     def sizeHint(self) -> QSize:  # Qt's name
         return QSize(900, 520)
 
+    @property
+    def side_by_side(self) -> bool:
+        """Whether the shares and the over-time chart are side by side (else the shares are on top)."""
+        return self._charts.direction() == QBoxLayout.Direction.LeftToRight
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
+        wide = event.size().width() >= SIDE_BY_SIDE_MIN_PX
+        if wide != self.side_by_side:
+            self._charts.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)
+            self._charts.setStretch(0, 2 if wide else 1)
+            self._charts.setStretch(1, 3 if wide else 2)
+            self._fit_share_height()
+
+    def _fit_share_height(self) -> None:
+        """At least a readable row per emotion; on top of the over-time chart, no more than it needs."""
+        rows = max(len(self._labels), 1)
+        self._share_widget.setMinimumHeight(48 + _SHARE_ROW_PX * rows)
+        self._share_widget.setMaximumHeight(_QT_MAX_SIZE if self.side_by_side else 60 + 2 * _SHARE_ROW_PX * rows)
+
     # Drawing ----------------------------------------------------------------------------------------------
 
     def _person(self, person_id: int | None) -> Person | None:
@@ -361,15 +392,15 @@ class EmotionPanel(QWidget):
         person = self._person(self.current_person())
         if person is None:
             self.header_label.setText(NO_PERSONS_TEXT)
-            heights = np.zeros(len(self._labels))
+            values = np.zeros(len(self._labels))
         else:
             pid, name, seconds, shares = person
             self.header_label.setText(f"{name} · on screen {format_seconds(seconds, 0)}")
-            heights = np.array([shares.get(emotion, 0.0) for emotion in self._labels], dtype=np.float64)
-        self.share_bars.setOpts(height=heights)
-        for index, (text, height) in enumerate(zip(self.share_texts, heights.tolist(), strict=True)):
-            text.setText(f"{height * 100:.0f} %" if person is not None else "")
-            text.setPos(index, height)
+            values = np.array([shares.get(emotion, 0.0) for emotion in self._labels], dtype=np.float64)
+        self.share_bars.setOpts(width=values)
+        for index, (text, value) in enumerate(zip(self.share_texts, values.tolist(), strict=True)):
+            text.setText(f"{value * 100:.0f} %" if person is not None else "")
+            text.setPos(value, index)
         binned = None if person is None else self.binned_series(person[0])
         if binned is None:
             self.series_areas.set_columns(np.zeros(0), np.zeros(0), np.zeros((0, len(self._labels))), self._labels)
@@ -412,15 +443,16 @@ class EmotionPanel(QWidget):
         self._labels = labels
         count = len(labels)
         self.legend_label.setText(_legend_html(labels))
-        self._share_plot.getAxis("bottom").setTicks([list(enumerate(labels))])
-        self._share_plot.setRange(xRange=(-0.6, count - 0.4), yRange=(0, 1.1), padding=0)
+        self._share_plot.getAxis("left").setTicks([list(enumerate(labels))])
+        self._share_plot.setRange(xRange=SHARE_RANGE, yRange=(-0.5, count - 0.5), padding=0)
+        self._fit_share_height()
         brushes = [pg.mkBrush(color) for color in emotion_colors(labels)]
-        self.share_bars.setOpts(x=np.arange(count), height=np.zeros(count), brushes=brushes)
+        self.share_bars.setOpts(x0=np.zeros(count), y=np.arange(count), width=np.zeros(count), brushes=brushes)
         for text in self.share_texts:
             self._share_plot.removeItem(text)
-        self.share_texts = [pg.TextItem("", color=FOREGROUND, anchor=(0.5, 1.0)) for _ in labels]
+        self.share_texts = [pg.TextItem("", color=FOREGROUND, anchor=(0.0, 0.5)) for _ in labels]
         for index, text in enumerate(self.share_texts):
-            text.setPos(index, 0)
+            text.setPos(0, index)
             self._share_plot.addItem(text)
 
     def _use_segment_labels(self, labels: Sequence[str]) -> None:

@@ -10,8 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QPainter, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.model.records import VocabularyEntry
 from app.timecode import format_mmss
+from widgets.style import readable_on
 
 CONTEXT_CHOICES_S = (1, 5, 10, 20, 30, 40, 50, 60)
 _COLUMNS = ("Label", "Track", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)")
@@ -86,10 +95,45 @@ class _QueueModel(QAbstractTableModel):
     of 50,000 segments is set in the time it takes to sort it."""
 
     _GREY = QColor(150, 150, 150)
+    """"not yet labelled", made readable on the rows' background like the labels' colours"""
+    _SWATCH_PX = 12
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.rows: list[ReviewRow] = []
+        self._background = QColor("#ffffff")
+        self._texts: dict[str, QColor] = {}
+        """label colour → its text colour on the rows' background"""
+        self._swatches: dict[str, QPixmap] = {}
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    def set_background(self, background: QColor) -> None:
+        """The rows' background, that every label's text keeps a WCAG contrast of 4.5:1 or more against."""
+        if background != self._background:
+            self._background = QColor(background)
+            self._texts.clear()
+            if self.rows:
+                self.dataChanged.emit(self.index(0, _LABEL_COLUMN), self.index(len(self.rows) - 1, _LABEL_COLUMN))
+
+    def text_color(self, color: str) -> QColor:
+        """The label's colour as text on the rows: darkened (on light rows) just enough to be read."""
+        text = self._texts.get(color)
+        if text is None:
+            text = self._texts[color] = readable_on(QColor(color) if color else self._GREY, self._background)
+        return text
+
+    def _swatch(self, color: str) -> QPixmap:
+        """The label's own colour, as a square with a darker edge (a pale colour still shows on white)."""
+        pixmap = self._swatches.get(color)
+        if pixmap is None:
+            pixmap = QPixmap(self._SWATCH_PX, self._SWATCH_PX)
+            pixmap.fill(QColor(color).darker(160))
+            painter = QPainter(pixmap)
+            painter.fillRect(1, 1, self._SWATCH_PX - 2, self._SWATCH_PX - 2, QColor(color))
+            painter.end()
+            self._swatches[color] = pixmap
+        return pixmap
 
     def set_rows(self, rows: list[ReviewRow]) -> None:
         self.beginResetModel()
@@ -119,8 +163,13 @@ class _QueueModel(QAbstractTableModel):
             return _cells(row)[index.column()]
         if index.column() != _LABEL_COLUMN:
             return None
+        labelled = bool(row.label and row.color)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QColor(row.color) if row.label and row.color else self._GREY
+            return self.text_color(row.color if labelled else "")
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._swatch(row.color) if labelled else None
+        if role == Qt.ItemDataRole.FontRole:
+            return None if row.label else self._italic
         if role == Qt.ItemDataRole.ToolTipRole:
             tips = [row.others] if row.others else []
             if row.shot:
@@ -132,9 +181,24 @@ class _QueueModel(QAbstractTableModel):
 
 
 class _QueueTable(QTableView):
-    """Enter is the panel's, not the table's (it would start editing)."""
+    """Enter is the panel's, not the table's (it would start editing); a new palette gives the labels' texts a
+    new background to be readable on."""
 
     enter_pressed = Signal()
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:  # Qt's name
+        super().setModel(model)
+        self._show_background()
+
+    def changeEvent(self, event: QEvent) -> None:  # Qt's name
+        if event.type() == QEvent.Type.PaletteChange:
+            self._show_background()
+        super().changeEvent(event)
+
+    def _show_background(self) -> None:
+        model = self.model()
+        if isinstance(model, _QueueModel):
+            model.set_background(self.palette().color(QPalette.ColorRole.Base))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt's name
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

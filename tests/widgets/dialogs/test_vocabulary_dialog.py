@@ -234,9 +234,9 @@ def test_each_colour_is_drawn_as_a_swatch(dialog: VocabularyDialog, qtbot) -> No
         assert image.rect().contains(cell), entry.name
         assert count_on_row(image, cell.center().y(), entry.color, cell.left(), cell.right() + 1) == 14, entry.name
     button = dialog.new_color_button
-    assert button.text() == "#7f7f7f"  # the first colour of the palette that no default value has
-    assert count_on_row(button.grab().toImage(), button.height() // 2, "#7f7f7f") == 14
+    assert button.text() == "#ffbb78"  # the first colour of the palette that no default value has (not grey)
+    assert count_on_row(button.grab().toImage(), button.height() // 2, "#ffbb78") == 14
     dialog.new_name.setText("calm")
     dialog.add_button.click()
-    assert button.text() == "#ffbb78"
-    assert count_on_row(button.grab().toImage(), button.height() // 2, "#ffbb78") == 14
+    assert button.text() == "#98df8a"
+    assert count_on_row(button.grab().toImage(), button.height() // 2, "#98df8a") == 14

@@ -6,11 +6,19 @@ import dataclasses
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF, QRectF
 from scipy.signal import resample_poly
 
 from analysis import audio
-from analysis.audio import DistributionStats, Envelope
-from widgets.panels.distribution_view import MAX_QQ_POINTS, DistributionView, qq_subsample, summary_text
+from analysis.audio import DistributionStats, Envelope, histogram_bins
+from widgets.panels.distribution_view import (
+    MAX_QQ_POINTS,
+    QQ_SYMBOL_PX,
+    DistributionView,
+    legend_html,
+    qq_subsample,
+    summary_text,
+)
 
 STATS = DistributionStats(
     feature="rms",
@@ -100,3 +108,47 @@ def test_the_histogram_of_a_talk_counts_every_window(qtbot, talk_scene) -> None:
     view.set_data(audio.distribution_plot_data(envelope), result.stats)
     qtbot.wait(50)
     assert view.histogram_item.opts["height"].sum() == envelope.n_windows
+
+
+def test_in_the_dock_a_short_clip_gets_wide_bars_whole_counts_a_clear_legend_and_every_qq_point(qtbot) -> None:
+    """Issue 12 item 28: 29 windows (a 29 s clip in 1 s windows) fell into 50 hairline bins, the count axis had
+    ticks at 0.5, the legend lay over the bars and the last Q–Q point sat on the plot's edge."""
+    envelope = heavy_tailed_envelope(29, seed=5)
+    data = audio.distribution_plot_data(envelope)
+    assert histogram_bins(29) == 7 == data.counts.shape[0]  # ⌈2·29^⅓⌉
+    assert [histogram_bins(n) for n in (1, 8, 1_500, 15_625, 216_000)] == [2, 4, 23, 50, 50]
+    view = DistributionView()
+    qtbot.addWidget(view)
+    view.resize(420, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(data, audio.find_peaks(envelope, np.zeros(envelope.n_samples, np.float32), 2.0).stats)
+    qtbot.wait(20)
+    assert not view.side_by_side  # the Q–Q plot under the histogram, both the dock's width
+    bars = view.histogram_item
+    widths = bars.opts["x1"] - bars.opts["x0"]
+    np.testing.assert_allclose(widths, np.ptp(envelope.rms) / 7)  # in data units, one bin each
+    histogram_view = bars.getViewBox()
+    bar_px = histogram_view.mapViewToScene(QRectF(bars.opts["x0"][0], 0, widths[0], 1)).boundingRect().width()
+    assert bar_px >= 25
+    axis = histogram_view.parentItem().getAxis("left")
+    low, high = axis.range
+    assert high < 12  # few counts: where 0.5 steps used to appear
+    ticks = [value for _spacing, values in axis.tickValues(low, high, axis.height()) for value in values]
+    assert ticks and all(value == int(value) for value in ticks)
+    assert histogram_view.parentItem().legend is None  # no legend item over the bars
+    assert view.legend_label.text() == legend_html()
+    assert view.legend_label.geometry().bottom() < histogram_view.getViewWidget().geometry().top()
+    qq_view = view.qq_points.getViewBox()
+    x, y = view.qq_points.getData()
+    radius = QQ_SYMBOL_PX / 2
+    for size in ((420, 700), (300, 300)):  # the default dock, and a dock made as short as it goes
+        view.resize(*size)
+        qtbot.wait(20)
+        for index in (0, -1):
+            point = qq_view.mapViewToScene(QPointF(x[index], y[index]))
+            symbol = QRectF(point.x() - radius, point.y() - radius, 2 * radius, 2 * radius)
+            assert qq_view.sceneBoundingRect().adjusted(2, 2, -2, -2).contains(symbol), (size, index)
+    view.resize(1000, 420)
+    qtbot.wait(20)
+    assert view.side_by_side

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFontMetrics, QImage
 
 from analysis.fer_model import EMOTIONS
 from tests.helpers.emotions import ANGRY, HAPPY, NEUTRAL, SAD, one_hot
@@ -34,10 +35,10 @@ def panel(qtbot) -> EmotionPanel:
 def test_the_bars_show_each_persons_shares(panel: EmotionPanel) -> None:
     assert panel.current_person() == 1
     assert panel.header_label.text() == "Alice · on screen 02:06"
-    np.testing.assert_array_equal(panel.share_bars.opts["height"], [0, 0, 0, 0.5, 0.25, 0, 0.25])
+    np.testing.assert_array_equal(panel.share_bars.opts["width"], [0, 0, 0, 0.5, 0.25, 0, 0.25])
     assert [text.toPlainText() for text in panel.share_texts] == ["0 %", "0 %", "0 %", "50 %", "25 %", "0 %", "25 %"]
     panel.set_current_person(2)
-    np.testing.assert_array_equal(panel.share_bars.opts["height"], [1, 0, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(panel.share_bars.opts["width"], [1, 0, 0, 0, 0, 0, 0])
     assert panel.series_areas.levels.shape[0] == 0  # no series for Bob
     panel.set_persons(PERSONS[::-1])
     assert panel.current_person() == 2  # still shown after the list changed
@@ -118,7 +119,7 @@ def test_a_classifier_with_three_labels_is_charted_with_them(panel: EmotionPanel
     panel.set_persons([(1, "Alice", 20.0, {"positive": 0.5, "neutral": 0.5})], labels=labels)
     panel.set_series(1, np.array([0.0, 12.0]), np.array([[0.6, 0.3, 0.1], [0.0, 0.0, 1.0]]), labels=labels)
     panel.set_segment_shares("Segment 1", {"Alice": {"negative": 1.0}}, labels=labels)
-    np.testing.assert_array_equal(panel.share_bars.opts["height"], [0.5, 0, 0.5])
+    np.testing.assert_array_equal(panel.share_bars.opts["width"], [0.5, 0, 0.5])
     assert [brush.color().name() for brush in panel.share_bars.opts["brushes"]] == ["#ba68c8", "#90caf9", "#9e9e9e"]
     assert [text.toPlainText() for text in panel.share_texts] == ["50 %", "0 %", "50 %"]
     assert panel.legend_label.text() == "&nbsp;&nbsp; ".join(  # a breakable space: the legend wraps when narrow
@@ -146,5 +147,35 @@ def test_a_classifier_with_three_labels_is_charted_with_them(panel: EmotionPanel
         panel.set_series(1, np.array([0.0]), one_hot(np.array([HAPPY])), labels=labels)
     # Without labels the panel is back to FER's seven.
     panel.set_persons(PERSONS)
-    assert panel.share_bars.opts["height"].tolist() == [0, 0, 0, 0.5, 0.25, 0, 0.25]
+    assert panel.share_bars.opts["width"].tolist() == [0, 0, 0, 0.5, 0.25, 0, 0.25]
     assert len(panel.share_texts) == len(EMOTIONS)
+
+
+def test_in_the_dock_at_its_default_width_a_100_percent_neutral_bar_and_every_name_show(qtbot) -> None:
+    """Issue 12 item 14: 420 px wide, the shares' chart had 2/5 of the width: the neutral bar was off its view
+    (a 100 % neutral person read as all 0 %), the title was cut and the emotions' names overlapped."""
+    panel = EmotionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 900)
+    panel.set_persons([(7, "Nina", 12.0, {"neutral": 1.0})])
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.wait(20)
+    assert not panel.side_by_side
+    np.testing.assert_array_equal(panel.share_bars.opts["width"], [0, 0, 0, 0, 0, 0, 1])
+    assert [text.toPlainText() for text in panel.share_texts] == ["0 %"] * 6 + ["100 %"]
+    view = panel.share_bars.getViewBox()
+    shown = view.sceneBoundingRect()
+    neutral = view.mapViewToScene(QRectF(0.0, 6 - 0.35, 1.0, 0.7)).boundingRect()
+    assert shown.contains(neutral) and neutral.width() > 0.6 * shown.width()
+    assert shown.contains(panel.share_texts[-1].sceneBoundingRect())  # "100 %" after the bar, inside the view
+    plot = view.parentItem()
+    assert plot.titleLabel.item.boundingRect().width() <= plot.boundingRect().width()  # the whole title
+    font_height = QFontMetrics(plot.getAxis("left").style["tickFont"] or panel.font()).height()
+    assert shown.height() / 7 >= font_height  # one name per row, none over another
+    share_widget, time_widget = plot.getViewWidget(), panel.series_areas.getViewWidget()
+    assert share_widget.geometry().bottom() < time_widget.geometry().top()  # the shares on top
+    assert share_widget.width() == time_widget.width()
+    panel.resize(1000, 600)
+    qtbot.wait(20)
+    assert panel.side_by_side and share_widget.geometry().right() < time_widget.geometry().left()

@@ -3,7 +3,11 @@ and a queue as long as a 3-hour recording's stays quick."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+
 from widgets.panels.review_panel import ReviewPanel, ReviewRow
+from widgets.style import contrast_ratio, relative_luminance
 
 
 def test_new_rows_keep_the_selected_one_without_selecting_it_again(qtbot) -> None:
@@ -84,3 +88,44 @@ def test_confidence_starts_at_a_useful_value_and_moves_in_five_percent_steps(qtb
     box.stepDown()
     assert box.text() == "—"
     assert panel.intensity.minimumWidth() >= panel.intensity.sizeHint().width()
+
+
+def test_every_label_is_readable_on_the_rows_and_shows_its_own_colour_in_a_swatch(qtbot) -> None:
+    """Issue 12 item 27: "happiness" (#ffbf00) and "emphasis" (#aec7e8) were drawn as text in their own colour
+    on white rows (contrast 1.65 and 1.73); "neutral" had the grey of "not yet labelled"."""
+    panel = ReviewPanel()
+    qtbot.addWidget(panel)
+    base = panel.table.palette().color(QPalette.ColorRole.Base)
+    colors = {"happiness": "#ffbf00", "emphasis": "#aec7e8", "neutral": "#607d8b", "sadness": "#1f77b4"}
+    panel.set_rows(
+        [ReviewRow("none", 0, 500)]
+        + [
+            ReviewRow(name, 1000 * i, 1000 * i + 500, label=name, color=color)
+            for i, (name, color) in enumerate(colors.items(), 1)
+        ]
+    )
+    model = panel.table.model()
+    texts = {}
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        text = index.data(Qt.ItemDataRole.ForegroundRole)
+        assert contrast_ratio(text, base) >= 4.5, index.data()
+        texts[index.data()] = text.name()
+        swatch = index.data(Qt.ItemDataRole.DecorationRole)
+        if index.data() in colors:
+            image = swatch.toImage()
+            assert (image.width(), image.pixelColor(6, 6).name()) == (12, colors[index.data()])
+        else:
+            assert swatch is None and index.data(Qt.ItemDataRole.FontRole).italic()
+    assert texts == {
+        "not yet labelled": "#767676",
+        "happiness": "#967100",
+        "emphasis": "#68778b",
+        "neutral": "#5e7a88",
+        "sadness": "#1f77b4",
+    }
+    panel.setPalette(QPalette(QColor("#2b2b2b")))  # a dark theme: lightened instead
+    dark = panel.table.palette().color(QPalette.ColorRole.Base)
+    assert relative_luminance(dark) < 0.05
+    for row in range(model.rowCount()):
+        assert contrast_ratio(model.index(row, 0).data(Qt.ItemDataRole.ForegroundRole), dark) >= 4.5
