@@ -100,6 +100,7 @@ class LabellingController(QObject):
 
     def _on_review_queue_changed(self) -> None:
         self.review_panel.set_rows([self._review_row(item) for item in self.review_queue.items])
+        self.review_panel.show_selected(self.review_queue.selected_key)
 
     def _on_review_item_changed(self, item: ReviewItem) -> None:
         self.review_panel.update_row(self._review_row(item))

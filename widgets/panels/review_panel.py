@@ -286,6 +286,20 @@ class ReviewPanel(QWidget):
         if key in self._rows:
             self.table.selectRow(self._position[key])
 
+    def show_selected(self, key: str | None) -> None:
+        """Select ``key`` (None: no row) without a new ``row_selected``: the owner already follows it (the same
+        moment after a rebuild), so it must not seek and play it again."""
+        if key == self.selected_key():
+            return
+        self._restoring = True
+        try:
+            if key in self._rows:
+                self.select(key)
+            else:
+                self.table.clearSelection()
+        finally:
+            self._restoring = False
+
     @property
     def context_ms(self) -> int:
         return int(self.context.currentData()) * 1000

@@ -85,13 +85,12 @@ class PeakContextView(QWidget):
             self.range_label.setText("")
             self._show_message(NO_TRANSCRIPT)
             return
-        peak_ms = (window.start_ms + window.end_ms) // 2
         self.range_label.setText(
-            f"Peak at {format_ms(peak_ms, 1, hours=True)} · "
-            f"{format_ms(max(0, window.start_ms), 1, hours=True)} – {format_ms(window.end_ms, 1, hours=True)}"
+            f"Peak at {format_ms(window.peak_ms, 1, hours=True)} · "
+            f"{format_ms(window.start_ms, 1, hours=True)} – {format_ms(window.end_ms, 1, hours=True)}"
         )
         if not window.words:
-            self._show_message(no_words_text((window.end_ms - window.start_ms) / 2000))
+            self._show_message(no_words_text(window.window_ms / 1000))
             return
         start, end = window.highlight
         text = window.text
