@@ -443,6 +443,8 @@ class MainWindow(QMainWindow):
         self.peak_controls.set_params(self._params_from_options())
         for track in self._tracks():
             track.clear()
+        for track in (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track):
+            track.set_note("" if info.has_audio else "No audio track in this file")
         self.distribution.clear()
         self._shown_envelope = None
         project = self.session.project_path
@@ -471,6 +473,7 @@ class MainWindow(QMainWindow):
         self.envelope_track.set_peaks(result.peaks)
         self.waveform_track.set_peaks(sorted(peak.peak_ms for peak in result.peaks))
         self.peaks_track.set_spans([(peak.start_ms, peak.end_ms) for peak in result.peaks])
+        self.peaks_track.set_note("" if result.peaks else f"No peak beyond μ ± {self.session.options.k:g}σ")
         self.review_queue.refresh()
         data = self.session.distribution_data()
         if data is not None:
@@ -478,16 +481,22 @@ class MainWindow(QMainWindow):
 
     def _on_session_pauses_changed(self, found: PauseResult) -> None:
         self.pauses_track.set_spans([(pause.start_ms, pause.end_ms) for pause in found.pauses])
+        shortest = self.session.options.min_pause_ms
+        self.pauses_track.set_note("" if found.pauses else f"No pause of {shortest} ms or more")
         self.review_queue.refresh()
 
     def _on_session_closed(self) -> None:
+        """Nothing of the media closed stays on screen: its frame, duration, playhead, tracks and scales."""
         self.player.close()
+        self.navigation.set_loop(False)
+        self.transport.set_loop_checked(False)
+        self.transport.clear()
         self.video_view.set_frame(None)
         self.video_view.set_placeholder("Open a video (Ctrl+O), drop one here, or try Help ▸ Open demo")
-        for track in self._tracks():
-            track.clear()
+        self.timeline.clear()
         self.distribution.clear()
         self.review_queue.clear()
+        self.statusBar().clearMessage()  # a warning about the media closed ("no audio track") goes with it
         self.setWindowTitle("Salient")
 
     def _on_peak_controls_params_changed(self, params: PeakParams) -> None:
