@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
         t.speed_requested.connect(p.set_speed)
         self.review_panel.row_selected.connect(self.review_queue.select)
         self.review_queue.selected.connect(self._on_review_queue_selected)
+        self.review_panel.empty_action_requested.connect(self._on_review_panel_empty_action_requested)
 
     # -- the shell: what controllers may ask of the window -------------------------------------------
 
@@ -536,6 +537,14 @@ class MainWindow(QMainWindow):
         if not start <= moment <= end:
             half = max((end - start) // 2, context)
             self.timeline.set_visible_range(max(0, moment - half), moment + half)
+
+    def _on_review_panel_empty_action_requested(self) -> None:
+        """The empty queue of a video without audio offered its motion and faces analysis."""
+        job = self.motion.analyse_motion_and_faces()
+        self.labelling.show_empty_state()
+        if job is not None:
+            self.jobs_dock.show()
+            job.finished.connect(self.labelling.show_empty_state)
 
     # -- export ------------------------------------------------------------------------------------
 

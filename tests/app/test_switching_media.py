@@ -1,5 +1,6 @@
 """Closing a project or opening another leaves nothing of the one before on screen; media without audio or
-without video say what they lack instead of showing empty rows (issue 12 items 22, 6, 23)."""
+without video say what they lack instead of showing empty rows, and offer what can fill them (issue 12 items
+22, 6, 23, 32)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from analysis.motion import MotionOptions
+from app.demo.synth import Event, write_media
 from app.gui.controllers.motion import NO_VIDEO, NO_VIDEO_DETAIL, NOT_ANALYSED
 from app.gui.controllers.transcript import NO_AUDIO_TO_TRANSCRIBE, NO_TRANSCRIPT_NOTE, SELECT_SEGMENT
+from app.gui.labelling import ANALYSE_MOTION, MOTION_RUNNING, SILENT_VIDEO
 from app.gui.main_window import MainWindow
+from app.project.store import Store
 from app.timecode import format_clock
 from widgets.dialogs.transcribe_dialog import TranscribeDialog
 from widgets.panels.overlay_toolbar import OverlayToolbar
@@ -132,3 +136,38 @@ def test_the_peak_header_follows_the_selected_row_across_k_and_files(
     assert context.context.title_label.text() == "audio peak at 00:11.788 · z = +2.66"
     open_with_audio(qtbot, window, Path(shutil.copy(talk_audio_only, tmp_path / "talk.m4a")))
     assert context.context.title_label.text() == SELECT_SEGMENT, "no peak of the file closed"
+
+
+@pytest.fixture(scope="module")
+def silent_moves(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """8 s of video without audio, the square moving from 3 s to 4 s."""
+    path = tmp_path_factory.mktemp("silent_moves") / "silent_moves.mp4"
+    return write_media(path, None, duration_ms=8000, motion=[Event("motion", 3000, 4000)])
+
+
+def test_a_video_without_audio_offers_its_motion_and_faces(
+    qtbot, window: MainWindow, silent_moves: Path, tmp_path: Path
+) -> None:
+    """Nothing starts by itself without audio: the empty queue says why and offers the analysis that fills it."""
+    video = Path(shutil.copy(silent_moves, tmp_path / "silent_moves.mp4"))
+    assert window.open_path(video)
+    panel = window.review_panel
+    assert panel.rows() == []
+    assert (panel.empty_label.text(), panel.empty_button.text()) == (SILENT_VIDEO, ANALYSE_MOTION)
+    assert not panel.empty_label.isHidden() and not panel.empty_button.isHidden()
+    assert window.motion.track.note == NOT_ANALYSED
+
+    panel.empty_button.click()
+    job = window.session.motion_job
+    assert job is not None and job.running and job.title.startswith("Motion and faces")
+    assert panel.empty_label.text() == MOTION_RUNNING and panel.empty_button.isHidden()
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    rows = panel.rows()
+    assert rows and {row.track for row in rows} == {"motion"}
+    assert any(row.start_ms < 4000 and row.end_ms > 3000 for row in rows)
+    assert panel.empty_label.isHidden() and panel.empty_button.isHidden()
+    assert window.motion.track.note == ""
+    with Store.open(window.session.project_path, read_only=True) as store:
+        assert {(run.kind, run.status) for run in store.runs()} == {("motion", "done"), ("faces", "done")}

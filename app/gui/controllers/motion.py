@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMenu,
 )
 
+from analysis.motion import MotionOptions
 from app.gui.workers import LatestRequestWorker
 from app.timecode import format_ms
 from widgets.dialogs.motion_dialog import MotionDialog
@@ -25,6 +26,7 @@ from widgets.timeline.motion_track import MotionTrack
 
 if TYPE_CHECKING:
     from analysis.peak_detail import PeakDetail
+    from app.gui.jobs import Job
     from app.gui.review_queue import ReviewQueue
     from app.gui.session import MotionState, Session
     from app.gui.shell import Shell
@@ -130,6 +132,15 @@ class MotionController(QObject):
 
                 faces = FaceOptions()
             session.start_motion(dialog.options(), faces)
+
+    def analyse_motion_and_faces(self) -> Job | None:
+        """Motion and faces in one decode pass with the default settings (the offer of an empty queue)."""
+        from analysis.faces import FaceOptions
+
+        job = self.session.start_motion(MotionOptions(), FaceOptions())
+        if job is not None:
+            self.shell.show_message("Analysing the motion and the faces of the video (see Jobs).", 8000)
+        return job
 
     # -- the peak detail panel ------------------------------------------------------------------------
 
