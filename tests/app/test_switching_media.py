@@ -23,6 +23,7 @@ from widgets.panels.peak_detail_panel import EMPTY_TEXT
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
+NO_AUDIO_CONTEXT = "No audio track in this file: nothing to transcribe"
 AUDIO_ROWS = ("waveform", "envelope", "audio_peaks", "pauses")
 
 
@@ -89,9 +90,11 @@ def test_a_video_without_audio_says_what_is_missing(qtbot, window: MainWindow, v
     assert notes(window) == {
         **dict.fromkeys(AUDIO_ROWS, "No audio track in this file"),
         "motion": NOT_ANALYSED,
-        "transcript": "No audio track in this file: nothing to transcribe",
+        "transcript": NO_AUDIO_CONTEXT,
     }
     assert window.findChild(OverlayToolbar).isEnabled()
+    context = window.transcript.context
+    assert (context.title_label.text(), context.text()) == (SELECT_SEGMENT, NO_AUDIO_CONTEXT)
     errors: list[str] = []
     monkeypatch.setattr(window, "show_error", lambda message, details="": errors.append(message))
     monkeypatch.setattr(TranscribeDialog, "exec", lambda self: pytest.fail("the dialog opened"))
@@ -100,6 +103,7 @@ def test_a_video_without_audio_says_what_is_missing(qtbot, window: MainWindow, v
     assert window.statusBar().currentMessage() == "silent.mp4 has no audio track: there is no sound to analyse"
     window.session.close()
     assert window.statusBar().currentMessage() == "" and notes(window) == {}
+    assert (context.title_label.text(), context.text()) == ("", "")
 
 
 def test_nothing_open_disables_the_flow_toolbar(window: MainWindow) -> None:

@@ -23,7 +23,7 @@ from app.model.transcript import context_window, segment_at
 from app.timecode import format_ms
 from widgets.dialogs.transcribe_dialog import TranscribeDialog
 from widgets.timeline.transcript_track import TranscriptTrack
-from widgets.transcript.peak_context_view import PeakContextView
+from widgets.transcript.peak_context_view import NO_TRANSCRIPT, PeakContextView
 from widgets.transcript.transcript_view import TranscriptView
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class TranscriptController(QObject):
         if media is None or len(self.book):
             self.track.set_note("")
         elif not media.info.has_audio:
-            self.track.set_note("No audio track in this file: nothing to transcribe")
+            self.track.set_note(self._no_transcript_text())
         elif self.job is not None and self.job.running:
             self.track.set_note("Transcribing…")
         else:
@@ -171,15 +171,21 @@ class TranscriptController(QObject):
 
     def _on_session_closed(self) -> None:
         self._context_moment = None
-        self.context.set_context(None, "")
+        self.context.set_context(None, "", "")
+
+    def _no_transcript_text(self) -> str:
+        media = self.session.media
+        if media is None:
+            return ""
+        return NO_TRANSCRIPT if media.info.has_audio else "No audio track in this file: nothing to transcribe"
 
     def _refresh_context(self) -> None:
         if self._context_moment is None:
-            self.context.set_context(None, SELECT_SEGMENT if self.session.is_open else "")
+            self.context.set_context(None, SELECT_SEGMENT if self.session.is_open else "", self._no_transcript_text())
             return
         moment, title = self._context_moment
         if not len(self.book):
-            self.context.set_context(None, title)
+            self.context.set_context(None, title, self._no_transcript_text())
             return
         duration_ms = self.session.media.info.duration_ms if self.session.media is not None else None
         self.context.set_context(context_window(self.book.words(), moment, self.context.window_s(), duration_ms), title)
