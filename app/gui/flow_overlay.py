@@ -41,6 +41,8 @@ STALE_FRAMES = 3
 """The layer of a frame at most this many frames from the one on screen is still painted (playback lag)."""
 STOP_WAIT_MS = 5000
 """How long shutdown waits for the worker to finish the request it is on."""
+NOTHING_OPEN = "Flow overlays: open a video first"
+NO_VIDEO = "Flow overlays: this file has no video"
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +342,16 @@ def install_flow_overlay(window: QMainWindow) -> FlowOverlayController:
     window.player.frame_ready.connect(controller.on_frame)
     window.session.media_opened.connect(controller.on_media_opened)
     window.session.closed.connect(controller.shutdown)
+
+    def follow_media(record: MediaRecord | None) -> None:
+        if record is None:
+            toolbar.set_available(False, NOTHING_OPEN)
+        else:
+            toolbar.set_available(record.info.has_video, NO_VIDEO)
+
+    follow_media(window.session.media)
+    window.session.media_opened.connect(follow_media)
+    window.session.closed.connect(lambda: follow_media(None))
     controller.failed.connect(lambda text: window.statusBar().showMessage(f"Flow overlay: {text}", 15000))
     window.installEventFilter(_ShutdownOnClose(controller, window))
     return controller

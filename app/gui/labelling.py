@@ -32,6 +32,14 @@ MIN_SELECTION_MS = 40
 """A shorter selection is taken for a slip of the keys, not a range to review."""
 
 
+SILENT_VIDEO = (
+    "Nothing to review yet: this video has no audio track, so there are no audio peaks. "
+    "Its motion (and its faces) can flag the moments to review."
+)
+ANALYSE_MOTION = "Analyse Motion and Faces"
+MOTION_RUNNING = "Analysing the motion… (see Jobs); its peaks will fill the queue."
+
+
 class LabellingController(QObject):
     """The review panel, the labels track and the label book, kept in step."""
 
@@ -100,6 +108,24 @@ class LabellingController(QObject):
 
     def _on_review_queue_changed(self) -> None:
         self.review_panel.set_rows([self._review_row(item) for item in self.review_queue.items])
+        self.review_panel.show_selected(self.review_queue.selected_key)
+        self.show_empty_state()
+
+    def show_empty_state(self) -> None:
+        """An empty queue says why, and offers the motion analysis to a video without audio (nothing else
+        would ever fill its queue)."""
+        session = self.session
+        media = session.media
+        if media is None or self.review_queue.items:
+            self.review_panel.set_empty_state("")
+        elif session.motion_job is not None and session.motion_job.running:
+            self.review_panel.set_empty_state(MOTION_RUNNING)
+        elif not media.info.has_audio and session.motion is None and media.info.has_video:
+            self.review_panel.set_empty_state(SILENT_VIDEO, ANALYSE_MOTION)
+        elif session.outliers is not None or session.motion is not None:
+            self.review_panel.set_empty_state(f"No segment flagged at k = {session.options.k:g}: lower k to flag more.")
+        else:  # the audio is still being analysed
+            self.review_panel.set_empty_state("")
 
     def _on_review_item_changed(self, item: ReviewItem) -> None:
         self.review_panel.update_row(self._review_row(item))

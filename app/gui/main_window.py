@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
         t.speed_requested.connect(p.set_speed)
         self.review_panel.row_selected.connect(self.review_queue.select)
         self.review_queue.selected.connect(self._on_review_queue_selected)
+        self.review_panel.empty_action_requested.connect(self._on_review_panel_empty_action_requested)
 
     # -- the shell: what controllers may ask of the window -------------------------------------------
 
@@ -443,6 +444,8 @@ class MainWindow(QMainWindow):
         self.peak_controls.set_params(self._params_from_options())
         for track in self._tracks():
             track.clear()
+        for track in (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track):
+            track.set_note("" if info.has_audio else "No audio track in this file")
         self.distribution.clear()
         self._shown_envelope = None
         project = self.session.project_path
@@ -471,6 +474,7 @@ class MainWindow(QMainWindow):
         self.envelope_track.set_peaks(result.peaks)
         self.waveform_track.set_peaks(sorted(peak.peak_ms for peak in result.peaks))
         self.peaks_track.set_spans([(peak.start_ms, peak.end_ms) for peak in result.peaks])
+        self.peaks_track.set_note("" if result.peaks else f"No peak beyond μ ± {self.session.options.k:g}σ")
         self.review_queue.refresh()
         data = self.session.distribution_data()
         if data is not None:
@@ -478,16 +482,22 @@ class MainWindow(QMainWindow):
 
     def _on_session_pauses_changed(self, found: PauseResult) -> None:
         self.pauses_track.set_spans([(pause.start_ms, pause.end_ms) for pause in found.pauses])
+        shortest = self.session.options.min_pause_ms
+        self.pauses_track.set_note("" if found.pauses else f"No pause of {shortest} ms or more")
         self.review_queue.refresh()
 
     def _on_session_closed(self) -> None:
+        """Nothing of the media closed stays on screen: its frame, duration, playhead, tracks and scales."""
         self.player.close()
+        self.navigation.set_loop(False)
+        self.transport.set_loop_checked(False)
+        self.transport.clear()
         self.video_view.set_frame(None)
         self.video_view.set_placeholder("Open a video (Ctrl+O), drop one here, or try Help ▸ Open demo")
-        for track in self._tracks():
-            track.clear()
+        self.timeline.clear()
         self.distribution.clear()
         self.review_queue.clear()
+        self.statusBar().clearMessage()  # a warning about the media closed ("no audio track") goes with it
         self.setWindowTitle("Salient")
 
     def _on_peak_controls_params_changed(self, params: PeakParams) -> None:
@@ -527,6 +537,14 @@ class MainWindow(QMainWindow):
         if not start <= moment <= end:
             half = max((end - start) // 2, context)
             self.timeline.set_visible_range(max(0, moment - half), moment + half)
+
+    def _on_review_panel_empty_action_requested(self) -> None:
+        """The empty queue of a video without audio offered its motion and faces analysis."""
+        job = self.motion.analyse_motion_and_faces()
+        self.labelling.show_empty_state()
+        if job is not None:
+            self.jobs_dock.show()
+            job.finished.connect(self.labelling.show_empty_state)
 
     # -- export ------------------------------------------------------------------------------------
 

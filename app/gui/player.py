@@ -283,6 +283,9 @@ class PlayerController(QObject):
         self._info = None
         self._frame = None
         self._samples = None
+        self._duration_ms = 0
+        self._position = 0.0
+        self._loop = self._stop_at = None
 
     def _set_sound(self, samples: np.ndarray | None) -> None:
         if isinstance(self._clock, AudioClock):

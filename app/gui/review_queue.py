@@ -38,6 +38,7 @@ class ReviewQueue(QObject):
         self._selections: dict[str, Segment] = {}
         self._stale = False
         """a rebuild was asked for while the session was loading a media: done once it has loaded"""
+        self._selected: str | None = None
         session.media_loaded.connect(self._on_session_media_loaded)
 
     @property
@@ -50,6 +51,12 @@ class ReviewQueue(QObject):
     def segment(self, key: str) -> Segment | None:
         item = self._items.get(key)
         return None if item is None else item.segment
+
+    @property
+    def selected_key(self) -> str | None:
+        """The item selected for review: after a rebuild (another k) the one now at the selected moment, or
+        None when no item covers that moment any more."""
+        return self._selected
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
@@ -67,7 +74,10 @@ class ReviewQueue(QObject):
         shots = session.motion.stored.shots if session.motion is not None else ()
         pauses = session.pauses.pauses if session.pauses is not None else ()
         items = review_items(audio, motion, session.labels.labels, pauses, shots, list(self._selections.values()))
+        previous = self.segment(self._selected or "")
         self._items = {item.key: item for item in items}
+        if previous is not None and previous.key not in self._items:
+            self._selected = _successor(previous, items)
         self.changed.emit()
 
     def _on_session_media_loaded(self) -> None:
@@ -77,6 +87,7 @@ class ReviewQueue(QObject):
     def select(self, key: str) -> None:
         """The user selected the item ``key`` (in the review panel); unknown keys are ignored."""
         if key in self._items:
+            self._selected = key
             self.selected.emit(key)
 
     def add_selection(self, start_ms: int, end_ms: int) -> Segment:
@@ -108,7 +119,18 @@ class ReviewQueue(QObject):
     def clear(self) -> None:
         self._items = {}
         self._selections = {}
+        self._selected = None
         self.changed.emit()
+
+
+def _successor(previous: Segment, items: list[ReviewItem]) -> str | None:
+    """The item of the same kind now at the moment ``previous`` was centred on (its range changed with k)."""
+    moment = previous.moment_ms
+    for item in items:
+        segment = item.segment
+        if segment.source == previous.source and segment.start_ms <= moment <= segment.end_ms:
+            return segment.key
+    return None
 
 
 class _QueueSelection(QUndoCommand):

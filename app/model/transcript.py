@@ -21,6 +21,8 @@ CONTEXT_WINDOWS_S = (1, 5, 10, 20, 30, 40, 50, 60)
 DEFAULT_CONTEXT_WINDOW_S = 10
 """The W shown first around a peak, and the exports' W around an item when they have no context of their own."""
 
+SENTENCE_GAP_MS = 1000
+"""A silence this long between two words ends a sentence around a peak, punctuation or not."""
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”)\]]*$")
 
 
@@ -290,8 +292,13 @@ class ContextWindow:
     highlight: tuple[int, int]
     """character range [start, end) of the sentence containing the peak (empty when no word is near)"""
     start_ms: int
+    """peak − W, not before the media's start"""
     end_ms: int
+    """peak + W, not after the media's end when its duration is known"""
     words: tuple[Word, ...]
+    peak_ms: int
+    window_ms: int
+    """the W asked for (the range is shorter at the media's ends)"""
 
     @property
     def sentence(self) -> str:
@@ -307,15 +314,21 @@ def all_words(segments: Sequence[TranscriptSegment]) -> list[Word]:
     return words
 
 
-def context_window(words: Sequence[Word], peak_ms: int, window_s: float) -> ContextWindow:
-    """The transcript from ``peak − W`` to ``peak + W`` (words overlapping that range), with the sentence
-    containing the peak highlighted: the word at the peak (or, in a pause, the nearest word) and its
-    neighbours up to sentence-ending punctuation. Sentences are cut at the window's edge.
+def context_window(
+    words: Sequence[Word], peak_ms: int, window_s: float, duration_ms: int | None = None
+) -> ContextWindow:
+    """The transcript from ``peak − W`` to ``peak + W`` (words overlapping that range, which stays inside
+    the media: from 0 to ``duration_ms`` when given), with the sentence containing the peak highlighted: the
+    word at the peak (or, in a pause, the nearest word) and its neighbours up to sentence-ending punctuation
+    or a silence of SENTENCE_GAP_MS (a transcript without punctuation has no other sentence ends). Sentences
+    are cut at the window's edge.
 
     ``words`` must be in time order (see :func:`all_words`); lookups are binary searches, so this is cheap
     for every flagged segment of a 3-hour transcript."""
     w = round(window_s * 1000)
-    lo_ms, hi_ms = peak_ms - w, peak_ms + w
+    lo_ms, hi_ms = max(0, peak_ms - w), peak_ms + w
+    if duration_ms is not None:
+        hi_ms = max(lo_ms, min(hi_ms, duration_ms))
     ends = [word.end_ms for word in words]
     first = bisect.bisect_right(ends, lo_ms)
     last = first
@@ -323,7 +336,7 @@ def context_window(words: Sequence[Word], peak_ms: int, window_s: float) -> Cont
         last += 1
     chosen = tuple(words[first:last])
     if not chosen:
-        return ContextWindow("", (0, 0), lo_ms, hi_ms, ())
+        return ContextWindow("", (0, 0), lo_ms, hi_ms, (), peak_ms, w)
     # the word at the peak, else the nearest one
     at = min(
         range(len(chosen)),
@@ -334,10 +347,10 @@ def context_window(words: Sequence[Word], peak_ms: int, window_s: float) -> Cont
         ),
     )
     s = at
-    while s > 0 and not _SENTENCE_END.search(chosen[s - 1].text):
+    while s > 0 and not _ends_sentence(chosen[s - 1], chosen[s]):
         s -= 1
     e = at
-    while e < len(chosen) - 1 and not _SENTENCE_END.search(chosen[e].text):
+    while e < len(chosen) - 1 and not _ends_sentence(chosen[e], chosen[e + 1]):
         e += 1
     offsets, pos = [], 0
     for word in chosen:
@@ -345,7 +358,12 @@ def context_window(words: Sequence[Word], peak_ms: int, window_s: float) -> Cont
         pos += len(word.text) + 1
     text = " ".join(word.text for word in chosen)
     highlight = (offsets[s], offsets[e] + len(chosen[e].text))
-    return ContextWindow(text, highlight, lo_ms, hi_ms, chosen)
+    return ContextWindow(text, highlight, lo_ms, hi_ms, chosen, peak_ms, w)
+
+
+def _ends_sentence(word: Word, following: Word) -> bool:
+    """Whether a sentence ends after ``word``: sentence-ending punctuation, or a long silence before the next."""
+    return bool(_SENTENCE_END.search(word.text)) or following.start_ms - word.end_ms >= SENTENCE_GAP_MS
 
 
 def review_progress(segments: Sequence[TranscriptSegment]) -> tuple[int, int]:

@@ -187,6 +187,9 @@ class DistributionView(QWidget):
         for line in (self._mean, self._low, self._high):
             line.hide()
         self._histogram_plot.setTitle("Distribution", color=FOREGROUND)
+        self._histogram_plot.showLabel("bottom", False)
+        for plot in (self._histogram_plot, self._qq_plot):  # not the scales of the media closed
+            plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
         self._label.setText("No envelope yet: analyse the audio to see how its windows are distributed.")
 
     @staticmethod

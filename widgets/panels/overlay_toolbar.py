@@ -123,6 +123,14 @@ class OverlayToolbar(QToolBar):
     def method(self) -> str:
         return self.method_combo.currentData()
 
+    def set_available(self, available: bool, reason: str = "") -> None:
+        """Enable the toolbar (a video is open) or disable it, saying why in its tooltip (no video, nothing open).
+        The overlays chosen stay chosen for the next video."""
+        self.setEnabled(available)
+        for action in (self.heatmap_action, self.vectors_action):
+            action.setEnabled(available)
+        self.setToolTip("" if available else reason)
+
     # -- slots -------------------------------------------------------------------------------------
 
     def _show_values(self) -> None:

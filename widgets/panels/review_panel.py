@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QTableView,
     QVBoxLayout,
@@ -231,6 +232,8 @@ class ReviewPanel(QWidget):
     """segment key, vocabulary id"""
     details_edited = Signal(str, dict)
     """segment key, {intensity | confidence | note: value}"""
+    empty_action_requested = Signal()
+    """the button of the empty queue was pressed (the owner says what it does: set_empty_state)"""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -254,6 +257,17 @@ class ReviewPanel(QWidget):
         self.progress = QLabel(self)
         bar.addWidget(self.progress)
         layout.addLayout(bar)
+
+        self.empty_label = QLabel(self)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setStyleSheet("color: #909090;")
+        self.empty_button = QPushButton(self)
+        self.empty_button.clicked.connect(self.empty_action_requested)
+        empty_bar = QHBoxLayout()
+        empty_bar.addWidget(self.empty_label, 1)
+        empty_bar.addWidget(self.empty_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(empty_bar)
+        self.set_empty_state("")
 
         self.table = _QueueTable(self)
         self._model = _QueueModel(self)
@@ -323,6 +337,13 @@ class ReviewPanel(QWidget):
             keys.append(f"{entry.shortcut} {entry.name}")
         self.hint.setText("Keys: " + " · ".join(keys) + " · Enter: next unlabelled · ↑/↓: move")
 
+    def set_empty_state(self, text: str, action: str = "") -> None:
+        """Why the queue is empty and what would fill it (``action``: a button's text; "" for none)."""
+        self.empty_label.setText(text)
+        self.empty_label.setVisible(bool(text))
+        self.empty_button.setText(action)
+        self.empty_button.setVisible(bool(action))
+
     def set_rows(self, rows: Sequence[ReviewRow]) -> None:
         """Replace the queue, keeping the selected segment selected when it is still there."""
         current = self.selected_key()
@@ -349,6 +370,20 @@ class ReviewPanel(QWidget):
     def select(self, key: str) -> None:
         if key in self._rows:
             self.table.selectRow(self._position[key])
+
+    def show_selected(self, key: str | None) -> None:
+        """Select ``key`` (None: no row) without a new ``row_selected``: the owner already follows it (the same
+        moment after a rebuild), so it must not seek and play it again."""
+        if key == self.selected_key():
+            return
+        self._restoring = True
+        try:
+            if key in self._rows:
+                self.select(key)
+            else:
+                self.table.clearSelection()
+        finally:
+            self._restoring = False
 
     @property
     def context_ms(self) -> int:

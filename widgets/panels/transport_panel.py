@@ -91,6 +91,26 @@ class TransportPanel(QWidget):
     def set_duration(self, ms: int) -> None:
         self._duration = ms
 
+    def clear(self) -> None:
+        """Nothing open: no duration, no frame, no sound state (nothing of the media closed stays shown)."""
+        self._duration = 0
+        self._time.setText(format_clock(0))
+        self._frame.setText("frame —")
+        self._sound.setText("")
+        self._sound.setStyleSheet("")
+        self._sound.setToolTip("")
+        self.set_playing(False)
+
+    def time_text(self) -> str:
+        """The position and duration as shown."""
+        return self._time.text()
+
+    def frame_text(self) -> str:
+        return self._frame.text()
+
+    def sound_text(self) -> str:
+        return self._sound.text()
+
     def set_position(self, ms: int, frame_index: int | None = None) -> None:
         self._time.setText(f"{format_clock(ms)} / {format_clock(self._duration)}")
         if frame_index is not None:

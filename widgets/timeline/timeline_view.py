@@ -24,6 +24,9 @@ from PySide6.QtWidgets import QGraphicsSceneWheelEvent, QMenu, QScrollArea, QVBo
 from app.timecode import format_seconds
 from widgets.style import BACKGROUND, FOREGROUND, GRID, PLAYHEAD
 
+NOTE_COLOR = "#a0a0a0"
+"""The grey of a row's note saying why it is empty."""
+
 log = logging.getLogger(__name__)
 
 HOUR_MS = 3_600_000
@@ -113,16 +116,40 @@ class Track:
     def __init__(self) -> None:
         self._plot: pg.PlotItem | None = None
         self._view: tuple[int, int, int] | None = None
+        self._note = pg.TextItem("", color=NOTE_COLOR, anchor=(0.5, 0.5))
+        self._note.setZValue(900)
+        self._note.hide()
+        self._note_text = ""
 
     @property
     def plot(self) -> pg.PlotItem | None:
         """The plot the track draws into, once attached."""
         return self._plot
 
+    @property
+    def note(self) -> str:
+        """Why the row is empty, as shown across it ("" when it shows data)."""
+        return self._note_text
+
+    def set_note(self, text: str) -> None:
+        """Say across the row why it is empty ("no audio track", "not analysed yet: …"); "" hides it."""
+        self._note_text = text
+        self._note.setText(text)
+        self._note.setVisible(bool(text))
+        self._place_note()
+
     def attach(self, plot: pg.PlotItem) -> None:
         """Take the row's plot and set its fixed Y range; subclasses then add their items."""
         self._plot = plot
         plot.setYRange(*self.y_range, padding=0)
+        self._note.setParentItem(plot.vb)
+        plot.vb.sigResized.connect(lambda _vb: self._place_note())
+        self._place_note()
+
+    def _place_note(self) -> None:
+        if self._plot is not None:
+            rect = self._plot.vb.rect()
+            self._note.setPos(rect.center())
 
     def set_y_range(self, low: float, high: float) -> None:
         """Fix the Y range of the row (the mouse never changes it)."""
@@ -415,6 +442,17 @@ class TimelineView(QWidget):
             self._set_range(start, start + span)
         for row in self._rows.values():
             row.playhead.setPos(x)
+
+    def clear(self) -> None:
+        """Nothing open: every track emptied (its Y scale and note reset), no duration, the playhead at 0."""
+        for row in self._rows.values():
+            row.track.clear()
+            row.track.set_note("")
+        self._duration_ms = 0
+        for row in self._rows.values():
+            row.plot.getAxis("bottom").set_show_hours(False)
+        self.set_playhead(0)
+        self.fit_all()
 
     # Internals --------------------------------------------------------------------------------------------
 

@@ -210,8 +210,10 @@ class BandTrack(Track):
         self._redraw()
 
     def clear(self) -> None:
+        """No data; the Y scale back to the row's own (not the last media's)."""
         self._values = None
         self._band_values = None
+        self.set_y_range(*type(self).y_range)
         self._drawn_view = None
         self._curve.setData([], [])
         self._markers.setData(x=[], y=[])

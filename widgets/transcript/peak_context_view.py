@@ -59,7 +59,7 @@ class PeakContextView(QWidget):
         layout.addWidget(self.range_label)
         layout.addWidget(self.text_browser, 1)
         self._window: ContextWindow | None = None
-        self.set_context(None, "")
+        self.set_context(None, "", "")
 
     def window_s(self) -> float:
         """The W currently chosen, in seconds."""
@@ -77,21 +77,21 @@ class PeakContextView(QWidget):
         """What the text area shows, as plain text."""
         return self.text_browser.toPlainText()
 
-    def set_context(self, window: ContextWindow | None, title: str) -> None:
-        """Show ``window`` (None: there is no transcript) under ``title`` (e.g. "Peak 3 of 17 · z = 4.1")."""
+    def set_context(self, window: ContextWindow | None, title: str, missing: str = NO_TRANSCRIPT) -> None:
+        """Show ``window`` under ``title`` (e.g. "Peak 3 of 17 · z = 4.1"); None: there is no transcript, for
+        the reason ``missing`` says ("" for none: nothing is open)."""
         self._window = window
         self.title_label.setText(title)
         if window is None:
             self.range_label.setText("")
-            self._show_message(NO_TRANSCRIPT)
+            self._show_message(missing)
             return
-        peak_ms = (window.start_ms + window.end_ms) // 2
         self.range_label.setText(
-            f"Peak at {format_ms(peak_ms, 1, hours=True)} · "
-            f"{format_ms(max(0, window.start_ms), 1, hours=True)} – {format_ms(window.end_ms, 1, hours=True)}"
+            f"Peak at {format_ms(window.peak_ms, 1, hours=True)} · "
+            f"{format_ms(window.start_ms, 1, hours=True)} – {format_ms(window.end_ms, 1, hours=True)}"
         )
         if not window.words:
-            self._show_message(no_words_text((window.end_ms - window.start_ms) / 2000))
+            self._show_message(no_words_text(window.window_ms / 1000))
             return
         start, end = window.highlight
         text = window.text
@@ -103,7 +103,10 @@ class PeakContextView(QWidget):
         )
 
     def _show_message(self, message: str) -> None:
-        self.text_browser.setHtml(f'<p style="color: #909090;"><i>{html.escape(message)}</i></p>')
+        if message:
+            self.text_browser.setHtml(f'<p style="color: #909090;"><i>{html.escape(message)}</i></p>')
+        else:
+            self.text_browser.clear()
 
     @staticmethod
     def _combo_index(window_s: float) -> int:

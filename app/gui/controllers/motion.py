@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMenu,
 )
 
+from analysis.motion import MotionOptions
 from app.gui.workers import LatestRequestWorker
 from app.timecode import format_ms
 from widgets.dialogs.motion_dialog import MotionDialog
@@ -25,14 +26,19 @@ from widgets.timeline.motion_track import MotionTrack
 
 if TYPE_CHECKING:
     from analysis.peak_detail import PeakDetail
+    from app.gui.jobs import Job
     from app.gui.review_queue import ReviewQueue
     from app.gui.session import MotionState, Session
     from app.gui.shell import Shell
+    from app.model.records import MediaRecord
 
 log = logging.getLogger(__name__)
 
 DETAIL_STOP_WAIT_MS = 3000
 """How long closing the window waits for the peak detail being computed."""
+NOT_ANALYSED = "Not analysed yet: Analyze ▸ Motion… (Ctrl+Alt+M)"
+NO_VIDEO = "No video track in this file: no motion"
+NO_VIDEO_DETAIL = "This file has no video: there are no frames or flow to show around its peaks."
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +81,16 @@ class MotionController(QObject):
             "motion": shell.add_action("Analyze &Motion…", self.motion_dialog, "Ctrl+Alt+M"),
         }
         self._request = 0
+        self._moment: int | None = None
+        """the moment the peak detail shows or computes (None: none)"""
         self._detail_worker = LatestRequestWorker(compute_detail, name="peak-detail", parent=self)
         self._detail_worker.result.connect(self._on_detail_result)
         self._detail_worker.error.connect(self._on_detail_error)
+        session.media_opened.connect(self._on_media_opened)
         session.motion_changed.connect(self._on_motion_changed)
         session.closed.connect(self._on_session_closed)
         review_queue.selected.connect(self._on_review_row_selected)
+        review_queue.changed.connect(self._on_review_queue_changed)
 
     def build_menu(self, menu: QMenu) -> None:
         menu.addAction(self.actions["motion"])
@@ -88,10 +98,19 @@ class MotionController(QObject):
 
     # -- results ------------------------------------------------------------------------------------
 
+    def _on_media_opened(self, record: MediaRecord) -> None:
+        """Until motion results come, the track and the peak detail say why they are empty."""
+        if record.info.has_video:
+            self.track.set_note(NOT_ANALYSED)
+        else:
+            self.track.set_note(NO_VIDEO)
+            self.detail.set_busy(NO_VIDEO_DETAIL)
+
     def _on_motion_changed(self, state: MotionState | None) -> None:
         if state is None:
             self.track.clear()
         else:
+            self.track.set_note("")
             series = state.stored.series
             self.track.set_series(series.times, series.magnitude)
             self.track.set_band(state.stats.mean, state.stats.low, state.stats.high)
@@ -101,9 +120,7 @@ class MotionController(QObject):
 
     def _on_session_closed(self) -> None:
         self.track.clear()
-        self.detail.set_detail(None, "")
-        self._request += 1
-        self._detail_worker.drop_pending()
+        self._forget_detail()
 
     # -- running ------------------------------------------------------------------------------------
 
@@ -124,15 +141,29 @@ class MotionController(QObject):
                 faces = FaceOptions()
             session.start_motion(dialog.options(), faces)
 
+    def analyse_motion_and_faces(self) -> Job | None:
+        """Motion and faces in one decode pass with the default settings (the offer of an empty queue)."""
+        from analysis.faces import FaceOptions
+
+        job = self.session.start_motion(MotionOptions(), FaceOptions())
+        if job is not None:
+            self.shell.show_message("Analysing the motion and the faces of the video (see Jobs).", 8000)
+        return job
+
     # -- the peak detail panel ------------------------------------------------------------------------
 
     def _on_review_row_selected(self, key: str) -> None:
         segment = self.review_queue.segment(key)
         session = self.session
-        if segment is None or session.media is None or not session.media.info.has_video:
+        if segment is None or session.media is None:
             return
-        moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
+        if not session.media.info.has_video:
+            self._moment = None
+            self.detail.set_busy(NO_VIDEO_DETAIL)
+            return
+        moment = segment.moment_ms
         self._request += 1
+        self._moment = moment
         title = f"{segment.source.replace('_', ' ')} at {format_ms(moment)}"
         self.detail.set_busy("Computing the flow around the peak…")
         request = DetailRequest(self._request, Path(session.media.path), moment, title)
@@ -141,6 +172,23 @@ class MotionController(QObject):
             cuts = tuple(shot.start_ms for shot in stored.shots if shot.kind == "cut")
             request = replace(request, method=stored.options.method.value, width=stored.options.width, cuts_ms=cuts)
         self._detail_worker.submit(request)
+
+    def _on_review_queue_changed(self) -> None:
+        """After a rebuild (another k) the detail follows the selected row, or goes when there is none."""
+        key = self.review_queue.selected_key
+        if key is None:
+            if self._moment is not None:
+                self._forget_detail()
+        else:
+            segment = self.review_queue.segment(key)
+            if segment is not None and segment.moment_ms != self._moment:
+                self._on_review_row_selected(key)
+
+    def _forget_detail(self) -> None:
+        self._moment = None
+        self._request += 1
+        self._detail_worker.drop_pending()
+        self.detail.set_detail(None, "")
 
     def _on_detail_result(self, request: DetailRequest, detail: PeakDetail) -> None:
         if request.number == self._request:  # else a newer selection is on its way

@@ -23,7 +23,7 @@ from app.model.transcript import context_window, segment_at
 from app.timecode import format_ms
 from widgets.dialogs.transcribe_dialog import TranscribeDialog
 from widgets.timeline.transcript_track import TranscriptTrack
-from widgets.transcript.peak_context_view import PeakContextView
+from widgets.transcript.peak_context_view import NO_TRANSCRIPT, PeakContextView
 from widgets.transcript.transcript_view import TranscriptView
 
 if TYPE_CHECKING:
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from app.gui.shell import Shell
 
 log = logging.getLogger(__name__)
+
+SELECT_SEGMENT = "Select a flagged segment in the review queue"
+NO_AUDIO_TO_TRANSCRIBE = "This file has no audio track: there is nothing to transcribe."
+NO_TRANSCRIPT_NOTE = "No transcript yet: Transcript ▸ Transcribe… (Ctrl+Shift+T) or Import… (Ctrl+Shift+I)"
 
 
 class TranscriptController(QObject):
@@ -92,7 +96,8 @@ class TranscriptController(QObject):
         player.position_changed.connect(self._on_player_position_changed)
         self.context.window_changed.connect(lambda _w: self._refresh_context())
         self.review_queue.selected.connect(self._on_review_row_selected)
-        self.session.closed.connect(lambda: self.context.set_context(None, ""))
+        self.review_queue.changed.connect(self._on_review_queue_changed)
+        self.session.closed.connect(self._on_session_closed)
 
     # -- book → views ------------------------------------------------------------------------------
 
@@ -100,7 +105,20 @@ class TranscriptController(QObject):
         segments = self.book.segments
         self.view.set_segments(segments)
         self.track.set_segments(segments)
+        self._show_track_note()
         self._refresh_context()
+
+    def _show_track_note(self) -> None:
+        """Why the transcript row is empty: no audio, or no transcript yet (nothing while one is shown)."""
+        media = self.session.media
+        if media is None or len(self.book):
+            self.track.set_note("")
+        elif not media.info.has_audio:
+            self.track.set_note(self._no_transcript_text())
+        elif self.job is not None and self.job.running:
+            self.track.set_note("Transcribing…")
+        else:
+            self.track.set_note(NO_TRANSCRIPT_NOTE)
 
     def _on_book_segment_inserted(self, index: int, segment) -> None:
         if index == len(self.view.segments()):
@@ -108,6 +126,7 @@ class TranscriptController(QObject):
         else:
             self.view.insert_segment(index, segment)
         self.track.set_segments(self.book.segments)
+        self._show_track_note()
         self._refresh_context()
 
     def _on_book_segment_changed(self, index: int, segment) -> None:
@@ -118,6 +137,7 @@ class TranscriptController(QObject):
     def _on_book_segment_removed(self, index: int) -> None:
         self.view.remove_segment(index)
         self.track.set_segments(self.book.segments)
+        self._show_track_note()
         self._refresh_context()
 
     def _on_player_position_changed(self, ms: int) -> None:
@@ -134,20 +154,41 @@ class TranscriptController(QObject):
         segment = self.review_queue.segment(key)
         if segment is None:
             return
-        moment = segment.peak_ms if segment.peak_ms is not None else (segment.start_ms + segment.end_ms) // 2
+        moment = segment.moment_ms
         z = f" · z = {segment.z:+.2f}" if segment.z is not None else ""
         self._context_moment = (moment, f"{segment.source.replace('_', ' ')} at {format_ms(moment)}{z}")
         self._refresh_context()
 
+    def _on_review_queue_changed(self) -> None:
+        """The queue was rebuilt (another k): the header follows the selected row, or goes when there is none."""
+        key = self.review_queue.selected_key
+        if key is None:
+            if self._context_moment is not None:
+                self._context_moment = None
+                self._refresh_context()
+        else:
+            self._on_review_row_selected(key)
+
+    def _on_session_closed(self) -> None:
+        self._context_moment = None
+        self.context.set_context(None, "", "")
+
+    def _no_transcript_text(self) -> str:
+        media = self.session.media
+        if media is None:
+            return ""
+        return NO_TRANSCRIPT if media.info.has_audio else "No audio track in this file: nothing to transcribe"
+
     def _refresh_context(self) -> None:
         if self._context_moment is None:
-            self.context.set_context(None, "Select a flagged segment in the review queue")
+            self.context.set_context(None, SELECT_SEGMENT if self.session.is_open else "", self._no_transcript_text())
             return
         moment, title = self._context_moment
         if not len(self.book):
-            self.context.set_context(None, title)
+            self.context.set_context(None, title, self._no_transcript_text())
             return
-        self.context.set_context(context_window(self.book.words(), moment, self.context.window_s()), title)
+        duration_ms = self.session.media.info.duration_ms if self.session.media is not None else None
+        self.context.set_context(context_window(self.book.words(), moment, self.context.window_s(), duration_ms), title)
 
     # -- transcribe ---------------------------------------------------------------------------------
 
@@ -155,6 +196,9 @@ class TranscriptController(QObject):
         session = self.session
         if not session.is_open:
             self.shell.show_error("Open a video or a project first.", "")
+            return
+        if not session.media.info.has_audio:
+            self.shell.show_error(NO_AUDIO_TO_TRANSCRIBE, "")
             return
         if self.job is not None and self.job.running:
             self.shell.show_message("A transcription is already running (see Jobs).", 8000)
@@ -212,6 +256,8 @@ class TranscriptController(QObject):
             )
         )
         job.finished.connect(lambda: self.view.set_busy(None))
+        job.finished.connect(self._show_track_note)
+        self._show_track_note()
         return job
 
     # -- versions -------------------------------------------------------------------------------------

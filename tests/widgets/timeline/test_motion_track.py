@@ -194,3 +194,31 @@ def test_a_series_with_mismatched_or_unsorted_times_is_refused(motion_timeline) 
         track.set_series(np.arange(10.0), np.ones(9))
     with pytest.raises(ValueError, match="sorted"):
         track.set_series(np.array([0.0, 2.0, 1.0]), np.ones(3))
+
+
+def test_clearing_the_timeline_forgets_the_scale_the_duration_and_the_notes(motion_timeline) -> None:
+    """Another media opened (or none): no 0–150 px/s axis, duration or playhead of the one before stays."""
+    view, track = motion_timeline
+    view.set_duration(60_000)
+    track.set_series(np.arange(300) / RATE, np.linspace(0, 150, 300, dtype=np.float32))
+    track.set_band(40.0, 10.0, 90.0)
+    view.set_playhead(42_000)
+    track.set_note("Not analysed yet")
+    assert track.y_range[1] > 150
+    view.clear()
+    assert track.y_range == (0.0, 1.0)
+    assert view.plot("motion").vb.viewRange()[1] == [0.0, 1.0]
+    assert view.duration_ms == 0 and view.visible_range() == (0, 10_000)
+    assert view._row("motion").playhead.value() == 0.0
+    assert track.note == ""
+
+
+def test_an_empty_row_says_why_across_its_middle(motion_timeline) -> None:
+    view, track = motion_timeline
+    track.set_note("No video track in this file: no motion")
+    item = track._note
+    assert item.isVisible() and item.toPlainText() == "No video track in this file: no motion"
+    box = view.plot("motion").vb
+    assert item.parentItem() is box and item.pos() == box.rect().center()
+    track.set_note("")
+    assert not item.isVisible() and track.note == ""

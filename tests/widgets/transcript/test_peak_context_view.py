@@ -72,3 +72,26 @@ def test_the_window_choice(qtbot, view: PeakContextView) -> None:
         view.set_window_s(5)
         view.set_window_s(47)  # the nearest offered value
     assert view.window_s() == 50.0
+
+
+def test_the_range_stays_inside_the_media(view: PeakContextView) -> None:
+    """A peak 4.7 s before the end of a 20 s media: the range stops at 20 s, not at peak + W."""
+    window = context_window(WORDS, 15_300, 10, duration_ms=20_000)
+    assert (window.start_ms, window.end_ms, window.peak_ms) == (5_300, 20_000, 15_300)
+    view.set_context(window, "Peak 3 of 17")
+    assert view.range_label.text() == "Peak at 0:00:15.3 · 0:00:05.3 – 0:00:20.0"
+    early = context_window(WORDS, 3_000, 5, duration_ms=20_000)
+    view.set_context(early, "Peak 1 of 17")
+    assert view.range_label.text() == "Peak at 0:00:03.0 · 0:00:00.0 – 0:00:08.0"
+    assert view.text() == "No words within ± 5 s"
+
+
+def test_without_punctuation_a_long_silence_ends_the_sentence(view: PeakContextView) -> None:
+    """A transcript without punctuation: the sentence at the peak is the run of words between silences of a
+    second or more, not the whole window."""
+    times = [0, 400, 800, 2400, 2800, 3200, 3600, 5200, 5600]  # silences of 1.2 s after "three" and "seven"
+    tokens = "one two three four five six seven eight nine".split()
+    words = [Word(token, 10_000 + t, 10_000 + t + 300) for token, t in zip(tokens, times, strict=True)]
+    view.set_context(context_window(words, 13_000, 10), "Peak")
+    assert view.text() == "one two three four five six seven eight nine"
+    assert emphasised(view) == [("four five six seven", HIGHLIGHT_BACKGROUND)]
