@@ -26,7 +26,7 @@ import numpy as np
 from analysis.errors import MediaError
 from analysis.faces.detect import FaceDetector, make_detector
 from analysis.faces.emotion import EmotionBackend, make_backend
-from analysis.faces.identity import persons_of_tracks, thumbnail
+from analysis.faces.identity import persons_of_tracks, portrait, thumbnail, unit
 from analysis.faces.records import Face, FaceOptions, FaceSample, FacesResult
 from analysis.faces.stats import persons
 from analysis.faces.tracking import lasting_tracks, link_tracks
@@ -47,6 +47,8 @@ class _Found:
     score: float
     probabilities: np.ndarray
     thumb: np.ndarray
+    portrait: np.ndarray
+    """the face in colour, PORTRAIT_SIZE² (BGR): what the persons dialog shows of the person"""
 
 
 def _analyse(
@@ -65,7 +67,9 @@ def _analyse(
     for box, score, row in zip(boxes, scores, probabilities, strict=True):
         x, y, w, h = box.tolist()
         original = (round(x * sx), round(y * sy), round(w * sx), round(h * sy))
-        found.append(_Found(original, float(score), np.asarray(row, np.float64), thumbnail(gray, box)))
+        found.append(
+            _Found(original, float(score), np.asarray(row, np.float64), thumbnail(gray, box), portrait(image, box))
+        )
     return found
 
 
@@ -84,6 +88,14 @@ def _build_result(
         for (t_ms, faces), ids in zip(found, track_ids, strict=True)
     ]
     person_of = persons_of_tracks([[(track, face.thumb) for face, track in faces] for _, faces in kept])
+    sums: dict[int, np.ndarray] = {}
+    largest: dict[int, _Found] = {}
+    for _, faces in kept:
+        for face, track in faces:
+            sums[track] = sums.get(track, 0) + face.thumb
+            best = largest.get(track)
+            if best is None or face.box[2] * face.box[3] > best.box[2] * best.box[3]:
+                largest[track] = face
     labels = tuple(labels)
     samples = []
     for t_ms, faces in kept:
@@ -93,7 +105,16 @@ def _build_result(
             dominant = labels[int(np.argmax(face.probabilities))]
             typed.append(Face(face.box, face.score, probabilities, dominant, track, person_of[track]))
         samples.append(FaceSample(t_ms, tuple(typed)))
-    return FacesResult(tuple(samples), tuple(persons(samples, options.fps, labels)), skipped, info, options, labels)
+    return FacesResult(
+        tuple(samples),
+        tuple(persons(samples, options.fps, labels)),
+        skipped,
+        info,
+        options,
+        labels,
+        {track: unit(total) for track, total in sums.items()},
+        {track: face.portrait for track, face in largest.items()},
+    )
 
 
 # -- the pass ------------------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ import numpy as np
 
 THUMB_SIZE = 24
 """Side of the grey thumbnail that stands for a face's appearance (tracking and persons)."""
+PORTRAIT_SIZE = 48
+"""Side of the colour picture of a face that the persons dialog shows (the largest face of each track)."""
+SAME_PERSON_MIN_SIMILARITY = 1.0 - 0.35
+"""Two persons of different runs whose mean appearances correlate at least this much are the same person."""
 PERSON_MAX_DISTANCE = 0.35
 """Tracks whose mean thumbnails lie closer than this (1 − correlation, average linkage) are one person."""
 _CANNOT_LINK = 1e6
@@ -31,6 +35,44 @@ def thumbnail(gray: np.ndarray, box: Sequence[float]) -> np.ndarray:
     small -= small.mean()
     norm = float(np.linalg.norm(small))
     return small / norm if norm > 1e-6 else small
+
+
+def portrait(image: np.ndarray, box: Sequence[float]) -> np.ndarray:
+    """The face's box of a BGR image resized to PORTRAIT_SIZE² (BGR, uint8); black if the box is empty."""
+    rows, cols = image.shape[:2]
+    x, y, w, h = (int(round(v)) for v in box)
+    patch = image[max(0, y) : min(rows, y + h), max(0, x) : min(cols, x + w)]
+    if patch.size == 0:
+        return np.zeros((PORTRAIT_SIZE, PORTRAIT_SIZE, 3), np.uint8)
+    return cv2.resize(patch, (PORTRAIT_SIZE, PORTRAIT_SIZE), interpolation=cv2.INTER_AREA).astype(np.uint8)
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    """``vector`` with zero mean and unit length (a zero vector stays zero), as float32."""
+    out = np.asarray(vector, np.float32).ravel().copy()
+    out -= out.mean()
+    norm = float(np.linalg.norm(out))
+    return out / norm if norm > 1e-6 else out
+
+
+def match_persons(
+    new: dict[int, np.ndarray], old: dict[int, np.ndarray], min_similarity: float = SAME_PERSON_MIN_SIMILARITY
+) -> dict[int, int]:
+    """New person → old person for the pairs whose appearances (unit vectors) correlate at least
+    ``min_similarity``, best pairs first; no person on either side is matched twice."""
+    pairs = sorted(
+        ((float(np.dot(a, b)), n, o) for n, a in new.items() for o, b in old.items() if a.shape == b.shape),
+        key=lambda pair: (-pair[0], pair[1], pair[2]),
+    )
+    out: dict[int, int] = {}
+    used: set[int] = set()
+    for similarity, n, o in pairs:
+        if similarity < min_similarity:
+            break
+        if n not in out and o not in used:
+            out[n] = o
+            used.add(o)
+    return out
 
 
 def cluster_tracks(

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from analysis.fer_model import EMOTIONS
 from analysis.video_pass import PassInfo
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class DetectorKind(StrEnum):
@@ -106,3 +110,7 @@ class FacesResult:
     """the decode pass; None for a still image, or when the faces came from a pass shared with motion"""
     options: FaceOptions = field(default_factory=FaceOptions)
     labels: tuple[str, ...] = EMOTIONS
+    appearance: dict[int, np.ndarray] = field(default_factory=dict)
+    """track → its mean grey thumbnail (zero mean, unit length): what persons are grouped by"""
+    portraits: dict[int, np.ndarray] = field(default_factory=dict)
+    """track → its largest face in colour (PORTRAIT_SIZE², BGR)"""

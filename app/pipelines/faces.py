@@ -9,7 +9,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +82,7 @@ def _samples_json(result: FacesResult) -> dict[str, Any]:
             ]
             for sample in result.samples
         ],
+        "appearance": {str(track): [round(float(v), 5) for v in vector] for track, vector in result.appearance.items()},
     }
 
 
@@ -93,16 +94,36 @@ class FacesAnalysis:
     elapsed_ms: int
 
 
-def record_faces(store: Store, run_id: int, fingerprint: str, result: FacesResult, elapsed_ms: int) -> dict[int, str]:
-    """Store a finished faces run: the samples file, the persons and their tracks; the persons' names."""
+@dataclass(frozen=True, slots=True)
+class RecordedFaces:
+    names: dict[int, str]
+    """person number → name"""
+    carried: int
+    """names (and linked speakers) carried over from the media's previous faces run"""
+
+
+def record_faces(store: Store, run_id: int, fingerprint: str, result: FacesResult, elapsed_ms: int) -> RecordedFaces:
+    """Store a finished faces run: the samples file, the track portraits, the persons and their tracks. A
+    person who looks like one the user named in the media's previous faces run gets that name (and speaker)."""
+    tracks = {face.track_id: face.person_id for sample in result.samples for face in sample.faces}
+    carried = _names_to_carry(store, run_id, result, tracks)  # before the samples file of the same options is replaced
     path = samples_cache_path(store.cache_dir, fingerprint, result.options)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.json")
     partial.write_text(json.dumps(_samples_json(result), separators=(",", ":")), encoding="utf-8")
     partial.replace(path)
-    tracks = {face.track_id: face.person_id for sample in result.samples for face in sample.faces}
+    artifacts = {"samples": str(path.relative_to(store.data_dir))}
+    if result.portraits:
+        folder = store.cache_dir / f"faces-run-{run_id}-portraits"
+        _write_portraits(folder, result.portraits)
+        artifacts["portraits"] = str(folder.relative_to(store.data_dir))
     names = {person.id: person.name for person in result.persons}
+    for number, (name, _speaker) in carried.items():
+        names[number] = name
     store.set_persons(run_id, tracks, names)
+    for number, (_name, speaker) in carried.items():
+        if speaker:
+            store.link_speaker(run_id, number, speaker)
     store.finish_run(
         run_id,
         {
@@ -113,9 +134,62 @@ def record_faces(store: Store, run_id: int, fingerprint: str, result: FacesResul
         },
         {},
         elapsed_ms=elapsed_ms,
-        artifacts={"samples": str(path.relative_to(store.data_dir))},
+        artifacts=artifacts,
     )
-    return names
+    return RecordedFaces(names, len(carried))
+
+
+def _write_portraits(folder: Path, portraits: dict[int, Any]) -> None:
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for track, image in portraits.items():
+        ok, data = cv2.imencode(".png", image)
+        if ok:  # not cv2.imwrite: it fails on non-ASCII paths on Windows
+            (folder / f"track-{track}.png").write_bytes(data.tobytes())
+
+
+def _person_appearance(appearance: dict[int, Any], tracks: dict[int, int]) -> dict[int, Any]:
+    """Person → the mean of its tracks' appearances (zero mean, unit length)."""
+    from analysis.faces.identity import unit
+
+    sums: dict[int, Any] = {}
+    for track, person in tracks.items():
+        if track in appearance:
+            sums[person] = sums.get(person, 0) + appearance[track]
+    return {person: unit(total) for person, total in sums.items()}
+
+
+def _names_to_carry(
+    store: Store, run_id: int, result: FacesResult, tracks: dict[int, int]
+) -> dict[int, tuple[str, str]]:
+    """New person → (name, speaker) of the best-matching person of the media's newest earlier faces run, when
+    the user named or linked that one; only above the similarity threshold, never one name to two persons."""
+    import numpy as np
+
+    from analysis.faces.identity import match_persons
+
+    media_id = store.run(run_id).media_id
+    previous = next(
+        (run for run in reversed(store.runs(media_id, RUN_FACES)) if run.status == "done" and run.id != run_id), None
+    )
+    if previous is None or not result.appearance:
+        return {}
+    named = {
+        number: (name, speaker)
+        for number, name, speaker, _ in store.persons(previous.id)
+        if name != f"Person {number}" or speaker
+    }
+    path = store.artifacts(previous.id).get("samples")
+    if not named or path is None or not path.is_file():
+        return {}
+    stored = json.loads(path.read_text(encoding="utf-8")).get("appearance", {})
+    old_appearance = {int(track): np.asarray(vector, np.float32) for track, vector in stored.items()}
+    # matched against every person of that run, so that a face more like an unnamed person takes no name
+    old_tracks = {track: number for number, _, _, ts in store.persons(previous.id) for track in ts}
+    old = _person_appearance(old_appearance, old_tracks)
+    new = _person_appearance(result.appearance, tracks)
+    return {n: named[o] for n, o in match_persons(new, old).items() if o in named}
 
 
 def analyze_and_store_faces(
@@ -140,8 +214,8 @@ def analyze_and_store_faces(
             record_stop(store, run_id, exc, round((time.perf_counter() - started) * 1000))
             raise
     elapsed = round((time.perf_counter() - started) * 1000)
-    names = record_faces(store, run_id, fingerprint, result, elapsed)
-    return FacesAnalysis(run_id, result, names, elapsed)
+    recorded = record_faces(store, run_id, fingerprint, result, elapsed)
+    return FacesAnalysis(run_id, result, recorded.names, elapsed)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -156,6 +230,19 @@ class StoredFaces:
     """with person ids from the project"""
     persons: tuple[tuple[int, str, str, tuple[int, ...]], ...]
     """(number, name, speaker, tracks)"""
+    portraits: dict[int, Path] = field(default_factory=dict)
+    """track → the PNG of its largest face (runs recorded before portraits were kept have none)"""
+
+    def portrait(self, number: int) -> Path | None:
+        """The PNG of a person's largest face: the portrait of the track (with one) where it was largest."""
+        tracks = {t for p in self.persons if p[0] == number for t in p[3] if t in self.portraits}
+        largest: dict[int, int] = {}
+        for sample in self.samples:
+            for face in sample.faces:
+                if face.track_id in tracks:
+                    largest[face.track_id] = max(largest.get(face.track_id, 0), face.box[2] * face.box[3])
+        best = max(sorted(tracks), key=lambda t: largest.get(t, 0), default=None)
+        return None if best is None else self.portraits[best]
 
     def person_name(self, number: int) -> str:
         return next((p[1] for p in self.persons if p[0] == number), f"Person {number}")
@@ -185,7 +272,12 @@ def load_faces(store: Store, media_id: int) -> StoredFaces | None:
                 )
             samples.append(FaceSample(math.floor(t_s * 1000 + 0.5), tuple(found)))
         options = FaceOptions(**{k: run.params[k] for k in ("fps", "detector", "width")})
-        return StoredFaces(run.id, options, labels, tuple(samples), persons)
+        folder = store.artifacts(run.id).get("portraits")
+        portraits = {}
+        if folder is not None and folder.is_dir():
+            for png in folder.glob("track-*.png"):
+                portraits[int(png.stem.removeprefix("track-"))] = png
+        return StoredFaces(run.id, options, labels, tuple(samples), persons, portraits)
     return None
 
 

@@ -28,7 +28,7 @@ from analysis.faces import (
 from analysis.faces.analyze import _build_result, _Found
 from analysis.faces.detect import HaarDetector, MtcnnDetector, mtcnn_available
 from analysis.faces.emotion import DeepFaceBackend, FerOnnxBackend, OnnxBackend, deepface_available
-from analysis.faces.identity import THUMB_SIZE, cluster_tracks
+from analysis.faces.identity import THUMB_SIZE, cluster_tracks, match_persons, unit
 from analysis.faces.stats import persons
 from analysis.faces.tracking import FILTER_FROM_SAMPLES, box_iou, link_tracks
 from analysis.fer_model import EMOTIONS, ModelError, detect_faces, ensure_emotion_model, load_face_cascade
@@ -505,3 +505,12 @@ def test_a_face_seen_in_a_single_sample_does_not_found_a_person() -> None:
     short_run = [found(i * 500, spurious=(i == 1)) for i in range(FILTER_FROM_SAMPLES - 1)]
     kept = _build_result(short_run, FaceOptions(), EMOTIONS, 0, None)
     assert [p.id for p in kept.persons] == [1, 2]  # too short an analysis to judge: nothing left out
+
+
+def test_persons_of_two_runs_match_best_first_above_the_threshold_and_once() -> None:
+    a, b, c = (unit(thumb) for thumb in random_thumbs(3, seed=7))
+    near_a = unit(a + 0.1 * c)
+    nearer_a = unit(a + 0.05 * c)
+    # both new persons look like old person 1: only the closer one gets it; nothing is like old person 2 (b)
+    assert match_persons({1: near_a, 2: nearer_a, 3: c}, {1: a, 2: b}) == {2: 1}
+    assert match_persons({1: near_a}, {1: a}, min_similarity=float(near_a @ a) + 1e-3) == {}
