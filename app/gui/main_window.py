@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
         s.pauses_changed.connect(self._on_session_pauses_changed)
         s.error_occurred.connect(self.show_error)
         s.warning_issued.connect(lambda text: self.show_message(text, 15000))
+        s.status_message.connect(lambda text: self.show_message(text, 10000))
         s.closed.connect(self._on_session_closed)
         self.peak_controls.params_changed.connect(self._on_peak_controls_params_changed)
         p.frame_ready.connect(self._on_player_frame_ready)

@@ -94,6 +94,8 @@ class Session(QObject):
     """StoredFaces, or None"""
     """PauseResult"""
     warning_issued = Signal(str)
+    status_message = Signal(str)
+    """a passing note for the status bar"""
     error_occurred = Signal(str, str)
     """message, details"""
     closed = Signal()
@@ -625,8 +627,11 @@ class Session(QObject):
         if self._store is None or self.media is None:
             return
         run_id = self._store.start_run(self.media.id, RUN_FACES, result.options.params(), library_versions())
-        record_faces(self._store, run_id, self.media.fingerprint, result, elapsed_ms)
+        recorded = record_faces(self._store, run_id, self.media.fingerprint, result, elapsed_ms)
         self._load_stored_faces()
+        if recorded.carried:
+            names = "name" if recorded.carried == 1 else "names"
+            self.status_message.emit(f"Faces: {recorded.carried} person {names} carried over from the previous run")
         if result.skipped:
             self.warning_issued.emit(f"Faces: {result.skipped} frame(s) could not be analysed and were skipped")
 

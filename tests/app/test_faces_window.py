@@ -118,3 +118,24 @@ def test_a_run_of_a_three_label_classifier_shows_its_labels(
     assert (row.id, row.name, row.seconds_visible, row.dominant) == (1, "Person 1", 5.0, "tense")
     assert [track for track, _, _ in row.tracks] == [1, 2]  # the two appearances
     window.faces._dialog.close()
+
+
+def test_analysing_again_keeps_the_names_and_says_so(qtbot, analysed: MainWindow) -> None:
+    """Re-running Analyze ▸ Faces on the same video keeps "Ana" on the astronaut (it used to fall back to
+    "Person 1"); the status bar says a name was carried over; the Persons dialog shows her face."""
+    session = analysed.session
+    session.rename_person(1, "Ana")
+    first_run = session.faces.run_id
+    job = session.start_faces(FaceOptions())
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    assert session.faces.run_id != first_run
+    assert [(p[0], p[1]) for p in session.faces.persons] == [(1, "Ana")]
+    assert stored_persons(session)[0][1] == "Ana"
+    assert analysed.timeline.track(analysed.faces.tracks[1].key).title == "Ana"
+    assert analysed.statusBar().currentMessage() == "Faces: 1 person name carried over from the previous run"
+    analysed.faces.persons_dialog()
+    (row,) = analysed.faces._dialog.rows()
+    assert row.name == "Ana" and Path(row.portrait).is_file()
+    analysed.faces._dialog.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +38,8 @@ HEADERS = ("Name", "On screen", "Dominant emotion", "Tracks", "Speaker")
 NO_SPEAKER = "(none)"
 """The speaker combo's first entry: the person is linked to no speaker."""
 ID_ROLE = Qt.ItemDataRole.UserRole
+PORTRAIT_SIZE = 40
+"""Side in pixels of the face shown next to each person's name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +52,24 @@ class PersonRow:
     dominant: str
     tracks: list[tuple[int, float, float]] = field(default_factory=list)
     speaker: str = ""
+    portrait: str = ""
+    """a PNG of the person's largest face; "" if the run kept none (a grey square is shown)"""
 
 
 def _swatch(color: str, size: int = 12) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor(color))
     return QIcon(pixmap)
+
+
+def portrait_pixmap(path: str, size: int = PORTRAIT_SIZE) -> QPixmap:
+    """The person's face scaled to ``size``², or a grey square when there is none (or it cannot be read)."""
+    pixmap = QPixmap(path) if path else QPixmap()
+    if pixmap.isNull():
+        pixmap = QPixmap(size, size)
+        pixmap.fill(QColor("#9a9a9a"))
+        return pixmap
+    return pixmap.scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
 
 
 def track_text(track_id: int, start_s: float, end_s: float) -> str:
@@ -124,6 +138,8 @@ class PersonsDialog(QDialog):
         self.table = QTableWidget(0, len(HEADERS), self)
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.verticalHeader().hide()
+        self.table.setIconSize(QSize(PORTRAIT_SIZE, PORTRAIT_SIZE))
+        self.table.verticalHeader().setDefaultSectionSize(PORTRAIT_SIZE + 6)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(
@@ -154,7 +170,7 @@ class PersonsDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(hint)
         layout.addLayout(buttons)
-        self.resize(640, 360)
+        self.resize(680, 420)
         self._on_table_selection_changed()
 
     # Data -------------------------------------------------------------------------------------------------
@@ -169,6 +185,7 @@ class PersonsDialog(QDialog):
         for index, row in enumerate(self._rows):
             name = QTableWidgetItem(row.name)
             name.setData(ID_ROLE, row.id)
+            name.setIcon(QIcon(portrait_pixmap(row.portrait)))
             self.table.setItem(index, NAME, name)
             visible = self._read_only(format_seconds(row.seconds_visible, 1))
             visible.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

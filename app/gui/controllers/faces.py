@@ -174,5 +174,8 @@ class FacesController(QObject):
             shown = [(track, spans[track][0] / 1000, spans[track][1] / 1000) for track in tracks if track in spans]
             summary = summarize(emotion_series(stored.samples, number, stored.labels))
             seconds = visible_ms(summary.samples, stored.options.fps) / 1000
-            rows.append(PersonRow(number, name, seconds, summary.commonest, shown, speaker))
+            portrait = stored.portrait(number)
+            rows.append(
+                PersonRow(number, name, seconds, summary.commonest, shown, speaker, str(portrait) if portrait else "")
+            )
         self._dialog.set_persons(rows)

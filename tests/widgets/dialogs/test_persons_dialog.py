@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QDialog
 
-from widgets.dialogs.persons_dialog import NAME, PersonRow, PersonsDialog, SplitTracksDialog
+from widgets.dialogs.persons_dialog import NAME, PORTRAIT_SIZE, PersonRow, PersonsDialog, SplitTracksDialog
 
 ROWS = [
     PersonRow(1, "Alice", 125.5, "happy", [(10, 0.0, 40.0)], "SPEAKER_00"),
@@ -95,3 +99,27 @@ def test_the_speaker_combo_links_and_unlinks(qtbot, dialog: PersonsDialog) -> No
     # A link to a speaker the transcript no longer has is still shown.
     assert [dialog.speaker_combo(1).itemText(i) for i in range(3)] == ["(none)", "SPEAKER_01", "SPEAKER_00"]
     assert dialog.speaker_combo(1).currentText() == "SPEAKER_00"
+
+
+def test_each_person_has_a_face_of_the_right_size(qtbot, tmp_path) -> None:
+    """The person's portrait (here a 60 × 30 red picture) is shown at PORTRAIT_SIZE² before the name; a person
+    without one gets a grey square of the same size; the rows are tall enough for them."""
+    red = QImage(60, 30, QImage.Format.Format_RGB32)
+    red.fill(QColor("#d02020"))
+    path = tmp_path / "face.png"
+    assert red.save(str(path))
+    dialog = PersonsDialog()
+    qtbot.addWidget(dialog)
+    dialog.set_persons(
+        [replace(ROWS[0], portrait=str(path)), ROWS[1], replace(ROWS[2], portrait=str(tmp_path / "gone.png"))]
+    )
+    size = QSize(PORTRAIT_SIZE, PORTRAIT_SIZE)
+    assert dialog.table.iconSize() == size
+    colours = []
+    for row in range(3):
+        icon = dialog.table.item(row, NAME).icon()
+        image = icon.pixmap(size).toImage()
+        assert image.size() == size
+        assert dialog.table.rowHeight(row) >= PORTRAIT_SIZE
+        colours.append(image.pixelColor(PORTRAIT_SIZE // 2, PORTRAIT_SIZE // 2).name())
+    assert colours == ["#d02020", "#9a9a9a", "#9a9a9a"]
