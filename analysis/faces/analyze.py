@@ -47,7 +47,7 @@ class _Found:
     score: float
     probabilities: np.ndarray
     thumb: np.ndarray
-    portrait: np.ndarray
+    portrait: np.ndarray | None = None
     """the face in colour, PORTRAIT_SIZE² (BGR): what the persons dialog shows of the person"""
 
 
@@ -113,7 +113,7 @@ def _build_result(
         options,
         labels,
         {track: unit(total) for track, total in sums.items()},
-        {track: face.portrait for track, face in largest.items()},
+        {track: face.portrait for track, face in largest.items() if face.portrait is not None},
     )
 
 
