@@ -81,6 +81,12 @@ MEDIA_FILTER = (
     "Media and projects (*.mp4 *.mkv *.mov *.webm *.avi *.m4v *.mpg *.mpeg *.ts *.wmv *.flv *.mp3 *.wav *.m4a "
     "*.aac *.flac *.ogg *.opus *.wma *.salient);;Salient projects (*.salient);;All files (*)"
 )
+SPLITTER_HANDLE_PX = 7
+"""Height of the handle between the video and the timeline: wide enough to see and grab."""
+_SPLITTER_STYLE = (
+    "QSplitter#video_timeline_splitter::handle { background: palette(mid); margin: 0 0; }"
+    "QSplitter#video_timeline_splitter::handle:hover { background: palette(highlight); }"
+)
 
 
 def about_text() -> str:
@@ -161,6 +167,9 @@ class MainWindow(QMainWindow):
         bottom_layout.addWidget(self.timeline, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("video_timeline_splitter")
+        self.splitter.setHandleWidth(SPLITTER_HANDLE_PX)
+        self.splitter.setStyleSheet(_SPLITTER_STYLE)
         self.splitter.addWidget(top)
         self.splitter.addWidget(bottom)
         self.splitter.setStretchFactor(0, 3)
@@ -168,7 +177,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.distribution = DistributionView(self)
-        self.distribution_dock = QDockWidget("Distribution of the envelope", self)
+        self.distribution_dock = QDockWidget("Distribution", self)
         self.distribution_dock.setObjectName("distribution_dock")
         self.distribution_dock.setWidget(self.distribution)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.distribution_dock)

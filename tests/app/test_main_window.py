@@ -10,6 +10,7 @@ import av
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from analysis import audio, media
@@ -420,3 +421,14 @@ def test_moving_k_while_the_audio_decodes_is_not_lost(qtbot, window: MainWindow,
     samples = media.decode_audio(talk)
     expected = audio.find_peaks(audio.compute_envelope(samples, 16_000, 1000), samples, 1.0)
     assert len(window.envelope_track.markers.data) == len(expected.peaks)
+
+
+def test_the_video_timeline_splitter_has_a_visible_handle(qtbot, window: MainWindow) -> None:
+    handle = window.splitter.handle(1)
+    assert window.splitter.handleWidth() >= 6
+    assert handle.isVisible() and handle.height() >= 6
+    image = handle.grab().toImage()
+    around = window.splitter.widget(1).grab().toImage().pixelColor(2, 2)
+    colour = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert colour != around
+    assert colour.name() == window.palette().color(QPalette.ColorRole.Mid).name()
