@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QByteArray, QChildEvent, QEvent, QRect, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTabBar,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -80,6 +81,14 @@ FRAME_SETTLE_MS = 300
 MEDIA_FILTER = (
     "Media and projects (*.mp4 *.mkv *.mov *.webm *.avi *.m4v *.mpg *.mpeg *.ts *.wmv *.flv *.mp3 *.wav *.m4a "
     "*.aac *.flac *.ogg *.opus *.wma *.salient);;Salient projects (*.salient);;All files (*)"
+)
+DOCK_WIDTH = 460
+"""Default width of the right docks: their tab titles and the review queue's columns fit it."""
+SPLITTER_HANDLE_PX = 7
+"""Height of the handle between the video and the timeline: wide enough to see and grab."""
+_SPLITTER_STYLE = (
+    "QSplitter#video_timeline_splitter::handle { background: palette(mid); margin: 0 0; }"
+    "QSplitter#video_timeline_splitter::handle:hover { background: palette(highlight); }"
 )
 
 
@@ -161,6 +170,9 @@ class MainWindow(QMainWindow):
         bottom_layout.addWidget(self.timeline, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("video_timeline_splitter")
+        self.splitter.setHandleWidth(SPLITTER_HANDLE_PX)
+        self.splitter.setStyleSheet(_SPLITTER_STYLE)
         self.splitter.addWidget(top)
         self.splitter.addWidget(bottom)
         self.splitter.setStretchFactor(0, 3)
@@ -168,11 +180,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.distribution = DistributionView(self)
-        self.distribution_dock = QDockWidget("Distribution of the envelope", self)
+        self.distribution_dock = QDockWidget("Distribution", self)
         self.distribution_dock.setObjectName("distribution_dock")
         self.distribution_dock.setWidget(self.distribution)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.distribution_dock)
-        self.resizeDocks([self.distribution_dock], [420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.distribution_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
 
         self.review_panel = ReviewPanel(self)
         self.review_split = QSplitter(Qt.Orientation.Vertical, self)
@@ -642,6 +654,14 @@ class MainWindow(QMainWindow):
             self._fit_to_screen()
             # the window manager adds its title bar and borders after the first show: fit again once it has
             QTimer.singleShot(FRAME_SETTLE_MS, self._fit_to_screen)
+
+    def childEvent(self, event: QChildEvent) -> None:  # Qt's name
+        """The tab bars of tabbed docks come from Qt eliding their titles ("Tran…"): show them whole."""
+        super().childEvent(event)
+        child = event.child()
+        if event.type() == QEvent.Type.ChildPolished and isinstance(child, QTabBar):
+            child.setElideMode(Qt.TextElideMode.ElideNone)
+            child.setUsesScrollButtons(True)
 
     def event(self, event: QEvent) -> bool:  # Qt's name
         """A wider control (a long status, a job's title) can grow the window for a moment: whenever the layout

@@ -10,12 +10,14 @@ import av
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTabBar
 
 from analysis import audio, media
 from app.demo.synth import Scene, write_media
-from app.gui.main_window import MainWindow
+from app.gui.main_window import DOCK_WIDTH, MainWindow
 from app.project.store import Store
+from widgets.panels.review_panel import ReviewRow
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -420,3 +422,54 @@ def test_moving_k_while_the_audio_decodes_is_not_lost(qtbot, window: MainWindow,
     samples = media.decode_audio(talk)
     expected = audio.find_peaks(audio.compute_envelope(samples, 16_000, 1000), samples, 1.0)
     assert len(window.envelope_track.markers.data) == len(expected.peaks)
+
+
+def test_the_video_timeline_splitter_has_a_visible_handle(qtbot, window: MainWindow) -> None:
+    handle = window.splitter.handle(1)
+    assert window.splitter.handleWidth() >= 6
+    assert handle.isVisible() and handle.height() >= 6
+    image = handle.grab().toImage()
+    around = window.splitter.widget(1).grab().toImage().pixelColor(2, 2)
+    colour = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert colour != around
+    assert colour.name() == window.palette().color(QPalette.ColorRole.Mid).name()
+
+
+def test_dock_tabs_show_whole_titles_at_the_default_width(qtbot, window: MainWindow) -> None:
+    """Issue 12 item 21: the tabs read "Review q…", "Tran…", "Em…"."""
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: any(bar.isVisible() and bar.count() >= 5 for bar in window.findChildren(QTabBar)))
+    bar = next(bar for bar in window.findChildren(QTabBar) if bar.isVisible() and bar.count() >= 5)
+    titles = [bar.tabText(index) for index in range(bar.count())]
+    assert titles[:2] == ["Distribution", "Review queue"] and "Transcript" in titles and "Emotions" in titles
+    assert bar.elideMode() == Qt.TextElideMode.ElideNone
+    metrics = bar.fontMetrics()
+    for index, title in enumerate(titles):
+        assert bar.tabRect(index).width() > metrics.horizontalAdvance(title)
+    assert bar.tabRect(bar.count() - 1).right() < bar.width()  # all in view: no scrolling needed
+
+
+def test_the_review_queue_fits_its_dock_without_scrolling_sideways(qtbot, window: MainWindow) -> None:
+    """Issue 12 item 21: the queue's eight content-sized columns needed a horizontal scroll bar even maximized."""
+    window.resize(1366, 768)
+    panel = window.review_panel
+    window.review_dock.raise_()
+    panel.set_rows(
+        [
+            ReviewRow(
+                f"k{i}", i * 61_000, i * 61_000 + 4_400, peak_ms=i * 61_000 + 900, z=-12.5, track="audio + motion"
+            )
+            for i in range(40)
+        ]
+    )
+    QApplication.processEvents()
+    header = panel.table.horizontalHeader()
+    assert window.review_dock.width() >= DOCK_WIDTH - 20
+    total = sum(header.sectionSize(column) for column in range(header.count()) if not header.isSectionHidden(column))
+    assert total <= panel.table.viewport().width()
+    assert panel.table.horizontalScrollBar().maximum() == 0
+    label = header.sectionSize(0)
+    assert label >= panel.table.fontMetrics().horizontalAdvance("not yet labelled")
+    panel.update_row(ReviewRow("k3", 183_000, 187_400, label="embarrassment and irony", track="audio + motion"))
+    QApplication.processEvents()
+    assert header.sectionSize(0) == label and panel.table.horizontalScrollBar().maximum() == 0

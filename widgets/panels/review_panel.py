@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QPainter, QPalette, QPixmap, QShortcut
+from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence, QPainter, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,6 +41,8 @@ from widgets.style import readable_on
 CONTEXT_CHOICES_S = (1, 5, 10, 20, 30, 40, 50, 60)
 _COLUMNS = ("Label", "Track", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)")
 _LABEL_COLUMN = 0
+HIDDEN_COLUMNS = frozenset({"Peak", "Pause before", "Pause after", "Range (s)"})
+"""Columns shown only when picked from the header's context menu: the rest fit the dock without scrolling."""
 
 
 def _clock(ms: int | None) -> str:
@@ -276,8 +278,22 @@ class ReviewPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The label column takes what the others leave and elides: the table never scrolls sideways and its
+        # widths do not jump as labels are given.
+        header.setSectionResizeMode(_LABEL_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for column, name in enumerate(_COLUMNS):
+            self.table.setColumnHidden(column, name in HIDDEN_COLUMNS)
+            if column != _LABEL_COLUMN:
+                action = QAction(name, header)
+                action.setCheckable(True)
+                action.setChecked(name not in HIDDEN_COLUMNS)
+                action.toggled.connect(lambda shown, column=column: self.table.setColumnHidden(column, not shown))
+                header.addAction(action)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_table_selection_changed())
         self.table.enter_pressed.connect(self.next_unlabelled)
         layout.addWidget(self.table, 1)

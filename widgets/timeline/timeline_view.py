@@ -48,6 +48,7 @@ VALUE_AXIS_WIDTH = 46
 TIME_AXIS_HEIGHT = 26
 
 _TOP_MARGIN = 2
+_RIGHT_MARGIN = 8
 
 
 class TimeAxisItem(pg.AxisItem):
@@ -241,7 +242,7 @@ class TimelineView(QWidget):
         super().__init__(parent)
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setBackground(BACKGROUND)
-        self._graphics.ci.setContentsMargins(0, _TOP_MARGIN, 8, 0)
+        self._graphics.ci.setContentsMargins(0, _TOP_MARGIN, _RIGHT_MARGIN, 0)
         self._graphics.ci.setSpacing(0)
         self._graphics.ci.layout.setColumnFixedWidth(0, TITLE_WIDTH)
         self._scroll = QScrollArea(self)
@@ -254,8 +255,26 @@ class TimelineView(QWidget):
         palette.setColor(QPalette.ColorRole.Window, QColor(BACKGROUND))
         self._scroll.viewport().setPalette(palette)
         self._scroll.viewport().setAutoFillBackground(True)
+        self._ruler = pg.GraphicsLayoutWidget()
+        self._ruler.setBackground(BACKGROUND)
+        self._ruler.ci.setContentsMargins(0, 0, _RIGHT_MARGIN, 0)
+        self._ruler.ci.setSpacing(0)
+        self._ruler.ci.layout.setColumnFixedWidth(0, TITLE_WIDTH + VALUE_AXIS_WIDTH)
+        self._ruler.setFixedHeight(TIME_AXIS_HEIGHT)
+        self._ruler.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._ruler.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._ruler_axis = TimeAxisItem("top")
+        self._ruler_axis.setHeight(TIME_AXIS_HEIGHT)
+        self._ruler_axis.setPen(pg.mkPen(GRID))
+        self._ruler_axis.setTextPen(pg.mkPen(FOREGROUND))
+        self._ruler.ci.addItem(pg.LabelItem(""), row=0, col=0)
+        self._ruler.ci.addItem(self._ruler_axis, row=0, col=1)
+        self._ruler_axis.setRange(0.0, EMPTY_SPAN_MS / 1000)
+        self._scroll.verticalScrollBar().rangeChanged.connect(self._on_scroll_range_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._ruler)
         layout.addWidget(self._scroll)
         self._rows: dict[str, _Row] = {}
         self._pending_layout: dict[str, dict[str, Any]] = {}
@@ -274,6 +293,16 @@ class TimelineView(QWidget):
         self._relayout()
 
     # Tracks -----------------------------------------------------------------------------------------------
+
+    @property
+    def ruler(self) -> pg.GraphicsLayoutWidget:
+        """The time ruler above the rows: outside their scroll area, so it stays in view at any scroll position."""
+        return self._ruler
+
+    @property
+    def ruler_axis(self) -> TimeAxisItem:
+        """The ruler's axis, spanning exactly the rows' plot width and showing their visible range."""
+        return self._ruler_axis
 
     @property
     def graphics_view(self) -> pg.GraphicsLayoutWidget:
@@ -400,8 +429,8 @@ class TimelineView(QWidget):
         """Length of the media: the view never pans beyond [0, ms]. A view showing everything keeps doing so."""
         fitted = self._is_fitted()
         self._duration_ms = max(0, int(ms))
-        for row in self._rows.values():
-            row.plot.getAxis("bottom").set_show_hours(self._duration_ms >= HOUR_MS)
+        for axis in self._time_axes():
+            axis.set_show_hours(self._duration_ms >= HOUR_MS)
         if fitted:
             self.fit_all()
         else:
@@ -449,15 +478,24 @@ class TimelineView(QWidget):
             row.track.clear()
             row.track.set_note("")
         self._duration_ms = 0
-        for row in self._rows.values():
-            row.plot.getAxis("bottom").set_show_hours(False)
+        for axis in self._time_axes():
+            axis.set_show_hours(False)
         self.set_playhead(0)
         self.fit_all()
 
     # Internals --------------------------------------------------------------------------------------------
 
     def sizeHint(self) -> QSize:
-        return QSize(800, self._graphics.minimumHeight() + 2)
+        return QSize(800, TIME_AXIS_HEIGHT + self._graphics.minimumHeight() + 2)
+
+    def _time_axes(self) -> list[TimeAxisItem]:
+        return [self._ruler_axis, *(row.plot.getAxis("bottom") for row in self._rows.values())]
+
+    def _on_scroll_range_changed(self, _low: int, high: int) -> None:
+        """Keep the ruler as wide as the rows: leave room on its right for the rows' vertical scroll bar."""
+        bar = self._scroll.verticalScrollBar()
+        extra = bar.sizeHint().width() if high > 0 else 0
+        self._ruler.ci.setContentsMargins(0, 0, _RIGHT_MARGIN + extra, 0)
 
     def _row(self, key: str) -> _Row:
         try:
@@ -487,6 +525,7 @@ class TimelineView(QWidget):
         self._start_s, self._end_s = start, end
         for row in self._rows.values():
             row.plot.setXRange(start, end, padding=0)
+        self._ruler_axis.setRange(start, end)
         if changed:
             self.range_changed.emit(*self.visible_range())
         for row in self._rows.values():

@@ -129,3 +129,26 @@ def test_every_label_is_readable_on_the_rows_and_shows_its_own_colour_in_a_swatc
     assert relative_luminance(dark) < 0.05
     for row in range(model.rowCount()):
         assert contrast_ratio(model.index(row, 0).data(Qt.ItemDataRole.ForegroundRole), dark) >= 4.5
+
+
+def test_the_label_column_stretches_and_the_extra_columns_come_from_the_header_menu(qtbot) -> None:
+    """Issue 12 item 21: eight content-sized columns made the dock scroll sideways."""
+    panel = ReviewPanel()
+    qtbot.addWidget(panel)
+    panel.resize(440, 500)
+    panel.show()
+    panel.set_rows([ReviewRow("a", 4_440, 8_840, peak_ms=7_907, z=2.51, track="audio + motion")])
+    header = panel.table.horizontalHeader()
+    shown = [header.model().headerData(c, Qt.Orientation.Horizontal) for c in range(header.count())]
+    shown = [name for column, name in enumerate(shown) if not header.isSectionHidden(column)]
+    assert shown == ["Label", "Track", "Range", "z"]
+    assert header.sectionResizeMode(0) == header.ResizeMode.Stretch and not header.stretchLastSection()
+    actions = header.actions()
+    assert [action.text() for action in actions] == [
+        "Track", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)"
+    ]  # fmt: skip
+    assert [action.isChecked() for action in actions] == [True, True, False, True, False, False, False]
+    actions[2].setChecked(True)
+    assert not header.isSectionHidden(3) and panel.table.model().index(0, 3).data() == "00:07.907"
+    actions[0].setChecked(False)
+    assert header.isSectionHidden(1)

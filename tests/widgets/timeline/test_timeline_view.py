@@ -9,11 +9,17 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from app.timecode import format_ms
 from widgets.timeline.span_track import SpanTrack
-from widgets.timeline.timeline_view import SCRUB_INTERVAL_MS, TRACK_HEIGHTS, TimeAxisItem, TimelineView
+from widgets.timeline.timeline_view import (
+    SCRUB_INTERVAL_MS,
+    TIME_AXIS_HEIGHT,
+    TRACK_HEIGHTS,
+    TimeAxisItem,
+    TimelineView,
+)
 
 DURATION_MS = 600_000
 KEYS = ("a", "b", "c")
@@ -323,3 +329,39 @@ def test_shift_drag_sweeps_a_selection_instead_of_scrubbing(qtbot, timeline: Tim
     start, end = selections[-1]
     tolerance = 2 * ms_per_pixel(timeline)
     assert abs(start - 60_000) <= tolerance and abs(end - 120_000) <= tolerance
+
+
+def _screen_x_span(view: pg.GraphicsLayoutWidget, item: pg.GraphicsObject) -> tuple[int, int]:
+    """Left and right screen x of a widget item's own rectangle (no pen, no overhanging labels)."""
+    rect = item.mapRectToScene(item.rect())
+    left, right = view.mapFromScene(rect.topLeft()), view.mapFromScene(rect.topRight())
+    return view.mapToGlobal(left).x(), view.mapToGlobal(right).x()
+
+
+def test_the_time_ruler_stays_at_the_top_above_the_rows_at_any_scroll_position(timeline: TimelineView, qtbot) -> None:
+    for key in KEYS:
+        timeline.set_track_height(key, 160)
+    timeline.resize(1000, 200)
+    timeline.set_visible_range(60_000, 120_000)
+    scroll = timeline.findChild(QScrollArea)
+    bar = scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.isVisible())
+    ruler = timeline.ruler
+    assert not scroll.isAncestorOf(ruler)
+    for value in (0, bar.maximum() // 2, bar.maximum()):
+        bar.setValue(value)
+        QApplication.processEvents()
+        assert ruler.isVisible() and ruler.mapTo(timeline, QPoint(0, 0)) == QPoint(0, 0)
+        assert ruler.height() == TIME_AXIS_HEIGHT
+        assert scroll.mapTo(timeline, QPoint(0, 0)).y() == TIME_AXIS_HEIGHT
+    assert timeline.ruler_axis.range == [60.0, 120.0]
+    assert _screen_x_span(ruler, timeline.ruler_axis) == _screen_x_span(timeline.graphics_view, timeline.plot("a").vb)
+
+
+def test_the_time_ruler_spans_the_rows_without_a_scroll_bar_and_follows_the_range(timeline: TimelineView) -> None:
+    QApplication.processEvents()
+    ruler = timeline.ruler
+    assert _screen_x_span(ruler, timeline.ruler_axis) == _screen_x_span(timeline.graphics_view, timeline.plot("a").vb)
+    assert timeline.ruler_axis.range == [0.0, 600.0]
+    timeline.set_duration(7_200_000)
+    assert timeline.ruler_axis.show_hours
