@@ -7,9 +7,18 @@ when installed, otherwise from speech-like noise.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
-from app.demo.synth import Scene, write_media
+import numpy as np
+
+from analysis.progress import Progress
+from app.demo.synth import Scene, square_frames, write_media
+
+DEMO_SIZE = (640, 360)
+DEMO_FPS = 25
+SCENE_SHARE = 0.1
+"""The part of the progress bar the scene (speech synthesis) takes; encoding the frames takes the rest."""
 
 SENTENCES = [
     "Good evening and welcome to this debate about the future of our cities",
@@ -48,12 +57,29 @@ def build_demo_scene() -> Scene:
     return scene
 
 
-def make_demo(folder: Path | None = None) -> tuple[Path, Scene]:
-    """Write ``demo.mp4`` (H.264 + AAC, 640×360) and return its path and what it contains."""
+def make_demo(folder: Path | None = None, progress: Progress | None = None) -> tuple[Path, Scene]:
+    """Write ``demo.mp4`` (H.264 + AAC, 640×360) and return its path and what it contains.
+
+    ``progress`` hears of the scene, then of every second of video encoded (the encoding is most of the time)."""
     folder = folder or demo_dir()
     folder.mkdir(parents=True, exist_ok=True)
+    if progress is not None:
+        progress.update(0.0, "synthesising the speech")
     scene = build_demo_scene()
+    width, height = DEMO_SIZE
+    frames = square_frames(scene.duration_ms, DEMO_FPS, width, height, scene.of_kind("motion"))
+    if progress is not None:
+        frames = _reporting(frames, int(scene.duration_ms * DEMO_FPS / 1000), progress)
     path = write_media(
-        folder / "demo.mp4", scene.samples(), scene.sample_rate, video_size=(640, 360), motion=scene.of_kind("motion")
+        folder / "demo.mp4", scene.samples(), scene.sample_rate, video_size=DEMO_SIZE, fps=DEMO_FPS, frames=frames
     )
     return path, scene
+
+
+def _reporting(frames: Iterator[np.ndarray], count: int, progress: Progress) -> Iterator[np.ndarray]:
+    """``frames`` unchanged, telling ``progress`` at each second of video how far the encoding got."""
+    for index, frame in enumerate(frames):
+        if index % DEMO_FPS == 0:
+            seconds = index // DEMO_FPS
+            progress.update(SCENE_SHARE + (1 - SCENE_SHARE) * index / count, f"encoding the video: {seconds} s")
+        yield frame

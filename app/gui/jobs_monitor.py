@@ -14,14 +14,17 @@ CLOCK_MS = 500
 
 
 class JobsMonitor(QObject):
-    """Shows every job the runner starts; a failed job opens the dock so its details are one click away."""
+    """Shows every job the runner starts. A failure never opens the dock by itself: the status bar's jobs button
+    says which job failed and offers "Details…", which opens the dock (where the row has the traceback)."""
 
     def __init__(
         self, runner: JobRunner, panel: JobsPanel, dock: QDockWidget, status: QPushButton, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.runner, self.panel, self.dock, self.status = runner, panel, dock, status
-        status.clicked.connect(lambda: dock.setVisible(not dock.isVisible()))
+        self.failed_titles: list[str] = []
+        """failures not looked at yet; the jobs button names them until it is clicked"""
+        status.clicked.connect(self._on_status_clicked)
         runner.job_started.connect(self._on_runner_job_started)
         panel.cancel_requested.connect(self._on_panel_cancel_requested)
         self._clock = QTimer(self)
@@ -41,9 +44,19 @@ class JobsMonitor(QObject):
 
     def _on_job_finished(self, job: Job) -> None:
         self.panel.finish_job(job.id, job.state, job.error, job.details, job.elapsed_s)
-        self._update_status()
         if job.state == "failed":
+            self.failed_titles.append(job.title)
+        self._update_status()
+
+    def _on_status_clicked(self) -> None:
+        """With a failure to look at, open the dock on it; otherwise show or hide the dock."""
+        if self.failed_titles:
+            self.failed_titles.clear()
             self.dock.show()
+            self.dock.raise_()
+        else:
+            self.dock.setVisible(not self.dock.isVisible())
+        self._update_status()
 
     def _on_panel_cancel_requested(self, job_id: int) -> None:
         job = self.runner.job(job_id)
@@ -56,10 +69,19 @@ class JobsMonitor(QObject):
         self._update_status()
 
     def _update_status(self) -> None:
+        self.status.setText(self.status_text())
+        tip = "Open the Jobs panel on the failure" if self.failed_titles else "Show or hide the Jobs panel"
+        self.status.setToolTip(tip)
+
+    def status_text(self) -> str:
         running = self.runner.running_jobs()
         if not running:
-            self.status.setText("No jobs running")
+            text = "No jobs running"
         elif len(running) == 1:
-            self.status.setText(f"{running[0].title} — {running[0].fraction:.0%}")
+            text = f"{running[0].title} — {running[0].fraction:.0%}"
         else:
-            self.status.setText(f"{len(running)} jobs running")
+            text = f"{len(running)} jobs running"
+        if not self.failed_titles:
+            return text
+        failed = self.failed_titles[0] if len(self.failed_titles) == 1 else f"{len(self.failed_titles)} jobs"
+        return f"⚠ {failed} failed · Details…" + (f" · {text}" if running else "")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -117,6 +118,8 @@ class MainWindow(QMainWindow):
         self._shown_envelope: tuple[int, str] | None = None
         self.setWindowTitle("Salient")
         self.setAcceptDrops(True)
+        self._added_docks: list[QDockWidget] = []
+        self.tracks_menu: QMenu | None = None
         self._build_views()
         s, q = self.session, self.review_queue
         self.jobs = JobsMonitor(self.runner, self.jobs_panel, self.jobs_dock, self.jobs_status, self)
@@ -283,13 +286,14 @@ class MainWindow(QMainWindow):
         self.faces.build_menu(analyze_menu)
         view_menu = bar.addMenu("&View")
         view_menu.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
-        tracks_menu = view_menu.addMenu("&Tracks")
-        tracks_menu.addActions(self.timeline.visibility_actions())
+        self.tracks_menu = view_menu.addMenu("&Tracks")
+        self.tracks_menu.addActions(self.timeline.visibility_actions())
+        # every dock's show/hide toggle lives here; Analyze keeps the analyses' actions only
+        panels_menu = view_menu.addMenu("&Panels")
+        for dock in (self.review_dock, self.distribution_dock, *self._added_docks, self.jobs_dock):
+            panels_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
-        view_menu.addAction(self.review_dock.toggleViewAction())
         view_menu.addAction(a["agreement"])
-        view_menu.addAction(self.distribution_dock.toggleViewAction())
-        view_menu.addAction(self.jobs_dock.toggleViewAction())
         play_menu = bar.addMenu("&Playback")
         for name in ("play", "prev_frame", "next_frame", "back_1s", "fwd_1s", "back_5s", "fwd_5s"):
             play_menu.addAction(a[name])
@@ -358,6 +362,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.tabifyDockWidget(self.review_dock, dock)
         self.review_dock.raise_()
+        self._added_docks.append(dock)
         return dock
 
     def add_below_review(self, widget: QWidget) -> None:
@@ -365,7 +370,11 @@ class MainWindow(QMainWindow):
         self.review_split.setStretchFactor(self.review_split.indexOf(widget), 2)
 
     def add_track(self, track: Track) -> None:
+        """Add a row to the timeline and its show/hide item to View ▸ Tracks, like the rows built in."""
         self.timeline.add_track(track)
+        if self.tracks_menu is not None:
+            self.tracks_menu.clear()
+            self.tracks_menu.addActions(self.timeline.visibility_actions())
 
     def set_track_visible(self, key: str, visible: bool) -> None:
         self.timeline.set_track_visible(key, visible)

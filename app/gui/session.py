@@ -231,8 +231,7 @@ class Session(QObject):
         from app.demo.video import make_demo
 
         def work(progress: JobProgress) -> Path:
-            progress.update(0.1, "writing the demo video")
-            return make_demo(folder)[0]
+            return make_demo(folder, progress)[0]
 
         job = self.runner.submit("Generating the demo video", work)
         job.succeeded.connect(self.open)

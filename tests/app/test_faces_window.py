@@ -46,6 +46,19 @@ def test_rows_panel_and_boxes(qtbot, analysed: MainWindow) -> None:
     qtbot.waitUntil(lambda: faces.boxes.screen_boxes(analysed.video_view.rect()) == [], timeout=5000)
 
 
+def test_a_person_row_can_be_hidden_under_view_tracks(qtbot, analysed: MainWindow) -> None:
+    track = analysed.faces.tracks[1]
+    shown = {action.text(): action for action in analysed.tracks_menu.actions()}
+    assert list(shown)[-1] == track.title == "Person 1"
+    assert [action.text() for action in analysed.tracks_menu.actions()] == [
+        action.text() for action in analysed.timeline.visibility_actions()
+    ]
+    shown["Person 1"].trigger()
+    assert not analysed.timeline.is_track_visible(track.key)
+    shown["Person 1"].trigger()
+    assert analysed.timeline.is_track_visible(track.key)
+
+
 def stored_persons(session: Session) -> list[tuple[int, str, str, list[int]]]:
     """The persons of the faces run as the project file has them."""
     with Store.open(session.project_path, read_only=True) as store:

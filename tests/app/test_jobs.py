@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 
 from analysis.errors import MediaError
 from analysis.progress import check
@@ -93,3 +95,79 @@ def test_remaining_time_is_estimated_from_progress(qtbot, runner: JobRunner) -> 
     with qtbot.waitSignal(job.finished, timeout=3000):
         pass
     assert job.remaining_s is None
+
+
+@pytest.fixture
+def monitored(qtbot, runner: JobRunner):
+    """The runner watched by a jobs panel in a hidden dock and a status button, as in the window."""
+    from PySide6.QtWidgets import QDockWidget, QMainWindow, QPushButton
+
+    from app.gui.jobs_monitor import JobsMonitor
+    from widgets.panels.jobs_panel import JobsPanel
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    panel, dock, status = JobsPanel(), QDockWidget("Jobs", window), QPushButton(window)
+    dock.setWidget(panel)
+    window.setCentralWidget(status)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    dock.hide()
+    window.show()
+    qtbot.waitExposed(window)
+    yield JobsMonitor(runner, panel, dock, status, window)  # the generator keeps the window alive
+
+
+def test_a_failure_shows_in_the_status_bar_and_details_open_the_dock(qtbot, runner: JobRunner, monitored) -> None:
+    def broken(progress) -> None:
+        raise MediaError("talk.mp4: the file is empty (0 bytes)")
+
+    job = runner.submit("Pauses: talk.mp4", broken)
+    with qtbot.waitSignal(job.finished, timeout=5000):
+        pass
+    assert not monitored.dock.isVisible()  # the dock no longer opens by itself
+    assert monitored.status.text() == "⚠ Pauses: talk.mp4 failed · Details…"
+    qtbot.mouseClick(monitored.status, Qt.MouseButton.LeftButton)
+    assert monitored.dock.isVisible()
+    assert monitored.status.text() == "No jobs running"
+    row = monitored.panel.row(job.id)
+    assert row.message.text() == "<span style='color:#c03030'>failed: talk.mp4: the file is empty (0 bytes)</span>"
+    qtbot.mouseClick(monitored.status, Qt.MouseButton.LeftButton)  # without a failure it toggles the dock
+    assert not monitored.dock.isVisible()
+
+
+def test_two_failures_are_counted_and_a_running_job_still_shows(qtbot, runner: JobRunner, monitored) -> None:
+    def broken(progress) -> None:
+        raise MediaError("no")
+
+    release = threading.Event()
+
+    def waiting(progress) -> None:
+        release.wait(5)
+
+    for title in ("one", "two"):
+        job = runner.submit(title, broken)
+        with qtbot.waitSignal(job.finished, timeout=5000):
+            pass
+    slow = runner.submit("Motion", waiting)
+    assert monitored.status.text() == "⚠ 2 jobs failed · Details… · Motion — 0%"
+    release.set()
+    with qtbot.waitSignal(slow.finished, timeout=5000):
+        pass
+    assert monitored.status.text() == "⚠ 2 jobs failed · Details…"
+    assert not monitored.dock.isVisible()
+
+
+def test_a_job_of_seconds_says_how_long_it_took(qtbot, runner: JobRunner, monitored) -> None:
+    def work(progress) -> int:
+        for step in range(12):
+            progress.update(step / 12)
+            time.sleep(0.1)
+        return 1
+
+    job = runner.submit("counting", work)
+    with qtbot.waitSignal(job.finished, timeout=5000):
+        pass
+    took = monitored.panel.row(job.id).times.text()
+    assert took.startswith("took ") and took.endswith(" s")
+    assert 1.2 <= float(took.removeprefix("took ").removesuffix(" s")) < 3.0
+    assert float(took.removeprefix("took ").removesuffix(" s")) == round(job.elapsed_s, 1)

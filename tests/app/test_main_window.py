@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTabBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMessageBox, QTabBar
 
 from analysis import audio, media
 from app.demo.synth import Scene, write_media
@@ -304,7 +304,31 @@ def test_a_failed_job_offers_its_details(qtbot, window: MainWindow, truncated_vi
     row = window.jobs_panel.row(job.id)
     assert "failed: RuntimeError: the decoder ran out of memory" in row.message.text()
     assert "Traceback" in row.details and row.button.text() == "Details…"
+    # the failure shows in the status bar; the dock opens only when asked (issue 12 item 33)
+    assert not window.jobs_dock.isVisible()
+    assert window.jobs_status.text() == "⚠ Broken analysis failed · Details…"
+    qtbot.mouseClick(window.jobs_status, Qt.MouseButton.LeftButton)
     assert window.jobs_dock.isVisible()
+    assert window.jobs_status.text() == "No jobs running"
+
+
+def test_analyze_holds_actions_and_view_panels_every_dock(window: MainWindow) -> None:
+    menus = {action.text(): action.menu() for action in window.menuBar().actions()}
+    analyze = [action.text() for action in menus["&Analyze"].actions() if not action.isSeparator()]
+    assert analyze == ["Analyze &Motion…", "Analyze &Faces and Emotions…", "&Persons…", "Show Face &Boxes"]
+    view = {action.text(): action.menu() for action in menus["&View"].actions() if action.menu() is not None}
+    assert list(view) == ["&Tracks", "&Panels"]
+    panels = view["&Panels"].actions()
+    assert [action.text() for action in panels] == [
+        "Review queue",
+        "Distribution",
+        "Transcript",
+        "Peak detail",
+        "Emotions",
+        "Jobs",
+    ]
+    docks = {dock.toggleViewAction() for dock in window.findChildren(QDockWidget)}
+    assert set(panels) == docks
 
 
 @pytest.mark.slow

@@ -16,12 +16,19 @@ from PySide6.QtWidgets import (
 
 
 def format_duration(seconds: float | None) -> str:
+    """m:ss (h:mm:ss from an hour), for a clock that ticks: elapsed and time left while a job runs."""
     if seconds is None:
         return "—"
     seconds = int(round(seconds))
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def format_took(seconds: float) -> str:
+    """How long a finished job took: tenths of a second under a minute ("0.4 s", "12.3 s"), since a job of
+    less than half a second would otherwise read "0:00", as if it had not run; m:ss from a minute."""
+    return f"{seconds:.1f} s" if seconds < 59.95 else format_duration(seconds)
 
 
 class JobRow(QWidget):
@@ -95,7 +102,7 @@ class JobsPanel(QWidget):
         row = self._rows.get(job_id)
         if row is None:
             return
-        row.times.setText(f"took {format_duration(elapsed_s)}")
+        row.times.setText(f"took {format_took(elapsed_s)}")
         if state == "done":
             row.bar.setValue(1000)
             row.message.setText("done")

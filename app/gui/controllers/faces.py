@@ -66,7 +66,6 @@ class FacesController(QObject):
         menu.addAction(self.actions["faces"])
         menu.addAction(self.actions["persons"])
         menu.addAction(self.actions["boxes"])
-        menu.addAction(self.dock.toggleViewAction())
 
     # -- running --------------------------------------------------------------------------------------
 

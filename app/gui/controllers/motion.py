@@ -94,7 +94,6 @@ class MotionController(QObject):
 
     def build_menu(self, menu: QMenu) -> None:
         menu.addAction(self.actions["motion"])
-        menu.addAction(self.detail_dock.toggleViewAction())
 
     # -- results ------------------------------------------------------------------------------------
 

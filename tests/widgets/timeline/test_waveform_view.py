@@ -257,3 +257,12 @@ def test_a_talk_shows_its_bursts_as_peak_lines(qtbot, talk_scene) -> None:
         x = viewport.mapTo(view, pixel_at(view, "waveform", burst_ms / 1000, 0.0)).x()
         assert red_columns(image, x - 2, x + 3, top + 2, top + 30), burst_ms
     assert not red_columns(image, 200, 300, top + 2, top + 30)
+
+
+def test_the_window_combo_goes_down_to_50_ms_as_the_readme_says(qtbot) -> None:
+    """Issue 12 item 33 said the combo stopped at 250 ms; it offers 50 and 100 ms (README: "down to 50 ms")."""
+    panel = PeakControlsPanel()
+    qtbot.addWidget(panel)
+    combo = panel._window
+    shown = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]
+    assert shown == [("50 ms", 50), ("100 ms", 100), ("250 ms", 250), ("500 ms", 500), ("1 s", 1000), ("2 s", 2000)]
