@@ -4,10 +4,8 @@ from 8 to 10 s, with a loud burst at 8.6 s (an audio peak); the faces come from 
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
-import os
 import re
 from pathlib import Path
 
@@ -22,7 +20,6 @@ from app.export import faces as export
 from app.export.clips import export_clips
 from app.export.dataset import IMAGE_COLUMNS, METADATA_COLUMNS, export_dataset
 from app.export.faces import EMOTION_COLUMNS, FACE_COLUMNS, FACE_WINDOW_MS, face_crop
-from app.export.files import Outputs
 from app.export.items import ExportItem, collect_items, safe_name
 from app.export.report import export_report
 from app.export.table import TABLE_COLUMNS, export_table
@@ -31,7 +28,7 @@ from app.pipelines.analyze import analyze_audio
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces
 from app.project.store import Store
 from tests.helpers.cli import run
-from tests.helpers.exports import png_image, read_csv
+from tests.helpers.exports import disk_full_on, png_image, read_csv
 from tests.helpers.faces import (
     CUSTOM_LABELS,
     CUSTOM_PROBABILITIES,
@@ -313,16 +310,7 @@ def test_report_shows_the_persons_and_the_crops(report: str, stored: StoredFaces
 def test_disk_full_on_a_face_crop_removes_the_whole_export(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = Outputs.write_bytes
-
-    def failing(self: Outputs, path: Path, data: bytes) -> Path:
-        if "_face1_" in path.name:
-            with self.writing(path) as partial:
-                partial.write_bytes(data[:100])
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(self, path, data)
-
-    monkeypatch.setattr(Outputs, "write_bytes", failing)
+    disk_full_on(monkeypatch, lambda path: "_face1_" in path.name)
     out = tmp_path / "out"
     with pytest.raises(ExportError) as raised:
         export_dataset(store, out)

@@ -3,9 +3,7 @@ metadata, the tables and the report, and peaks at shot changes left out unless l
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import re
 from pathlib import Path
 
@@ -18,7 +16,6 @@ from app.demo.synth import SCENE_RATE, MotionScript, write_media
 from app.export import pictures as export
 from app.export.clips import export_clips
 from app.export.dataset import IMAGE_COLUMNS, METADATA_COLUMNS, export_dataset
-from app.export.files import Outputs
 from app.export.items import MOTION_COLUMNS, ExportItem, collect_items
 from app.export.pictures import FLOW_IMAGE_COLUMNS
 from app.export.report import export_report
@@ -28,7 +25,7 @@ from app.pipelines.analyze import analyze_audio
 from app.pipelines.motion import TRACK_MOTION_PEAK, load_motion
 from app.project.store import Store
 from tests.helpers.cli import run
-from tests.helpers.exports import png_image, read_csv
+from tests.helpers.exports import disk_full_on, png_image, read_csv
 from tests.helpers.media import quiet_with_burst
 
 SCRIPT = MotionScript()
@@ -312,16 +309,7 @@ def test_the_flow_of_a_moment_is_computed_once(store: Store, tmp_path: Path, mon
 def test_disk_full_on_a_flow_picture_removes_the_whole_export(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = Outputs.write_bytes
-
-    def failing(self: Outputs, path: Path, data: bytes) -> Path:
-        if path.name.endswith("_flow_overlay_after.png"):
-            with self.writing(path) as partial:
-                partial.write_bytes(data[:100])
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(self, path, data)
-
-    monkeypatch.setattr(Outputs, "write_bytes", failing)
+    disk_full_on(monkeypatch, lambda path: path.name.endswith("_flow_overlay_after.png"))
     out = tmp_path / "out"
     with pytest.raises(ExportError) as raised:
         export_dataset(store, out)

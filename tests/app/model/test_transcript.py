@@ -15,20 +15,11 @@ from app.model.transcript import (
     timed_words,
     words_to_check,
 )
+from tests.helpers.transcripts import ALIGNED_PIECES, CORRECTED_TEXT, corrected_segment
 
-TEXT = "This is a well-known fact; really."
-# what the aligner gives back for TEXT: it cuts at punctuation too
-ALIGNED = (
-    Word("This", 1000, 1200, 0.9),
-    Word("is", 1200, 1300, 0.9),
-    Word("a", 1300, 1350, 0.9),
-    Word("well", 1400, 1600, 0.8),
-    Word("-known", 1600, 1900, 0.2),
-    Word("fact", 2000, 2300, 0.9),
-    Word(";", 2300, 2310, 0.1),
-    Word("really.", 2500, 2900, 0.95),
-)
-CORRECTED = TranscriptSegment(1000, 3000, TEXT, ALIGNED, timing="aligned", id=7)
+TEXT = CORRECTED_TEXT
+ALIGNED = ALIGNED_PIECES
+CORRECTED = corrected_segment(7)
 
 
 def test_aligned_pieces_are_regrouped_onto_the_words_of_the_text() -> None:

@@ -7,28 +7,13 @@ import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
-from app.model.transcript import TranscriptSegment, Word
+from app.model.transcript import TranscriptSegment
+from tests.helpers.transcripts import corrected_segment
 from widgets.transcript.segment_delegate import LOW_WORD_COLOR
 from widgets.transcript.segment_menu import SPLIT_ESTIMATED_TIP
 from widgets.transcript.transcript_view import TranscriptView
 
-# "This is a well-known fact; really." as the aligner gives it back: 8 pieces for 6 words
-CORRECTED = TranscriptSegment(
-    1000,
-    3000,
-    "This is a well-known fact; really.",
-    (
-        Word("This", 1000, 1200, 0.9),
-        Word("is", 1200, 1300, 0.9),
-        Word("a", 1300, 1350, 0.9),
-        Word("well", 1400, 1600, 0.8),
-        Word("-known", 1600, 1900, 0.2),
-        Word("fact", 2000, 2300, 0.9),
-        Word(";", 2300, 2310, 0.1),
-        Word("really.", 2500, 2900, 0.95),
-    ),
-    timing="aligned",
-)
+CORRECTED = corrected_segment()
 IMPORTED = TranscriptSegment(4000, 6000, "no word times here")
 """from a subtitle file: no word timings"""
 
