@@ -79,6 +79,15 @@ class WebOnlyUrllibRH(UrllibRH):
 
     _SUPPORTED_URL_SCHEMES = tuple(sorted(WEB_SCHEMES))
 
+    def validate(self, request: Any) -> None:
+        """Refuse a request for anything but http(s) (a page's link an extractor follows) with our message."""
+        if not is_web(request.url):
+            raise NotWebError(
+                f"the download led to {redact_url(request.url)} ({host_of(request.url)}), which is not an http(s) "
+                "address: refused"
+            )
+        super().validate(request)
+
     def _create_instance(self, *args: Any, **kwargs: Any) -> urllib.request.OpenerDirector:
         opener = super()._create_instance(*args, **kwargs)
         opener.add_handler(_WebOnlyGuard())

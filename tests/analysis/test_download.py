@@ -182,14 +182,16 @@ class Listener:
 @pytest.fixture
 def ftp_listener() -> Iterator[Listener]:
     server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)
     listener = Listener(server.getsockname()[1], [])
+    done = threading.Event()
 
     def serve() -> None:
-        while True:
+        while not done.is_set():
             try:
                 client, address = server.accept()
-            except OSError:  # closed at the end of the test
-                return
+            except TimeoutError:
+                continue
             listener.connections.append(address)
             with client:
                 client.sendall(b"421 Service not available\r\n")
@@ -199,8 +201,9 @@ def ftp_listener() -> Iterator[Listener]:
     try:
         yield listener
     finally:
-        server.close()
+        done.set()
         thread.join(timeout=5)
+        server.close()
 
 
 def _speech(seconds: float) -> Scene:
@@ -402,18 +405,25 @@ def test_a_redirect_to_ftp_is_refused_without_connecting_to_it(
     assert not (tmp_path / "downloads").exists()
 
 
-def test_a_page_offering_the_video_only_at_ftp_is_refused_without_connecting_to_it(
-    site: Site, ftp_listener: Listener, tmp_path: Path
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ('<video src="{target}"></video>', "{host} offers this video only at {target} ({ftp}), which is not an"),
+        (
+            '<meta http-equiv="refresh" content="0; url={target}">',
+            "the download led to {target} ({ftp}), which is not an",
+        ),
+    ],
+)
+def test_a_page_leading_to_ftp_is_refused_without_connecting_to_it(
+    site: Site, ftp_listener: Listener, tmp_path: Path, page: str, message: str
 ) -> None:
     target = f"ftp://127.0.0.1:{ftp_listener.port}/y.mp4"
-    (site.root / "page.html").write_text(f'<html><head><title>T</title></head><body><video src="{target}"></video>')
+    (site.root / "page.html").write_text(f"<html><head><title>T</title>{page.format(target=target)}</head></html>")
     with pytest.raises(DownloadError) as caught:
         download(site.url("page.html"), tmp_path / "downloads")
-    host = site.base.removeprefix("http://")
-    assert str(caught.value) == (
-        f"{host} offers this video only at {target} (127.0.0.1:{ftp_listener.port}), which is not an http(s) "
-        "address: refused"
-    )
+    names = {"host": site.base.removeprefix("http://"), "target": target, "ftp": f"127.0.0.1:{ftp_listener.port}"}
+    assert str(caught.value) == message.format(**names) + " http(s) address: refused"
     assert ftp_listener.connections == []
 
 
