@@ -33,6 +33,7 @@ from yt_dlp.utils import GeoRestrictedError, UnsupportedError
 from analysis.errors import DownloadError
 from analysis.progress import NullProgress, Progress, check
 from analysis.urls import redact_url
+from analysis.web_only import NotWebError, WebOnlyYoutubeDL, web_formats
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +70,25 @@ def validate_url(url: str) -> str:
     Checked before yt-dlp sees the URL so that file:// paths, other schemes and typos never reach the network.
     """
     text = url.strip()
+    shown = _shortened(redact_url(text))
     try:
         parts = urlsplit(text)
         port_ok = parts.port is None or parts.port > 0
     except ValueError as exc:
-        raise DownloadError(f"not a valid web address: {text!r} ({exc})") from exc
+        raise DownloadError(f"not a valid web address: {shown!r} ({exc})") from exc
     if not parts.scheme:
-        raise DownloadError(f"not a web address: {text!r} (it should start with https://)")
+        raise DownloadError(f"not a web address: {shown!r} (it should start with https://)")
     if parts.scheme.lower() not in ("http", "https"):
-        raise DownloadError(f"only http(s) URLs are accepted: {redact_url(text)}")
+        raise DownloadError(f"only http(s) URLs are accepted: {shown}")
     host = parts.hostname or ""
     if not host or any(char.isspace() for char in host) or not port_ok:
-        raise DownloadError(f"the URL has no valid host name: {redact_url(text)!r}")
+        raise DownloadError(f"the URL has no valid host name: {shown!r}")
     return text
+
+
+def _shortened(text: str, limit: int = 100) -> str:
+    """``text`` cut to ``limit`` characters for a one-line message (a ``data:`` URL can hold a whole file)."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _cookies_text(path: Path) -> str:
@@ -168,13 +175,15 @@ def _choose_formats(formats: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class _Selector:
-    """yt-dlp's ``format`` callable: applies :func:`_choose_formats` and remembers the choice."""
+    """yt-dlp's ``format`` callable: applies :func:`_choose_formats` to the formats served over http(s) and
+    remembers the choice; a site that offers the video only at other addresses is refused (NotWebError)."""
 
-    def __init__(self) -> None:
+    def __init__(self, page_url: str) -> None:
         self.chosen: list[dict[str, Any]] = []
+        self._page_url = page_url
 
     def __call__(self, ctx: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        self.chosen = _choose_formats(list(ctx["formats"]))
+        self.chosen = _choose_formats(web_formats(list(ctx["formats"]), self._page_url))
         yield from self.chosen
 
 
@@ -285,22 +294,36 @@ def download(
 
     A second download of the same URL finds the file and does not fetch it again. A cancel through
     ``progress`` takes effect at the next block of data and raises Cancelled; a cancelled or failed
-    download leaves no partial file (a separate stream that finished stays, to be reused next time).
+    download leaves no partial file (a separate stream that finished stays, to be reused next time), and
+    no folder it made that is still empty.
     """
     url = validate_url(url)
-    shown = redact_url(url)  # what messages and logs name: never the credentials a URL may hold
     cookie_text = _cookies_text(Path(cookies).expanduser()) if cookies is not None else None
     progress = progress or NullProgress()
     check(progress)
     dest = Path(dest_dir)
+    made = [folder for folder in (dest, *dest.parents) if not folder.exists()]  # the deepest first
     dest.mkdir(parents=True, exist_ok=True)
+    try:
+        return _download(url, dest, cookie_text, progress)
+    except BaseException:
+        for folder in made:
+            try:
+                folder.rmdir()  # only an empty folder goes
+            except OSError:
+                break
+        raise
+
+
+def _download(url: str, dest: Path, cookie_text: str | None, progress: Progress) -> DownloadResult:
+    shown = redact_url(url)  # what messages and logs name: never the credentials a URL may hold
     already_there = set(dest.iterdir())
     stages: dict[str, tuple[float, float, str]] = {}
     hook = _Hook(progress, stages)
-    selector = _Selector()
+    selector = _Selector(url)
     progress.update(0.0, "looking up the video")
     try:
-        with yt_dlp.YoutubeDL(_options(dest, cookie_text, _OUTPUT_TEMPLATE, hook, selector)) as ydl:
+        with WebOnlyYoutubeDL(_options(dest, cookie_text, _OUTPUT_TEMPLATE, hook, selector)) as ydl:
             info = ydl.extract_info(url, download=False)
             _refuse_unusable(info, shown)
             check(progress)
@@ -320,7 +343,7 @@ def download(
                 progress.update(1.0, f"already downloaded: {existing.name}")
                 return DownloadResult(path=existing, url=url, title=title, merged=True)
         stages.update(_stream_stages(chosen))
-        with yt_dlp.YoutubeDL(_options(dest, cookie_text, _STREAM_TEMPLATE, hook, selector)) as ydl:
+        with WebOnlyYoutubeDL(_options(dest, cookie_text, _STREAM_TEMPLATE, hook, selector)) as ydl:
             done = ydl.process_ie_result(info, download=True)
         video_path, audio_path = (Path(entry["filepath"]) for entry in done["requested_downloads"])
     except (yt_dlp.utils.YoutubeDLError, OSError) as exc:
@@ -464,6 +487,14 @@ _TEXT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+def _not_web_problem(chain: Sequence[BaseException]) -> str | None:
+    """The message of a redirect or a site's link to an address that is not http(s), or None."""
+    for item in chain:
+        if isinstance(item, NotWebError):
+            return str(item)
+    return None
+
+
 def _cookies_problem(chain: Sequence[BaseException]) -> str | None:
     """The message for a cookies file that would not load, or None when no error in ``chain`` is one."""
     for item in chain:
@@ -542,7 +573,8 @@ def _explain(error: BaseException, url: str) -> str:
     chain = _chain(error)
     host = urlsplit(url).netloc or url
     message = (
-        _cookies_problem(chain)
+        _not_web_problem(chain)
+        or _cookies_problem(chain)
         or _http_problem(chain, url, host)
         or _transport_problem(chain, host)
         or _save_problem(chain)

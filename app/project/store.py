@@ -84,6 +84,7 @@ def _check_existing_file(path: Path) -> bool:
 
 def _is_empty_database(path: Path) -> bool:
     """No tables, no application id, no format version: nothing anyone wrote (read through any -wal file)."""
+    before = _wal_files(path)
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -96,6 +97,35 @@ def _is_empty_database(path: Path) -> bool:
             db.close()
     except (sqlite3.Error, UnicodeDecodeError):
         return False
+    finally:
+        _tidy_wal_files(path, before)
+
+
+def _wal_files(path: Path) -> frozenset[Path]:
+    """The project's -wal and -shm files that exist now."""
+    return frozenset(side for side in (Path(f"{path}-wal"), Path(f"{path}-shm")) if side.exists())
+
+
+def _tidy_wal_files(path: Path, before: frozenset[Path]) -> None:
+    """After a reading connection closed: remove the -wal and -shm files it made (SQLite makes them for any
+    reader of a WAL database, and only a writing connection removes them).
+
+    They are never deleted by hand, which could lose another connection's writes: a writing connection is
+    opened and closed, and SQLite removes them only if it was the last connection to the file (and the file
+    can be written). An empty -wal holds nothing to copy into the file, which stays as it was.
+    """
+    if _wal_files(path) <= before:
+        return
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
+    except sqlite3.Error:
+        return
+    try:
+        db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as exc:
+        log.debug("%s: could not remove the -wal and -shm files a reader made (%s)", path, exc)
+    finally:
+        db.close()
 
 
 def _check_data_dir(path: Path) -> None:
@@ -125,6 +155,8 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self._db = connection
+        self._wal_files_before: frozenset[Path] | None = None
+        """For a reading connection: the -wal and -shm files there were before it opened."""
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -205,21 +237,32 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
 
     @classmethod
     def _open_read_only(cls, path: Path) -> Store:
+        """A reading connection; the -wal and -shm files it makes go again when it is closed (or refused)."""
         if not path.exists():
             raise ProjectError(f"{path}: no such project")
         if _check_existing_file(path):
             raise ProjectError(f"{path}: no such project (an empty file left by an interrupted creation)")
+        before = _wal_files(path)
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ProjectError(f"{path}: cannot open the project ({exc})") from exc
+        try:
             db.text_factory = _text(path)
             cls._verify(path, db)
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 raise ProjectError(f"{path}: open the project in Salient once to update it, then export")
             _check_schema(path, db)
             db.execute("PRAGMA busy_timeout = 5000")
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-            raise _open_error(path, exc) from exc
-        return cls(path, db)
+        except BaseException as exc:
+            db.close()
+            _tidy_wal_files(path, before)
+            if isinstance(exc, (sqlite3.DatabaseError, UnicodeDecodeError)):
+                raise _open_error(path, exc) from exc
+            raise
+        store = cls(path, db)
+        store._wal_files_before = before
+        return store
 
     @staticmethod
     def _verify(path: Path, db: sqlite3.Connection) -> None:
@@ -292,6 +335,8 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
 
     def close(self) -> None:
         self._db.close()
+        if self._wal_files_before is not None:
+            _tidy_wal_files(self.path, self._wal_files_before)
 
     def __enter__(self) -> Store:
         return self

@@ -61,6 +61,8 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), functools.partial(_Handler, directory=str(root)))
         self.requests: list[str] = []
         self.cookies: list[str] = []
+        self.redirects: dict[str, str] = {}
+        """Paths answered with a 302 to the address they map to."""
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client hanging up mid-file (a cancel, or yt-dlp's first look at a URL) is expected here.
@@ -69,8 +71,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    """Files from the folder; ``/forbidden/…`` answers 403, ``/slow/…`` trickles the file out and
-    ``/broken/…`` hangs up after half of it."""
+    """Files from the folder; ``/forbidden/…`` answers 403, ``/slow/…`` trickles the file out,
+    ``/broken/…`` hangs up after half of it and the server's ``redirects`` answer 302."""
 
     server: _Server
 
@@ -81,6 +83,8 @@ class _Handler(SimpleHTTPRequestHandler):
         self.server.requests.append(self.path)
         if self.headers.get("Cookie"):
             self.server.cookies.append(self.headers["Cookie"])
+        if self._redirected():
+            return
         if self.path.startswith("/forbidden/"):
             self.send_error(403)
         elif self.path.startswith("/slow/"):
@@ -89,6 +93,19 @@ class _Handler(SimpleHTTPRequestHandler):
             self._send(Path(self.directory) / self.path.removeprefix("/broken/"), share=0.5)
         else:
             super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if not self._redirected():
+            super().do_HEAD()
+
+    def _redirected(self) -> bool:
+        if self.path not in self.server.redirects:
+            return False
+        self.send_response(302)
+        self.send_header("Location", self.server.redirects[self.path])
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
 
     def _send(self, path: Path, pause_s: float = 0.0, share: float = 1.0) -> None:
         """Announce the whole file but send ``share`` of it, in chunks ``pause_s`` apart."""
@@ -152,6 +169,41 @@ def site(tmp_path: Path) -> Iterator[Site]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@dataclass
+class Listener:
+    """A TCP port on 127.0.0.1 that records who connects, answers as an FTP server turning them away, hangs up."""
+
+    port: int
+    connections: list[tuple[str, int]]
+
+
+@pytest.fixture
+def ftp_listener() -> Iterator[Listener]:
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)
+    listener = Listener(server.getsockname()[1], [])
+    done = threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                client, address = server.accept()
+            except TimeoutError:
+                continue
+            listener.connections.append(address)
+            with client:
+                client.sendall(b"421 Service not available\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener
+    finally:
+        done.set()
+        thread.join(timeout=5)
+        server.close()
 
 
 def _speech(seconds: float) -> Scene:
@@ -259,11 +311,19 @@ def test_separate_video_and_audio_are_downloaded_and_merged_without_ffmpeg(
 
 
 def test_missing_file_says_not_found(site: Site, tmp_path: Path) -> None:
+    (tmp_path / "downloads").mkdir()
     with pytest.raises(DownloadError, match=r"not found \(HTTP 404\)") as caught:
         download(site.url("missing.mp4"), tmp_path / "downloads")
     assert isinstance(caught.value.__cause__, yt_dlp.utils.DownloadError)
     assert "HTTP Error 404" in str(caught.value.__cause__)
-    assert list((tmp_path / "downloads").iterdir()) == []
+    assert list((tmp_path / "downloads").iterdir()) == []  # a folder that was there stays
+
+
+def test_a_failed_download_removes_the_folders_it_made(tmp_path: Path) -> None:
+    dest = tmp_path / "talk.salient-data" / "media"
+    with pytest.raises(DownloadError, match="could not connect"):
+        download(f"http://127.0.0.1:{_free_port()}/talk.mp4", dest)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_url_with_credentials_is_used_whole_and_shown_without_them(
@@ -325,11 +385,53 @@ def test_non_web_urls_are_refused_before_any_network_activity(
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("yt-dlp must not be started")
 
-    monkeypatch.setattr(yt_dlp, "YoutubeDL", no_network)
+    monkeypatch.setattr(dl, "WebOnlyYoutubeDL", no_network)
     with pytest.raises(DownloadError) as caught:
         download(url, tmp_path / "downloads")
     assert str(caught.value).startswith(message)
     assert not (tmp_path / "downloads").exists()
+
+
+def test_a_redirect_to_ftp_is_refused_without_connecting_to_it(
+    site: Site, ftp_listener: Listener, tmp_path: Path
+) -> None:
+    target = f"ftp://127.0.0.1:{ftp_listener.port}/x.mp4"
+    site.server.redirects["/x.mp4"] = target
+    with pytest.raises(DownloadError) as caught:
+        download(site.url("x.mp4"), tmp_path / "downloads")
+    host = site.base.removeprefix("http://")
+    assert str(caught.value) == f"{host} redirected the download to {target}, which is not an http(s) address: refused"
+    assert ftp_listener.connections == []
+    assert not (tmp_path / "downloads").exists()
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ('<video src="{target}"></video>', "{host} offers this video only at {target} ({ftp}), which is not an"),
+        (
+            '<meta http-equiv="refresh" content="0; url={target}">',
+            "the download led to {target} ({ftp}), which is not an",
+        ),
+    ],
+)
+def test_a_page_leading_to_ftp_is_refused_without_connecting_to_it(
+    site: Site, ftp_listener: Listener, tmp_path: Path, page: str, message: str
+) -> None:
+    target = f"ftp://127.0.0.1:{ftp_listener.port}/y.mp4"
+    (site.root / "page.html").write_text(f"<html><head><title>T</title>{page.format(target=target)}</head></html>")
+    with pytest.raises(DownloadError) as caught:
+        download(site.url("page.html"), tmp_path / "downloads")
+    names = {"host": site.base.removeprefix("http://"), "target": target, "ftp": f"127.0.0.1:{ftp_listener.port}"}
+    assert str(caught.value) == message.format(**names) + " http(s) address: refused"
+    assert ftp_listener.connections == []
+
+
+def test_a_redirect_to_another_web_address_is_followed(site: Site, talk: Path, tmp_path: Path) -> None:
+    site.server.redirects["/old/talk.mp4"] = site.url("talk.mp4")
+    result = download(site.url("old/talk.mp4"), tmp_path / "downloads")
+    assert result.path.read_bytes() == talk.read_bytes()
+    assert site.requests[0] == "/old/talk.mp4" and set(site.requests[1:]) == {"/talk.mp4"}
 
 
 def test_validate_url_returns_the_trimmed_url() -> None:
@@ -397,7 +499,7 @@ def test_cancel_stops_the_download_and_leaves_no_partial_file(site: Site, tmp_pa
         download(site.url("slow/big.mp4"), dest, progress=progress)
 
     assert time.monotonic() - started < 2.0
-    assert list(dest.iterdir()) == []
+    assert not dest.exists()  # the folder it made goes too, as it was empty
     cancelled_at = next(i for i, (_, message) in enumerate(progress.updates) if message.startswith("downloading"))
     assert cancelled_at == len(progress.updates) - 1  # nothing was reported after the cancel
     assert progress.fractions[-1] < 0.1
@@ -419,7 +521,7 @@ def test_an_interrupt_before_the_first_progress_report_leaves_no_partial_file(
     monkeypatch.setattr("analysis.download._Hook.__call__", interrupted)
     with pytest.raises(KeyboardInterrupt):
         download(site.url("slow/big.mp4"), dest)
-    assert list(dest.iterdir()) == []
+    assert not dest.exists()  # the folder it made goes too, as it was empty
 
 
 def test_connection_that_breaks_off_leaves_no_partial_file(site: Site, talk: Path, tmp_path: Path) -> None:
@@ -427,7 +529,7 @@ def test_connection_that_breaks_off_leaves_no_partial_file(site: Site, talk: Pat
     with pytest.raises(DownloadError, match="^the connection broke off during the download: try again$") as caught:
         download(site.url("broken/talk.mp4"), dest)
     assert "Giving up after 10 retries" in str(caught.value.__cause__)
-    assert list(dest.iterdir()) == []
+    assert not dest.exists()  # the folder it made goes too, as it was empty
 
 
 def test_merge_streams_copies_packets_without_reencoding(tmp_path: Path) -> None:

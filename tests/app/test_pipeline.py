@@ -11,7 +11,7 @@ from analysis.progress import Cancelled, NullProgress
 from app.pipelines import audio as pipeline
 from app.pipelines.analyze import analyze_audio
 from app.pipelines.audio import AudioOptions
-from app.pipelines.sources import default_project_path
+from app.pipelines.sources import default_project_path, is_url
 from app.project.store import Store
 
 
@@ -80,3 +80,13 @@ def test_default_project_paths() -> None:
     youtube = default_project_path("https://www.youtube.com/watch?v=abc_D-12&t=3")
     assert youtube == Path.cwd() / "abc_D-12.salient"
     assert default_project_path("https://example.org/media/debate%20final.mp4").name == "debate-20final.salient"
+    assert default_project_path("http://[::1/x.mp4") == Path.cwd() / "download.salient"  # the download says why
+
+
+def test_urls_are_told_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for url in ("https://example.org/v", "ftp://x/y.mp4", "javascript:alert(1)", "data:video/mp4;base64,AA", "file:/x"):
+        assert is_url(url), url
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "take:2.mp4").write_bytes(b"")  # a file whose name looks like one is a file
+    for path in ("/data/talk.mp4", "talk.mp4", "C:\\talks\\talk.mp4", "take:2.mp4"):
+        assert not is_url(path), path

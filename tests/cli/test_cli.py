@@ -5,6 +5,7 @@ installed ``salient`` script)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import sqlite3
@@ -130,6 +131,10 @@ def existing_project(tmp_path: Path, talk_copy: Path) -> Path:
         (lambda tmp, fx: str(fx["zero_length_audio"]), 3, "zero length"),
         (lambda tmp, fx: str(fx["video_only"]), 3, "has no audio track"),
         (lambda tmp, fx: "ftp://example.org/video.mp4", 4, "only http(s) URLs are accepted"),
+        (lambda tmp, fx: "javascript:alert(1)", 4, "only http(s) URLs are accepted: javascript:alert(1)"),
+        (lambda tmp, fx: "data:video/mp4;base64," + "A" * 400, 4, "accepted: data:video/mp4;base64,AAAA"),
+        (lambda tmp, fx: "file:/etc/passwd", 4, "only http(s) URLs are accepted: file:/etc/passwd"),
+        (lambda tmp, fx: "http://[::1/x.mp4", 4, "not a valid web address: 'http://[::1/x.mp4' (Invalid IPv6 URL)"),
         (lambda tmp, fx: "http://127.0.0.1:9/nothing.mp4", 4, "could not connect"),
     ],
 )
@@ -147,6 +152,45 @@ def test_bad_input_fails_cleanly_and_leaves_the_project_unchanged(
     assert len(lines) == 1 and lines[0].startswith("salient: error: ") and message in lines[0]
     assert "Traceback" not in result.stderr
     assert tree_digest(existing_project, data_dir) == before
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:9/nothing.mp4", "could not connect to 127.0.0.1:9: check your internet connection"),
+        ("http://[::1/x.mp4", "not a valid web address: 'http://[::1/x.mp4' (Invalid IPv6 URL)"),
+    ],
+)
+def test_a_failed_download_leaves_nothing_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("analyze", url, "--quiet")
+    assert result.returncode == 4
+    assert result.stderr.startswith(f"salient: error: {message}") and result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # no nothing.salient-data/media/
+
+
+def test_a_project_whose_check_reports_bytes_that_are_not_text_exits_5(
+    existing_project: Path, talk_copy: Path, tmp_path: Path
+) -> None:
+    db = sqlite3.connect(existing_project, isolation_level=None)
+    db.execute("CREATE TABLE notes(a)")
+    db.execute("INSERT INTO notes VALUES (NULL)")
+    db.execute("PRAGMA writable_schema = ON")  # NOT NULL on a column whose name is not UTF-8: quick_check names it
+    schema = b"CREATE TABLE notes(a\xff NOT NULL)".hex()
+    db.execute(f"UPDATE sqlite_master SET sql = CAST(X'{schema}' AS TEXT) WHERE name = 'notes'")
+    db.close()
+    before = sorted(tmp_path.iterdir())
+    expected = (
+        f"salient: error: {existing_project}: the project file is damaged (NULL value in notes.a\ufffd); "
+        "it was left untouched\n"
+    )
+    exported = run("export", str(existing_project), "--format", "srt", "--out", str(tmp_path / "talk.srt"))
+    assert (exported.returncode, exported.stderr) == (5, expected)
+    analyzed = run("analyze", str(talk_copy), "--project", str(existing_project), "--quiet")
+    assert (analyzed.returncode, analyzed.stderr) == (5, expected)
+    assert sorted(tmp_path.iterdir()) == before  # no -wal or -shm left beside it
 
 
 def test_project_errors_exit_5_and_touch_nothing(tmp_path: Path, talk_copy: Path, existing_project: Path) -> None:
@@ -370,18 +414,31 @@ def stalling_url() -> Iterator[tuple[str, _StallingServer]]:
     server.server_close()
 
 
+def _threads_taking_sigint(pid: int) -> list[int]:
+    """The threads of process ``pid`` that do not block SIGINT: the kernel may hand a Ctrl+C to any of them."""
+    taking = []
+    for task in sorted((Path("/proc") / str(pid) / "task").iterdir()):
+        blocked = re.search(r"^SigBlk:\s*([0-9a-f]+)$", (task / "status").read_text(), re.MULTILINE)
+        if blocked is None or not int(blocked.group(1), 16) & (1 << (signal.SIGINT - 1)):
+            taking.append(int(task.name))
+    return taking
+
+
 def test_ctrl_c_cancels_with_exit_130_and_leaves_no_partial_download(
     tmp_path: Path, stalling_url: tuple[str, _StallingServer]
 ) -> None:
     """A subprocess on purpose: Ctrl+C is a SIGINT to the process. Sent while the command waits on a download
     that never ends (so it always lands mid-work), it stops the command with code 130 and one line, and the
-    partial download is removed."""
+    partial download is removed. Only the main thread takes the signal: handed to one of the threads libraries
+    start (numpy's BLAS pool), it would wait for the main thread's socket to time out (30 s) to take effect."""
     url, server = stalling_url
     project = tmp_path / "p.salient"
     command = [sys.executable, str(ROOT / "main.py"), "analyze", url, "--project", str(project)]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert server.downloading.wait(60), "the command never started the download"
+        if sys.platform == "linux":
+            assert _threads_taking_sigint(child.pid) == [child.pid]
         child.send_signal(signal.SIGINT)
         stdout, stderr = child.communicate(timeout=30)
     finally:
@@ -389,4 +446,4 @@ def test_ctrl_c_cancels_with_exit_130_and_leaves_no_partial_download(
     assert child.returncode == 130, stderr
     assert stdout == ""
     assert stderr.splitlines()[-1] == "salient: cancelled" and "Traceback" not in stderr
-    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []  # no partial file, no project
+    assert list(tmp_path.iterdir()) == []  # no partial file, no project, no empty media folder
