@@ -100,3 +100,37 @@ def test_dataset_of_an_item_before_the_first_frame(offset_video: Path, tmp_path:
     _, audio_rows = read_csv(result.path / "audio" / "metadata.csv")
     with av.open(str(result.path / "audio" / audio_rows[0]["file_name"])) as container:
         assert sum(frame.samples for frame in container.decode(audio=0)) == 400 * 16
+
+
+def test_stream_copy_of_an_item_before_the_first_frame_has_its_sound_and_the_first_frame(
+    offset_video: Path, tmp_path: Path
+) -> None:
+    project = project_with_label(tmp_path, offset_video, 0, 400)
+    with Store.open(project) as store:
+        export_clips(store, tmp_path / "out", stream_copy=True)
+        (item,) = collect_items(store)
+    with av.open(str(tmp_path / "out" / f"{item.name}.mp4")) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        sound_s = float(audio.start_time * audio.time_base), float(audio.duration * audio.time_base)
+        shown = [
+            (round(frame.time * 1000), read_index(frame.to_ndarray(format="rgb24")))
+            for frame in container.decode(video)
+        ]
+    # packets are copied whole: the sound from the start (AAC packets of 21 ms), the video as late as in the source
+    assert sound_s[0] == 0 and sound_s[1] == pytest.approx(0.4, abs=0.022)
+    assert shown == [(844, 0)]
+
+
+def test_exports_of_a_rotated_video_are_upright(tmp_path: Path) -> None:
+    """Clip and key frames of a phone's portrait video (shown 360×640, stored 640×360 with rotation −90)."""
+    video = write_clip(tmp_path / "phone.mp4", FRAMES, rotation=-90, size=(360, 640), audio_from_zero=True).path
+    project = project_with_label(tmp_path, video, 400, 800)
+    with Store.open(project) as store:
+        export_clips(store, tmp_path / "out")
+        (item,) = collect_items(store)
+    out = tmp_path / "out"
+    frames, _, _ = video_of(out / f"{item.name}.mp4")
+    assert [frame.shape for frame in frames] == [(640, 360, 3)] * 10
+    assert [read_index(frame) for frame in frames] == list(range(10, 20))
+    pictures = [png_image(out / f"{item.name}_{tag}.png") for tag in ("t-1s", "t", "t+1s")]
+    assert [(picture.shape, read_index(picture)) for picture in pictures] == [((640, 360, 3), i) for i in (0, 15, 40)]
