@@ -17,6 +17,7 @@ from analysis import media
 from app.export.clips import export_clips
 from app.export.dataset import export_dataset
 from app.export.items import collect_items
+from app.export.report import export_report
 from app.model.records import NewLabel
 from app.project.store import Store
 from tests.helpers.clips import read_index, write_clip
@@ -128,6 +129,10 @@ def test_exports_of_a_rotated_video_are_upright(tmp_path: Path) -> None:
     with Store.open(project) as store:
         export_clips(store, tmp_path / "out")
         (item,) = collect_items(store)
+        report = export_report(store, tmp_path / "report")
+    assert "video 360×640, 25 fps (constant), h264, stored turned (rotation 270°, shown upright)" in report.read_text(
+        encoding="utf-8"
+    )
     out = tmp_path / "out"
     frames, _, _ = video_of(out / f"{item.name}.mp4")
     assert [frame.shape for frame in frames] == [(640, 360, 3)] * 10
