@@ -23,10 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis import media  # noqa: E402
-from analysis.frames import FrameSource  # noqa: E402
-from analysis.video_pass import run_pass  # noqa: E402
-from app.demo.synth import write_media  # noqa: E402
+from analysis import media
+from analysis.frames import FrameSource
+from analysis.video_pass import run_pass
+from app.demo.synth import write_media
 
 SIZE = (1920, 1080)
 
