@@ -66,10 +66,11 @@ def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
 
 
 def sample_range(clip_start_ms: int, clip_end_ms: int, rate: int, total: int | None = None) -> tuple[int, int]:
-    """First sample and end of a range: exactly round(duration · rate) samples, within [0, total)."""
-    first = round(clip_start_ms * rate / 1000)
-    end = first + round((clip_end_ms - clip_start_ms) * rate / 1000)
-    return max(0, first), end if total is None else min(total, end)
+    """First sample and end of a range: exactly round(duration · rate) samples, within [0, total); never negative
+    (an empty range, or one wholly outside the media, gives first == end)."""
+    first = max(0, round(clip_start_ms * rate / 1000))
+    end = max(first, round(clip_start_ms * rate / 1000) + round((clip_end_ms - clip_start_ms) * rate / 1000))
+    return first, end if total is None else max(first, min(total, end))
 
 
 def _frame_samples(frame: av.AudioFrame) -> np.ndarray:
@@ -116,7 +117,7 @@ def decode_audio_range(path: str | os.PathLike[str], start_ms: int, end_ms: int)
         # Audio packets are all keyframes: a second before the start is enough, unless the demuxer lands late.
         for seek_ms in (start_ms - 1000, 0):
             if seek_ms <= 0:
-                container.seek(0)
+                _seek_to_start(container, stream)
             else:
                 container.seek(round((seek_ms / 1000 + origin_s) / stream.time_base), stream=stream, backward=True)
             landed = None
@@ -134,6 +135,16 @@ def decode_audio_range(path: str | os.PathLike[str], start_ms: int, end_ms: int)
                 break
             log.debug("%s: the audio seek landed after %d ms; decoding from the start", path, start_ms)
     return AudioRange(out[:, : max(0, filled_to - first)], rate, layout)
+
+
+def _seek_to_start(container: av.container.InputContainer, stream: av.stream.Stream) -> None:
+    """Move the demuxer to the first packet of ``stream``. A plain ``seek(0)`` seeks in the default stream, the
+    video: when the video starts later than the sound (streams need not start together), it lands on the first
+    video keyframe and the sound before it is skipped."""
+    try:
+        container.seek(stream.start_time or 0, stream=stream, backward=True)
+    except av.error.FFmpegError:
+        container.seek(0)
 
 
 def _audio_frames_from(container: av.container.InputContainer, stream: av.stream.Stream) -> Iterator[av.AudioFrame]:
@@ -178,7 +189,7 @@ def _frames_from(
         for attempt in range(_SEEK_ATTEMPTS + 1):
             target_ms = clip_start_ms - back_ms
             if attempt == _SEEK_ATTEMPTS or target_ms <= 0:
-                container.seek(0)
+                _seek_to_start(container, stream)
             else:
                 seconds = target_ms / 1000 + origin_us / 1_000_000
                 container.seek(round(seconds / stream.time_base), stream=stream, backward=True)
@@ -242,8 +253,12 @@ def encode_clip(
     """Re-encode [start, end) of a video as H.264 + AAC MP4 whose first frame is the frame shown at ``start``.
 
     Frames keep their source timestamps (shifted to start at 0), so variable frame rates stay as they were.
-    The audio is decoded at the source's rate and channels from the first frame's time, so sound and
-    picture stay in sync. Returns the number of video frames written.
+    The audio is decoded at the source's rate and channels from the clip's start, so sound and picture stay in
+    sync. The clip starts at the first frame's time, or at ``start`` when the video starts later than that
+    (streams need not start together): the frame shown before the video starts is its first frame, as in the
+    player, so the clip repeats it at the frame rate until its own time (or the end, for a range that ends
+    before the video starts). A rotated video (a display matrix) is written upright. Returns the number of
+    video frames written.
     """
     progress = progress or NullProgress()
     source, target = Path(source), Path(target)
@@ -255,16 +270,20 @@ def encode_clip(
     if first is None:
         raise ExportError(f"{source}: no video frame between {clip_start_ms} and {clip_end_ms} ms")
     first_frame, first_ms = first
-    first_pts = first_frame.pts or 0
+    zero_ms = max(0, min(first_ms, clip_start_ms))
     time_base = first_frame.time_base or Fraction(1, 1000)
     rate = Fraction(info.video.fps).limit_denominator(1001) if info.video.fps else Fraction(25)
+    # the source timestamp that becomes 0 in the clip: the first frame's, or earlier by the time it is held
+    zero_pts = (first_frame.pts or 0) - round(Fraction(first_ms - zero_ms, 1000) / time_base)
+    turns = media.quarter_turns(info.video.rotation)
     width, height = first_frame.width // 2 * 2, first_frame.height // 2 * 2
-    decoded = decode_audio_range(source, max(0, first_ms), clip_end_ms) if info.has_audio else None
-    duration_s = max(1, clip_end_ms - first_ms) / 1000
+    out_width, out_height = (height, width) if turns % 2 else (width, height)
+    decoded = decode_audio_range(source, zero_ms, clip_end_ms) if info.has_audio else None
+    duration_s = max(1, clip_end_ms - zero_ms) / 1000
     count = 0
     with av.open(str(target), "w", format="mp4") as out:
         video = out.add_stream("libx264", rate=rate)
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.width, video.height, video.pix_fmt = out_width, out_height, "yuv420p"
         video.codec_context.time_base = time_base
         video.options = dict(X264_OPTIONS)
         audio_frames: Iterator[av.AudioFrame] = iter(())
@@ -275,9 +294,10 @@ def encode_clip(
             sound.bit_rate = AAC_BIT_RATE * max(1, decoded.samples.shape[0]) // 2
             audio_frames = _audio_out_frames(decoded, sound)
         pending_audio = next(audio_frames, None)
-        for frame, _ in _chain_first(first, frames):
-            shown = frame.reformat(width=width, height=height, format="yuv420p")
-            shown.pts = (frame.pts or 0) - first_pts
+        held = _held_first(first_frame, min(first_ms, clip_end_ms) - zero_ms, rate, time_base)
+        for frame, pts in _clip_frames(held, first, frames, first_ms < clip_end_ms, zero_pts):
+            shown = _upright_yuv(frame, width, height, turns)
+            shown.pts = pts
             shown.time_base = time_base
             shown.pict_type = av.video.frame.PictureType.NONE
             seconds = float(shown.pts * time_base)
@@ -297,11 +317,43 @@ def encode_clip(
     return count
 
 
-def _chain_first(
-    first: tuple[av.VideoFrame, int], rest: Iterator[tuple[av.VideoFrame, int]]
+def _held_first(
+    frame: av.VideoFrame, span_ms: int, rate: Fraction, time_base: Fraction
 ) -> Iterator[tuple[av.VideoFrame, int]]:
-    yield first
-    yield from rest
+    """Copies of the first frame at the clip's times 0, 1/rate, … before ``span_ms``: what is shown before the
+    video starts. Each is a frame of its own: an encoder may still hold the one sent before."""
+    step = 1 / rate
+    picture: np.ndarray | None = None
+    k = 0
+    while 1000 * k * step < span_ms:
+        picture = frame.to_ndarray(format="rgb24") if picture is None else picture
+        yield av.VideoFrame.from_ndarray(picture, format="rgb24"), round(k * step / time_base)
+        k += 1
+
+
+def _upright_yuv(frame: av.VideoFrame, width: int, height: int, turns: int) -> av.VideoFrame:
+    """The frame as yuv420p at ``width`` × ``height`` (the stored size), turned upright by ``turns`` quarter turns."""
+    if not turns:
+        return frame.reformat(width=width, height=height, format="yuv420p")
+    rgb = frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+    upright = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(rgb, turns)), format="rgb24")
+    return upright.reformat(format="yuv420p")
+
+
+def _clip_frames(
+    held: Iterator[tuple[av.VideoFrame, int]],
+    first: tuple[av.VideoFrame, int],
+    rest: Iterator[tuple[av.VideoFrame, int]],
+    first_inside: bool,
+    zero_pts: int,
+) -> Iterator[tuple[av.VideoFrame, int]]:
+    """The clip's frames and their timestamps in it: the held copies of the first frame, then (when it falls inside
+    the clip) the first frame and the rest at their own times shifted by ``zero_pts``."""
+    yield from held
+    if first_inside:
+        yield first[0], (first[0].pts or 0) - zero_pts
+        for frame, _ in rest:
+            yield frame, (frame.pts or 0) - zero_pts
 
 
 def stream_copy_suffix(path: str | os.PathLike[str]) -> str:
@@ -320,7 +372,10 @@ def copy_clip(
 
     The clip starts at the keyframe at or before ``start`` (up to one GOP earlier, often 2–10 s), because a
     video can only be decoded from a keyframe; it stops before the first video packet decoded at or after
-    ``end``. Timestamps are shifted so the clip starts at 0.
+    ``end``. Timestamps are shifted so the clip starts at 0. A clip that starts before the video does (streams
+    need not start together) starts at ``start``, its video track later as in the source; one that ends before
+    the video starts gets the first keyframe alone, so it still has a picture. The display matrix of a rotated
+    video is kept: the packets cannot be turned upright without re-encoding.
     """
     progress = progress or NullProgress()
     source, target = Path(source), Path(target)
@@ -328,13 +383,18 @@ def copy_clip(
         video = _video_stream(container)
         sound = container.streams.audio[0] if container.streams.audio else None
         origin_s = (container.start_time or 0) / 1_000_000
-        container.seek(round((clip_start_ms / 1000 + origin_s) / video.time_base), stream=video, backward=True)
+        start_s = clip_start_ms / 1000 + origin_s
+        if start_s < float((video.start_time or 0) * video.time_base):
+            # a seek in the video before its first keyframe lands on that keyframe, after the sound before it
+            _seek_to_start(container, sound or video)
+        else:
+            container.seek(round(start_s / video.time_base), stream=video, backward=True)
         end_s = clip_end_ms / 1000 + origin_s
         with av.open(str(target), "w", format="mp4" if target.suffix == ".mp4" else "matroska") as out:
             targets = {video: out.add_stream_from_template(video)}
             if sound is not None:
                 targets[sound] = out.add_stream_from_template(sound)
-            copier = _PacketCopier(out, targets, video, sound, end_s)
+            copier = _PacketCopier(out, targets, video, sound, start_s, end_s)
             for index, packet in enumerate(container.demux(list(targets))):
                 if index % 64 == 0:
                     check(progress)
@@ -347,7 +407,8 @@ def copy_clip(
 
 class _PacketCopier:
     """Copies the packets of one clip: video from the first keyframe until a packet decoded at or after the end,
-    sound from the clip's first video frame (sound read before it waits) until the end."""
+    sound from the clip's first video frame, or from the start when the video starts later (sound read before
+    the first keyframe waits), until the end."""
 
     def __init__(
         self,
@@ -355,9 +416,11 @@ class _PacketCopier:
         targets: dict[av.stream.Stream, av.stream.Stream],
         video: av.stream.Stream,
         sound: av.stream.Stream | None,
+        start_s: float,
         end_s: float,
     ) -> None:
-        self.out, self.targets, self.video_stream, self.sound_stream, self.end_s = out, targets, video, sound, end_s
+        self.out, self.targets, self.video_stream, self.sound_stream = out, targets, video, sound
+        self.start_s, self.end_s = start_s, end_s
         self.zero_s: float | None = None
         self.early_sound: list[av.Packet] = []
         self.video_done = False
@@ -368,14 +431,15 @@ class _PacketCopier:
             return False
         if float(packet.dts * packet.time_base) >= self.end_s:
             self.video_done = True
-            return self.sound_stream is None
+            if self.zero_s is not None:
+                return self.sound_stream is None
         if self.zero_s is None:
-            self.zero_s = float(packet.pts * packet.time_base)
+            self.zero_s = min(float(packet.pts * packet.time_base), self.start_s)
             for waiting in [p for p in self.early_sound if float(p.pts * p.time_base) >= self.zero_s]:
                 _mux_rebased(self.out, waiting, self.targets[self.sound_stream], self.zero_s)
             self.early_sound.clear()
         _mux_rebased(self.out, packet, self.targets[self.video_stream], self.zero_s)
-        return False
+        return self.video_done and self.sound_stream is None
 
     def sound(self, packet: av.Packet) -> bool:
         """Copy (or keep waiting) a sound packet; True when the copy is complete."""

@@ -169,6 +169,9 @@ class FrameSource:
     dropped frame shows the previous frame in that slot. Streams whose timestamps go backwards (H.264
     with B-frames in AVI) are not exact; a warning says so.
 
+    A video with a display matrix (phones' portrait video) is turned upright: ``width``, ``height`` and every
+    frame are as shown, not as stored.
+
     Not thread-safe by design: one worker thread owns a source and calls everything on it.
     """
 
@@ -188,9 +191,12 @@ class FrameSource:
             self._stream.codec_context.thread_type = DECODER_THREAD_TYPE
             self._time_base = self._stream.time_base or Fraction(1, 1)
             self._origin_us = self._container.start_time or 0
-            self.source_width = self._stream.codec_context.width
-            self.source_height = self._stream.codec_context.height
+            # degrees the stored pictures are turned counter-clockwise to be shown upright (see VideoStreamInfo)
+            self.rotation = info.video.rotation
+            self.source_width, self.source_height = info.video.width, info.video.height
             self.width, self.height = _output_size(self.source_width, self.source_height, max_width)
+            turned = media.quarter_turns(self.rotation) % 2 == 1
+            self._decoded_size = (self.height, self.width) if turned else (self.width, self.height)
             self.duration_ms = info.duration_ms
             rate = self._stream.average_rate or self._stream.guessed_rate
             self.variable_frame_rate = info.video.variable_frame_rate or not rate
@@ -249,6 +255,8 @@ class FrameSource:
             self.width,
             self.height,
         )
+        if self.rotation:
+            log.info("%s: stored turned; shown turned %d° counter-clockwise", self.path.name, self.rotation)
 
     def __enter__(self) -> FrameSource:
         return self
@@ -387,11 +395,13 @@ class FrameSource:
             self._raw.popitem(last=False)
 
     def _convert(self, index: int, frame: av.VideoFrame) -> Frame:
-        """RGB at the output size through swscale, with one reformatter (and so one scaler) for all frames."""
+        """RGB at the output size through swscale, with one reformatter (and so one scaler) for all frames; turned
+        upright when the video has a rotation."""
+        width, height = self._decoded_size
         rgb = self._reformatter.reformat(
-            frame, width=self.width, height=self.height, format="rgb24", interpolation=INTERPOLATION, threads=1
+            frame, width=width, height=height, format="rgb24", interpolation=INTERPOLATION, threads=1
         )
-        image = np.ascontiguousarray(rgb.to_ndarray())
+        image = np.ascontiguousarray(media.upright(rgb.to_ndarray(), self.rotation))
         image.flags.writeable = False
         return Frame(index, self._ms_of_pts(_pts(frame)), image)
 

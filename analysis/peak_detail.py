@@ -40,6 +40,7 @@ import av.error
 import cv2
 import numpy as np
 
+from analysis import media
 from analysis.errors import MediaError
 from analysis.motion import REFERENCE_WIDTH, FlowEngine, FlowMethod, PairStats, pair_stats
 from analysis.video_pass import DecodedFrame, open_video
@@ -355,10 +356,13 @@ def _frames(
 def _convert(frame: av.VideoFrame, time_ms: Fraction, width: int) -> _Grabbed:
     """(time, RGB at most MAX_FRAME_WIDTH wide, grey at ``width`` as the motion pass makes it)."""
     # only the grey conversion of DecodedFrame is used (not its index and time); it may view the decoder's buffer
-    gray = np.array(DecodedFrame(frame, 0, 0.0).gray(width), copy=True)
-    if frame.width > MAX_FRAME_WIDTH:
-        height = max(2, round(frame.height * MAX_FRAME_WIDTH / frame.width / 2) * 2)
-        rgb = frame.reformat(width=MAX_FRAME_WIDTH, height=height, format="rgb24", interpolation="AREA")
+    decoded = DecodedFrame(frame, 0, 0.0)
+    gray = np.array(decoded.gray(width), copy=True)
+    turned = media.quarter_turns(frame.rotation) % 2 == 1
+    if decoded.width > MAX_FRAME_WIDTH:
+        height = max(2, round(decoded.height * MAX_FRAME_WIDTH / decoded.width / 2) * 2)
+        size = (height, MAX_FRAME_WIDTH) if turned else (MAX_FRAME_WIDTH, height)
+        rgb = frame.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA")
     else:
         rgb = frame.reformat(format="rgb24")
-    return time_ms, np.ascontiguousarray(rgb.to_ndarray()), gray
+    return time_ms, np.ascontiguousarray(media.upright(rgb.to_ndarray(), frame.rotation)), gray

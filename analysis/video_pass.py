@@ -21,6 +21,7 @@ import av
 import cv2
 import numpy as np
 
+from analysis import media
 from analysis.errors import MediaError
 from analysis.progress import NullProgress, Progress, check
 
@@ -31,36 +32,42 @@ _LUMA_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj4
 
 
 class DecodedFrame:
-    """One decoded frame and the views of it the consumers asked for, each made at most once."""
+    """One decoded frame and the views of it the consumers asked for, each made at most once.
 
-    __slots__ = ("_frame", "_gray", "_luma", "index", "time_s")
+    Every view is upright: a frame stored turned (a display matrix, as phones write portrait video) is turned
+    as it is shown, so faces stand up and sizes are those shown."""
+
+    __slots__ = ("_frame", "_gray", "_luma", "_turns", "index", "time_s")
 
     def __init__(self, frame: av.VideoFrame, index: int, time_s: float) -> None:
         self._frame = frame
         self.index = index
         self.time_s = time_s
+        self._turns = media.quarter_turns(frame.rotation)
         self._luma: np.ndarray | None = None
         self._gray: dict[int, np.ndarray] = {}
 
     @property
     def width(self) -> int:
-        """Width of the decoded picture, in pixels."""
-        return self._frame.width
+        """Width of the picture as shown (upright), in pixels."""
+        return self._frame.height if self._turns % 2 else self._frame.width
 
     @property
     def height(self) -> int:
-        """Height of the decoded picture, in pixels."""
-        return self._frame.height
+        """Height of the picture as shown (upright), in pixels."""
+        return self._frame.width if self._turns % 2 else self._frame.height
 
     def luma(self) -> np.ndarray:
-        """Full-resolution 8-bit grey (H×W); a view of the decoder's buffer when the format allows."""
+        """Full-resolution 8-bit grey (H×W), upright; a view of the decoder's buffer when the format allows and the
+        frame is not turned."""
         if self._luma is None:
             frame = self._frame
             if frame.format.name in _LUMA_FORMATS:
                 plane = frame.planes[0]
-                self._luma = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)[:, : frame.width]
+                luma = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)[:, : frame.width]
             else:
-                self._luma = frame.to_ndarray(format="gray")
+                luma = frame.to_ndarray(format="gray")
+            self._luma = media.upright(luma, self._turns * 90)
         return self._luma
 
     def gray(self, width: int) -> np.ndarray:
@@ -84,11 +91,13 @@ class DecodedFrame:
         return np.ascontiguousarray(self.luma()[::step, ::step])
 
     def bgr(self, width: int | None = None) -> np.ndarray:
-        """Colour (H×W×3, BGR as OpenCV expects), at ``width`` pixels wide when given."""
-        if width is None or width >= self._frame.width:
-            return self._frame.to_ndarray(format="bgr24")
-        height = max(2, round(self._frame.height * width / self._frame.width) // 2 * 2)
-        return self._frame.reformat(width=width, height=height, format="bgr24").to_ndarray()
+        """Colour (H×W×3, BGR as OpenCV expects), upright, at ``width`` pixels wide when given."""
+        if width is None or width >= self.width:
+            return media.upright(self._frame.to_ndarray(format="bgr24"), self._turns * 90)
+        height = max(2, round(self.height * width / self.width) // 2 * 2)
+        stored = (height, width) if self._turns % 2 else (width, height)
+        image = self._frame.reformat(width=stored[0], height=stored[1], format="bgr24").to_ndarray()
+        return media.upright(image, self._turns * 90)
 
 
 class FrameConsumer(Protocol):
@@ -213,7 +222,8 @@ def run_pass(
         frames = _DecodableFrames(container, stream, path)
         for frame in frames:
             time_s = float(frame.time) - origin_s if frame.time is not None else index / rate
-            width, height = frame.width, frame.height
+            turned = media.quarter_turns(frame.rotation) % 2
+            width, height = (frame.height, frame.width) if turned else (frame.width, frame.height)
             _offer(consumers, frame, index, time_s)
             last_time = time_s
             index += 1

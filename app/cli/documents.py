@@ -36,6 +36,7 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
         "fps": video.fps if video else None,
         "width": video.width if video else None,
         "height": video.height if video else None,
+        "rotation": video.rotation if video else None,
         "variable_frame_rate": video.variable_frame_rate if video else None,
         "frame_count": video.frame_count if video else None,
         "sample_rate": info.audio.sample_rate if info.audio else None,

@@ -195,12 +195,15 @@ def write_media(
     video_codec: str = "libx264",
     faststart: bool = False,
     frames: Iterator[np.ndarray] | None = None,
+    rotation: int = 0,
 ) -> Path:
     """Write a media file with PyAV: video of a moving square and/or the given audio.
 
     ``video_size=None`` writes audio only, ``audio=None`` writes video only. The container follows the
     suffix (.mp4, .mkv, .webm, .mov, .avi, .wav, .mp3, .m4a, .flac, .ogg …). ``frames`` (RGB arrays of
-    ``video_size``) replaces the moving square.
+    ``video_size``) replaces the moving square. ``rotation`` (degrees counter-clockwise, a multiple of 90)
+    stores the pictures turned the other way with a display matrix, as phones store portrait video: shown
+    upright by a player that honours it, sideways by one that does not.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -212,13 +215,22 @@ def write_media(
     vcodec = _VIDEO_CODECS.get(suffix, video_codec)
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), "w", options=options) as container:
-        vstream = _add_video_stream(container, vcodec, fps, video_size) if video_size is not None else None
+        turns = -rotation // 90 % 4
+        if video_size is not None and turns % 2:
+            stored_size = (video_size[1], video_size[0])
+        else:
+            stored_size = video_size
+        vstream = _add_video_stream(container, vcodec, fps, stored_size) if stored_size is not None else None
+        if vstream is not None and turns:
+            vstream.set_display_rotation(rotation)
         astream = _add_audio_stream(container, codec, sample_rate, channels) if audio is not None else None
         audio_frames = _audio_frames(astream, audio, channels) if astream is not None else iter(())
         if vstream is None:
             frames = iter(())
         elif frames is None:
             frames = square_frames(duration_ms, fps, video_size[0], video_size[1], motion or [])
+        if turns:
+            frames = (np.ascontiguousarray(np.rot90(rgb, turns)) for rgb in frames)
         _mux_interleaved(container, vstream, astream, frames, audio_frames, fps, sample_rate)
     return path
 

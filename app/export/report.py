@@ -147,7 +147,8 @@ def _media_section(store: Store, record: MediaRecord) -> str:
     if info.video:
         v = info.video
         rate = "variable" if v.variable_frame_rate else "constant"
-        streams.append(f"video {v.width}×{v.height}, {format_fps(v.fps)} fps ({rate}), {v.codec}")
+        turned = f", stored turned (rotation {v.rotation}°, shown upright)" if v.rotation else ""
+        streams.append(f"video {v.width}×{v.height}, {format_fps(v.fps)} fps ({rate}), {v.codec}{turned}")
     if info.audio:
         streams.append(f"audio {info.audio.sample_rate} Hz, {info.audio.channels} channel(s), {info.audio.codec}")
     summary = [

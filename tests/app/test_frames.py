@@ -23,6 +23,8 @@ import pytest
 from analysis import frames, media
 from analysis.errors import MediaError
 from analysis.frames import FrameSource
+from analysis.peak_detail import peak_detail
+from analysis.video_pass import run_pass
 from app.demo.synth import write_media
 from tests.helpers.clips import CLICK_MS, HEIGHT, WIDTH, Clip, read_index, write_clip
 
@@ -356,3 +358,35 @@ def test_the_frame_source_does_not_load_qt() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"
+
+
+def test_streams_that_start_apart_share_one_clock(tmp_path: Path) -> None:
+    """Picture from 0.852 s, sound from 8 ms (container times), as in a real phone recording: media time 0 is the
+    container's start (8 ms), so frame i is at 844 + 40 i ms for the player, the key frames, the decode pass
+    (motion, faces) and the flow pictures alike; before 844 ms the frame shown is frame 0."""
+    clip = write_clip(tmp_path / "offset.mp4", 40, durations_ms=[40], start_ms=852, audio_start_ms=8)
+    assert clip.times_ms[:3] == [844, 884, 924]
+    with FrameSource(clip.path) as source:
+        assert [source.time_of_index(i) for i in range(40)] == clip.times_ms
+        assert [source.index_at_time(ms) for ms in (0, 400, 843, 844, 883, 884)] == [0, 0, 0, 0, 0, 1]
+        assert read_index(source.frame_at_time(400).image) == 0 and read_index(source.frame_at_time(925).image) == 2
+    info = run_pass(clip.path, [])
+    assert info.duration_s == pytest.approx(clip.times_ms[-1] / 1000)
+
+    class Times:
+        def __init__(self) -> None:
+            self.times: list[int] = []
+
+        def wants(self, time_s: float) -> bool:
+            return True
+
+        def consume(self, frame) -> None:
+            self.times.append(round(frame.time_s * 1000))
+
+        def finish(self) -> list[int]:
+            return self.times
+
+    assert run_pass(clip.path, [Times()]).results[0] == clip.times_ms
+    detail = peak_detail(clip.path, 200)
+    # the flow's frames are the first at or after 0, 200 and 1200 ms: frame 0 for the first two, frame 9 (1204 ms)
+    assert [read_index(image) for image in detail.frames] == [0, 0, 9]

@@ -238,3 +238,20 @@ def test_the_transport_shows_the_time_and_frame_of_each_step(qtbot, window, late
     qtbot.keyClick(window, Qt.Key.Key_Right)
     qtbot.wait(200)
     reads("00:00:02.812", "frame 49")
+
+
+def test_a_rotated_phone_video_plays_upright(qtbot, tmp_path: Path) -> None:
+    """Stored 640×360 with rotation −90 (a phone held upright): the player opens it 360×640 and shows each frame
+    upright (bit 0 of the frame number at the top left)."""
+    clip = write_clip(tmp_path / "phone.mp4", 30, rotation=-90, size=(360, 640), audio_from_zero=True)
+    controller = PlayerController(max_width=None)
+    try:
+        with qtbot.waitSignal(controller.video_opened, timeout=10_000):
+            controller.open(clip.path, media.probe(clip.path).duration_ms)
+        qtbot.waitUntil(lambda: controller.frame is not None, timeout=10_000)
+        assert (controller.info.width, controller.info.height) == (360, 640)
+        controller.seek_frame(13)
+        qtbot.waitUntil(lambda: controller.frame.index == 13, timeout=5000)
+        assert controller.frame.image.shape == (640, 360, 3) and read_index(controller.frame.image) == 13
+    finally:
+        controller.close()

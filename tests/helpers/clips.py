@@ -17,10 +17,11 @@ CLICK_MS = 3000
 COLUMNS, ROWS = 6, 2
 
 
-def pattern(index: int) -> np.ndarray:
-    """An RGB frame showing ``index`` in binary: 12 big blocks, white for a 1 bit, black for a 0."""
-    image = np.full((HEIGHT, WIDTH, 3), 16, np.uint8)
-    block_w, block_h = WIDTH // COLUMNS, HEIGHT // ROWS
+def pattern(index: int, width: int = WIDTH, height: int = HEIGHT) -> np.ndarray:
+    """An RGB frame showing ``index`` in binary: 12 big blocks, white for a 1 bit, black for a 0, bit 0 top left
+    (so a frame seen sideways or upside down reads as another index, or not at all)."""
+    image = np.full((height, width, 3), 16, np.uint8)
+    block_w, block_h = width // COLUMNS, height // ROWS
     for bit in range(COLUMNS * ROWS):
         if index >> bit & 1:
             row, column = divmod(bit, COLUMNS)
@@ -60,14 +61,23 @@ def write_clip(
     durations_ms: list[int] | None = None,
     start_ms: int = 0,
     audio_from_zero: bool = False,
+    audio_start_ms: int | None = None,
+    rotation: int = 0,
+    size: tuple[int, int] = (WIDTH, HEIGHT),
     faststart: bool = False,
 ) -> Clip:
     """H.264 (x264 defaults: B-frames on) with a keyframe every 4 s, frame i showing i.
 
     ``durations_ms`` makes the frame rate variable (frame i lasts durations_ms[i % len]); ``start_ms``
     delays the first frame; ``audio_from_zero`` adds an AAC track from 0 (so media time 0 is before the
-    first frame) that is silent but for a 1 ms click at ``CLICK_MS``.
+    first frame) that is silent but for a 1 ms click at ``CLICK_MS``; ``audio_start_ms`` starts that track
+    later (the container's start, media time 0, is then the earlier of the two streams). ``rotation`` writes a
+    display matrix (degrees counter-clockwise, as FFmpeg's ``rotation``), the way phones store portrait video:
+    the pictures are stored turned the other way, so a player that honours the matrix shows them upright at
+    ``size`` (width, height) and one that does not shows them sideways.
     """
+    if audio_from_zero and audio_start_ms is None:
+        audio_start_ms = 0
     gop = round(4 * rate)
     if durations_ms:
         time_base = Fraction(1, 1000)
@@ -77,23 +87,37 @@ def write_clip(
         stamps = [int(Fraction(start_ms, 1000) * rate) + index for index in range(count)]
     with av.open(str(path), "w", options={"movflags": "+faststart"} if faststart else {}) as container:
         stream = container.add_stream("libx264", rate=rate)
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        turns = -rotation // 90
+        stream.width, stream.height = size if turns % 2 == 0 else size[::-1]
+        stream.pix_fmt = "yuv420p"
         stream.options = {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0"}
         stream.codec_context.time_base = time_base
-        if audio_from_zero:
+        if rotation:
+            stream.set_display_rotation(rotation)
+        if audio_start_ms is not None:
             audio = container.add_stream("aac", rate=48_000)
             audio.layout = "mono"
             samples = np.zeros(math.ceil((start_ms / 1000 + count / rate) * 48_000 / 1024) * 1024, np.float32)
             samples[CLICK_MS * 48 : CLICK_MS * 48 + 48] = 0.9
             for start in range(0, samples.shape[0], 1024):
                 block = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="fltp", layout="mono")
-                block.sample_rate, block.pts, block.time_base = 48_000, start, Fraction(1, 48_000)
+                block.sample_rate, block.time_base = 48_000, Fraction(1, 48_000)
+                # AAC puts 1024 priming samples first; an MP4 trims them only when the first packet's time is below 0,
+                # and then starts the track at 0. Past the priming, the track starts at ``audio_start_ms``.
+                block.pts = start + audio_start_ms * 48 + (1024 if audio_start_ms else 0)
                 container.mux(audio.encode(block))
             container.mux(audio.encode(None))
         for index, pts in enumerate(stamps):
-            frame = av.VideoFrame.from_ndarray(pattern(index), format="rgb24")
+            stored = np.ascontiguousarray(np.rot90(pattern(index, *size), turns))
+            frame = av.VideoFrame.from_ndarray(stored, format="rgb24")
             frame.pts, frame.time_base = pts, time_base
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
-    times_ms = [math.floor(pts * time_base * 1000 + Fraction(1, 2)) for pts in stamps]
+    # media time 0 is the container's start: the earlier of the first frame and the audio track's start
+    origin = (
+        Fraction(stamps[0]) * time_base
+        if audio_start_ms is None
+        else min(stamps[0] * time_base, Fraction(audio_start_ms, 1000))
+    )
+    times_ms = [math.floor((pts * time_base - origin) * 1000 + Fraction(1, 2)) for pts in stamps]
     return Clip(path, times_ms, gop)

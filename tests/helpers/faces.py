@@ -65,7 +65,11 @@ def frames(appearances: list[Appearance], duration_s: float) -> Iterator[np.ndar
         yield frame
 
 
-def write_video(path: Path, appearances: list[Appearance], duration_s: float, faststart: bool = False) -> Path:
+def write_video(
+    path: Path, appearances: list[Appearance], duration_s: float, faststart: bool = False, rotation: int = 0
+) -> Path:
+    """The appearances on the background, WIDTH × HEIGHT as shown; ``rotation`` stores them turned (a phone's
+    portrait video: see :func:`app.demo.synth.write_media`)."""
     return write_media(
         path,
         None,
@@ -74,6 +78,7 @@ def write_video(path: Path, appearances: list[Appearance], duration_s: float, fa
         fps=FPS,
         frames=frames(appearances, duration_s),
         faststart=faststart,
+        rotation=rotation,
     )
 
 
