@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analysis.pauses import PauseIndex, Span
-from analysis.salience import Flag, Moment, Shot, ShotIndex, moments
+from analysis.salience import MULTIMODAL_DELTA_MS, Flag, Moment, Shot, ShotIndex, moments
 from app.model.records import LabelRecord, segment_key
 from app.timecode import format_mmss
 
@@ -134,10 +134,11 @@ def moment_segment(moment: Moment) -> Segment:
     own = segment_key(source, moment.start_ms, moment.end_ms)
     aliases = [segment_key(SOURCE_AUDIO, flag.start_ms, flag.end_ms) for flag in moment.audio]
     aliases += [segment_key(SOURCE_MOTION, flag.start_ms, flag.end_ms) for flag in moment.motion]
-    aliases += [
+    aliases += [  # the pairs the audio + motion rows used to name (peaks at most MULTIMODAL_DELTA_MS apart)
         segment_key(SOURCE_MULTIMODAL, min(a.start_ms, m.start_ms), max(a.end_ms, m.end_ms))
         for a in moment.audio
         for m in moment.motion
+        if abs(a.peak_ms - m.peak_ms) <= MULTIMODAL_DELTA_MS
     ]
     return Segment(
         source,

@@ -81,8 +81,8 @@ class ReviewRow:
     shot: str = ""
     """the shot change it coincides with ("cut at 00:12.300"): not significant unless labelled otherwise"""
     track_detail: str = ""
-    """each track's peak and z ('audio: peak 00:07.907, z +5.14 · motion: peak 00:07.440, z +1.85'), the
-    Track cell's tooltip"""
+    """each track's peak and z ('audio: peak 00:07.907, z +5.14 · motion: peak 00:07.440, z +1.85'): the
+    Track cell's tooltip, a line per track"""
 
 
 def _cells(row: ReviewRow) -> tuple[str, ...]:
@@ -171,7 +171,7 @@ class _QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return _cells(row)[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == _TRACK_COLUMN:
-            return row.track_detail or None
+            return row.track_detail.replace(" · ", "\n") or None  # one line per track
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == _RANGE_COLUMN:
             return f"{row.start_ms / 1000:.3f}–{row.end_ms / 1000:.3f} s"
         if index.column() != _LABEL_COLUMN:

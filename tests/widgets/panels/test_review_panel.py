@@ -169,7 +169,8 @@ def test_each_column_header_once_and_the_range_in_seconds_in_its_tooltip(qtbot) 
     assert model.index(0, 2).data() == "00:06.640–00:08.040"
     assert model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole) == "6.640–8.040 s"
     assert model.index(0, 1).data() == "audio + motion"
-    assert model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == detail
+    tip = "audio: peak 00:07.907, z +5.14\nmotion: peak 00:07.440, z +1.85"
+    assert model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == tip
 
 
 def test_a_very_long_label_elides_and_every_column_stays_in_view(qtbot) -> None:
