@@ -79,12 +79,14 @@ class Envelope:
 
 @dataclass(frozen=True, slots=True)
 class Peak:
-    """A flagged segment: adjacent outlier windows on the same side of the band, merged."""
+    """A flagged segment: adjacent outlier windows on the same side of the band, merged (and reaching its peak)."""
 
     start_ms: int
     end_ms: int
     peak_ms: int
-    """High segments: the loudest sample within the segment ± 0.5 s. Low segments: the quietest window's centre."""
+    """High segments: the loudest sample within the flagged windows ± 0.5 s (at most halfway to the next segment),
+    the segment reaching it when it lies outside them. Low segments: the quietest window's centre. Always within
+    [start_ms, end_ms], and no two segments share it."""
     z: float
     """The most extreme z-score among the segment's windows (negative for low outliers)."""
     value: float
@@ -286,17 +288,25 @@ def find_peaks(
         raise ValueError("the audio is shorter than half a window; nothing to analyse")
     runs, summary = find_outliers(values, k, tails, robust, feature.value)
     rate = envelope.sample_rate
+    spans = [(envelope.window_start_ms(run.first), envelope.window_end_ms(run.last - 1)) for run in runs]
     peaks = []
-    for run in runs:
-        start_ms = envelope.window_start_ms(run.first)
-        end_ms = envelope.window_end_ms(run.last - 1)
+    for index, (run, (start_ms, end_ms)) in enumerate(zip(runs, spans, strict=True)):
         if run.sign > 0:
-            lo = max(0, (start_ms - PEAK_SEARCH_MS) * rate // 1000)
-            hi = min(envelope.n_samples, (end_ms + PEAK_SEARCH_MS) * rate // 1000)
+            # the loudest sample within the segment ± PEAK_SEARCH_MS, but never past the middle of the gap to a
+            # neighbouring segment: two segments never find the same sample
+            lo_ms, hi_ms = start_ms - PEAK_SEARCH_MS, end_ms + PEAK_SEARCH_MS
+            if index > 0:
+                lo_ms = max(lo_ms, (spans[index - 1][1] + start_ms) // 2)
+            if index + 1 < len(spans):
+                hi_ms = min(hi_ms, (end_ms + spans[index + 1][0]) // 2)
+            lo = max(0, lo_ms * rate // 1000)
+            hi = min(envelope.n_samples, hi_ms * rate // 1000)
             loudest = lo + int(np.argmax(np.abs(samples[lo:hi])))
             peak_ms = round(loudest * 1000 / rate)
         else:
             peak_ms = (envelope.window_start_ms(run.extreme) + envelope.window_end_ms(run.extreme)) // 2
+        # the segment reaches its peak: a burst just past the flagged windows is played and exported with them
+        start_ms, end_ms = min(start_ms, peak_ms), max(end_ms, peak_ms)
         peaks.append(Peak(start_ms, end_ms, peak_ms, run.z, float(values[run.extreme])))
     return OutlierResult(tuple(peaks), summary)
 

@@ -1,4 +1,5 @@
-"""Pure rules that combine the analyses' flags: a shot change near a segment, audio and motion peaks together.
+"""Pure rules that combine the analyses' flags: a shot change near a segment, audio and motion peaks merged
+into moments (one moment, one segment, every peak inside its own).
 
 Everything here works on integer milliseconds and on any object with the attributes the protocols name, so the
 window (live results), the exports (stored segments) and the CLI apply exactly the same rules.
@@ -14,7 +15,7 @@ from typing import Protocol
 SHOT_MARGIN_MS = 500
 """A cut this close to a segment (before or after) makes it coincide with the shot change."""
 MULTIMODAL_DELTA_MS = 1000
-"""An audio peak and a motion peak at most this far apart (peak to peak) are one audio + motion moment."""
+"""An audio peak and a motion peak at most this far apart (peak to peak), or overlapping, are one moment."""
 
 
 class Flag(Protocol):
@@ -98,54 +99,109 @@ class ShotIndex:
 
 
 @dataclass(frozen=True, slots=True)
-class MultimodalPeak:
-    """An audio peak and a motion peak close in time: one moment seen and heard."""
+class Moment:
+    """One moment to review: the audio and motion flags that describe it, merged into one span.
+
+    Its span covers every flag it holds (each flag's own span and its peak), so every peak of the moment lies
+    inside it, and no two moments overlap (see :func:`moments`).
+    """
 
     start_ms: int
     end_ms: int
-    audio_peak_ms: int
-    motion_peak_ms: int
-    audio_z: float
-    motion_z: float
+    audio: tuple[Flag, ...]
+    """The audio peaks merged into this moment, in time order (often one, or none)."""
+    motion: tuple[Flag, ...]
+    """The motion peaks merged into this moment, in time order."""
+
+    @property
+    def audio_peak(self) -> Flag | None:
+        """The strongest audio peak (largest |z|, the earliest of equals), or None."""
+        return _strongest(self.audio)
+
+    @property
+    def motion_peak(self) -> Flag | None:
+        """The strongest motion peak, or None."""
+        return _strongest(self.motion)
+
+    @property
+    def tracks(self) -> tuple[str, ...]:
+        """The tracks that flagged it: ('audio',), ('motion',) or ('audio', 'motion')."""
+        return (("audio",) if self.audio else ()) + (("motion",) if self.motion else ())
 
     @property
     def peak_ms(self) -> int:
-        """The moment of the pair: the audio peak (speech is what the analyst hears)."""
-        return self.audio_peak_ms
-
-    @property
-    def score(self) -> float:
-        """Combined z: |z_audio| + |z_motion|."""
-        return abs(self.audio_z) + abs(self.motion_z)
+        """The moment's time: the strongest audio peak (speech is what the analyst hears), else the motion one."""
+        flag = self.audio_peak or self.motion_peak
+        assert flag is not None
+        return flag.peak_ms
 
     @property
     def z(self) -> float:
-        """The pair's score, so a pair is a :class:`Flag` too."""
-        return self.score
+        """The strongest peak's z for one track; with both, the combined score |z_audio| + |z_motion|."""
+        audio, motion = self.audio_peak, self.motion_peak
+        if audio is not None and motion is not None:
+            return abs(audio.z) + abs(motion.z)
+        flag = audio or motion
+        assert flag is not None
+        return flag.z
 
 
-def multimodal_peaks(
+def _strongest(flags: Sequence[Flag]) -> Flag | None:
+    return min(flags, key=lambda flag: (-abs(flag.z), flag.peak_ms), default=None)
+
+
+def _reach(flag: Flag) -> tuple[int, int]:
+    """A flag's span widened to its peak (older stored audio peaks may lie just outside their windows)."""
+    return min(flag.start_ms, flag.peak_ms), max(flag.end_ms, flag.peak_ms)
+
+
+def moments(
     audio_peaks: Sequence[Flag], motion_peaks: Sequence[Flag], delta_ms: int = MULTIMODAL_DELTA_MS
-) -> list[MultimodalPeak]:
-    """Audio and motion peaks whose peak times are at most ``delta_ms`` apart, paired one to one (closest pairs
-    first), ranked by combined z (highest first, then by start)."""
-    candidates = []
-    for i, a in enumerate(audio_peaks):
-        for j, m in enumerate(motion_peaks):
-            gap = abs(a.peak_ms - m.peak_ms)
-            if gap <= delta_ms:
-                candidates.append((gap, i, j))
-    used_audio: set[int] = set()
-    used_motion: set[int] = set()
-    pairs = []
-    for _, i, j in sorted(candidates):
-        if i in used_audio or j in used_motion:
-            continue
-        used_audio.add(i)
-        used_motion.add(j)
-        a, m = audio_peaks[i], motion_peaks[j]
-        pairs.append(
-            MultimodalPeak(min(a.start_ms, m.start_ms), max(a.end_ms, m.end_ms), a.peak_ms, m.peak_ms, a.z, m.z)
-        )
-    pairs.sort(key=lambda p: (-p.score, p.start_ms))
-    return pairs
+) -> list[Moment]:
+    """The moments to review, in time order: each flag belongs to exactly one, and none overlap.
+
+    An audio peak and a motion peak are one moment when their spans overlap or touch, or when their peak times
+    are at most ``delta_ms`` apart (a word and the gesture with it). Then moments whose spans overlap or touch
+    are merged, so no peak lies inside another moment's span. Two peaks of the same track stay two moments
+    unless something overlaps both: they were flagged apart. O(n log n) plus the pairs within ``delta_ms``.
+    """
+    flags = [*audio_peaks, *motion_peaks]
+    n_audio = len(audio_peaks)
+    parent = list(range(len(flags)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    by_peak = sorted(range(n_audio, len(flags)), key=lambda index: flags[index].peak_ms)
+    motion_times = [flags[index].peak_ms for index in by_peak]
+    for index in range(n_audio):
+        peak = flags[index].peak_ms
+        low = bisect.bisect_left(motion_times, peak - delta_ms)
+        high = bisect.bisect_right(motion_times, peak + delta_ms)
+        for other in by_peak[low:high]:
+            parent[root(other)] = root(index)
+    groups: dict[int, list[int]] = {}
+    for index in range(len(flags)):
+        groups.setdefault(root(index), []).append(index)
+    hulls = []
+    for members in groups.values():
+        reaches = [_reach(flags[index]) for index in members]
+        hulls.append((min(r[0] for r in reaches), max(r[1] for r in reaches), members))
+    hulls.sort(key=lambda hull: (hull[0], hull[1]))
+    merged: list[tuple[int, int, list[int]]] = []
+    for start, end, members in hulls:
+        if merged and start <= merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2] + members)
+        else:
+            merged.append((start, end, list(members)))
+    found = []
+    for start, end, members in merged:
+        members.sort(key=lambda index: (flags[index].peak_ms, index))
+        audio = tuple(flags[index] for index in members if index < n_audio)
+        motion = tuple(flags[index] for index in members if index >= n_audio)
+        found.append(Moment(start, end, audio, motion))
+    return found

@@ -6,10 +6,17 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from analysis.pauses import Span
-from analysis.salience import multimodal_peaks
 from analysis.urls import redact_url
 from app.model.records import segment_key
-from app.model.review import SOURCE_AUDIO, SOURCE_MOTION, SOURCE_MULTIMODAL, ReviewItem, review_items
+from app.model.review import (
+    SOURCE_AUDIO,
+    SOURCE_MOTION,
+    SOURCE_MULTIMODAL,
+    SOURCE_TITLES,
+    ReviewItem,
+    TrackPeak,
+    review_items,
+)
 from app.model.transcript import Transcript
 from app.pipelines.analyze import AudioAnalysis
 from app.timecode import format_mmss, ms_to_s
@@ -48,25 +55,58 @@ def analysis_to_json(result: AudioAnalysis) -> dict[str, Any]:
         from app.pipelines.faces import faces_document
 
         document.update(faces_document(result.faces.result, result.faces.names))
+    document["moments"] = [_moment_json(item) for item in _moments(review)]
     document["timings_s"] = {stage: ms_to_s(ms) for stage, ms in result.timings_ms.items()}
     document["warnings"] = list(result.warnings)
     return document
 
 
+TRACK_TITLES = tuple(SOURCE_TITLES[source] for source in (SOURCE_AUDIO, SOURCE_MOTION, SOURCE_MULTIMODAL))
+
+
 def _review(result: AudioAnalysis) -> dict[str, ReviewItem]:
-    """The analysis's segments as the review model sees them (with their shot changes), by key."""
+    """The analysis's moments as the review model sees them (with their shot changes), by every key of theirs:
+    a peak's own key finds the moment it belongs to."""
     motion = result.motion
     items = review_items(
         result.peaks if result.stats is not None else (),
         motion.peaks if motion else (),
         shots=motion.result.shots if motion else (),
     )
-    return {item.key: item for item in items}
+    return {key: item for item in items for key in item.segment.keys}
+
+
+def _moments(review: dict[str, ReviewItem]) -> list[ReviewItem]:
+    """Each moment once, in time order."""
+    return list({item.key: item for item in review.values()}.values())
+
+
+def _track_json(peak: TrackPeak | None) -> dict[str, float | None] | None:
+    return None if peak is None else {"peak_s": ms_to_s(peak.peak_ms), "z": round(peak.z, 4)}
+
+
+def _moment_json(item: ReviewItem) -> dict[str, Any]:
+    segment = item.segment
+    return {
+        "start_s": ms_to_s(segment.start_ms),
+        "end_s": ms_to_s(segment.end_ms),
+        "peak_s": ms_to_s(segment.peak_ms),
+        "tracks": segment.tracks,
+        "z": round(segment.z or 0.0, 4),
+        "audio": _track_json(segment.audio),
+        "motion": _track_json(segment.motion),
+        "not_significant": item.not_significant,
+    }
 
 
 def _not_significant(review: dict[str, ReviewItem], source: str, start_ms: int, end_ms: int) -> bool:
     """Unlabelled at a shot change (nothing is labelled yet when the CLI analyses)."""
     return review[segment_key(source, start_ms, end_ms)].not_significant
+
+
+def _both(review: dict[str, ReviewItem]) -> list[ReviewItem]:
+    """The moments both the audio and the motion flagged, in time order."""
+    return [item for item in _moments(review) if item.segment.source == SOURCE_MULTIMODAL]
 
 
 def _motion_json(result: AudioAnalysis, review: dict[str, ReviewItem]) -> dict[str, Any]:
@@ -102,14 +142,14 @@ def _motion_json(result: AudioAnalysis, review: dict[str, ReviewItem]) -> dict[s
         "shot_changes": [{"t_s": ms_to_s(s.start_ms), "end_s": ms_to_s(s.end_ms), "kind": s.kind} for s in shots],
         "multimodal_peaks": [
             {
-                "start_s": ms_to_s(m.start_ms),
-                "end_s": ms_to_s(m.end_ms),
-                "audio_peak_s": ms_to_s(m.audio_peak_ms),
-                "motion_peak_s": ms_to_s(m.motion_peak_ms),
-                "score": round(m.score, 4),
-                "not_significant": _not_significant(review, SOURCE_MULTIMODAL, m.start_ms, m.end_ms),
+                "start_s": ms_to_s(item.segment.start_ms),
+                "end_s": ms_to_s(item.segment.end_ms),
+                "audio_peak_s": ms_to_s(item.segment.audio.peak_ms),
+                "motion_peak_s": ms_to_s(item.segment.motion.peak_ms),
+                "score": round(item.segment.z, 4),
+                "not_significant": item.not_significant,
             }
-            for m in multimodal_peaks(result.peaks, analysis.peaks)
+            for item in _both(review)
         ],
     }
 
@@ -191,6 +231,10 @@ def print_summary(result: AudioAnalysis, out: TextIO) -> None:
         _print_motion(result, out)
     if result.faces is not None:
         _print_faces(result, out)
+    moments = _moments(_review(result))
+    counts = {title: sum(1 for item in moments if item.segment.tracks == title) for title in TRACK_TITLES}
+    by_tracks = ", ".join(f"{title} {count}" for title, count in counts.items() if count)
+    out.write(f"\nMoments to review: {len(moments)}" + (f" ({by_tracks}), one row each" if moments else "") + "\n")
 
 
 def _print_faces(result: AudioAnalysis, out: TextIO) -> None:
@@ -225,12 +269,13 @@ def _print_motion(result: AudioAnalysis, out: TextIO) -> None:
     out.write(f"Shot changes: {len(shots)}\n")
     for shot in shots:
         out.write(f"  {shot.kind:<4} {format_mmss(shot.start_ms)}\n")
-    pairs = multimodal_peaks(result.peaks, analysis.peaks)
-    out.write(f"Audio and motion peaks within 1 s of each other: {len(pairs)}\n")
-    for pair in pairs:
+    both = _both(review)
+    out.write(f"Audio and motion peaks together (overlapping, or within 1 s): {len(both)}, one moment each\n")
+    for item in both:
+        segment = item.segment
         out.write(
-            f"  audio {format_mmss(pair.audio_peak_ms)}, motion {format_mmss(pair.motion_peak_ms)}  "
-            f"score {pair.score:.2f}\n"
+            f"  {format_mmss(segment.start_ms)} – {format_mmss(segment.end_ms)}  {segment.tracks_detail}  "
+            f"score {segment.z:.2f}\n"
         )
 
 

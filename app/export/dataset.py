@@ -43,6 +43,7 @@ METADATA_COLUMNS = (
     "provenance",
     "note",
     "source",
+    "tracks",
     "video_id",
     "source_path",
     "source_url",

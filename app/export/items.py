@@ -1,12 +1,12 @@
 """The rows of every export: a project's flagged segments and labels as :class:`ExportItem`, with safe names.
 
-One *item* is one row of every export: a flagged segment (the ``audio_peak`` segments of a media's latest
-``audio_peaks`` run and the ``motion_peak`` segments of its latest finished ``motion`` run) with one of its
-labels, a flagged segment nobody labelled yet (an empty label), or a label on a range the user chose (source
-``selection``). Several annotators labelling the same segment give several rows. With a transcript (the one
-the user sees, :func:`app.pipelines.transcription.stored_transcript`), an item carries what was said: the words
-inside its range (``transcript``) and the words from its start − W to its end + W (``transcript_context``), W
-being the export's context when it has one, else :data:`TRANSCRIPT_CONTEXT_MS`.
+One *item* is one row of every export: a flagged moment (the peaks of a media's latest ``audio_peaks`` run and
+of its latest finished ``motion`` run, merged into moments by the review model: one per moment, whichever tracks
+flagged it) with one of its labels, a flagged moment nobody labelled yet (an empty label), or a label on a range
+the user chose (source ``selection``). Several annotators labelling the same segment give several rows. With a
+transcript (the one the user sees, :func:`app.pipelines.transcription.stored_transcript`), an item carries what
+was said: the words inside its range (``transcript``) and the words from its start − W to its end + W
+(``transcript_context``), W being the export's context when it has one, else :data:`TRANSCRIPT_CONTEXT_MS`.
 
 A flagged segment that coincides with a shot change (a cut or a zoom, see
 :func:`app.pipelines.motion.shot_change_near`) is *not significant* until someone labels it: the motion there
@@ -95,8 +95,8 @@ class ExportItem:
     z: float | None
     """The flagged segment's z-score; None for a range the user chose."""
     source: str
-    """'audio_peak', 'motion_peak' or 'multimodal_peak' for a flagged segment, 'selection' (or another label
-    source) for a range the user chose: :mod:`app.model.review`'s sources."""
+    """'audio_peak', 'motion_peak' or 'multimodal_peak' (both tracks flagged the moment) for a flagged segment,
+    'selection' (or another label source) for a range the user chose: :mod:`app.model.review`'s sources."""
     label: str
     """The vocabulary value, or '' for a flagged segment nobody labelled."""
     kind: str
@@ -112,6 +112,9 @@ class ExportItem:
     """Duration of the nearest pause that starts at or after the item's moment."""
     name: str
     """A base file name, unique within the export and safe on every file system."""
+    tracks: str = ""
+    """For a flagged segment, each track's peak and z ('audio: peak 00:06.312, z +4.10 · motion: peak 00:06.640,
+    z +2.05'); '' for a range the user chose."""
     transcript: str = ""
     """The words said inside the item's range (a word counts when it overlaps it); '' without a transcript."""
     transcript_before: str = ""
@@ -202,10 +205,11 @@ def collect_items(
     """Every row of the project's exports: per media in the order they were added, then in time order.
 
     The segments are the review model's (:func:`app.model.review.review_items`), as the window's queue lists
-    them: audio peaks of the latest audio run, motion peaks of the latest finished motion run, audio + motion
-    moments, and the ranges users labelled. A segment gives one row per label on it, or one unlabelled row
-    (left out with ``labels_only``); a label whose segment a later analysis no longer flags is a row of its own.
-    With a transcript, each row gets what was said in its range and ± ``transcript_context_ms`` around it.
+    them: the moments flagged by the latest audio run and the latest finished motion run (one per moment, by
+    audio, motion or both), and the ranges users labelled. A segment gives one row per label on it, or one
+    unlabelled row (left out with ``labels_only``); a label whose segment a later analysis no longer flags is a
+    row of its own. With a transcript, each row gets what was said in its range and ± ``transcript_context_ms``
+    around it.
     """
     if transcript_context_ms < 0:
         raise ValueError(f"the transcript context cannot be negative (got {transcript_context_ms} ms)")
@@ -320,6 +324,7 @@ def _item(
         peak_ms=segment.peak_ms,
         z=segment.z,
         source=segment.source,
+        tracks=segment.tracks_detail,
         label=value,
         kind=label.kind if label else "",
         intensity=label.intensity if label else None,
@@ -371,6 +376,7 @@ def item_row(item: ExportItem, flow: tuple[float, float] | None = None) -> dict[
         "provenance": item.provenance,
         "note": item.note,
         "source": item.source,
+        "tracks": item.tracks,
         "video_id": item.video_id,
         "source_path": item.media_path,
         "source_url": item.source_url or "",

@@ -312,6 +312,8 @@ def _observation(
     first = group[0]
     span = _span(first.start_ms, first.end_ms)
     facts = [("time", span), ("kind", _KINDS.get(first.source, f"{first.source} range"))]
+    if first.tracks:
+        facts.append(("flagged by", first.tracks))
     if context_ms:
         facts.append((f"with {context_ms / 1000:g} s context", _span(*first.clip_range(context_ms))))
     if first.peak_ms is not None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
 
 from analysis.errors import SalientError
 from app.model.records import LabelRecord
-from app.model.review import SOURCE_TITLES, ReviewItem
+from app.model.review import ReviewItem
 from app.timecode import format_mmss
 from widgets.dialogs.vocabulary_dialog import VocabularyDialog
 from widgets.panels.review_panel import ReviewPanel, ReviewRow
@@ -102,8 +102,9 @@ class LabellingController(QObject):
             own.intensity if own else None,
             own.confidence if own else None,
             own.note if own else "",
-            SOURCE_TITLES.get(segment.source, segment.source),
+            segment.tracks,
             f"{shot.kind} at {format_mmss(shot.start_ms)}" if shot is not None else "",
+            segment.tracks_detail,
         )
 
     def _on_review_queue_changed(self) -> None:
@@ -158,7 +159,7 @@ class LabellingController(QObject):
 
     def _on_label_removed(self, label: LabelRecord) -> None:
         self.label_track.remove(label.id)
-        if label.segment_key in self.review_queue:
+        if label.segment_key in self.review_queue:  # its moment's key or one of its aliases
             self.review_queue.labels_changed(label.segment_key)
 
     # -- views → the label book ----------------------------------------------------------------------
@@ -174,7 +175,8 @@ class LabellingController(QObject):
         self.session.labels.label(segment, vocabulary_id)
 
     def _on_review_details_edited(self, key: str, fields: dict) -> None:
-        own = self.session.labels.own_label(key)
+        segment = self.review_queue.segment(key)
+        own = self.session.labels.own_label(*segment.keys) if segment is not None else None
         if own is not None:
             self.session.labels.update(own.id, **fields)
 

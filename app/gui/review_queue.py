@@ -35,6 +35,8 @@ class ReviewQueue(QObject):
         super().__init__(parent)
         self._session = session
         self._items: dict[str, ReviewItem] = {}
+        self._owners: dict[str, str] = {}
+        """every key a label may carry (an item's own and its aliases) → the item's key"""
         self._selections: dict[str, Segment] = {}
         self._stale = False
         """a rebuild was asked for while the session was loading a media: done once it has loaded"""
@@ -59,7 +61,8 @@ class ReviewQueue(QObject):
         return self._selected
 
     def __contains__(self, key: object) -> bool:
-        return key in self._items
+        """Whether ``key`` names an item: its own key, or an alias (a flag's key within a merged moment)."""
+        return key in self._owners
 
     def refresh(self) -> None:
         """Rebuild the queue from the session's current results and labels (while the session loads a media,
@@ -76,6 +79,7 @@ class ReviewQueue(QObject):
         items = review_items(audio, motion, session.labels.labels, pauses, shots, list(self._selections.values()))
         previous = self.segment(self._selected or "")
         self._items = {item.key: item for item in items}
+        self._owners = {key: item.key for item in items for key in item.segment.keys}
         if previous is not None and previous.key not in self._items:
             self._selected = _successor(previous, items)
         self.changed.emit()
@@ -108,27 +112,34 @@ class ReviewQueue(QObject):
 
     def labels_changed(self, key: str | None) -> None:
         """A label on ``key`` was added, changed or removed: update that item, or rebuild for a new range."""
-        item = self._items.get(key or "")
+        item = self._items.get(self._owners.get(key or "", ""))
         if item is None:
             self.refresh()
             return
-        fresh = replace(item, labels=tuple(self._session.labels.labels_for(item.key)))
+        book = self._session.labels
+        labels = sorted(
+            (label for key in item.segment.keys for label in book.labels_for(key)), key=lambda label: label.id
+        )
+        fresh = replace(item, labels=tuple(labels))
         self._items[item.key] = fresh
         self.item_changed.emit(fresh)
 
     def clear(self) -> None:
         self._items = {}
+        self._owners = {}
         self._selections = {}
         self._selected = None
         self.changed.emit()
 
 
 def _successor(previous: Segment, items: list[ReviewItem]) -> str | None:
-    """The item of the same kind now at the moment ``previous`` was centred on (its range changed with k)."""
+    """The item of the same kind now at the moment ``previous`` was centred on (its range changed with k): a
+    flagged moment, whichever tracks flag it now, or a range of the same source."""
     moment = previous.moment_ms
     for item in items:
         segment = item.segment
-        if segment.source == previous.source and segment.start_ms <= moment <= segment.end_ms:
+        same_kind = segment.flagged if previous.flagged else segment.source == previous.source
+        if same_kind and segment.start_ms <= moment <= segment.end_ms:
             return segment.key
     return None
 

@@ -85,7 +85,7 @@ def test_adjacent_outliers_merge_and_z_scores_are_exact() -> None:
     assert low.peaks[-1].z == pytest.approx(z[50], rel=1e-4)
 
 
-def test_peak_time_is_the_loudest_sample_within_half_a_second_of_the_segment() -> None:
+def test_peak_time_is_the_loudest_sample_within_half_a_second_and_the_segment_reaches_it() -> None:
     levels = [0.05] * 20
     levels[10] = 0.4
     samples = windows_with_levels(levels)
@@ -94,8 +94,24 @@ def test_peak_time_is_the_loudest_sample_within_half_a_second_of_the_segment() -
     samples[int(9.3 * RATE)] = -1.0
     envelope = audio.compute_envelope(samples, RATE, 1000)
     (peak,) = audio.find_peaks(envelope, samples, k=2.0, tails=Tails.HIGH).peaks
-    assert (peak.start_ms, peak.end_ms) == (10_000, 11_000)
-    assert peak.peak_ms == 9_700
+    # the flagged window is 10–11 s; the loudest sample near it, at 9.7 s, is where the segment now starts
+    assert (peak.start_ms, peak.end_ms, peak.peak_ms) == (9_700, 11_000, 9_700)
+
+
+def test_two_segments_never_share_a_peak_and_each_holds_its_own() -> None:
+    """Issue 12 item 11: with 250 ms windows, two flagged segments 250 ms apart both searched ± 0.5 s and both
+    took the loudest sample between them (2.4 s) as their peak, outside either segment. Each now searches up to
+    the middle of the gap (2.375 s) and reaches the peak it finds."""
+    levels = [0.05] * 20
+    levels[8] = levels[10] = 0.4  # 2.00–2.25 s and 2.50–2.75 s
+    samples = windows_with_levels(levels, window_ms=250)
+    samples = np.clip(samples, -0.3, 0.3)
+    samples[int(2.1 * RATE)] = 0.9
+    samples[int(2.4 * RATE)] = 0.99  # in the quiet window between them
+    samples[int(2.7 * RATE)] = 0.8
+    envelope = audio.compute_envelope(samples, RATE, 250)
+    peaks = audio.find_peaks(envelope, samples, k=2.0, tails=Tails.HIGH).peaks
+    assert [(p.start_ms, p.end_ms, p.peak_ms) for p in peaks] == [(2000, 2250, 2100), (2400, 2750, 2400)]
 
 
 def test_statistics_match_scipy(talk_video: Path) -> None:

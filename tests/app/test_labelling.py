@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from analysis.motion import MotionOptions
+from app.demo.synth import MotionScript
 from app.gui.main_window import MainWindow
 from app.project.store import ProjectError, Store
+from app.timecode import format_mmss
+from tests.helpers.media import quiet_with_burst
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -399,3 +403,42 @@ def test_renaming_a_value_on_thousands_of_labels_resets_them_once(session) -> No
     book.undo_stack.undo()
     assert (len(updated), len(reset)) == (0, 2)
     assert {label.value for label in book.labels} == {"irony"}
+
+
+def test_an_audio_and_a_motion_peak_are_one_row_that_keeps_its_label(qtbot, window: MainWindow, tmp_path) -> None:
+    """Issue 12 item 11: the burst during the fast move was three rows once motion was analysed (audio, motion,
+    audio + motion), each peak outside some of them. It is one row, "audio + motion", holding both peaks; the
+    label given to the audio peak before the motion run stays on it, and relabelling changes that label."""
+    script = MotionScript()
+    video = script.write(tmp_path / "moves.mp4", quiet_with_burst(script.duration_s, 6.3))
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        window.open_path(video)
+    panel = window.review_panel
+    (audio,) = [row for row in panel.rows() if row.start_ms <= 6300 <= row.end_ms]
+    assert audio.track == "audio" and audio.start_ms <= audio.peak_ms <= audio.end_ms
+    vocabulary = {entry.name: entry.id for entry in window.session.labels.vocabulary}
+    panel.label_requested.emit(audio.key, vocabulary["anger"])
+
+    job = window.session.start_motion(MotionOptions())
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    rows = panel.rows()
+    (moment,) = [row for row in rows if row.start_ms <= 6300 <= row.end_ms]
+    assert (moment.track, moment.label) == ("audio + motion", "anger")
+    assert moment.track_detail.startswith(f"audio: peak {format_mmss(audio.peak_ms)}, z ")
+    assert " · motion: peak 00:06." in moment.track_detail
+    motion_peak = window.review_queue.segment(moment.key).motion.peak_ms
+    assert moment.start_ms <= moment.peak_ms == audio.peak_ms <= moment.end_ms
+    assert moment.start_ms <= motion_peak <= moment.end_ms
+    flagged = sorted((row for row in rows if row.track != "selection"), key=lambda row: row.start_ms)
+    assert all(a.end_ms < b.start_ms for a, b in zip(flagged, flagged[1:], strict=False))
+    assert all(row.start_ms <= row.peak_ms <= row.end_ms for row in flagged)
+
+    panel.label_requested.emit(moment.key, vocabulary["irony"])  # the same label, relabelled
+    assert [(value, annotator) for value, annotator, _ in stored(video)] == [("irony", "Ana")]
+    assert [row.label for row in panel.rows() if row.key == moment.key] == ["irony"]
+    panel.select(moment.key)
+    panel.intensity.setValue(3)
+    with Store.open(video.with_suffix(".salient")) as store:
+        assert [(label.value, label.intensity) for label in store.labels()] == [("irony", 3)]

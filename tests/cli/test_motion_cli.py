@@ -47,6 +47,17 @@ def test_analyze_motion_json(with_sound: Path) -> None:
     assert set(pair) == {"start_s", "end_s", "audio_peak_s", "motion_peak_s", "score", "not_significant"}
     assert abs(pair["audio_peak_s"] - pair["motion_peak_s"]) <= 1.0 and pair["score"] > 4
     assert pair["not_significant"] is False
+    # issue 12 item 11: one moment, one entry, as in the review queue and the exports
+    moments = data["moments"]
+    (moment,) = [m for m in moments if m["start_s"] <= 6.3 <= m["end_s"]]
+    assert moment["tracks"] == "audio + motion" and moment["z"] == pair["score"]
+    assert (moment["start_s"], moment["end_s"]) == (pair["start_s"], pair["end_s"])
+    assert moment["audio"]["peak_s"] == moment["peak_s"] == pair["audio_peak_s"]
+    assert moment["motion"]["peak_s"] == pair["motion_peak_s"]
+    assert all(a["end_s"] < b["start_s"] for a, b in zip(moments, moments[1:], strict=False))
+    for peak in (*data["audio_peaks"], *data["motion_peaks"]):
+        assert peak["start_s"] <= peak["peak_s"] <= peak["end_s"]
+        assert len([m for m in moments if m["start_s"] <= peak["peak_s"] <= m["end_s"]]) == 1
     # the zoom is excluded: a motion peak inside it is marked not significant
     for peak in data["motion_peaks"]:
         assert peak["not_significant"] == (peak["end_s"] > SCRIPT.zoom[0] - 0.5 and peak["start_s"] < SCRIPT.zoom[1])
@@ -80,6 +91,7 @@ def test_a_video_without_sound_gets_motion_only(silent: Path) -> None:
     data = json.loads(done.stdout)
     assert data["audio_peaks"] == [] and data["stats"] is None
     assert data["motion_peaks"] and data["multimodal_peaks"] == []
+    assert [m["tracks"] for m in data["moments"]] == ["motion"] * len(data["motion_peaks"])
     assert "has no audio track; only the pictures were analysed" in data["warnings"][0]
     assert run("analyze", str(silent)).returncode == 3  # without --motion there is nothing to analyse
 

@@ -39,9 +39,13 @@ from app.timecode import format_mmss
 from widgets.style import readable_on
 
 CONTEXT_CHOICES_S = (1, 5, 10, 20, 30, 40, 50, 60)
-_COLUMNS = ("Label", "Track", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)")
+_COLUMNS = ("Label", "Track", "Range", "Peak", "z", "Pause before", "Pause after")
+"""One column per fact, each header once (the range in seconds is the Range cell's tooltip, not a second
+"Range" column)."""
 _LABEL_COLUMN = 0
-HIDDEN_COLUMNS = frozenset({"Peak", "Pause before", "Pause after", "Range (s)"})
+_TRACK_COLUMN = 1
+_RANGE_COLUMN = 2
+HIDDEN_COLUMNS = frozenset({"Peak", "Pause before", "Pause after"})
 """Columns shown only when picked from the header's context menu: the rest fit the dock without scrolling."""
 
 
@@ -76,6 +80,9 @@ class ReviewRow:
     """where the segment comes from: 'audio', 'motion', 'audio + motion', 'selection'"""
     shot: str = ""
     """the shot change it coincides with ("cut at 00:12.300"): not significant unless labelled otherwise"""
+    track_detail: str = ""
+    """each track's peak and z ('audio: peak 00:07.907, z +5.14 · motion: peak 00:07.440, z +1.85'): the
+    Track cell's tooltip, a line per track"""
 
 
 def _cells(row: ReviewRow) -> tuple[str, ...]:
@@ -89,7 +96,6 @@ def _cells(row: ReviewRow) -> tuple[str, ...]:
         "—" if row.z is None else f"{row.z:+.2f}",
         _seconds(row.pause_before_ms),
         _seconds(row.pause_after_ms),
-        f"{row.start_ms / 1000:.2f}–{row.end_ms / 1000:.2f}",
     )
 
 
@@ -164,6 +170,10 @@ class _QueueModel(QAbstractTableModel):
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return _cells(row)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == _TRACK_COLUMN:
+            return row.track_detail.replace(" · ", "\n") or None  # one line per track
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == _RANGE_COLUMN:
+            return f"{row.start_ms / 1000:.3f}–{row.end_ms / 1000:.3f} s"
         if index.column() != _LABEL_COLUMN:
             return None
         labelled = bool(row.label and row.color)
@@ -174,7 +184,10 @@ class _QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole:
             return None if row.label else self._italic
         if role == Qt.ItemDataRole.ToolTipRole:
-            tips = [row.others] if row.others else []
+            # the label column elides: its whole text is here
+            tips = [f"Your label: {row.label}"] if row.label else []
+            if row.others:
+                tips.append(row.others)
             if row.shot:
                 tips.append(
                     f"Coincides with a shot change ({row.shot}): treated as not significant unless you label it"

@@ -89,15 +89,19 @@ class LabelBook(QObject):
         """The labels on a segment, in the order they were given (by id)."""
         return sorted(self._by_key.get(key, {}).values(), key=lambda label: label.id)
 
-    def own_label(self, key: str) -> LabelRecord | None:
-        """This annotator's label on a segment (one per annotator and segment)."""
-        return next((label for label in self.labels_for(key) if label.annotator == self.annotator), None)
+    def own_label(self, key: str, *aliases: str) -> LabelRecord | None:
+        """This annotator's label on a segment (one per annotator and segment): the one on its own ``key``, else
+        their latest on one of its ``aliases`` (a moment's flags' own keys, see :attr:`Segment.aliases`)."""
+        mine = [label for label in self.labels_for(key) if label.annotator == self.annotator]
+        if not mine:
+            mine = [label for alias in aliases for label in self.labels_for(alias) if label.annotator == self.annotator]
+        return max(mine, key=lambda label: label.id, default=None)
 
     # -- commands ----------------------------------------------------------------------------------
 
     def label(self, segment: Segment, vocabulary_id: int, **details: Any) -> None:
         """Give a segment a value; relabels this annotator's existing label instead of adding a second."""
-        existing = self.own_label(segment.key)
+        existing = self.own_label(*segment.keys)
         if existing is not None:
             self.update(existing.id, vocabulary_id=vocabulary_id, **details)
             return

@@ -156,7 +156,9 @@ class TranscriptController(QObject):
             return
         moment = segment.moment_ms
         z = f" · z = {segment.z:+.2f}" if segment.z is not None else ""
-        self._context_moment = (moment, f"{segment.source.replace('_', ' ')} at {format_ms(moment)}{z}")
+        # 'audio peak', 'motion peak', 'audio + motion peak' (the moment's tracks), or the range's source
+        what = f"{segment.tracks} peak" if segment.flagged else segment.source.replace("_", " ")
+        self._context_moment = (moment, f"{what} at {format_ms(moment)}{z}")
         self._refresh_context()
 
     def _on_review_queue_changed(self) -> None:

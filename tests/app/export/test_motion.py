@@ -16,14 +16,16 @@ from app.demo.synth import SCENE_RATE, MotionScript, write_media
 from app.export import pictures as export
 from app.export.clips import export_clips
 from app.export.dataset import IMAGE_COLUMNS, METADATA_COLUMNS, export_dataset
-from app.export.items import MOTION_COLUMNS, ExportItem, collect_items
+from app.export.items import MOTION_COLUMNS, ExportItem, collect_items, latest_spans
 from app.export.pictures import FLOW_IMAGE_COLUMNS
 from app.export.report import export_report
 from app.export.table import TABLE_COLUMNS, export_table
-from app.model.records import NewLabel, segment_key
+from app.model.records import NewLabel, SegmentRecord, segment_key
 from app.pipelines.analyze import analyze_audio
+from app.pipelines.audio import RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK
 from app.pipelines.motion import TRACK_MOTION_PEAK, load_motion
 from app.project.store import Store
+from app.timecode import format_mmss
 from tests.helpers.cli import run
 from tests.helpers.exports import disk_full_on, png_image, read_csv
 from tests.helpers.media import quiet_with_burst
@@ -64,8 +66,8 @@ def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def project(video: Path) -> Path:
-    """One audio peak (6.0–7.0 s), the fast move's motion peak labelled 'anger' by Ana, and the zoom's motion
-    peak (at the cut to the zoomed picture, 11 s) unlabelled."""
+    """One audio peak (6.0–7.0 s) and the fast move's motion peak, one moment, labelled 'anger' by Ana (on the
+    motion peak's own key), and the zoom's motion peak (at the cut to the zoomed picture, 11 s) unlabelled."""
     path = analysed(video, video.with_suffix(".salient"))
     label_motion_peak(path, 0)
     return path
@@ -89,22 +91,36 @@ def report(project: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
         return export_report(opened, tmp_path_factory.mktemp("motion-report")).read_text(encoding="utf-8")
 
 
-def items_by_source(store: Store) -> tuple[ExportItem, ExportItem, ExportItem]:
-    """The audio peak, the fast move's motion peak and the zoom's (the audio + motion moment is checked apart)."""
-    audio_peak, _pair, moving, zoom = collect_items(store)
-    assert (audio_peak.source, moving.source, zoom.source) == ("audio_peak", "motion_peak", "motion_peak")
-    return audio_peak, moving, zoom
+def items_by_source(store: Store) -> tuple[ExportItem, ExportItem]:
+    """The burst during the fast move (one audio + motion moment) and the zoom's motion peak."""
+    moment, zoom = collect_items(store)
+    assert (moment.source, zoom.source) == ("multimodal_peak", "motion_peak")
+    return moment, zoom
 
 
-def test_the_audio_and_motion_peak_together_is_a_row_as_in_the_window(store: Store) -> None:
-    """The burst during the fast move is one audio + motion moment: the window's review queue lists it, and so
-    do the exports (they used to drop it)."""
-    audio_peak, pair, moving, _zoom = collect_items(store)
-    assert pair.source == "multimodal_peak" and pair.label == ""
-    assert (pair.start_ms, pair.end_ms) == (audio_peak.start_ms, max(audio_peak.end_ms, moving.end_ms))
-    assert pair.peak_ms == audio_peak.peak_ms
-    assert pair.z == pytest.approx(abs(audio_peak.z) + abs(moving.z))
-    assert not pair.not_significant
+def stored_peaks(store: Store) -> tuple[SegmentRecord, SegmentRecord]:
+    """The audio run's peak and the fast move's motion peak, as stored."""
+    record = store.all_media()[0]
+    (audio_peak,) = latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)[1]
+    moving = store.segments(load_motion(store, record.id).run_id, TRACK_MOTION_PEAK)[0]
+    return audio_peak, moving
+
+
+def test_the_audio_and_motion_peak_together_is_one_row_as_in_the_window(store: Store) -> None:
+    """Issue 12 item 11: the burst during the fast move was three rows (audio, motion, audio + motion). It is
+    one moment, as in the window's review queue, which says which track peaked when, and the label Ana gave
+    the motion peak on its own is on it."""
+    moment, _zoom = items_by_source(store)
+    audio_peak, moving = stored_peaks(store)
+    assert (moment.start_ms, moment.end_ms) == (audio_peak.start_ms, max(audio_peak.end_ms, moving.end_ms))
+    assert moment.peak_ms == audio_peak.peak_ms and moment.start_ms <= moving.peak_ms <= moment.end_ms
+    assert moment.z == pytest.approx(abs(audio_peak.score) + abs(moving.score))
+    assert moment.tracks == (
+        f"audio: peak {format_mmss(audio_peak.peak_ms)}, z {audio_peak.score:+.2f} · "
+        f"motion: peak {format_mmss(moving.peak_ms)}, z {moving.score:+.2f}"
+    )
+    assert (moment.label, moment.annotator) == ("anger", "Ana")
+    assert not moment.not_significant
 
 
 def square_left(t_s: float) -> int:
@@ -125,26 +141,24 @@ def test_motion_peaks_are_flagged_segments_and_labels_attach_by_key(store: Store
     # the fast move (6.0–7.0 s, sampled from 6.04) and the zoom, which starts with the cut at 11 s
     assert [s.start_ms for s in segments] == [6040, 11000]
     assert 6800 <= segments[0].end_ms <= 7240 and 11400 <= segments[1].end_ms <= 13000
-    audio_peak, moving, zoom = items_by_source(store)
-    assert (audio_peak.start_ms, audio_peak.end_ms, audio_peak.label) == (6000, 7000, "")
-    assert (moving.start_ms, moving.end_ms, moving.peak_ms, moving.label, moving.annotator) == (
-        segments[0].start_ms,
+    moment, zoom = items_by_source(store)
+    assert (moment.start_ms, moment.end_ms, moment.label, moment.annotator) == (
+        6000,
         segments[0].end_ms,
-        segments[0].peak_ms,
         "anger",
         "Ana",
     )
-    assert moving.z == segments[0].score and zoom.z == segments[1].score
-    assert (audio_peak.shot_change, moving.shot_change, zoom.shot_change) == ("", "", "cut at 00:11.000")
-    assert [item.not_significant for item in (audio_peak, moving, zoom)] == [False, False, True]
+    assert zoom.z == segments[1].score
+    assert (moment.shot_change, zoom.shot_change) == ("", "cut at 00:11.000")
+    assert [item.not_significant for item in (moment, zoom)] == [False, True]
     end = f"{segments[1].end_ms // 1000:06d}.{segments[1].end_ms % 1000:03d}"
     assert zoom.label == "" and zoom.name == f"moves_000011.000-{end}_unlabelled"
 
 
 def test_flow_pictures_are_pngs_of_the_frame_size_hot_where_the_square_moved(store: Store, dataset: Path) -> None:
-    _, moving, _ = items_by_source(store)
+    moving, _ = items_by_source(store)
     _, rows = read_csv(dataset / "video" / "metadata.csv")
-    row = next(row for row in rows if row["source"] == "motion_peak")
+    row = next(row for row in rows if row["source"] == "multimodal_peak")
     t = moving.peak_ms / 1000
     top = (SCRIPT.height - SCRIPT.side) // 2
     for interval, (start, end) in (("before", (t - 1, t)), ("after", (t, t + 1))):
@@ -155,8 +169,10 @@ def test_flow_pictures_are_pngs_of_the_frame_size_hot_where_the_square_moved(sto
         left, right = sorted((square_left(start), square_left(end)))
         if right - left < 90:
             continue  # the square hardly moved in this second (the peak is near the end of the move)
+        # the moment (the audio peak) falls between two frames: allow the square one frame's travel either way
+        slack = int(np.ceil(max(abs(speed) for _, _, speed in SCRIPT.moves) / SCRIPT.fps))
         swept = np.zeros(heatmap.shape[:2], dtype=bool)
-        swept[top : top + SCRIPT.side, left : right + SCRIPT.side] = True
+        swept[top : top + SCRIPT.side, max(0, left - slack) : right + SCRIPT.side + slack] = True
         hot = (heatmap[..., 0] > 100) | (heatmap[..., 1] > 100)  # JET: anything warmer than blue
         assert np.count_nonzero(hot & swept) / np.count_nonzero(hot) > 0.95
         assert np.count_nonzero(hot & swept) / np.count_nonzero(swept) > 0.4
@@ -170,14 +186,15 @@ def test_metadata_has_motion_figures_of_the_stored_series_and_the_flow(
     record = store.all_media()[0]
     motion = load_motion(store, record.id)
     series = motion.series
-    audio_peak, pair, moving, _ = collect_items(store)
+    moment, _ = items_by_source(store)
     video_columns, video_rows = read_csv(dataset / "video" / "metadata.csv")
     audio_columns, audio_rows = read_csv(dataset / "audio" / "metadata.csv")
     assert video_columns == list(METADATA_COLUMNS + IMAGE_COLUMNS) and audio_columns == list(METADATA_COLUMNS)
     assert set(MOTION_COLUMNS) <= set(audio_columns)
     for rows in (video_rows, audio_rows):
-        assert [row["source"] for row in rows] == ["audio_peak", "multimodal_peak", "motion_peak"]
-        for row, item in zip(rows, (audio_peak, pair, moving), strict=True):
+        assert [row["source"] for row in rows] == ["multimodal_peak"]
+        assert rows[0]["tracks"] == moment.tracks
+        for row, item in zip(rows, (moment,), strict=True):
             at = int(np.argmin(np.abs(series.times - item.moment_ms / 1000)))
             assert float(row["motion_magnitude"]) == round(float(series.magnitude[at]), 4)
             assert float(row["motion_moving"]) == round(float(series.moving[at]), 4)
@@ -191,27 +208,27 @@ def test_metadata_has_motion_figures_of_the_stored_series_and_the_flow(
                 round(value, 4) for value in expected
             )
             assert row["shot_change"] == ""
-    moving_row = video_rows[2]
+    moving_row = video_rows[0]
     peak = store.segments(motion.run_id, TRACK_MOTION_PEAK)[0]
-    assert float(moving_row["motion_magnitude"]) == float(moving_row["motion_max"]) == round(peak.value, 4)
+    assert float(moving_row["motion_max"]) == round(peak.value, 4)  # the motion peak is inside the moment
     assert float(moving_row["flow_magnitude_after"]) > 0
     typed = [json.loads(line) for line in (dataset / "video.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert typed[2]["motion_magnitude"] == float(moving_row["motion_magnitude"])
-    assert all((dataset / typed[2][column]).is_file() for column in FLOW_IMAGE_COLUMNS)
+    assert typed[0]["motion_magnitude"] == float(moving_row["motion_magnitude"])
+    assert all((dataset / typed[0][column]).is_file() for column in FLOW_IMAGE_COLUMNS)
 
 
 def test_unlabelled_peak_at_a_shot_change_stays_out_of_the_dataset(store: Store, dataset: Path) -> None:
-    _, _, zoom = items_by_source(store)
+    _, zoom = items_by_source(store)
     names = [path.name for path in dataset.rglob("*") if path.is_file()]
     assert not [name for name in names if name.startswith(zoom.name)]
-    assert len([name for name in names if name.endswith(".mp4")]) == 3
-    assert len([name for name in names if "_flow_" in name]) == 3 * len(FLOW_IMAGE_COLUMNS)
+    assert len([name for name in names if name.endswith(".mp4")]) == 1
+    assert len([name for name in names if "_flow_" in name]) == len(FLOW_IMAGE_COLUMNS)
     for metadata in (dataset / "video" / "metadata.csv", dataset / "audio" / "metadata.csv"):
         assert [row["start_s"] for row in read_csv(metadata)[1] if float(row["start_s"]) == zoom.start_ms / 1000] == []
 
 
 def test_report_lists_the_peak_at_the_shot_change_as_not_significant(report: str) -> None:
-    assert "Observations (4)" in report and "<h3>Motion analysis</h3>" in report
+    assert "Observations (2)" in report and "<h3>Motion analysis</h3>" in report
     heading = re.search(r"<h3>11\.000–(\d+\.\d{3}) s \(00:11\.000–00:\d\d\.\d{3}\) — not significant</h3>", report)
     assert heading is not None and 11.4 <= float(heading.group(1)) <= 13.0
     observation = report[heading.start() :]
@@ -220,16 +237,20 @@ def test_report_lists_the_peak_at_the_shot_change_as_not_significant(report: str
     assert report.count("not significant</h3>") == 1
     sources = re.findall(r'src="([^"]*)"', report)
     # two plots; key frames, flow and the heatmaps' colour scale per observation
-    assert len(sources) == 2 + 4 * (3 + len(FLOW_IMAGE_COLUMNS) + 1)
-    assert report.count('<table class="motion">') == 4
-    assert "flagged segment (audio + motion peak)" in report
+    assert len(sources) == 2 + 2 * (3 + len(FLOW_IMAGE_COLUMNS) + 1)
+    assert report.count('<table class="motion">') == 2
+    assert report.count("flagged segment (audio + motion peak)") == 1
+    assert report.count("<th>flagged by</th>") == 2
+    assert re.search(
+        r"<td>audio: peak 00:06\.\d{3}, z \+\d\.\d\d · motion: peak 00:06\.\d{3}, z \+\d\.\d\d</td>", report
+    )
     assert (
         "<th>flow at t (consecutive frames)</th><th>net motion t − 1 s → t</th><th>net motion t → t + 1 s</th>"
         in report
     )
-    assert report.count("; dis flow. Net motion: the flow between frames 1 s apart, over 1 s") == 4
+    assert report.count("; dis flow. Net motion: the flow between frames 1 s apart, over 1 s") == 2
     assert re.search(r"heatmap 6\.\d{3} → 7\.\d{3} s</figcaption>", report)
-    assert report.count('<img alt="heatmap colour scale"') == 4
+    assert report.count('<img alt="heatmap colour scale"') == 2
     assert re.search(r"heatmap colours: 0 → \d+\.\d px/s or more \(net motion\)", report)
     # the zoom's peak is at the cut to the zoomed picture (11 s): the flow of the second before crosses it
     note = " — a cut lies between these frames (at 00:11.000): this flow is not motion</figcaption>"
@@ -242,17 +263,17 @@ def test_tables_list_every_row_with_the_mark(store: Store, tmp_path: Path) -> No
     columns, rows = read_csv(export_table(store, tmp_path / "segments.csv", "csv"))
     assert columns == list(TABLE_COLUMNS)
     assert [(row["source"], row["label"], row["shot_change"], row["not_significant"]) for row in rows] == [
-        ("audio_peak", "", "", "False"),
-        ("multimodal_peak", "", "", "False"),
-        ("motion_peak", "anger", "", "False"),
+        ("multimodal_peak", "anger", "", "False"),
         ("motion_peak", "", "cut at 00:11.000", "True"),
     ]
+    assert [row["tracks"] for row in rows] == [item.tracks for item in collect_items(store)]
+    assert rows[1]["tracks"].startswith("motion: peak 00:11.000, z +")
     assert all(row[column] != "" for row in rows for column in MOTION_COLUMNS[1:5])
     document = json.loads(export_table(store, tmp_path / "segments.json", "json").read_text(encoding="utf-8"))
-    assert [row["not_significant"] for row in document] == [False, False, False, True]
-    assert document[2]["motion_magnitude"] == float(rows[2]["motion_magnitude"])
-    assert document[3]["motion_mean"] == float(rows[3]["motion_mean"])
-    assert [column for column in document[3] if column.startswith("flow_")] == []
+    assert [row["not_significant"] for row in document] == [False, True]
+    assert document[0]["motion_magnitude"] == float(rows[0]["motion_magnitude"])
+    assert document[1]["motion_mean"] == float(rows[1]["motion_mean"])
+    assert [column for column in document[1] if column.startswith("flow_")] == []
 
 
 def test_tables_read_the_stored_motion_figures_and_never_decode_the_video(
@@ -298,12 +319,12 @@ def test_the_flow_of_a_moment_is_computed_once(store: Store, tmp_path: Path, mon
         return peak_detail(path, moment_ms, **options)
 
     monkeypatch.setattr(export, "peak_detail", counting)
-    audio_peak, moving, zoom = items_by_source(store)
-    export_dataset(store, tmp_path / "ds")  # pictures and metadata of two items, the zoom left out
-    assert moments == [audio_peak.peak_ms, moving.peak_ms]
+    moment, zoom = items_by_source(store)
+    export_dataset(store, tmp_path / "ds")  # pictures and metadata of the moment, the zoom left out
+    assert moments == [moment.peak_ms]
     moments.clear()
     export_report(store, tmp_path / "report")
-    assert moments == [audio_peak.peak_ms, moving.peak_ms, zoom.peak_ms]
+    assert moments == [moment.peak_ms, zoom.peak_ms]
 
 
 def test_disk_full_on_a_flow_picture_removes_the_whole_export(
@@ -319,7 +340,7 @@ def test_disk_full_on_a_flow_picture_removes_the_whole_export(
 
 
 def test_an_existing_flow_picture_is_kept_unless_forced(store: Store, tmp_path: Path) -> None:
-    mine = tmp_path / f"{collect_items(store)[1].name}_flow_heatmap_after.png"
+    mine = tmp_path / f"{collect_items(store)[0].name}_flow_heatmap_after.png"
     mine.write_bytes(b"mine")
     with pytest.raises(ExportError, match=re.escape(f"{mine} already exists")):
         export_clips(store, tmp_path)

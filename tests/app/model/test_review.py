@@ -8,7 +8,7 @@ from analysis.audio import Peak
 from analysis.pauses import Span
 from analysis.salience import ShotIndex, ShotSpan, shot_change_near
 from app.model.records import LabelRecord, segment_key
-from app.model.review import Segment, review_items
+from app.model.review import Segment, TrackPeak, review_items
 
 
 def label(label_id: int, source: str, start: int, end: int, annotator: str = "ann", value: str = "joy") -> LabelRecord:
@@ -22,17 +22,22 @@ AUDIO = [Peak(1000, 1400, 1200, 3.0, 0.5), Peak(8000, 8300, 8100, -2.5, 0.01)]
 MOTION = [Peak(1300, 1900, 1500, 2.2, 9.0), Peak(20000, 20500, 20200, 4.0, 12.0)]
 
 
-def test_audio_motion_and_audio_plus_motion_segments_in_time_order() -> None:
+def test_one_moment_one_item_with_the_tracks_that_flagged_it() -> None:
+    """Issue 12 item 11: the audio peak at 1.2 s and the motion peak at 1.5 s were three rows (audio, motion,
+    audio + motion); they are one item now, whose segment holds both peaks and says which track found what."""
     items = review_items(AUDIO, MOTION)
-    assert [(i.segment.source, i.segment.start_ms, i.segment.end_ms) for i in items] == [
-        ("audio_peak", 1000, 1400),
-        ("multimodal_peak", 1000, 1900),
-        ("motion_peak", 1300, 1900),
-        ("audio_peak", 8000, 8300),
-        ("motion_peak", 20000, 20500),
+    assert [(i.segment.source, i.segment.start_ms, i.segment.end_ms, i.segment.peak_ms) for i in items] == [
+        ("multimodal_peak", 1000, 1900, 1200),
+        ("audio_peak", 8000, 8300, 8100),
+        ("motion_peak", 20000, 20500, 20200),
     ]
-    pair = items[1].segment
-    assert pair.peak_ms == 1200 and pair.z == 3.0 + 2.2
+    pair = items[0].segment
+    assert pair.z == 3.0 + 2.2 and (pair.audio, pair.motion) == (TrackPeak(1200, 3.0), TrackPeak(1500, 2.2))
+    assert pair.tracks == "audio + motion"
+    assert pair.tracks_detail == "audio: peak 00:01.200, z +3.00 · motion: peak 00:01.500, z +2.20"
+    assert pair.aliases == ("audio_peak:1000:1400", "motion_peak:1300:1900")
+    assert (items[1].segment.tracks, items[1].segment.motion) == ("audio", None)
+    assert items[2].segment.tracks_detail == "motion: peak 00:20.200, z +4.00"
     assert all(not item.labels and item.shot_change is None for item in items)
 
 
@@ -42,13 +47,13 @@ def test_labels_attach_by_key_and_loose_labels_are_ranges_of_their_own() -> None
     gone = label(3, "audio_peak", 5000, 5200)
     chosen = label(4, "selection", 30000, 31000)
     items = {item.key: item for item in review_items(AUDIO, MOTION, [on_audio, on_pair, gone, chosen])}
-    assert items["audio_peak:1000:1400"].labels == (on_audio,)
-    assert items["multimodal_peak:1000:1900"].labels == (on_pair,)
+    # a label given to the audio peak alone (before the motion run joined it) stays on its moment
+    assert items["multimodal_peak:1000:1900"].labels == (on_audio, on_pair)
     assert items["multimodal_peak:1000:1900"].own_label("bob") is on_pair
-    assert items["multimodal_peak:1000:1900"].own_label("ann") is None
+    assert items["multimodal_peak:1000:1900"].own_label("ann") is on_audio
     assert items["audio_peak:5000:5200"].labels == (gone,) and items["audio_peak:5000:5200"].segment.z is None
     assert items["selection:30000:31000"].labels == (chosen,)
-    assert len(items) == 7
+    assert len(items) == 5
 
 
 def test_pause_context_and_shot_changes() -> None:
@@ -57,14 +62,14 @@ def test_pause_context_and_shot_changes() -> None:
     selection = Segment("selection", 8000, 8300)
     items = review_items(AUDIO, MOTION, (), pauses, shots, [selection])
     by_key = {item.key: item for item in items}
-    audio = by_key["audio_peak:1000:1400"]
+    audio = by_key["multimodal_peak:1000:1900"]
     assert (audio.pause_before, audio.pause_after) == (Span(0, 900), Span(1500, 2500))
     quiet = by_key["audio_peak:8000:8300"]
     assert quiet.shot_change == ShotSpan("cut", 8350, 8350) and quiet.not_significant
     assert by_key["motion_peak:20000:20500"].shot_change == ShotSpan("zoom", 19000, 20100)
     # the user's own range at the same place is never put aside for a shot change
     assert by_key["selection:8000:8300"].shot_change is None and not by_key["selection:8000:8300"].not_significant
-    assert by_key["audio_peak:1000:1400"].shot_change is None
+    assert by_key["multimodal_peak:1000:1900"].shot_change is None
 
 
 def test_a_labelled_segment_at_a_shot_change_is_significant() -> None:
@@ -122,3 +127,26 @@ def test_shot_index_answers_as_the_rule_does() -> None:
     for start in range(0, 14_000, 50):
         for length in (1, 200, 900, 3000):
             assert index.near(start, start + length) == shot_change_near(start, start + length, shots), start
+
+
+def test_every_peak_inside_its_own_segment_and_in_no_other() -> None:
+    """A long motion run overlapping two audio peaks, a stored audio peak outside its windows, a label on each of
+    the old keys: one item per moment, each peak inside its segment only, every label on its moment."""
+    audio = [Peak(10_000, 11_000, 10_200, 3.0, 0.5), Peak(13_000, 14_000, 12_950, 2.1, 0.4)]
+    motion = [Peak(10_800, 12_500, 12_000, 4.0, 9.0), Peak(30_000, 30_400, 30_100, 2.5, 6.0)]
+    labels = [label(1, "audio_peak", 13_000, 14_000), label(2, "motion_peak", 10_800, 12_500, annotator="bob")]
+    items = review_items(audio, motion, labels)
+    assert [(i.key, i.segment.peak_ms) for i in items] == [
+        ("multimodal_peak:10000:14000", 10_200),
+        ("motion_peak:30000:30400", 30_100),
+    ]
+    assert items[0].labels == tuple(labels)
+    assert items[0].segment.audio == TrackPeak(10_200, 3.0) and items[0].segment.motion == TrackPeak(12_000, 4.0)
+    for item in items:
+        others = [other.segment for other in items if other is not item]
+        for peak in (item.segment.peak_ms, item.segment.audio, item.segment.motion):
+            t = peak.peak_ms if isinstance(peak, TrackPeak) else peak
+            if t is None:
+                continue
+            assert item.segment.start_ms <= t <= item.segment.end_ms
+            assert not any(other.start_ms <= t <= other.end_ms for other in others)

@@ -144,11 +144,58 @@ def test_the_label_column_stretches_and_the_extra_columns_come_from_the_header_m
     assert shown == ["Label", "Track", "Range", "z"]
     assert header.sectionResizeMode(0) == header.ResizeMode.Stretch and not header.stretchLastSection()
     actions = header.actions()
-    assert [action.text() for action in actions] == [
-        "Track", "Range", "Peak", "z", "Pause before", "Pause after", "Range (s)"
-    ]  # fmt: skip
-    assert [action.isChecked() for action in actions] == [True, True, False, True, False, False, False]
+    assert [action.text() for action in actions] == ["Track", "Range", "Peak", "z", "Pause before", "Pause after"]
+    assert [action.isChecked() for action in actions] == [True, True, False, True, False, False]
     actions[2].setChecked(True)
     assert not header.isSectionHidden(3) and panel.table.model().index(0, 3).data() == "00:07.907"
     actions[0].setChecked(False)
     assert header.isSectionHidden(1)
+
+
+def test_each_column_header_once_and_the_range_in_seconds_in_its_tooltip(qtbot) -> None:
+    """Issue 12 item 11: "Range" and "Range (s)" were two columns of the same range (two Range headers once the
+    header menu showed it); one Range column now, the seconds in its tooltip, and the Track cell's tooltip says
+    which track peaked when."""
+    panel = ReviewPanel()
+    qtbot.addWidget(panel)
+    detail = "audio: peak 00:07.907, z +5.14 · motion: peak 00:07.440, z +1.85"
+    panel.set_rows([ReviewRow("a", 6_640, 8_040, peak_ms=7_907, z=6.99, track="audio + motion", track_detail=detail)])
+    model = panel.table.model()
+    headers = [model.headerData(column, Qt.Orientation.Horizontal) for column in range(model.columnCount())]
+    assert headers == ["Label", "Track", "Range", "Peak", "z", "Pause before", "Pause after"]
+    assert len(set(headers)) == len(headers) and [name for name in headers if name.startswith("Range")] == ["Range"]
+    menu = [action.text() for action in panel.table.horizontalHeader().actions()]
+    assert sorted(menu) == sorted(set(menu)) == sorted(headers[1:])
+    assert model.index(0, 2).data() == "00:06.640–00:08.040"
+    assert model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole) == "6.640–8.040 s"
+    assert model.index(0, 1).data() == "audio + motion"
+    tip = "audio: peak 00:07.907, z +5.14\nmotion: peak 00:07.440, z +1.85"
+    assert model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == tip
+
+
+def test_a_very_long_label_elides_and_every_column_stays_in_view(qtbot) -> None:
+    """Issue 12 item 11: label text must not push the other columns out of the queue at its default width."""
+    panel = ReviewPanel()
+    qtbot.addWidget(panel)
+    panel.resize(440, 500)
+    panel.show()
+    long_label = "embarrassment mixed with irony and a little contempt, " * 6
+    panel.set_rows(
+        [
+            ReviewRow("a", 6_640, 8_040, peak_ms=7_907, z=-12.5, label=long_label, color="#9467bd", track="audio"),
+            ReviewRow("b", 125_000, 126_400, z=6.99, track="audio + motion"),
+        ]
+    )
+    qtbot.waitExposed(panel)
+    table, header = panel.table, panel.table.horizontalHeader()
+    shown = [column for column in range(header.count()) if not header.isSectionHidden(column)]
+    assert sum(header.sectionSize(column) for column in shown) <= table.viewport().width()
+    assert table.horizontalScrollBar().maximum() == 0
+    for column in shown[1:]:  # every other column whole and in view
+        assert header.sectionViewportPosition(column) + header.sectionSize(column) <= table.viewport().width()
+        for row in range(2):
+            text = table.model().index(row, column).data()
+            assert table.fontMetrics().horizontalAdvance(text) < header.sectionSize(column)
+    assert header.sectionSize(0) < table.fontMetrics().horizontalAdvance(long_label)  # elided, not widened
+    assert table.textElideMode() == Qt.TextElideMode.ElideRight
+    assert table.model().index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == f"Your label: {long_label}"
