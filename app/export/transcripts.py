@@ -15,6 +15,7 @@ from pathlib import Path
 from analysis.errors import ExportError
 from analysis.faces.stats import emotion_series, emotion_spans
 from app.export import interchange as interop
+from app.export import readers
 from app.export.interchange import InteropError, Interval, Tier
 from app.model.formats import IMPORT_SUFFIXES, TRANSCRIPT_FORMAT_NAMES, transcript_format
 from app.model.transcript import Transcript, TranscriptSegment, proportional_words
@@ -142,13 +143,13 @@ def read_import(path: str | os.PathLike[str]) -> tuple[list[TranscriptSegment], 
         raise InteropError(
             f"{path.name}: cannot import {path.suffix or 'a file without extension'}; use {', '.join(IMPORT_SUFFIXES)}"
         )
-    tiers = interop.read_tiers(path)
+    tiers = readers.read_tiers(path)
     labels: list[Interval] = []
     for tier in tiers:
         if tier.name.lower() == interop.LABELS_TIER or tier.name.lower().startswith(interop.LABELS_TIER + " - "):
             labels.extend(interval for interval in tier.intervals if interval.text.strip())
     try:
-        segments = interop.tiers_to_segments(tiers)
+        segments = readers.tiers_to_segments(tiers)
     except InteropError:
         if not labels:
             raise
