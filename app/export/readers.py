@@ -91,6 +91,12 @@ def _decode(path: Path, data: bytes, fallbacks: Sequence[str] = ()) -> str:
         raise InteropError(f"{path.name}: not a text file in UTF-8 or UTF-16")
     if not text.strip():
         raise InteropError(f"{path.name}: the file is empty")
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InteropError(
+            f"{path.name}, line {_line_number(text, nul)}: holds a NUL character, which no text file has "
+            f"(a damaged file, or UTF-16 without its byte order mark?)"
+        )
     return text
 
 
@@ -119,6 +125,60 @@ def _srt_error(path: Path, text: str, exc: srt.SRTParseError) -> InteropError:
     return InteropError(f"{path.name}, line {_line_number(text, at)}: not a subtitle block '{_shorten(line)}'")
 
 
+def _blocks(text: str) -> list[tuple[int, list[str]]]:
+    """The blocks of a subtitle file (runs of lines between blank lines), each with the number of its first line."""
+    blocks: list[tuple[int, list[str]]] = []
+    current: list[str] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            current = None
+        elif current is None:
+            current = [line]
+            blocks.append((number, current))
+        else:
+            current.append(line)
+    return blocks
+
+
+def _check_last_cue(path: Path, blocks: list[tuple[int, list[str]]], what: str) -> None:
+    """A file cut short after (or inside) its last cue's timing line: that cue has timings and no text."""
+    if not blocks:
+        return
+    first, lines = blocks[-1]
+    if "-->" in lines[-1]:
+        raise InteropError(
+            f"{path.name}, line {first + len(lines) - 1}: the last {what} has no text (is the file cut short?)"
+        )
+
+
+def _check_srt_blocks(path: Path, text: str) -> None:
+    """What srt accepts from a file cut short: a subtitle number with no timing line after it (srt glues it onto
+    the text of the subtitle before), and a last subtitle with no text."""
+    blocks = _blocks(text)
+    for first, lines in blocks:
+        if lines[0].strip().isdigit() and (len(lines) < 2 or "-->" not in lines[1]):
+            raise InteropError(
+                f"{path.name}, line {first}: subtitle {lines[0].strip()} has no timing line (is the file cut short?)"
+            )
+    _check_last_cue(path, blocks, "subtitle")
+
+
+def _check_vtt_blocks(path: Path, text: str) -> None:
+    """What webvtt-py skips without a word: a block that is neither a cue (no timings: an identifier alone, the
+    rest of a file cut short, text after a blank line) nor the header, a NOTE, a STYLE or a REGION; and a last
+    cue with no text."""
+    blocks = _blocks(text)
+    for index, (first, lines) in enumerate(blocks):
+        head = lines[0].strip()
+        if index == 0 and head.startswith("WEBVTT") or head.split(" ", 1)[0] in ("NOTE", "STYLE", "REGION"):
+            continue
+        if not any("-->" in line for line in lines):
+            raise InteropError(
+                f"{path.name}, line {first}: a block without cue timings '{_shorten(head)}' (is the file cut short?)"
+            )
+    _check_last_cue(path, blocks, "cue")
+
+
 def _ms(delta: timedelta) -> int:
     return delta // timedelta(milliseconds=1)
 
@@ -136,6 +196,7 @@ def read_srt(path: str | os.PathLike[str]) -> list[TranscriptSegment]:
         raise InteropError(f"{path.name}: {exc}") from exc
     if not subtitles:
         raise InteropError(f"{path.name}: no subtitles found")
+    _check_srt_blocks(path, text)
     segments = []
     for number, subtitle in enumerate(subtitles, start=1):
         start, end = _ms(subtitle.start), _ms(subtitle.end)
@@ -190,6 +251,7 @@ def read_vtt(path: str | os.PathLike[str]) -> list[TranscriptSegment]:
         if caption is None or (caption.start_time.in_milliseconds(), caption.end_time.in_milliseconds()) != timings:
             raise InteropError(f"{path.name}, line {number}: cue not understood '{_shorten(line)}'")
         lines[id(caption)] = number
+    _check_vtt_blocks(path, text)
     segments = []
     for caption in captions:
         start, end = caption.start_time.in_milliseconds(), caption.end_time.in_milliseconds()
