@@ -169,7 +169,7 @@ def _unwritable(path: Path) -> str:
 
 def _read_only_error(path: Path, reason: str) -> ReadOnlyProjectError:
     return ReadOnlyProjectError(
-        f"{path}: the project is read-only here ({reason}); it can be opened to read and export, not changed"
+        f"{path}: the project is read-only here ({reason}); it can be opened to read and export, not changed", reason
     )
 
 
