@@ -279,8 +279,11 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
         project of an older format is updated first (which needs write access)."""
         try:
             return cls.open(path, create=False, read_only=True)
-        except _OlderFormatError:
-            return cls.open(path, create=False)
+        except _OlderFormatError as older:
+            try:
+                return cls.open(path, create=False)
+            except ReadOnlyProjectError:
+                raise older from None
 
     @classmethod
     def _create_file(cls, path: Path, over_stub: bool) -> None:
@@ -328,8 +331,12 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
         try:
             db.text_factory = _text(path)
             cls._verify(path, db)
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                raise _OlderFormatError(f"{path}: open the project in Salient once to update it, then export")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                raise _OlderFormatError(
+                    f"{path}: the project is in the format of an older Salient ({version}; this one writes "
+                    f"{SCHEMA_VERSION}) and cannot be read without updating it; open it once where it can be written"
+                )
             _check_schema(path, db)
             db.execute("PRAGMA busy_timeout = 5000")
         except BaseException as exc:

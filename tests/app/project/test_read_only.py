@@ -125,3 +125,28 @@ def test_every_export_works_from_a_read_only_project(project: Path, tmp_path: Pa
         assert not (project.parent / "talk.salient-data" / "cache").exists()
     with sqlite3.connect(project) as db:
         assert db.execute("PRAGMA quick_check").fetchone() == ("ok",)
+
+
+def test_an_older_project_is_updated_to_export_where_it_can_be_written_and_refused_where_not(tmp_path: Path) -> None:
+    from app.project.store import SCHEMA_VERSION
+    from tests.app.project.test_schema import make_format_1
+
+    old, locked = tmp_path / "old.salient", tmp_path / "locked" / "old.salient"
+    locked.parent.mkdir()
+    make_format_1(old)
+    shutil.copyfile(old, locked)
+    result = run("export", str(old), "--format", "csv", "--out", str(tmp_path / "out"), "--quiet")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"{tmp_path / 'out' / 'segments.csv'}\n",
+        f"WARNING app.project.runs: {old}: 1 analysis run(s) were interrupted by a crash\n",
+    )
+    with read_only(locked, locked.parent):
+        result = run("export", str(locked), "--format", "csv", "--out", str(tmp_path / "out"), "--quiet")
+    assert (result.returncode, result.stderr) == (
+        5,
+        f"salient: error: {locked}: the project is in the format of an older Salient (1; this one writes "
+        f"{SCHEMA_VERSION}) and cannot be read without updating it; open it once where it can be written\n",
+    )
+    versions = [sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] for path in (old, locked)]
+    assert versions == [SCHEMA_VERSION, 1]
