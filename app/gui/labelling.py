@@ -214,8 +214,14 @@ class LabellingController(QObject):
         QTimer.singleShot(0, self._ask_annotator_if_unset)  # once the window shows the media
 
     def _ask_annotator_if_unset(self) -> None:
-        """A media opened and no name is set on this machine: ask now, before any label key is pressed."""
-        if self.session.is_open and not self.session.labels.annotator and not self._asking_annotator:
+        """A media opened and no name is set on this machine: ask now, before any label key is pressed (not for a
+        read-only project, which takes no label)."""
+        if (
+            self.session.is_open
+            and not self.session.read_only
+            and not self.session.labels.annotator
+            and not self._asking_annotator
+        ):
             self.ask_annotator()
 
     def ask_annotator(self) -> bool:

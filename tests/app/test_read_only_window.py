@@ -32,8 +32,10 @@ def _stored(project: Path) -> tuple[list[tuple[str, int]], list[tuple[int, str, 
 
 
 def test_a_read_only_project_opens_read_only_and_refuses_every_change(
-    qtbot, window: MainWindow, talk_video: Path, tmp_path: Path
+    qtbot, window: MainWindow, talk_video: Path, tmp_path: Path, monkeypatch
 ) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
     folder = tmp_path / "shared"
     folder.mkdir()
     talk = Path(shutil.copy(talk_video, folder / "talk.mp4"))
@@ -48,9 +50,15 @@ def test_a_read_only_project_opens_read_only_and_refuses_every_change(
     assert before[0] == [("irony", first.start_ms)]
     files = sorted(path.name for path in folder.iterdir())
 
+    asked: list[str] = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (asked.append("name"), ("", False))[1])
+    window.session.labels.annotator = ""
     with read_only(project, folder):
         with qtbot.waitSignal(window.session.audio_ready, timeout=30_000):
             assert window.open_path(project)
+        assert asked == []  # no name is asked for labels that cannot be stored
+        monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Ana", True))
+        assert window.labelling.ask_annotator()  # Edit ▸ Annotator Name…
         assert window.windowTitle() == "talk.mp4 [read-only] — Salient"
         assert window.read_only_label.isVisible() and window.read_only_label.toolTip() == WHY
         assert [row.label for row in window.review_panel.rows()[:2]] == ["irony", ""]
