@@ -462,8 +462,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{Path(record.path).name}{' [read-only]' if read_only else ''} — Salient")
         self.read_only_label.setToolTip(read_only)
         self.read_only_label.setVisible(bool(read_only))
-        if read_only:
-            self.show_message(read_only, 30000)
         self.transport.set_duration(info.duration_ms)
         self.timeline.set_duration(info.duration_ms)
         self.player.open(record.path if info.has_video else None, info.duration_ms)
@@ -482,7 +480,10 @@ class MainWindow(QMainWindow):
         self._shown_envelope = None
         project = self.session.project_path
         self.recent_files.remember(project)
-        self.show_message(f"Opened {record.path} — project {project}", 8000)
+        if read_only:
+            self.show_message(f"Opened {record.path} read-only — {read_only}", 30000)
+        else:
+            self.show_message(f"Opened {record.path} — project {project}", 8000)
 
     def _params_from_options(self) -> PeakParams:
         o = self.session.options

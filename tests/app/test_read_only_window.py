@@ -61,11 +61,18 @@ def test_a_read_only_project_opens_read_only_and_refuses_every_change(
         assert window.labelling.ask_annotator()  # Edit ▸ Annotator Name…
         assert window.windowTitle() == "talk.mp4 [read-only] — Salient"
         assert window.read_only_label.isVisible() and window.read_only_label.toolTip() == WHY
+        assert window.statusBar().currentMessage() == f"Opened {talk} read-only — {WHY}"
         assert [row.label for row in window.review_panel.rows()[:2]] == ["irony", ""]
 
-        with qtbot.waitSignal(window.session.status_message) as refused:
-            window.review_panel.label_requested.emit(second.key, vocabulary["anger"])
-        assert refused.args == [f"Not saved (Label anger): {WHY}"]
+        window.review_panel.label_requested.emit(second.key, vocabulary["anger"])
+        assert window.statusBar().currentMessage() == f"Not saved: {WHY}"
+        (label,) = window.session.labels.labels
+        window.label_track.activate(label.id)
+        window.label_track.active_region.setRegion((0.0, 0.5))  # dragged on the track: put back
+        assert window.label_track.active_region.getRegion() == (first.start_ms / 1000, first.end_ms / 1000)
+        window.label_track.signals.label_delete_requested.emit(label.id)
+        marks = window.label_track.marks_between(0, 60_000)
+        assert [(mark.id, mark.start_ms, mark.end_ms) for mark in marks] == [(label.id, first.start_ms, first.end_ms)]
         assert window.session.labels.undo_stack.count() == 0
         assert [row.label for row in window.review_panel.rows()[:2]] == ["irony", ""]
         with qtbot.waitSignal(window.session.status_message) as refused:
