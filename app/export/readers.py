@@ -366,6 +366,45 @@ def _textgrid_ms(seconds: float) -> int:
     return round(float(seconds) * 1000)
 
 
+_TEXTGRID_SIZES = re.compile(r"^\s*(?:intervals|points):\s*size\s*=\s*(\d+)\s*$", re.MULTILINE)
+_TEXTGRID_TIER_COUNT = re.compile(r"^\s*size\s*=\s*(\d+)\s*$", re.MULTILINE)
+
+
+def _check_textgrid_complete(path: Path, text: str, tiers: list[dict]) -> None:
+    """What praatio reads from a TextGrid cut short without a word: fewer tiers than the file declares, a tier with
+    fewer intervals or points than it declares (long format), and (short format, which does not name its counts)
+    an interval tier that stops before its end, where Praat's interval tiers run to it."""
+    short = "item [" not in text
+    if short:
+        lines = [line.strip() for line in text.splitlines()]
+        after = lines.index("<exists>") + 1 if "<exists>" in lines else None
+        declared = int(lines[after]) if after is not None and after < len(lines) and lines[after].isdigit() else None
+    else:
+        found = _TEXTGRID_TIER_COUNT.search(text.split("item [", 1)[0])
+        declared = int(found.group(1)) if found else None
+    if declared is not None and declared != len(tiers):
+        raise InteropError(f"{path.name}: the file declares {declared} tiers and holds {len(tiers)} (is it cut short?)")
+    sizes = [] if short else [int(size) for size in _TEXTGRID_SIZES.findall(text)]
+    if not short and len(sizes) < len(tiers):
+        raise InteropError(
+            f"{path.name}: tier '{tiers[len(sizes)]['name']}' does not say how many entries it has (is the file cut "
+            f"short?)"
+        )
+    for tier, size in zip(tiers, sizes, strict=False):
+        entries = list(tier["entries"])
+        if len(entries) != size:
+            raise InteropError(
+                f"{path.name}: tier '{tier['name']}' declares {size} entries and holds {len(entries)} (is the file cut "
+                f"short?)"
+            )
+    for tier in tiers if short else ():
+        entries, end = list(tier["entries"]), float(tier["xmax"])
+        if tier["class"] == INTERVAL_TIER and (not entries or abs(float(entries[-1][1]) - end) > 1e-6):
+            raise InteropError(
+                f"{path.name}: tier '{tier['name']}' stops before its end at {end:g} s (is the file cut short?)"
+            )
+
+
 def read_textgrid(path: str | os.PathLike[str]) -> list[Tier]:
     """The tiers of a Praat TextGrid (long or short text format, UTF-8 or UTF-16): interval tiers without their
     empty intervals, point tiers as intervals of zero length. Times are rounded to the millisecond.
@@ -381,10 +420,12 @@ def read_textgrid(path: str | os.PathLike[str]) -> list[Tier]:
     if not _TEXTGRID_HEADER.match(first_line) or 'Object class = "TextGrid"' not in text[:300]:
         raise InteropError(f"{path.name}: not a TextGrid (line 1)")
     try:
-        parsed = textgrid_io.parseTextgridStr(text, includeEmptyIntervals=False)
+        parsed = textgrid_io.parseTextgridStr(text, includeEmptyIntervals=True)
+        _check_textgrid_complete(path, text, parsed["tiers"])
         tiers = []
         for tier_dict in parsed["tiers"]:
-            name, entries, xmin, xmax = tier_dict["name"], tier_dict["entries"], tier_dict["xmin"], tier_dict["xmax"]
+            name, xmin, xmax = tier_dict["name"], tier_dict["xmin"], tier_dict["xmax"]
+            entries = [entry for entry in tier_dict["entries"] if entry[-1] != ""]  # praatio's rule for blanks
             if tier_dict["class"] == INTERVAL_TIER:
                 tier = IntervalTier(name, list(entries), xmin, xmax)
                 intervals = [Interval(_textgrid_ms(a), _textgrid_ms(b), label) for a, b, label in tier.entries]

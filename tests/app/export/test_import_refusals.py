@@ -122,3 +122,38 @@ def test_a_label_past_the_end_is_refused_and_a_small_overrun_is_accepted(store: 
     assert [(s.start_ms, s.end_ms, s.text) for s in store.transcript_segments(result.run_id)] == [
         (9000, 11_000, "The end.")
     ]
+
+
+def _cut(path: Path, marker: str) -> Path:
+    """``path`` cut short just before the last ``marker``, as a copy named cut.TextGrid."""
+    text = path.read_text(encoding="utf-8")
+    cut = path.with_name("cut.TextGrid")
+    cut.write_text(text[: text.rindex(marker)], encoding="utf-8")
+    return cut
+
+
+def test_a_truncated_textgrid_is_refused_whole(tmp_path: Path) -> None:
+    from praatio import textgrid
+    from praatio.data_classes.interval_tier import IntervalTier
+
+    tiers = [Tier("labels", ()), Tier("transcript", (Interval(0, 500, "hello"), Interval(600, 900, "there")))]
+    grid = write_textgrid(tmp_path / "x.TextGrid", tiers, 1000)
+    sizes = [int(line.split("=")[1]) for line in grid.read_text().splitlines() if "intervals: size" in line]
+    assert sizes == [1, 4]  # one blank interval; blanks around and between the two intervals
+    cases = {
+        "item [2]": "cut.TextGrid: the file declares 2 tiers and holds 1 (is it cut short?)",
+        "intervals [4]": "cut.TextGrid: tier 'transcript' declares 4 entries and holds 3 (is the file cut short?)",
+        "intervals: size = 4": "cut.TextGrid: tier 'transcript' does not say how many entries it has (is the file "
+        "cut short?)",
+    }
+    for marker, message in cases.items():
+        with pytest.raises(InteropError) as caught:
+            read_textgrid(_cut(grid, marker))
+        assert str(caught.value) == message, marker
+
+    short = textgrid.Textgrid()
+    short.addTier(IntervalTier("utterances", [(0.5, 1.25, "hé there"), (2.0, 3.0, "日本")], 0, 4))
+    short.save(str(tmp_path / "short.TextGrid"), format="short_textgrid", includeBlankSpaces=True)
+    with pytest.raises(InteropError) as caught:
+        read_textgrid(_cut(tmp_path / "short.TextGrid", "3\n4\n"))  # the last, blank interval
+    assert str(caught.value) == "cut.TextGrid: tier 'utterances' stops before its end at 4 s (is the file cut short?)"
