@@ -330,6 +330,10 @@ class LabellingController(QObject):
         if not self.session.is_open:
             self._vocabulary_dialog.show_message("Open a video or a project first.")
             return
+        if self.session.read_only and getattr(change, "__name__", "") != "export_vocabulary":
+            self._vocabulary_dialog.set_entries(self.session.labels.vocabulary)  # the table as stored
+            self._vocabulary_dialog.show_message(f"Not saved: {self.session.read_only}")
+            return
         try:
             change(*args)
         except SalientError as exc:

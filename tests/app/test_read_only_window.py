@@ -78,6 +78,14 @@ def test_a_read_only_project_opens_read_only_and_refuses_every_change(
         with qtbot.waitSignal(window.session.status_message) as refused:
             window.session.labels.add_entry("new value", "#123456")
         assert refused.args == [f"Not saved (Add new value to the vocabulary): {WHY}"]
+        dialog = window.labelling.show_vocabulary()
+        anger = vocabulary["anger"]
+        dialog.update_requested.emit(anger, {"name": "rage"})
+        assert dialog.message.text() == f"Not saved: {WHY}"
+        assert window.session.labels.entry(anger).name == "anger"
+        dialog.export_requested.emit(str(tmp_path / "vocabulary.json"))  # exporting it writes outside the project
+        assert (tmp_path / "vocabulary.json").is_file()
+        dialog.close()
         with qtbot.waitSignal(window.session.error_occurred) as failed:
             assert window.session.start_motion() is None
         assert failed.args == [f"Analyze motion: {WHY}.", ""]
