@@ -92,7 +92,8 @@ def test_a_read_only_project_opens_read_only_and_refuses_every_change(
         window.peak_controls.slider.setValue(5)  # other peaks on screen; not stored
         window.session.close()
 
-        window.session.open(project)
+        assert window.session.open(talk)  # the video of a read-only project opens it read-only
+        assert (window.session.read_only, window.session.project_path) == (WHY, project)
         job = window.export(ExportRequest("csv", tmp_path / "table"))
         with qtbot.waitSignal(job.finished, timeout=30_000):
             pass
