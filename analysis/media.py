@@ -407,9 +407,9 @@ def load_audio(
         except (ValueError, OSError) as exc:
             log.warning("ignoring unreadable audio cache %s: %s", cached, exc)
     samples = decode_audio(path, sample_rate, progress)
-    cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_suffix(".partial.npy")
-    try:
+    try:  # a project that cannot be written (read-only) is read without its cache
+        cached.parent.mkdir(parents=True, exist_ok=True)
         np.save(partial, samples)
         os.replace(partial, cached)
     except OSError as exc:

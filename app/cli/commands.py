@@ -166,7 +166,7 @@ def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
     if args.format in TRANSCRIPT_FORMAT_NAMES:
         from app.export.transcripts import export_transcript
 
-        with Store.open(args.project, create=False, read_only=True) as store:
+        with Store.open_to_read(args.project) as store:
             written_file = export_transcript(store, args.format, args.out, force=args.force)
         progress.close()
         sys.stdout.write(f"{written_file}\n")
@@ -182,7 +182,7 @@ def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
         original_rate=args.original_rate,
         force=args.force,
     )
-    store = Store.open(args.project, create=False)
+    store = Store.open_to_read(args.project)  # an export writes nothing into the project: a read-only one exports
     try:
         result = run_export(store, request, progress)
     finally:

@@ -23,6 +23,7 @@ import av.error
 
 from analysis.errors import ExportError, os_error_reason
 from app.export.staging import Staging, clear_stale
+from app.model.csv_cells import safe_cell
 from app.model.formats import export_kind
 
 log = logging.getLogger(__name__)
@@ -177,11 +178,12 @@ def all_or_nothing(force: bool, root: str | Path) -> Iterator[Outputs]:
 
 
 def _csv_value(value: Any) -> Any:
-    return "" if value is None else value
+    return "" if value is None else safe_cell(value)
 
 
 def write_csv(outputs: Outputs, path: Path, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Path:
-    """``rows`` as a UTF-8 CSV file with a header of ``columns``: None as an empty cell, other keys left out."""
+    """``rows`` as a UTF-8 CSV file with a header of ``columns``: None as an empty cell, other keys left out, text
+    that a spreadsheet would take for a formula after an apostrophe (:mod:`app.model.csv_cells`)."""
     with outputs.writing(path) as partial, partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()

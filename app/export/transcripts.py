@@ -15,6 +15,7 @@ from pathlib import Path
 from analysis.errors import ExportError
 from analysis.faces.stats import emotion_series, emotion_spans
 from app.export import interchange as interop
+from app.export import readers
 from app.export.interchange import InteropError, Interval, Tier
 from app.model.formats import IMPORT_SUFFIXES, TRANSCRIPT_FORMAT_NAMES, transcript_format
 from app.model.transcript import Transcript, TranscriptSegment, proportional_words
@@ -24,6 +25,7 @@ from app.pipelines.motion import load_motion
 from app.pipelines.runs import library_versions
 from app.pipelines.transcription import stored_transcript
 from app.project.store import Store
+from app.timecode import format_clock
 
 PEAKS_TIER = "audio peaks"
 PAUSES_TIER = "pauses"
@@ -142,13 +144,13 @@ def read_import(path: str | os.PathLike[str]) -> tuple[list[TranscriptSegment], 
         raise InteropError(
             f"{path.name}: cannot import {path.suffix or 'a file without extension'}; use {', '.join(IMPORT_SUFFIXES)}"
         )
-    tiers = interop.read_tiers(path)
+    tiers = readers.read_tiers(path)
     labels: list[Interval] = []
     for tier in tiers:
         if tier.name.lower() == interop.LABELS_TIER or tier.name.lower().startswith(interop.LABELS_TIER + " - "):
             labels.extend(interval for interval in tier.intervals if interval.text.strip())
     try:
-        segments = interop.tiers_to_segments(tiers)
+        segments = readers.tiers_to_segments(tiers)
     except InteropError:
         if not labels:
             raise
@@ -161,10 +163,44 @@ def read_import(path: str | os.PathLike[str]) -> tuple[list[TranscriptSegment], 
     return estimated, labels
 
 
+IMPORT_OVERRUN_MS = 1000
+"""How far past the end of the media an imported segment, word or label may end (subtitles often last a little
+longer than the recording); anything beyond belongs to another recording, or the file is damaged."""
+
+
+def check_within_media(
+    path: str | os.PathLike[str], duration_ms: int, segments: list[TranscriptSegment], labels: list[Interval]
+) -> None:
+    """Refuse a file that has anything ending more than :data:`IMPORT_OVERRUN_MS` after the end of the media (of
+    ``duration_ms``; not checked when the duration is unknown), naming the first such item."""
+    if not duration_ms or duration_ms <= 0:
+        return
+    limit = duration_ms + IMPORT_OVERRUN_MS
+    timed = [  # a segment is named before its words
+        *((s.start_ms, 0, s.end_ms, "segment", s.text) for s in segments),
+        *((i.start_ms, 1, i.end_ms, "label", i.text) for i in labels),
+        *((w.start_ms, 2, w.end_ms, "word", w.text) for s in segments for w in s.words),
+    ]
+    late = [item for item in timed if item[2] > limit]
+    if late:
+        start, _, end, what, text = min(late)
+        raise InteropError(
+            f"{Path(path).name}: a {what} at {format_clock(start)}–{format_clock(end)} ('{_short(text)}') ends after "
+            f"the media, which lasts {format_clock(duration_ms)}; is the file for another recording?"
+            + (f" ({len(late)} items end too late)" if len(late) > 1 else "")
+        )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def import_file(store: Store, media_id: int, path: str | os.PathLike[str], annotator: str) -> ImportResult:
     """Import a transcript and/or label tiers into the project, all or nothing. The imported transcript
-    becomes the one the project shows; labels are added under ``annotator``."""
+    becomes the one the project shows; labels are added under ``annotator``. A file with anything ending after
+    the media (beyond :data:`IMPORT_OVERRUN_MS`) is refused."""
     segments, labels = read_import(path)
+    check_within_media(path, _media(store, media_id).info.duration_ms, segments, labels)
     run_id = store.import_transcript(
         media_id,
         {"imported_from": str(Path(path).resolve()), "model": "", "language": ""},

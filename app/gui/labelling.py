@@ -166,7 +166,7 @@ class LabellingController(QObject):
 
     def _on_review_label_requested(self, key: str, vocabulary_id: int) -> None:
         segment = self.review_queue.segment(key)
-        if segment is None:
+        if segment is None or self._read_only():
             return
         if not self.session.labels.annotator:
             # No dialog here: it would take the keys typed after this one.
@@ -183,7 +183,7 @@ class LabellingController(QObject):
     def _on_label_track_label_moved(self, label_id: int, start_ms: int, end_ms: int) -> None:
         book = self.session.labels
         others = not book.is_own(label_id)
-        if others and not self._confirm_others(label_id, "Move"):
+        if self._read_only() or others and not self._confirm_others(label_id, "Move"):
             self.label_track.put(self._mark_of(book.label_by_id(label_id)))  # back where it was
             return
         book.move(label_id, start_ms, end_ms, others=others)
@@ -191,9 +191,15 @@ class LabellingController(QObject):
     def _on_label_track_delete_requested(self, label_id: int) -> None:
         book = self.session.labels
         others = not book.is_own(label_id)
-        if others and not self._confirm_others(label_id, "Delete"):
+        if self._read_only() or others and not self._confirm_others(label_id, "Delete"):
             return
         book.delete(label_id, others=others)
+
+    def _read_only(self) -> bool:
+        """Say so and return True when the project is read-only (before asking anything about a change)."""
+        if self.session.read_only:
+            self.shell.show_message(f"Not saved: {self.session.read_only}", 8000)
+        return bool(self.session.read_only)
 
     def _confirm_others(self, label_id: int, verb: str) -> bool:
         """Only your own labels change unless you say so: ask before changing another annotator's."""
@@ -214,8 +220,14 @@ class LabellingController(QObject):
         QTimer.singleShot(0, self._ask_annotator_if_unset)  # once the window shows the media
 
     def _ask_annotator_if_unset(self) -> None:
-        """A media opened and no name is set on this machine: ask now, before any label key is pressed."""
-        if self.session.is_open and not self.session.labels.annotator and not self._asking_annotator:
+        """A media opened and no name is set on this machine: ask now, before any label key is pressed (not for a
+        read-only project, which takes no label)."""
+        if (
+            self.session.is_open
+            and not self.session.read_only
+            and not self.session.labels.annotator
+            and not self._asking_annotator
+        ):
             self.ask_annotator()
 
     def ask_annotator(self) -> bool:
@@ -317,6 +329,10 @@ class LabellingController(QObject):
         """Apply one vocabulary change; a refusal (duplicate name, value in use, bad file) is shown in the dialog."""
         if not self.session.is_open:
             self._vocabulary_dialog.show_message("Open a video or a project first.")
+            return
+        if self.session.read_only and getattr(change, "__name__", "") != "export_vocabulary":
+            self._vocabulary_dialog.set_entries(self.session.labels.vocabulary)  # the table as stored
+            self._vocabulary_dialog.show_message(f"Not saved: {self.session.read_only}")
             return
         try:
             change(*args)

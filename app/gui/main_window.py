@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -211,6 +212,11 @@ class MainWindow(QMainWindow):
         self.jobs_status = QPushButton("No jobs running", self)
         self.jobs_status.setFlat(True)
         self.statusBar().addPermanentWidget(self.jobs_status)
+        self.read_only_label = QLabel("Read-only: changes are not saved", self)
+        self.read_only_label.setObjectName("read_only_label")
+        self.read_only_label.setStyleSheet("QLabel { background: #8a5a00; color: white; padding: 2px 8px; }")
+        self.read_only_label.hide()
+        self.statusBar().insertPermanentWidget(0, self.read_only_label)
 
     def _tracks(self) -> tuple[Track, ...]:
         return (self.waveform_track, self.envelope_track, self.peaks_track, self.pauses_track, self.label_track)
@@ -452,8 +458,10 @@ class MainWindow(QMainWindow):
     # -- session → views ---------------------------------------------------------------------------
 
     def _on_session_media_opened(self, record: MediaRecord) -> None:
-        info = record.info
-        self.setWindowTitle(f"{Path(record.path).name} — Salient")
+        info, read_only = record.info, self.session.read_only
+        self.setWindowTitle(f"{Path(record.path).name}{' [read-only]' if read_only else ''} — Salient")
+        self.read_only_label.setToolTip(read_only)
+        self.read_only_label.setVisible(bool(read_only))
         self.transport.set_duration(info.duration_ms)
         self.timeline.set_duration(info.duration_ms)
         self.player.open(record.path if info.has_video else None, info.duration_ms)
@@ -472,7 +480,10 @@ class MainWindow(QMainWindow):
         self._shown_envelope = None
         project = self.session.project_path
         self.recent_files.remember(project)
-        self.show_message(f"Opened {record.path} — project {project}", 8000)
+        if read_only:
+            self.show_message(f"Opened {record.path} read-only — {read_only}", 30000)
+        else:
+            self.show_message(f"Opened {record.path} — project {project}", 8000)
 
     def _params_from_options(self) -> PeakParams:
         o = self.session.options
@@ -520,6 +531,7 @@ class MainWindow(QMainWindow):
         self.distribution.clear()
         self.review_queue.clear()
         self.statusBar().clearMessage()  # a warning about the media closed ("no audio track") goes with it
+        self.read_only_label.hide()
         self.setWindowTitle("Salient")
 
     def _on_peak_controls_params_changed(self, params: PeakParams) -> None:

@@ -44,7 +44,7 @@ from app.pipelines.motion import (
 from app.pipelines.runs import library_versions
 from app.pipelines.sources import default_project_path
 from app.pipelines.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
-from app.project.store import PROJECT_SUFFIX, ProjectError, Store
+from app.project.store import PROJECT_SUFFIX, ProjectError, ReadOnlyProjectError, Store
 
 if TYPE_CHECKING:
     from analysis.faces import FaceOptions
@@ -127,6 +127,10 @@ class Session(QObject):
         self.faces: StoredFaces | None = None
         self.loading = False
         """True while open() loads the stored results one after the other (each emits its own signal)"""
+        self.read_only = ""
+        """Why the open project cannot be changed ("" when it can): it is open to look and export only, analyses
+        are not stored and every change is refused with a message."""
+        self.labels.undo_stack.refused.connect(self.status_message)
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -156,14 +160,18 @@ class Session(QObject):
         path = Path(path)
         try:
             if path.suffix == PROJECT_SUFFIX:
-                store = Store.open(path, create=False)
+                store, read_only = self._open_project(path, create=False)
                 record = self._project_media(store)
             else:
                 info = media.probe(path)
                 fingerprint = media.fingerprint(path)
-                store = Store.open(project_path or default_project_path(str(path)))
+                store, read_only = self._open_project(project_path or default_project_path(str(path)), create=True)
                 try:
-                    record = store.add_media(info, fingerprint, source_url)
+                    record = (
+                        self._read_only_media(store, fingerprint, path, read_only)
+                        if read_only
+                        else store.add_media(info, fingerprint, source_url)
+                    )
                 except BaseException:
                     store.close()
                     raise
@@ -172,6 +180,7 @@ class Session(QObject):
             return False
         self.close()
         self._store, self.media = store, record
+        self.read_only = self.labels.undo_stack.read_only = read_only
         self.options = self._stored_options(store, record)
         self.loading = True
         try:
@@ -189,6 +198,33 @@ class Session(QObject):
         else:
             self.warning_issued.emit(f"{Path(record.path).name} has no audio track: there is no sound to analyse")
         return True
+
+    @staticmethod
+    def _open_project(path: str | Path, create: bool) -> tuple[Store, str]:
+        """The project, and "" — or, when this user may not write it, the project open read-only and why."""
+        try:
+            return Store.open(path, create=create), ""
+        except ReadOnlyProjectError as exc:
+            store = Store.open(path, create=False, read_only=True)
+            log.info("opened read-only: %s", exc)
+            return store, (
+                f"{store.path.name} is read-only here ({exc.reason or 'it cannot be written'}): "
+                f"you can look at it and export it, not change it"
+            )
+
+    @staticmethod
+    def _read_only_media(store: Store, fingerprint: str, path: Path, why: str) -> MediaRecord:
+        record = next((r for r in store.all_media() if r.fingerprint == fingerprint), None)
+        if record is None:
+            store.close()
+            raise ReadOnlyProjectError(f"{why}; it does not hold {path.name} yet, and cannot take it")
+        return record
+
+    def refuse_change(self, what: str) -> bool:
+        """Say that ``what`` cannot be done (an error message) and return True when the project is read-only."""
+        if self.read_only:
+            self.error_occurred.emit(f"{what}: {self.read_only}.", "")
+        return bool(self.read_only)
 
     def _project_media(self, store: Store) -> MediaRecord:
         records = store.all_media()
@@ -262,6 +298,7 @@ class Session(QObject):
         self.transcript.aligner.stop()
         self._store.close()
         self._store = self.media = None
+        self.read_only = self.labels.undo_stack.read_only = ""
         self.samples = self.envelope = self.pyramid = self.outliers = self.pauses = None
         self.closed.emit()
 
@@ -272,7 +309,7 @@ class Session(QObject):
         store, record, options = self._store, self.media, self.options
         cache_dir, path, fingerprint = store.cache_dir, Path(record.path), record.fingerprint
         run_id = None
-        if store.latest_run(record.id, RUN_AUDIO_PEAKS, options.peak_params()) is None:
+        if not self.read_only and store.latest_run(record.id, RUN_AUDIO_PEAKS, options.peak_params()) is None:
             run_id = store.start_run(record.id, RUN_AUDIO_PEAKS, options.peak_params(), library_versions())
 
         def work(progress: JobProgress) -> AudioJobResult:
@@ -339,7 +376,9 @@ class Session(QObject):
     def _start_pauses_job(self) -> None:
         assert self._store is not None and self.media is not None and self.samples is not None
         options, samples = self.options, self.samples
-        run_id = self._store.start_run(self.media.id, RUN_PAUSES, options.pause_params(), library_versions())
+        run_id = None
+        if not self.read_only:
+            run_id = self._store.start_run(self.media.id, RUN_PAUSES, options.pause_params(), library_versions())
 
         def work(progress: JobProgress) -> PauseResult:
             return pauses.detect_pauses(
@@ -351,9 +390,10 @@ class Session(QObject):
 
     def _on_pauses_job_succeeded(self, found: PauseResult, job: Job) -> None:
         run_id = self._job_runs.pop(job.id, None)
-        if self._store is None or run_id is None:
+        if self._store is None or (run_id is None and not self.read_only):
             return
-        pipeline.record_pauses(self._store, run_id, found, round(job.elapsed_s * 1000))
+        if run_id is not None:
+            pipeline.record_pauses(self._store, run_id, found, round(job.elapsed_s * 1000))
         self.pauses = found
         self.pauses_changed.emit(found)
 
@@ -398,7 +438,7 @@ class Session(QObject):
 
     def _persist_peaks(self) -> None:
         """Record the peaks of the parameters the user settled on, so the project reopens showing them."""
-        if self._store is None or self.media is None:
+        if self._store is None or self.media is None or self.read_only:
             return
         motion = self.motion
         if motion is not None and motion.stored.k != motion.k:
@@ -451,6 +491,8 @@ class Session(QObject):
             return None
         if self.transcription_job is not None and self.transcription_job.running:
             return self.transcription_job
+        if self.refuse_change("Transcribe"):
+            return None
         try:
             resolve_model(options.model)
         except SalientError as exc:
@@ -516,12 +558,17 @@ class Session(QObject):
         """Show another transcript version (here and when the project is reopened, until a newer one
         finishes); a running transcription goes on and is kept as a version."""
         store = self._open_store()
+        if self.read_only:  # shown, not remembered
+            self.transcript.attach(store, self.media.id, run_id)
+            return
         store.choose_transcript_run(self.media.id, run_id)
         self.transcript.attach(store, self.media.id)
 
     def import_transcript(self, path: str | Path, annotator: str) -> ImportResult:
         """Import a transcript and/or label tiers (SRT, WebVTT, ELAN, TextGrid) as one undoable step, labels
         under ``annotator``; raises SalientError, storing nothing, when the file cannot be read."""
+        if self.read_only:
+            raise ReadOnlyProjectError(self.read_only)
         command = ImportCommand(self._open_store(), self.media.id, Path(path), annotator, self.transcript, self.labels)
         self.transcript.undo_stack.push(command)
         return command.result
@@ -560,6 +607,8 @@ class Session(QObject):
             return None
         if self.motion_job is not None and self.motion_job.running:
             return self.motion_job
+        if self.refuse_change("Analyze motion"):
+            return None
         options = options or MotionOptions()
         store, record, k = self._store, self.media, self.options.k
         path = Path(record.path)
@@ -608,6 +657,8 @@ class Session(QObject):
         if not self.media.info.has_video:
             self.error_occurred.emit(f"{Path(self.media.path).name} has no video track: there are no faces", "")
             return None
+        if self.refuse_change("Analyze faces"):
+            return None
         from analysis.faces import FaceOptions
 
         options = options or FaceOptions()
@@ -642,7 +693,7 @@ class Session(QObject):
 
     def rename_person(self, number: int, name: str) -> None:
         """Rename a person; a person linked to a transcript speaker renames the speaker too (one name)."""
-        if self.faces is None or not name.strip():
+        if self.faces is None or not name.strip() or self.refuse_change("Rename the person"):
             return
         linked = next((p[2] for p in self.faces.persons if p[0] == number), "")
         self._store.rename_person(self.faces.run_id, number, name)
@@ -652,18 +703,18 @@ class Session(QObject):
         self._refresh_persons()
 
     def merge_persons(self, numbers: list[int]) -> None:
-        if self.faces is not None and len(numbers) > 1:
+        if self.faces is not None and len(numbers) > 1 and not self.refuse_change("Merge the persons"):
             self._store.merge_persons(self.faces.run_id, numbers)
             self._refresh_persons()
 
     def split_person(self, number: int, tracks: list[int]) -> None:
-        if self.faces is not None and tracks:
+        if self.faces is not None and tracks and not self.refuse_change("Split the person"):
             self._store.split_person(self.faces.run_id, number, tracks)
             self._refresh_persons()
 
     def link_speaker(self, number: int, speaker: str) -> None:
         """Link a person to a transcript speaker: the person takes the speaker's name ("" unlinks)."""
-        if self.faces is None:
+        if self.faces is None or self.refuse_change("Link the speaker"):
             return
         self._store.link_speaker(self.faces.run_id, number, speaker)
         if speaker.strip():

@@ -16,6 +16,7 @@ import os
 import re
 import sqlite3
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from app.project.labels import LabelsTable
 from app.project.media import MediaTable
 from app.project.persons import PersonsTable
 from app.project.runs import RunsTable
-from app.project.table import ProjectError, damaged, timestamp
+from app.project.table import ProjectError, ReadOnlyProjectError, damaged, timestamp
 from app.project.transcripts import TranscriptsTable
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ _PARTIAL_SUFFIX = ".creating"
 _STALE_PARTIAL_S = 600
 """A project being built aside older than this was left by a process that died: it is swept away."""
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+_NEEDS_WRITE_ACCESS = frozenset(
+    {"SQLITE_READONLY", "SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_READONLY_RECOVERY"}
+)
+"""What SQLite says when it cannot set up a WAL project's shared memory (NAME-shm) in a folder it may not write."""
 
 
 def _migrations() -> dict[int, str]:
@@ -73,8 +78,11 @@ def _check_existing_file(path: Path) -> bool:
     """
     if path.is_dir():
         raise ProjectError(f"{path}: is a folder, not a project file")
-    with path.open("rb") as handle:
-        header = handle.read(len(_SQLITE_HEADER))
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot read the project ({exc.strerror or exc})") from exc
     if header not in (b"", _SQLITE_HEADER):
         raise ProjectError(
             f"{path}: not a Salient project, or the file is corrupt (no SQLite header); it was left untouched"
@@ -149,14 +157,68 @@ def _text(path: Path) -> Callable[[bytes], str]:
     return decode
 
 
+def _unwritable(path: Path) -> str:
+    """Why this user cannot write the project at ``path`` (its file, or its folder, where SQLite keeps the
+    project's -wal and -shm files), or "" when they can."""
+    if not os.access(path, os.W_OK):
+        return "the file cannot be written"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return "its folder cannot be written"
+    return ""
+
+
+def _read_only_error(path: Path, reason: str) -> ReadOnlyProjectError:
+    return ReadOnlyProjectError(
+        f"{path}: the project is read-only here ({reason}); it can be opened to read and export, not changed", reason
+    )
+
+
+def _uri(path: Path, **params: object) -> str:
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"file:{urllib.parse.quote(str(path))}?{query}"
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A reading connection. SQLite reads a WAL project only where it can make or open its NAME-shm file; in a
+    folder this user may not write it cannot, and the file is then opened as immutable (nothing to recover: no
+    -wal file holds changes). A -wal file that holds changes and cannot be read is an error, never ignored."""
+    db = None
+    try:
+        db = sqlite3.connect(_uri(path, mode="ro"), uri=True, isolation_level=None)
+        db.execute("PRAGMA schema_version").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:
+        if db is not None:
+            db.close()
+        name = getattr(exc, "sqlite_errorname", "")
+        # an immutable (chattr +i) or read-only mounted folder: SQLite cannot open NAME-shm at all
+        cannot_open_shm = name == "SQLITE_CANTOPEN" and os.access(path, os.R_OK)
+        if name not in _NEEDS_WRITE_ACCESS and not cannot_open_shm:
+            raise
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise ReadOnlyProjectError(
+                f"{path}: cannot be read here: its latest changes are still in {wal.name}, which SQLite reads only "
+                f"with write access to the folder; open the project once where it can be written"
+            ) from exc
+    log.info("%s: its folder cannot be written; reading the project as immutable", path)
+    return sqlite3.connect(_uri(path, mode="ro", immutable=1), uri=True, isolation_level=None)
+
+
+class _OlderFormatError(ProjectError):
+    """A project to read without writing that needs updating to this version's format first."""
+
+
 class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
     """An open project file. Not thread-safe: one owner (the session, or the CLI) uses it."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, connection: sqlite3.Connection, read_only: bool = False) -> None:
         self.path = path
         self._db = connection
         self._wal_files_before: frozenset[Path] | None = None
         """For a reading connection: the -wal and -shm files there were before it opened."""
+        self.read_only = read_only
+        """Opened to read only: every write is refused with a ReadOnlyProjectError."""
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -164,8 +226,9 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
     def open(cls, path: str | Path, create: bool = True, read_only: bool = False) -> Store:
         """Open a project, creating it when ``create`` and it does not exist yet.
 
-        ``read_only`` opens a second, reading connection (an export in a worker thread while the session
-        writes): nothing is migrated, marked or added, and a project needing migration is refused.
+        ``read_only`` opens a reading connection (an export in a worker thread while the session writes, a project
+        this user may not write): nothing is migrated, marked or added, and a project needing migration is refused.
+        A project that cannot be written, opened without ``read_only``, raises :class:`ReadOnlyProjectError`.
         """
         path = Path(path).resolve()
         _check_data_dir(path)
@@ -179,6 +242,8 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
             raise ProjectError(f"{path}: no such project")
         if stub or not exists:
             cls._create_file(path, over_stub=stub)
+        elif reason := _unwritable(path):
+            raise _read_only_error(path, reason)
         try:
             db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
         except sqlite3.Error as exc:
@@ -207,6 +272,18 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
             db.close()
             raise ProjectError(f"{data_dir_for(path)}: cannot make the project's folder ({exc.strerror})") from exc
         return store
+
+    @classmethod
+    def open_to_read(cls, path: str | Path) -> Store:
+        """Open an existing project to export it: read-only, so a project this user may not write exports too; a
+        project of an older format is updated first (which needs write access)."""
+        try:
+            return cls.open(path, create=False, read_only=True)
+        except _OlderFormatError as older:
+            try:
+                return cls.open(path, create=False)
+            except ReadOnlyProjectError:
+                raise older from None
 
     @classmethod
     def _create_file(cls, path: Path, over_stub: bool) -> None:
@@ -244,14 +321,22 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
             raise ProjectError(f"{path}: no such project (an empty file left by an interrupted creation)")
         before = _wal_files(path)
         try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise ProjectError(f"{path}: cannot open the project ({exc})") from exc
+            db = _connect_read_only(path)
+        except sqlite3.DatabaseError as exc:
+            _tidy_wal_files(path, before)
+            raise _open_error(path, exc) from exc
+        except BaseException:
+            _tidy_wal_files(path, before)
+            raise
         try:
             db.text_factory = _text(path)
             cls._verify(path, db)
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                raise ProjectError(f"{path}: open the project in Salient once to update it, then export")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                raise _OlderFormatError(
+                    f"{path}: the project is in the format of an older Salient ({version}; this one writes "
+                    f"{SCHEMA_VERSION}) and cannot be read without updating it; open it once where it can be written"
+                )
             _check_schema(path, db)
             db.execute("PRAGMA busy_timeout = 5000")
         except BaseException as exc:
@@ -260,7 +345,7 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
             if isinstance(exc, (sqlite3.DatabaseError, UnicodeDecodeError)):
                 raise _open_error(path, exc) from exc
             raise
-        store = cls(path, db)
+        store = cls(path, db, read_only=True)
         store._wal_files_before = before
         return store
 
@@ -315,9 +400,13 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One committed unit of work; rolled back whole if anything inside fails."""
+        if self.read_only:
+            raise ReadOnlyProjectError(f"{self.path}: the project is open read-only; nothing can be changed")
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") in _NEEDS_WRITE_ACCESS:
+                raise _read_only_error(self.path, "the disk or the file refused the write") from exc
             raise ProjectError(f"{self.path}: cannot write to the project ({exc})") from exc
         try:
             yield self._db
@@ -405,7 +494,9 @@ def _check_schema(path: Path, db: sqlite3.Connection) -> None:
 
 
 def _open_error(path: Path, exc: Exception) -> ProjectError:
-    """What went wrong opening a project: locked or unwritable (SQLite's OperationalError), or damaged."""
+    """What went wrong opening a project: read-only, locked (SQLite's OperationalError), or damaged."""
+    if getattr(exc, "sqlite_errorname", "") in _NEEDS_WRITE_ACCESS:
+        return _read_only_error(path, "the disk or the file refused to be written")
     if isinstance(exc, sqlite3.OperationalError):
         return ProjectError(f"{path}: cannot open the project ({exc}); it was left untouched")
     return damaged(path, _reason(exc), untouched=True)

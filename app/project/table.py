@@ -18,6 +18,16 @@ class ProjectError(SalientError):
     """A project file cannot be opened or written: corrupt, not a project, from a newer version, unwritable."""
 
 
+class ReadOnlyProjectError(ProjectError):
+    """A healthy project that this user may read but not write (a read-only file, folder or disk): it can be
+    opened read-only (:meth:`app.project.store.Store.open` with ``read_only``) and exported, not changed."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        """why it cannot be written ("the file cannot be written"), when known"""
+
+
 def damaged(path: Path, detail: str, untouched: bool = False) -> ProjectError:
     """The error for a project whose bytes were damaged (a flipped bit, a failing disk): one line naming it."""
     return ProjectError(f"{path}: the project file is damaged ({detail})" + ("; it was left untouched" * untouched))

@@ -26,13 +26,6 @@ from app.export.interchange import (
     InteropError,
     Interval,
     Tier,
-    label_tier_intervals,
-    read_eaf,
-    read_srt,
-    read_textgrid,
-    read_tiers,
-    read_vtt,
-    tiers_to_segments,
     transcript_tiers,
     write_eaf,
     write_json,
@@ -40,6 +33,15 @@ from app.export.interchange import (
     write_textgrid,
     write_txt,
     write_vtt,
+)
+from app.export.readers import (
+    label_tier_intervals,
+    read_eaf,
+    read_srt,
+    read_textgrid,
+    read_tiers,
+    read_vtt,
+    tiers_to_segments,
 )
 from app.model.transcript import Transcript, TranscriptSegment, Word
 

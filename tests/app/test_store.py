@@ -13,7 +13,7 @@ import pytest
 from analysis import media
 from app.model.records import NewSegment
 from app.project import store as store_module
-from app.project.store import APPLICATION_ID, SCHEMA_VERSION, ProjectError, Store
+from app.project.store import APPLICATION_ID, SCHEMA_VERSION, ProjectError, ReadOnlyProjectError, Store
 
 
 def digest(path: Path) -> str:
@@ -273,7 +273,7 @@ def test_a_read_only_connection_reads_while_the_writer_works(project: Path, talk
             entry = writer.vocabulary()[0].id
             writer.add_label(media_id, NewLabel(0, 1000, entry, "selection"), "Ana")
             assert len(reader.labels()) == 1
-            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            with pytest.raises(ReadOnlyProjectError, match="the project is open read-only; nothing can be changed"):
                 reader.delete_label(reader.labels()[0].id)
         assert writer.run(run).status == "running"
 

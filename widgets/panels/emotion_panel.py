@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from analysis.fer_model import EMOTIONS
+from app.model.csv_cells import safe_text
 from app.timecode import format_seconds
 from widgets.style import BACKGROUND, FOREGROUND, GRID, emotion_colors
 from widgets.timeline.emotion_track import StackedAreasItem, probability_rows, stack_levels
@@ -331,7 +332,10 @@ class EmotionPanel(QWidget):
             with open(path, "w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle, lineterminator="\n")
                 writer.writerow(CSV_HEADER)
-                writer.writerows(self.csv_rows())
+                writer.writerows(
+                    (section, safe_text(person), start, end, safe_text(emotion), value)
+                    for section, person, start, end, emotion, value in self.csv_rows()
+                )
         except OSError as exc:
             log.warning("could not write %s: %s", path, exc)
             return False

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoCommand
 
+from app.gui.books.stack import ProjectUndoStack
 from app.model.records import LabelRecord, NewLabel, VocabularyEntry
 from app.model.review import Segment
 from app.project.store import ProjectError, Store
@@ -36,7 +37,7 @@ class LabelBook(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = ProjectUndoStack(self)
         self._store: Store | None = None
         self.media_id: int | None = None
         self.annotator = ""

@@ -23,10 +23,12 @@ from app.export.interchange import (
     InteropError,
     Interval,
     Tier,
+    write_textgrid,
+)
+from app.export.readers import (
     read_eaf,
     read_textgrid,
     tiers_to_segments,
-    write_textgrid,
 )
 from app.export.transcripts import (
     EMOTIONS_TIER_PREFIX,

@@ -49,7 +49,7 @@ def test_reading_a_project_leaves_no_wal_or_shm_file(project: Path) -> None:
     [
         (SCHEMA_VERSION + 1, True, "written by a newer version of Salient"),
         (SCHEMA_VERSION + 1, False, "written by a newer version of Salient"),
-        (1, True, "open the project in Salient once"),  # a writer would migrate it
+        (1, True, "cannot be read without updating it"),  # a writer would migrate it
     ],
 )
 def test_a_refused_project_is_left_as_it_was(project: Path, version: int, read_only: bool, message: str) -> None:

@@ -179,3 +179,15 @@ def test_in_the_dock_at_its_default_width_a_100_percent_neutral_bar_and_every_na
     panel.resize(1000, 600)
     qtbot.wait(20)
     assert panel.side_by_side and share_widget.geometry().right() < time_widget.geometry().left()
+
+
+def test_the_csv_neutralises_names_that_start_a_formula(panel: EmotionPanel, tmp_path: Path) -> None:
+    panel.set_persons([(1, '=HYPERLINK("http://x")', 2.0, {"happy": 1.0})], labels=("@cmd", "happy"))
+    path = tmp_path / "emotions.csv"
+    assert panel.save_csv(path)
+    assert path.read_text(encoding="utf-8").splitlines()[:4] == [
+        "section,person,start_s,end_s,emotion,value",
+        'visible,"\'=HYPERLINK(""http://x"")",,,,2.000',
+        'share,"\'=HYPERLINK(""http://x"")",,,\'@cmd,0.0000',
+        'share,"\'=HYPERLINK(""http://x"")",,,happy,1.0000',
+    ]
