@@ -129,11 +129,13 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
     # -- opening -----------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, create: bool = True, read_only: bool = False) -> Store:
+    def open(cls, path: str | Path, create: bool = True, read_only: bool = False, handover: bool = False) -> Store:
         """Open a project, creating it when ``create`` and it does not exist yet.
 
         ``read_only`` opens a second, reading connection (an export in a worker thread while the session
         writes): nothing is migrated, marked or added, and a project needing migration is refused.
+        ``handover`` lets the thread that opened the project hand it to another one (the window opens a
+        project in a worker, then the GUI thread owns it): still one user at a time, never two at once.
         """
         path = Path(path).resolve()
         _check_data_dir(path)
@@ -148,7 +150,7 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
         if stub or not exists:
             cls._create_file(path, over_stub=stub)
         try:
-            db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+            db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=not handover)
         except sqlite3.Error as exc:
             raise ProjectError(f"{path}: cannot open the project ({exc})") from exc
         db.text_factory = _text(path)
