@@ -161,10 +161,17 @@ def read_import(path: str | os.PathLike[str]) -> tuple[list[TranscriptSegment], 
     return estimated, labels
 
 
-def import_file(store: Store, media_id: int, path: str | os.PathLike[str], annotator: str) -> ImportResult:
+def import_file(
+    store: Store,
+    media_id: int,
+    path: str | os.PathLike[str],
+    annotator: str,
+    parsed: tuple[list[TranscriptSegment], list[Interval]] | None = None,
+) -> ImportResult:
     """Import a transcript and/or label tiers into the project, all or nothing. The imported transcript
-    becomes the one the project shows; labels are added under ``annotator``."""
-    segments, labels = read_import(path)
+    becomes the one the project shows; labels are added under ``annotator``. ``parsed`` is what
+    :func:`read_import` read from ``path`` already (the window parses in the background)."""
+    segments, labels = parsed if parsed is not None else read_import(path)
     run_id = store.import_transcript(
         media_id,
         {"imported_from": str(Path(path).resolve()), "model": "", "language": ""},

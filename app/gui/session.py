@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from analysis.motion import MotionOptions
 from analysis.pauses import PauseResult
 from analysis.progress import SubProgress
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
-from app.export.transcripts import ImportResult, export_transcript
+from app.export.transcripts import ImportResult, export_transcript, read_import
 from app.gui.books.imports import ImportCommand
 from app.gui.books.labels import LabelBook
 from app.gui.books.transcript import TranscriptBook
@@ -521,6 +522,36 @@ class Session(QObject):
         command = ImportCommand(self._open_store(), self.media.id, Path(path), annotator, self.transcript, self.labels)
         self.transcript.undo_stack.push(command)
         return command.result
+
+    def start_import(
+        self, path: str | Path, annotator: str, done: Callable[[ImportResult | None, str], None]
+    ) -> Job | None:
+        """Import as :meth:`import_transcript` does, the file read in the background (a 100,000-cue file takes
+        seconds to parse): ``done(result, "")`` once it is stored and shown, ``done(None, why)`` when nothing
+        was imported (the file could not be read, or the project was closed meanwhile)."""
+        store, path = self._open_store(), Path(path)
+        media_id = self.media.id
+
+        def work(progress: JobProgress) -> tuple[list, list]:  # the segments and the label intervals
+            progress.update(0.0, f"reading {path.name}")
+            return read_import(path)
+
+        def read(parsed: tuple[list, list]) -> None:
+            if store is not self._store:
+                done(None, "the project was closed before the file was read")
+                return
+            try:
+                command = ImportCommand(store, media_id, path, annotator, self.transcript, self.labels, parsed)
+            except SalientError as exc:
+                done(None, str(exc))
+                return
+            self.transcript.undo_stack.push(command)
+            done(command.result, "")
+
+        job = self.runner.submit(f"Importing {path.name}", work)
+        job.succeeded.connect(read)
+        job.failed.connect(lambda message, _details: done(None, message))
+        return job
 
     def export_transcript(self, fmt: str, path: str | Path) -> Path:
         """Write the transcript (for ELAN and Praat every track) as ``fmt``, replacing a file at ``path``."""

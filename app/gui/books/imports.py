@@ -14,9 +14,11 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from app.export.interchange import Interval
 from app.export.transcripts import ImportResult, import_file
 from app.gui.books.labels import LabelBook, as_new_label
-from app.gui.books.transcript import TranscriptBook
+from app.gui.books.transcript import StoredTranscript, TranscriptBook
+from app.model.transcript import TranscriptSegment
 from app.project.store import Store
 
 UNDONE = "undone"
@@ -34,22 +36,31 @@ class ImportCommand(QUndoCommand):
         annotator: str,
         transcript: TranscriptBook,
         labels: LabelBook,
+        parsed: tuple[list[TranscriptSegment], list[Interval]] | None = None,
     ) -> None:
-        """Import ``path`` into the project now; raises SalientError, with nothing stored, when it cannot."""
+        """Import ``path`` (or what was ``parsed`` from it) into the project now; raises SalientError, with
+        nothing stored, when it cannot."""
         super().__init__(f"Import {path.name}")
         self._store, self._media_id = store, media_id
         self._transcript, self._labels = transcript, labels
-        labels_before = {label.id for label in store.labels(media_id)}
-        entries_before = {entry.id for entry in store.vocabulary()}
-        self.result: ImportResult = import_file(store, media_id, path, annotator)
+        with_labels = parsed is None or bool(parsed[1])
+        """a file without label intervals leaves the labels and the vocabulary as they are: not read again"""
+        labels_before = {label.id for label in store.labels(media_id)} if with_labels else set()
+        entries_before = {entry.id for entry in store.vocabulary()} if with_labels else set()
+        self.result: ImportResult = import_file(store, media_id, path, annotator, parsed)
         run_id = self.result.run_id
         self._segments = store.transcript_segments(run_id) if run_id is not None else []
         self._summary: dict[str, Any] = (store.run(run_id).summary or {}) if run_id is not None else {}
-        self._new_labels = [label for label in store.labels(media_id) if label.id not in labels_before]
-        self._new_entries = [entry for entry in store.vocabulary() if entry.id not in entries_before]
+        self._new_labels = (
+            [label for label in store.labels(media_id) if label.id not in labels_before] if with_labels else []
+        )
+        self._new_entries = (
+            [entry for entry in store.vocabulary() if entry.id not in entries_before] if with_labels else []
+        )
+        self._with_labels = with_labels
         self._stored = True
         """the rows are in the project: the redo that pushing the command runs has nothing to do"""
-        self._show()
+        self._show(first=True)
 
     def redo(self) -> None:
         if self._stored:
@@ -80,7 +91,14 @@ class ImportCommand(QUndoCommand):
         self._stored = False
         self._show()
 
-    def _show(self) -> None:
-        """The books read the project again: the views show the transcript and labels it now holds."""
-        self._transcript.attach(self._store, self._media_id)
-        self._labels.reload()
+    def _show(self, first: bool = False) -> None:
+        """The books read the project again: the views show the transcript and labels it now holds (right after
+        the import, the transcript is the one just stored and read back: not read a second time)."""
+        run_id = self.result.run_id
+        if first and run_id is not None:
+            stored = StoredTranscript(run_id, "", "", tuple(self._segments))
+            self._transcript.attach(self._store, self._media_id, stored=stored)
+        else:
+            self._transcript.attach(self._store, self._media_id)
+        if self._with_labels:
+            self._labels.reload()
