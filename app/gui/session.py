@@ -26,7 +26,7 @@ from analysis.pauses import PauseResult
 from analysis.progress import SubProgress
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
 from app.export.transcripts import ImportResult, export_transcript, read_import
-from app.gui.books.imports import ImportCommand
+from app.gui.books.imports import ImportCommand, StoredImport, read_back, store_import
 from app.gui.books.labels import LabelBook
 from app.gui.books.transcript import TranscriptBook
 from app.gui.jobs import Job, JobProgress, JobRunner
@@ -519,37 +519,55 @@ class Session(QObject):
     def import_transcript(self, path: str | Path, annotator: str) -> ImportResult:
         """Import a transcript and/or label tiers (SRT, WebVTT, ELAN, TextGrid) as one undoable step, labels
         under ``annotator``; raises SalientError, storing nothing, when the file cannot be read."""
-        command = ImportCommand(self._open_store(), self.media.id, Path(path), annotator, self.transcript, self.labels)
+        command = ImportCommand.now(
+            self._open_store(), self.media.id, Path(path), annotator, self.transcript, self.labels
+        )
         self.transcript.undo_stack.push(command)
         return command.result
 
     def start_import(
         self, path: str | Path, annotator: str, done: Callable[[ImportResult | None, str], None]
     ) -> Job | None:
-        """Import as :meth:`import_transcript` does, the file read in the background (a 100,000-cue file takes
-        seconds to parse): ``done(result, "")`` once it is stored and shown, ``done(None, why)`` when nothing
-        was imported (the file could not be read, or the project was closed meanwhile)."""
+        """Import as :meth:`import_transcript` does, without holding the window up: a job parses the file (a
+        100,000-cue file takes seconds), the session stores it in one transaction, and a second job reads the
+        stored rows back through a reading connection of its own; then the books show it and it joins the undo
+        history. ``done(result, "")`` once it is shown, ``done(None, why)`` when nothing was imported."""
         store, path = self._open_store(), Path(path)
         media_id = self.media.id
 
-        def work(progress: JobProgress) -> tuple[list, list]:  # the segments and the label intervals
+        def parse(progress: JobProgress) -> tuple[list, list]:  # the segments and the label intervals
             progress.update(0.0, f"reading {path.name}")
             return read_import(path)
 
-        def read(parsed: tuple[list, list]) -> None:
+        def parsed(content: tuple[list, list]) -> None:
             if store is not self._store:
                 done(None, "the project was closed before the file was read")
                 return
             try:
-                command = ImportCommand(store, media_id, path, annotator, self.transcript, self.labels, parsed)
+                rows = store_import(store, media_id, path, annotator, content)
             except SalientError as exc:
                 done(None, str(exc))
                 return
-            self.transcript.undo_stack.push(command)
-            done(command.result, "")
 
-        job = self.runner.submit(f"Importing {path.name}", work)
-        job.succeeded.connect(read)
+            def read(progress: JobProgress) -> StoredImport:
+                progress.update(0.0, f"reading back {rows.result.segments} segments")
+                with Store.open(store.path, read_only=True) as reader:
+                    return read_back(reader, rows)
+
+            reading = self.runner.submit(f"Importing {path.name}: showing it", read)
+            reading.succeeded.connect(lambda stored: shown(stored))
+            reading.failed.connect(lambda message, _details: done(None, message))
+
+        def shown(stored: StoredImport) -> None:
+            if store is not self._store:
+                done(stored.result, "")  # stored in the project, shown when it is opened again
+                return
+            command = ImportCommand(store, path, stored, self.transcript, self.labels, media_id)
+            self.transcript.undo_stack.push(command)
+            done(stored.result, "")
+
+        job = self.runner.submit(f"Importing {path.name}", parse)
+        job.succeeded.connect(parsed)
         job.failed.connect(lambda message, _details: done(None, message))
         return job
 

@@ -26,9 +26,8 @@ def corrected_segment(segment_id: int | None = None) -> TranscriptSegment:
 
 
 def import_and_wait(qtbot, controller, path: Path) -> bool:
-    """Import ``path`` through the window's Transcript controller (the file is read in a job) and wait until it
-    is done; whether it was imported."""
-    job = controller.import_path(path)
-    with qtbot.waitSignal(job.finished, timeout=30_000):
-        pass
-    return job.state == "done" and controller.shell.statusBar().currentMessage().startswith("Imported ")
+    """Import ``path`` through the window's Transcript controller (read in the background) and wait until it is
+    done; whether it was imported."""
+    with qtbot.waitSignal(controller.import_finished, timeout=30_000) as finished:
+        controller.import_path(path)
+    return finished.args[0] is not None

@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
@@ -39,6 +39,9 @@ NO_TRANSCRIPT_NOTE = "No transcript yet: Transcript ▸ Transcribe… (Ctrl+Shif
 
 
 class TranscriptController(QObject):
+    import_finished = Signal(object)
+    """an import started by import_path ended: its ImportResult, or None when nothing was imported"""
+
     def __init__(
         self, session: Session, review_queue: ReviewQueue, shell: Shell, parent: QObject | None = None
     ) -> None:
@@ -298,11 +301,12 @@ class TranscriptController(QObject):
         def done(result: ImportResult | None, why: str) -> None:
             if result is None:
                 self.shell.show_error(f"Nothing was imported: {why}", "")
-                return
-            self.shell.show_message(
-                f"Imported {result.segments} transcript segment(s) and {result.labels} label(s) from {path.name}",
-                10000,
-            )
+            else:
+                self.shell.show_message(
+                    f"Imported {result.segments} transcript segment(s) and {result.labels} label(s) from {path.name}",
+                    10000,
+                )
+            self.import_finished.emit(result)
 
         job = self.session.start_import(path, self.session.labels.annotator or "import", done)
         self.shell.show_message(f"Importing {path.name}…", 0)
