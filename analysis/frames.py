@@ -12,7 +12,8 @@ import math
 import os
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -195,8 +196,8 @@ class FrameSource:
             self.rotation = info.video.rotation
             self.source_width, self.source_height = info.video.width, info.video.height
             self.width, self.height = _output_size(self.source_width, self.source_height, max_width)
-            turned = media.quarter_turns(self.rotation) % 2 == 1
-            self._decoded_size = (self.height, self.width) if turned else (self.width, self.height)
+            # stored pictures are decoded at the upright size with width and height swapped
+            self._turned = media.quarter_turns(self.rotation) % 2 == 1
             self.duration_ms = info.duration_ms
             rate = self._stream.average_rate or self._stream.guessed_rate
             self.variable_frame_rate = info.video.variable_frame_rate or not rate
@@ -280,9 +281,32 @@ class FrameSource:
         """Presentation time in ms of media time of frame ``index``."""
         return self.times.time_of_index(index)
 
-    def frame_at_time(self, ms: int) -> Frame:
-        """The frame shown at ``ms`` (see :meth:`index_at_time`)."""
-        return self.frame_at_index(self.index_at_time(ms))
+    def frame_at_time(self, ms: int, max_width: int | None = None) -> Frame:
+        """The frame shown at ``ms`` (see :meth:`index_at_time`). With ``max_width``, that frame as a source
+        opened with this ``max_width`` gives it (same size, same scaler), not cached: one source serves pictures
+        of two sizes (a report's key frames and its face crops)."""
+        index = self.index_at_time(ms)
+        if max_width is None:
+            return self.frame_at_index(index)
+        width, height = _output_size(self.source_width, self.source_height, max_width)
+        if (width, height) == (self.width, self.height):
+            return self.frame_at_index(index)
+        if not 0 <= index < self.frame_count:
+            raise IndexError(f"frame {index} is outside 0..{self.frame_count - 1}")
+        raw = self._raw.get(index)
+        found, raw = (index, raw) if raw is not None else self._decoded_frame(index)
+        return self._convert(found, raw, (width, height))
+
+    @contextmanager
+    def borrow(self) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream]]:
+        """The open file and its video stream, lent to a reader that seeks and decodes by itself (the flow
+        detail), so the file is not opened again; the source forgets its decoder's position before and after,
+        and seeks for its next frame."""
+        self._stop_decoding()
+        try:
+            yield self._container, self._stream
+        finally:
+            self._stop_decoding()
 
     def frame_at_index(self, index: int) -> Frame:
         """Exactly frame ``index`` in presentation order; raises IndexError outside [0, frame_count)."""
@@ -295,10 +319,14 @@ class FrameSource:
         raw = self._raw.get(index)
         if raw is not None:
             return self._remember(self._convert(index, raw))
+        found, raw = self._decoded_frame(index)
+        return self._remember(self._convert(found, raw), index)
+
+    def _decoded_frame(self, index: int) -> tuple[int, av.VideoFrame]:
+        """Frame ``index`` decoded: forward when it is a little ahead, else after a seek."""
         ahead = self._position is not None and self._position < index <= self._position + self._sequential_frames
         decoded = self._decode_forward(index) if ahead else None
-        found, raw = decoded or self._seek_and_decode(index)
-        return self._remember(self._convert(found, raw), index)
+        return decoded or self._seek_and_decode(index)
 
     def _seek_and_decode(self, index: int) -> tuple[int, av.VideoFrame]:
         """Seek to a keyframe at or before frame ``index`` and decode forward to it.
@@ -394,10 +422,12 @@ class FrameSource:
         while len(self._raw) > self._raw_frames:
             self._raw.popitem(last=False)
 
-    def _convert(self, index: int, frame: av.VideoFrame) -> Frame:
-        """RGB at the output size through swscale, with one reformatter (and so one scaler) for all frames; turned
-        upright when the video has a rotation."""
-        width, height = self._decoded_size
+    def _convert(self, index: int, frame: av.VideoFrame, size: tuple[int, int] | None = None) -> Frame:
+        """RGB at the output size (or ``size``, both upright) through swscale, with one reformatter (one scaler) for
+        all frames; turned upright when the video has a rotation."""
+        width, height = size or (self.width, self.height)
+        if self._turned:
+            width, height = height, width
         rgb = self._reformatter.reformat(
             frame, width=width, height=height, format="rgb24", interpolation=INTERPOLATION, threads=1
         )

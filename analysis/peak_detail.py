@@ -156,10 +156,13 @@ def peak_detail(
     offset_ms: int = 1000,
     vector_spacing: int = VECTOR_SPACING,
     cuts_ms: Iterable[int] = (),
+    video: tuple[av.container.InputContainer, av.video.stream.VideoStream] | None = None,
 ) -> PeakDetail:
     """The frames and flows around ``moment_ms`` (media time: 0 is the container's start, as for the decoded
     audio and the player). ``method`` and ``width`` should be the motion run's (its default when there is
     none), so the pair at t is the track's figure; ``cuts_ms`` are the stored cuts (first frames of new shots).
+    ``video`` is the file already open (its container and video stream, e.g. a FrameSource's ``borrow()``):
+    it is read from wherever it stands and left open; without it the file is opened and closed here.
 
     Raises MediaError when the file cannot be opened, has no video track or no decodable frame."""
     if not offset_ms > 0:
@@ -168,7 +171,7 @@ def peak_detail(
         raise ValueError(f"the flow analysis width must lie between 32 and 3840 pixels (got {width})")
     method = FlowMethod(method)
     wanted = (max(0, moment_ms - offset_ms), max(0, moment_ms), max(0, moment_ms + offset_ms))
-    grabbed, following = _grab(path, wanted, width)
+    grabbed, following = _grab(path, wanted, width, video)
     exact = [g[0] for g in grabbed]
     times = (_rounded(exact[0]), _rounded(exact[1]), _rounded(exact[2]))
     frames = (grabbed[0][1], grabbed[1][1], grabbed[2][1])
@@ -265,19 +268,24 @@ def _vectors(frame: np.ndarray, flow: np.ndarray, spacing: int) -> np.ndarray:
     return out
 
 
-def _grab(path: str | os.PathLike[str], wanted: tuple[int, ...], width: int) -> tuple[list[_Grabbed], _Grabbed | None]:
+def _grab(
+    path: str | os.PathLike[str],
+    wanted: tuple[int, ...],
+    width: int,
+    video: tuple[av.container.InputContainer, av.video.stream.VideoStream] | None = None,
+) -> tuple[list[_Grabbed], _Grabbed | None]:
     """(exact time in ms, RGB, grey at ``width``) of the first frame at or after each wanted time in ms (sorted
     ascending), and the frame that follows the second one (None when it is the last frame).
 
     Seeks once to shortly before the first time and decodes forward; if the demuxer lands after it (a
     container without an index), seeks further back. Times past the last frame get the last frame."""
-    container, stream = open_video(path)
+    container, stream = video or open_video(path)
     try:
         origin_ms = Fraction((container.start_time or 0) * 1000, av.time_base)
         seek_ms = max(0, wanted[0] - SEEK_MARGIN_MS)
         for attempt in range(_SEEK_ATTEMPTS + 1):
             from_start = seek_ms <= 0 or not stream.time_base
-            if attempt or not from_start:
+            if attempt or not from_start or video is not None:  # a file lent open stands anywhere
                 target = 0 if from_start else math.floor((seek_ms + origin_ms) / 1000 / stream.time_base)
                 container.seek(target, stream=stream, backward=True)
             found = _decode_forward(container, stream, wanted, width, path, from_start, origin_ms)
@@ -287,7 +295,8 @@ def _grab(path: str | os.PathLike[str], wanted: tuple[int, ...], width: int) -> 
             # 1 s, 2 s, 4 s further back; last of all from the start
             seek_ms = 0 if attempt + 1 >= _SEEK_ATTEMPTS else max(0, seek_ms - (1000 << attempt))
     finally:
-        container.close()
+        if video is None:
+            container.close()
     raise MediaError(f"{path}: no video frame near {wanted[1] / 1000:.3f} s could be decoded; the file may be corrupt")
 
 

@@ -1,6 +1,7 @@
 """Benchmarks of the exports (issue 5). Generates its own media in bench/out/.
 
     .venv/bin/python bench/bench_export.py [--minutes 20] [--labels 100] [--label-seconds 10]
+    .venv/bin/python bench/bench_export.py --report-only --minutes 10 --size 640x360 --labels 1000 --label-seconds 1
 
 Builds a 20-minute 1280×720 H.264 (2 s keyframe interval) + 48 kHz stereo AAC talk video (cached as
 bench/out/export-20min-720p.mp4), analyses it into a new project, adds 100 labels of 10 s spread over it
@@ -9,6 +10,9 @@ and times, with labels only (so exactly 100 rows):
     the keyframe before the start): clips per second and the ratio between the two modes;
   * baseline in the same run: PyAV decoding the same 100 × 10 s of video without encoding anything;
   * the dataset export (WAVs, re-encoded MP4s, key frames, metadata) and the HTML report.
+
+``--report-only`` times the report alone (issue 12 item 40: 1,000 observations), with the number of times the
+video file was opened (``av.open`` calls on it); run it on two checkouts for a before/after.
 """
 
 from __future__ import annotations
@@ -41,15 +45,15 @@ from app.project.store import Store  # noqa: E402
 OUT = ROOT / "bench" / "out"
 
 
-def build_video(minutes: int) -> Path:
+def build_video(minutes: int, size: tuple[int, int] = (1280, 720)) -> Path:
     """The talk video with a square that moves for the whole length (the encoder sees motion everywhere)."""
     OUT.mkdir(parents=True, exist_ok=True)
-    video = OUT / f"export-{minutes}min-720p.mp4"
+    video = OUT / (f"export-{minutes}min-720p.mp4" if size == (1280, 720) else f"export-{minutes}min-{size[1]}p.mp4")
     if not video.exists():
         print(f"generating {video.name} …", file=sys.stderr)
         samples = np.concatenate(list(talk_chunks(minutes * 60, seed=5)))[: minutes * 60 * SCENE_RATE]
         partial = video.with_name(f"{video.stem}.partial.mp4")
-        write_media(partial, samples, video_size=(1280, 720), motion=[Event("motion", 0, minutes * 60_000)])
+        write_media(partial, samples, video_size=size, motion=[Event("motion", 0, minutes * 60_000)])
         partial.rename(video)
     return video
 
@@ -91,14 +95,48 @@ def timed(function) -> tuple[float, object]:  # any zero-argument callable
     return time.perf_counter() - start, result
 
 
+def report_only(video: Path, labels: int, seconds: int) -> None:
+    """The report of ``labels`` labelled ranges: its time, and how often it opened the video file."""
+    opened = []
+    real_open = av.open
+
+    def counting_open(file, *args, **kwargs):  # the same arguments as av.open
+        if str(file) == str(video.resolve()) or str(file) == str(video):
+            opened.append(1)
+        return real_open(file, *args, **kwargs)
+
+    with tempfile.TemporaryDirectory(dir=OUT) as folder:
+        folder = Path(folder)
+        project = folder / "bench.salient"
+        analyze_audio(video, project)
+        add_labels(project, labels, seconds)
+        with Store.open(project) as store:
+            av.open = counting_open
+            try:
+                report_s, report = timed(lambda: export_report(store, folder / "report", labels_only=True))
+            finally:
+                av.open = real_open
+            observations = report.read_text(encoding="utf-8").count('class="observation')
+    print(
+        f"report of {labels} labelled ranges ({observations} observation blocks) on {video.name}: {report_s:.1f} s "
+        f"= {report_s / labels * 1000:.0f} ms per observation; the video was opened {len(opened)} times"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=int, default=20, help="length of the video (default 20)")
     parser.add_argument("--labels", type=int, default=100, help="number of labels (default 100)")
     parser.add_argument("--label-seconds", type=int, default=10, help="length of each label (default 10)")
+    parser.add_argument("--size", default="1280x720", help="frame size of the video (default 1280x720)")
+    parser.add_argument("--report-only", action="store_true", help="time the report alone, counting video opens")
     args = parser.parse_args()
+    size = tuple(int(side) for side in args.size.split("x"))
+    if args.report_only:
+        report_only(build_video(args.minutes, size), args.labels, args.label_seconds)
+        return
 
-    video = build_video(args.minutes)
+    video = build_video(args.minutes, size)
     with tempfile.TemporaryDirectory(dir=OUT) as folder:
         folder = Path(folder)
         project = folder / "bench.salient"

@@ -70,7 +70,7 @@ class ClipWriter:
         self._original_rate = original_rate
         self._stream_copy = stream_copy
         self._frames = Frames()
-        self._flows = flows or FlowDetails()
+        self._flows = flows or FlowDetails(self._frames)
         self._done: dict[tuple[str, str, int, int], Path] = {}
         self._keyframes_done: dict[tuple[str, int], tuple[Path, ...]] = {}
         self._flows_done: dict[tuple[str, int], tuple[Path, ...]] = {}

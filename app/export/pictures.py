@@ -6,6 +6,8 @@ Shared by the clips, the dataset and the report, each computed once per moment.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -33,7 +35,9 @@ def keyframe_times(item: ExportItem) -> list[int]:
 
 
 class Frames:
-    """One open :class:`FrameSource` per media at a time (items come media by media, in time order)."""
+    """One open :class:`FrameSource` per media at a time (items come media by media, in time order): the key
+    frames, the face crops and (lent to :class:`FlowDetails`) the flow detail of every item of a media are read
+    from it, so the file is opened once per media, not once per picture."""
 
     def __init__(self, max_width: int | None = None) -> None:
         self._max_width = max_width
@@ -47,10 +51,16 @@ class Frames:
             self._path = path
         return self._source
 
-    def pngs(self, item: ExportItem) -> list[bytes]:
-        """The item's key frames (t − 1 s, t, t + 1 s) as PNG files."""
+    def pngs(self, item: ExportItem, max_width: int | None = None) -> list[bytes]:
+        """The item's key frames (t − 1 s, t, t + 1 s) as PNG files, at most ``max_width`` wide if given."""
         source = self._open(item.media_path)
-        return [encode_png(source.frame_at_time(ms).image) for ms in keyframe_times(item)]
+        return [encode_png(source.frame_at_time(ms, max_width).image) for ms in keyframe_times(item)]
+
+    @contextmanager
+    def video(self, path: str) -> Iterator[tuple]:
+        """The media's open file (container, video stream), lent for a reader that seeks by itself."""
+        with self._open(path).borrow() as video:
+            yield video
 
     def face_images(self, item: ExportItem) -> list[np.ndarray]:
         """A crop of each face of the faces-run sample nearest the moment, from the frame of that sample (RGB)."""
@@ -82,7 +92,9 @@ class FlowDetails:
     are kept whole, the two magnitudes of every moment for the whole export.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, frames: Frames | None = None) -> None:
+        """With ``frames``, the flow is read through its open file of the media instead of opening the file."""
+        self._frames = frames
         self._details: OrderedDict[tuple[str, int], PeakDetail] = OrderedDict()
         self._magnitudes: dict[tuple[str, int], tuple[float, float]] = {}
 
@@ -95,9 +107,20 @@ class FlowDetails:
         if found is not None:
             self._details.move_to_end(key)
             return found
-        found = peak_detail(
-            item.media_path, item.moment_ms, method=item.flow_method, width=item.flow_width, cuts_ms=item.cuts_ms
-        )
+        if self._frames is None:
+            found = peak_detail(
+                item.media_path, item.moment_ms, method=item.flow_method, width=item.flow_width, cuts_ms=item.cuts_ms
+            )
+        else:
+            with self._frames.video(item.media_path) as video:
+                found = peak_detail(
+                    item.media_path,
+                    item.moment_ms,
+                    method=item.flow_method,
+                    width=item.flow_width,
+                    cuts_ms=item.cuts_ms,
+                    video=video,
+                )
         self._details[key] = found
         if len(self._details) > FLOW_DETAILS_KEPT:
             self._details.popitem(last=False)

@@ -566,9 +566,8 @@ def export_report(
     with all_or_nothing(force, path.parent) as outputs:
         outputs.refuse_existing([path])
         sections = []
-        frames = Frames(max_width=REPORT_FRAME_WIDTH)
-        crops = Frames()  # faces are cut from the full frame, as in the dataset
-        flows = FlowDetails()
+        frames = Frames()  # one reader per media: key frames (scaled), face crops (full frame), flow detail
+        flows = FlowDetails(frames)
         try:
             for record in records:
                 name = Path(record.path).name
@@ -579,12 +578,11 @@ def export_report(
                     sections.append(f"<h3>Observations ({len(groups)})</h3>")
                 for number, group in enumerate(groups, 1):
                     step(f"report: {name}, observation {number} of {len(groups)}")
-                    pngs = frames.pngs(group[0]) if group[0].has_video else []
-                    faces = [_report_png(crop) for crop in crops.face_images(group[0])]
+                    pngs = frames.pngs(group[0], REPORT_FRAME_WIDTH) if group[0].has_video else []
+                    faces = [_report_png(crop) for crop in frames.face_images(group[0])]
                     sections.append(_observation(group, pngs, context_ms, flows.detail(group[0]), faces, said_ms))
         finally:
             frames.close()
-            crops.close()
         created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         count = steps - len(records)
         labelled = sum(1 for item in items if item.label)

@@ -195,11 +195,18 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
-def import_file(store: Store, media_id: int, path: str | os.PathLike[str], annotator: str) -> ImportResult:
+def import_file(
+    store: Store,
+    media_id: int,
+    path: str | os.PathLike[str],
+    annotator: str,
+    parsed: tuple[list[TranscriptSegment], list[Interval]] | None = None,
+) -> ImportResult:
     """Import a transcript and/or label tiers into the project, all or nothing. The imported transcript
-    becomes the one the project shows; labels are added under ``annotator``. A file with anything ending after
-    the media (beyond :data:`IMPORT_OVERRUN_MS`) is refused."""
-    segments, labels = read_import(path)
+    becomes the one the project shows; labels are added under ``annotator``. ``parsed`` is what
+    :func:`read_import` read from ``path`` already (the window parses in the background). A file with anything
+    ending after the media (beyond :data:`IMPORT_OVERRUN_MS`) is refused."""
+    segments, labels = parsed if parsed is not None else read_import(path)
     check_within_media(path, _media(store, media_id).info.duration_ms, segments, labels)
     run_id = store.import_transcript(
         media_id,

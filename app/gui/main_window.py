@@ -78,6 +78,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+NOTHING_OPEN = "Open a video (Ctrl+O), drop one here, or try Help ▸ Open demo"
+
 FRAME_SETTLE_MS = 300
 """How long after the first show the window manager's decorations are known (to fit the frame to the screen)."""
 MEDIA_FILTER = (
@@ -322,6 +324,8 @@ class MainWindow(QMainWindow):
         s.warning_issued.connect(lambda text: self.show_message(text, 15000))
         s.status_message.connect(lambda text: self.show_message(text, 10000))
         s.closed.connect(self._on_session_closed)
+        s.opening.connect(self._on_session_opening)
+        s.open_finished.connect(self._on_session_open_finished)
         self.peak_controls.params_changed.connect(self._on_peak_controls_params_changed)
         p.frame_ready.connect(self._on_player_frame_ready)
         p.position_changed.connect(self._on_player_position_changed)
@@ -402,7 +406,8 @@ class MainWindow(QMainWindow):
 
     # -- opening -----------------------------------------------------------------------------------
 
-    def open_path(self, path: str | Path) -> bool:
+    def open_path(self, path: str | Path) -> Job:
+        """Open a media or project in the background (the window keeps answering; the job says how far)."""
         return self.session.open(path)
 
     def open_dialog(self) -> None:
@@ -456,6 +461,17 @@ class MainWindow(QMainWindow):
                 return
 
     # -- session → views ---------------------------------------------------------------------------
+
+    def _on_session_opening(self, path: str) -> None:
+        self.show_message(f"Opening {Path(path).name}…", 0)
+        if not self.session.is_open:
+            self.video_view.set_placeholder(f"Opening {Path(path).name}…")
+
+    def _on_session_open_finished(self) -> None:
+        if self.statusBar().currentMessage().startswith("Opening "):
+            self.statusBar().clearMessage()
+        if not self.session.is_open:  # it could not be opened: nothing is
+            self.video_view.set_placeholder(NOTHING_OPEN)
 
     def _on_session_media_opened(self, record: MediaRecord) -> None:
         info, read_only = record.info, self.session.read_only
@@ -526,7 +542,7 @@ class MainWindow(QMainWindow):
         self.transport.set_loop_checked(False)
         self.transport.clear()
         self.video_view.set_frame(None)
-        self.video_view.set_placeholder("Open a video (Ctrl+O), drop one here, or try Help ▸ Open demo")
+        self.video_view.set_placeholder(NOTHING_OPEN)
         self.timeline.clear()
         self.distribution.clear()
         self.review_queue.clear()

@@ -85,7 +85,15 @@ class ReviewQueue(QObject):
         self.changed.emit()
 
     def _on_session_media_loaded(self) -> None:
-        if self._stale:
+        """The media's stored results are loaded: the queue the opening job built from them is taken as it is
+        (it was made by the same rule from the same results), else the queue is rebuilt if anything asked."""
+        session = self._session
+        if session.loaded_queue is not None and session.outliers is None and not self._selections:
+            self._stale = False
+            self._items = {item.key: item for item in session.loaded_queue}
+            self._selected = None
+            self.changed.emit()
+        elif self._stale:
             self.refresh()
 
     def select(self, key: str) -> None:

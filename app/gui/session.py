@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,18 +19,20 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from analysis import audio, media, pauses, waveform
-from analysis.audio import DistributionPlotData, DistributionStats, Envelope, OutlierResult, Tails
-from analysis.errors import MediaError, SalientError
-from analysis.motion import MotionOptions, MotionPeak, motion_peaks
-from analysis.pauses import PauseMetrics, PauseResult, Span
+from analysis.audio import DistributionPlotData, Envelope, OutlierResult, Tails
+from analysis.errors import SalientError
+from analysis.motion import MotionOptions
+from analysis.pauses import PauseResult
 from analysis.progress import SubProgress
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
-from app.export.transcripts import ImportResult, export_transcript
-from app.gui.books.imports import ImportCommand
+from app.export.transcripts import ImportResult, export_transcript, read_import
+from app.gui.books.imports import ImportCommand, StoredImport, read_back, store_import
 from app.gui.books.labels import LabelBook
 from app.gui.books.transcript import TranscriptBook
 from app.gui.jobs import Job, JobProgress, JobRunner
+from app.gui.opening import LoadedProject, MotionState, load_project, motion_state
 from app.model.records import MediaRecord, RunRecord
+from app.model.review import ReviewItem
 from app.pipelines import audio as pipeline
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.pipelines.faces import RUN_FACES, StoredFaces, load_faces, record_faces, with_persons
@@ -42,9 +45,8 @@ from app.pipelines.motion import (
     record_motion,
 )
 from app.pipelines.runs import library_versions
-from app.pipelines.sources import default_project_path
 from app.pipelines.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
-from app.project.store import PROJECT_SUFFIX, ProjectError, ReadOnlyProjectError, Store
+from app.project.store import ProjectError, ReadOnlyProjectError, Store
 
 if TYPE_CHECKING:
     from analysis.faces import FaceOptions
@@ -53,16 +55,6 @@ log = logging.getLogger(__name__)
 
 _PERSIST_DELAY_MS = 700
 """Peak parameters are stored once the user stops moving the controls for this long."""
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class MotionState:
-    """The motion analysis on screen: what was stored, and the peaks at the current k."""
-
-    stored: StoredMotion
-    k: float
-    peaks: tuple[MotionPeak, ...]
-    stats: DistributionStats
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -99,6 +91,10 @@ class Session(QObject):
     error_occurred = Signal(str, str)
     """message, details"""
     closed = Signal()
+    opening = Signal(str)
+    """a project (or media) at this path is being opened in the background"""
+    open_finished = Signal()
+    """the opening in the background ended: opened (after media_loaded), failed, or replaced by another"""
     media_loaded = Signal()
     """After media_opened, once the labels and every stored result of the media are loaded: views that combine
     them (the review queue) build once here instead of once per result while ``loading``."""
@@ -125,6 +121,10 @@ class Session(QObject):
         self.motion: MotionState | None = None
         self.motion_job: Job | None = None
         self.faces: StoredFaces | None = None
+        self._open_job: Job | None = None
+        """the project being opened in the background (the latest request; an earlier one is dropped)"""
+        self.loaded_queue: list[ReviewItem] | None = None
+        """while ``loading``: the review queue the opening job built from the stored results"""
         self.loading = False
         """True while open() loads the stored results one after the other (each emits its own signal)"""
         self.read_only = ""
@@ -152,102 +152,87 @@ class Session(QObject):
 
     # -- opening -----------------------------------------------------------------------------------
 
-    def open(self, path: str | Path, project_path: str | Path | None = None, source_url: str | None = None) -> bool:
-        """Open a media file (creating or reopening its project) or a ``.salient`` project.
+    def open(self, path: str | Path, project_path: str | Path | None = None, source_url: str | None = None) -> Job:
+        """Open a media file (creating or reopening its project) or a ``.salient`` project, in the background.
 
-        Returns False, with ``error_occurred`` emitted, if it cannot be opened; what was open stays open.
+        Returns at once: a job reads the project (``opening`` now, ``media_opened``, the books' resets and
+        ``media_loaded`` once it is read). What was open stays open until then, and stays open if the new one
+        cannot be opened (``error_occurred``). A later open wins over one still loading, which is dropped.
         """
         path = Path(path)
-        try:
-            if path.suffix == PROJECT_SUFFIX:
-                store, read_only = self._open_project(path, create=False)
-                record = self._project_media(store)
-            else:
-                info = media.probe(path)
-                fingerprint = media.fingerprint(path)
-                store, read_only = self._open_project(project_path or default_project_path(str(path)), create=True)
-                try:
-                    record = (
-                        self._read_only_media(store, fingerprint, path, read_only)
-                        if read_only
-                        else store.add_media(info, fingerprint, source_url)
-                    )
-                except BaseException:
-                    store.close()
-                    raise
-        except SalientError as exc:
-            self.error_occurred.emit(str(exc), "")
-            return False
+        if self._open_job is not None:
+            self._open_job.cancel()
+        refused: list[str] = []
+
+        def work(progress: JobProgress) -> LoadedProject:
+            try:
+                return load_project(path, project_path, source_url, progress)
+            except SalientError as exc:
+                refused.append(str(exc))
+                raise
+
+        job = self.runner.submit(f"Opening {path.name}", work)
+        self._open_job = job
+        job.succeeded.connect(lambda loaded: self._on_project_loaded(loaded, job))
+        job.failed.connect(lambda message, details: self._on_open_failed(job, message, "" if refused else details))
+        job.finished.connect(lambda: self._on_open_finished(job))
+        self.opening.emit(str(path))
+        return job
+
+    @property
+    def opening_path(self) -> bool:
+        """Whether a project is being opened (read in the background)."""
+        return self._open_job is not None
+
+    def _on_open_failed(self, job: Job, message: str, details: str) -> None:
+        if job is self._open_job:
+            self.error_occurred.emit(message, details)
+
+    def _on_open_finished(self, job: Job) -> None:
+        if job is self._open_job:
+            self._open_job = None
+            self.open_finished.emit()
+
+    def _on_project_loaded(self, loaded: LoadedProject, job: Job) -> None:
+        """The worker read the project: close what was open and show the new one, each book reset once."""
+        if job is not self._open_job:  # a later open (or a close) replaced this one
+            loaded.store.close()
+            return
+        self._open_job = None
         self.close()
-        self._store, self.media = store, record
-        self.read_only = self.labels.undo_stack.read_only = read_only
-        self.options = self._stored_options(store, record)
+        store, record = loaded.store, loaded.media
+        self._store, self.media, self.options = store, record, loaded.options
+        self.read_only = self.labels.undo_stack.read_only = loaded.read_only
         self.loading = True
         try:
             self.media_opened.emit(record)
-            self.labels.attach(store, record.id)
-            self.transcript.attach(store, record.id)
-            self._load_stored_pauses()
-            self._load_stored_motion()
-            self._load_stored_faces()
+            self.labels.attach(store, record.id, loaded.labels)
+            self.transcript.attach(store, record.id, stored=loaded.transcript)
+            self.loaded_queue = loaded.queue
+            if loaded.pauses is not None:
+                self.pauses = loaded.pauses
+                self.pauses_changed.emit(self.pauses)
+            if loaded.motion is not None:
+                self.motion = loaded.motion
+                self.motion_changed.emit(self.motion)
+            self.faces = loaded.faces
+            if self.faces is not None:
+                self.faces_changed.emit(self.faces)
         finally:
             self.loading = False
             self.media_loaded.emit()
+            self.loaded_queue = None
         if record.info.has_audio:
             self._start_audio_job()
         else:
             self.warning_issued.emit(f"{Path(record.path).name} has no audio track: there is no sound to analyse")
-        return True
-
-    @staticmethod
-    def _open_project(path: str | Path, create: bool) -> tuple[Store, str]:
-        """The project, and "" — or, when this user may not write it, the project open read-only and why."""
-        try:
-            return Store.open(path, create=create), ""
-        except ReadOnlyProjectError as exc:
-            store = Store.open(path, create=False, read_only=True)
-            log.info("opened read-only: %s", exc)
-            return store, (
-                f"{store.path.name} is read-only here ({exc.reason or 'it cannot be written'}): "
-                f"you can look at it and export it, not change it"
-            )
-
-    @staticmethod
-    def _read_only_media(store: Store, fingerprint: str, path: Path, why: str) -> MediaRecord:
-        record = next((r for r in store.all_media() if r.fingerprint == fingerprint), None)
-        if record is None:
-            store.close()
-            raise ReadOnlyProjectError(f"{why}; it does not hold {path.name} yet, and cannot take it")
-        return record
+        self.open_finished.emit()
 
     def refuse_change(self, what: str) -> bool:
         """Say that ``what`` cannot be done (an error message) and return True when the project is read-only."""
         if self.read_only:
             self.error_occurred.emit(f"{what}: {self.read_only}.", "")
         return bool(self.read_only)
-
-    def _project_media(self, store: Store) -> MediaRecord:
-        records = store.all_media()
-        if not records:
-            store.close()
-            raise ProjectError(f"{store.path}: the project holds no media yet")
-        record = records[-1]
-        if not Path(record.path).exists():
-            store.close()
-            raise MediaError(f"the media of this project is no longer at {record.path}; put it back there to open it")
-        return record
-
-    @staticmethod
-    def _stored_options(store: Store, record: MediaRecord) -> AudioOptions:
-        options = AudioOptions()
-        last_peaks = store.latest_run(record.id, RUN_AUDIO_PEAKS)
-        if last_peaks is not None:
-            options = replace(options, **last_peaks.params)
-        last_pauses = store.latest_run(record.id, RUN_PAUSES)
-        if last_pauses is not None:
-            params = last_pauses.params
-            options = replace(options, min_pause_ms=params["min_pause_ms"], pause_method=params["method"])
-        return options
 
     def open_url(self, url: str, project_path: Path, cookies: Path | None = None) -> Job:
         """Download in the background into the project's media folder, then open the file."""
@@ -275,7 +260,12 @@ class Session(QObject):
         return job
 
     def close(self) -> None:
-        """Stop this project's jobs and close it; everything was already saved."""
+        """Stop this project's jobs and close it; everything was already saved. A project still being opened
+        is dropped as well."""
+        if self._open_job is not None:
+            job, self._open_job = self._open_job, None
+            job.cancel()
+            self.open_finished.emit()
         if self._store is None:
             return
         if self._persist_timer.isActive():
@@ -396,24 +386,6 @@ class Session(QObject):
             pipeline.record_pauses(self._store, run_id, found, round(job.elapsed_s * 1000))
         self.pauses = found
         self.pauses_changed.emit(found)
-
-    def _load_stored_pauses(self) -> None:
-        """Pauses of the latest finished run with the current parameters, straight from the project."""
-        assert self._store is not None and self.media is not None
-        run = self._store.latest_run(self.media.id, RUN_PAUSES, self.options.pause_params())
-        if run is None or run.summary is None:
-            return
-        spans = {
-            track: tuple(Span(s.start_ms, s.end_ms) for s in self._store.segments(run.id, track))
-            for track in (pipeline.TRACK_PAUSE, pipeline.TRACK_SPEECH)
-        }
-        self.pauses = PauseResult(
-            run.summary["method"],
-            spans[pipeline.TRACK_SPEECH],
-            spans[pipeline.TRACK_PAUSE],
-            PauseMetrics(**run.summary["metrics"]),
-        )
-        self.pauses_changed.emit(self.pauses)
 
     # -- live parameters ---------------------------------------------------------------------------
 
@@ -569,9 +541,60 @@ class Session(QObject):
         under ``annotator``; raises SalientError, storing nothing, when the file cannot be read."""
         if self.read_only:
             raise ReadOnlyProjectError(self.read_only)
-        command = ImportCommand(self._open_store(), self.media.id, Path(path), annotator, self.transcript, self.labels)
+        command = ImportCommand.now(
+            self._open_store(), self.media.id, Path(path), annotator, self.transcript, self.labels
+        )
         self.transcript.undo_stack.push(command)
         return command.result
+
+    def start_import(
+        self, path: str | Path, annotator: str, done: Callable[[ImportResult | None, str], None]
+    ) -> Job | None:
+        """Import as :meth:`import_transcript` does, without holding the window up: a job parses the file (a
+        100,000-cue file takes seconds), the session stores it in one transaction, and a second job reads the
+        stored rows back through a reading connection of its own; then the books show it and it joins the undo
+        history. ``done(result, "")`` once it is shown, ``done(None, why)`` when nothing was imported."""
+        if self.read_only:
+            done(None, self.read_only)
+            return None
+        store, path = self._open_store(), Path(path)
+        media_id = self.media.id
+
+        def parse(progress: JobProgress) -> tuple[list, list]:  # the segments and the label intervals
+            progress.update(0.0, f"reading {path.name}")
+            return read_import(path)
+
+        def parsed(content: tuple[list, list]) -> None:
+            if store is not self._store:
+                done(None, "the project was closed before the file was read")
+                return
+            try:
+                rows = store_import(store, media_id, path, annotator, content)
+            except SalientError as exc:
+                done(None, str(exc))
+                return
+
+            def read(progress: JobProgress) -> StoredImport:
+                progress.update(0.0, f"reading back {rows.result.segments} segments")
+                with Store.open(store.path, read_only=True) as reader:
+                    return read_back(reader, rows)
+
+            reading = self.runner.submit(f"Importing {path.name}: showing it", read)
+            reading.succeeded.connect(lambda stored: shown(stored))
+            reading.failed.connect(lambda message, _details: done(None, message))
+
+        def shown(stored: StoredImport) -> None:
+            if store is not self._store:
+                done(stored.result, "")  # stored in the project, shown when it is opened again
+                return
+            command = ImportCommand(store, path, stored, self.transcript, self.labels, media_id)
+            self.transcript.undo_stack.push(command)
+            done(stored.result, "")
+
+        job = self.runner.submit(f"Importing {path.name}", parse)
+        job.succeeded.connect(parsed)
+        job.failed.connect(lambda message, _details: done(None, message))
+        return job
 
     def export_transcript(self, fmt: str, path: str | Path) -> Path:
         """Write the transcript (for ELAN and Praat every track) as ``fmt``, replacing a file at ``path``."""
@@ -579,20 +602,8 @@ class Session(QObject):
 
     # -- motion ------------------------------------------------------------------------------------
 
-    def _load_stored_motion(self) -> None:
-        assert self._store is not None and self.media is not None
-        stored = load_motion(self._store, self.media.id) if self.media.info.has_video else None
-        if stored is not None:
-            if not self.media.info.has_audio:  # no audio run keeps the k: the motion run does
-                self.options = replace(self.options, k=stored.k)
-            self._set_motion(stored, self.options.k)
-
     def _set_motion(self, stored: StoredMotion, k: float) -> None:
-        if len(stored.series):
-            peaks, stats = motion_peaks(stored.series, stored.options.fps, k, Tails.HIGH)
-        else:
-            peaks, stats = [], stored.stats
-        self.motion = MotionState(stored, k, tuple(peaks), stats)
+        self.motion = motion_state(stored, k)
         self.motion_changed.emit(self.motion)
 
     def start_motion(self, options: MotionOptions | None = None, faces: FaceOptions | None = None) -> Job | None:

@@ -178,13 +178,13 @@ def _uri(path: Path, **params: object) -> str:
     return f"file:{urllib.parse.quote(str(path))}?{query}"
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
+def _connect_read_only(path: Path, handover: bool = False) -> sqlite3.Connection:
     """A reading connection. SQLite reads a WAL project only where it can make or open its NAME-shm file; in a
     folder this user may not write it cannot, and the file is then opened as immutable (nothing to recover: no
     -wal file holds changes). A -wal file that holds changes and cannot be read is an error, never ignored."""
     db = None
     try:
-        db = sqlite3.connect(_uri(path, mode="ro"), uri=True, isolation_level=None)
+        db = sqlite3.connect(_uri(path, mode="ro"), uri=True, isolation_level=None, check_same_thread=not handover)
         db.execute("PRAGMA schema_version").fetchone()
         return db
     except sqlite3.OperationalError as exc:
@@ -202,7 +202,9 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
                 f"with write access to the folder; open the project once where it can be written"
             ) from exc
     log.info("%s: its folder cannot be written; reading the project as immutable", path)
-    return sqlite3.connect(_uri(path, mode="ro", immutable=1), uri=True, isolation_level=None)
+    return sqlite3.connect(
+        _uri(path, mode="ro", immutable=1), uri=True, isolation_level=None, check_same_thread=not handover
+    )
 
 
 class _OlderFormatError(ProjectError):
@@ -223,17 +225,19 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
     # -- opening -----------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, create: bool = True, read_only: bool = False) -> Store:
+    def open(cls, path: str | Path, create: bool = True, read_only: bool = False, handover: bool = False) -> Store:
         """Open a project, creating it when ``create`` and it does not exist yet.
 
         ``read_only`` opens a reading connection (an export in a worker thread while the session writes, a project
         this user may not write): nothing is migrated, marked or added, and a project needing migration is refused.
         A project that cannot be written, opened without ``read_only``, raises :class:`ReadOnlyProjectError`.
+        ``handover`` lets the thread that opened the project hand it to another one (the window opens a
+        project in a worker, then the GUI thread owns it): still one user at a time, never two at once.
         """
         path = Path(path).resolve()
         _check_data_dir(path)
         if read_only:
-            return cls._open_read_only(path)
+            return cls._open_read_only(path, handover)
         exists = path.exists()
         stub = exists and _check_existing_file(path)
         if not create and stub:
@@ -245,7 +249,7 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
         elif reason := _unwritable(path):
             raise _read_only_error(path, reason)
         try:
-            db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+            db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, check_same_thread=not handover)
         except sqlite3.Error as exc:
             raise ProjectError(f"{path}: cannot open the project ({exc})") from exc
         db.text_factory = _text(path)
@@ -313,7 +317,7 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
             Path(f"{partial}-journal").unlink(missing_ok=True)
 
     @classmethod
-    def _open_read_only(cls, path: Path) -> Store:
+    def _open_read_only(cls, path: Path, handover: bool = False) -> Store:
         """A reading connection; the -wal and -shm files it makes go again when it is closed (or refused)."""
         if not path.exists():
             raise ProjectError(f"{path}: no such project")
@@ -321,7 +325,7 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
             raise ProjectError(f"{path}: no such project (an empty file left by an interrupted creation)")
         before = _wal_files(path)
         try:
-            db = _connect_read_only(path)
+            db = _connect_read_only(path, handover)
         except sqlite3.DatabaseError as exc:
             _tidy_wal_files(path, before)
             raise _open_error(path, exc) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -234,3 +235,34 @@ def test_a_cut_between_the_frames_is_reported_with_the_interval_and_the_pair(scr
 def test_the_pair_at_the_last_frame_is_empty(pan_video: Path) -> None:
     detail = peak_detail(pan_video, 20_000)
     assert (detail.pair.start_ms, detail.pair.end_ms, detail.pair.magnitude) == (7960, 7960, 0.0)
+
+
+def test_a_frame_source_lends_its_open_file_and_both_read_what_they_read_alone(square_video: Path) -> None:
+    """The report reads the key frames, the crops and the flow detail of every item through one open file: the
+    flow detail read through a FrameSource's file (wherever the source left it) is the detail read alone, and
+    the source goes on giving the same frames; a scaled frame is the frame a source opened at that width gives."""
+    from analysis.frames import FrameSource
+
+    alone = [peak_detail(square_video, ms) for ms in (2500, 1200)]
+    with FrameSource(square_video, max_width=WIDTH // 2) as small:
+        scaled_alone = [small.frame_at_time(ms).image for ms in (1000, 3000)]
+    with FrameSource(square_video) as source:
+        before = source.frame_at_time(2900).image
+        lent = []
+        for ms in (2500, 1200):
+            with source.borrow() as video:
+                lent.append(peak_detail(square_video, ms, video=video))
+        assert np.array_equal(source.frame_at_time(2900).image, before)
+        scaled = [source.frame_at_time(ms, max_width=WIDTH // 2).image for ms in (1000, 3000)]
+    for ours, theirs in zip(lent, alone, strict=True):
+        assert ours.times_ms == theirs.times_ms and ours.magnitudes == theirs.magnitudes
+        assert all(np.array_equal(a, b) for a, b in zip(ours.frames, theirs.frames, strict=True))
+        assert (ours.pair.start_ms, ours.pair.end_ms, ours.pair.cut_ms) == (
+            theirs.pair.start_ms,
+            theirs.pair.end_ms,
+            None,
+        )
+        figures = [np.array(dataclasses.astuple(pair.stats)) for pair in (ours.pair, theirs.pair)]
+        assert np.array_equal(*figures, equal_nan=True)  # the direction is NaN where nothing moves
+    assert all(np.array_equal(a, b) for a, b in zip(scaled, scaled_alone, strict=True))
+    assert scaled[0].shape[1] == WIDTH // 2

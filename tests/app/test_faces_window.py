@@ -12,6 +12,7 @@ from app.gui.main_window import MainWindow
 from app.gui.session import Session
 from app.project.store import Store
 from tests.helpers.faces import CUSTOM_LABELS, ONE_FACE, ONE_FACE_S, constant_classifier, write_video
+from tests.helpers.opening import open_and_wait
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -24,7 +25,7 @@ def face_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def analysed(qtbot, window: MainWindow, face_video: Path, tmp_path: Path) -> MainWindow:
     video = Path(shutil.copy(face_video, tmp_path / "face.mp4"))
-    assert window.open_path(video)
+    open_and_wait(qtbot, window.session, video)
     job = window.session.start_faces(FaceOptions())
     with qtbot.waitSignal(job.finished, timeout=60_000):
         pass
@@ -110,7 +111,7 @@ def test_a_run_of_a_three_label_classifier_shows_its_labels(
     """A faces run made with the user's own ONNX classifier of three labels loads into the window (it used to raise
     ``cannot reshape array of size 12 into shape (7)``) and the Emotions panel gets that run's labels' shares."""
     video = Path(shutil.copy(face_video, tmp_path / "face.mp4"))
-    assert window.open_path(video)
+    open_and_wait(qtbot, window.session, video)
     model = constant_classifier(tmp_path / "three.onnx")
     options = FaceOptions(emotion_model=str(model), emotion_labels=CUSTOM_LABELS)
     job = window.session.start_faces(options)

@@ -13,6 +13,7 @@ from app.gui.main_window import MainWindow
 from app.project.store import ProjectError, Store
 from app.timecode import format_mmss
 from tests.helpers.media import quiet_with_burst
+from tests.helpers.opening import open_and_wait
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -368,16 +369,17 @@ def test_opening_a_project_draws_its_labels_and_queue_once(qtbot, window: MainWi
     set_labels, set_rows = window.label_track.set_labels, window.review_panel.set_rows
     window.label_track.set_labels = lambda marks: (drawn.append(len(marks)), set_labels(marks))[1]
     window.review_panel.set_rows = lambda rows: (queued.append(len(rows)), set_rows(rows))[1]
-    window.open_path(project)
-    assert drawn == [0, 300]  # the track cleared for the new media, then every label drawn once
-    assert len(queued) == 1 and queued[0] >= 150
+    shown: list[tuple[list[int], list[int]]] = []  # what was drawn when the media and its results were loaded
+    window.session.media_loaded.connect(lambda: shown.append((list(drawn), list(queued))))
+    open_and_wait(qtbot, window.session, project)
+    # the track cleared for the new media, then every label drawn once; the queue filled once
+    assert shown == [([0, 300], queued[:1])] and queued[0] >= 150
     book = window.session.labels
     both = book.labels_for("selection:250:350")
     assert [(label.annotator, label.start_ms) for label in both] == [("Cem", 250), ("Ana", 250)]
     assert [label.id for label in both] == sorted(label.id for label in both)
     assert book.own_label("selection:250:350") is both[1]
-    with qtbot.waitSignal(window.session.peaks_changed, timeout=30_000):
-        pass
+    qtbot.waitUntil(lambda: window.session.outliers is not None, timeout=30_000)  # the audio job ends in the test
 
 
 def test_renaming_a_value_on_thousands_of_labels_resets_them_once(session) -> None:

@@ -17,6 +17,7 @@ from analysis import audio, media
 from app.demo.synth import Scene, write_media
 from app.gui.main_window import DOCK_WIDTH, MainWindow
 from app.project.store import Store
+from tests.helpers.opening import open_and_wait, open_refused
 from widgets.panels.review_panel import ReviewRow
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
@@ -258,7 +259,7 @@ def long_audio(tmp_path: Path, long_audio_source: Path) -> Path:
 
 @pytest.mark.slow
 def test_cancel_stops_the_audio_job_and_is_recorded(qtbot, window: MainWindow, tmp_path: Path, long_audio) -> None:
-    window.open_path(long_audio)
+    open_and_wait(qtbot, window.session, long_audio)
     (job,) = window.runner.running_jobs()
     qtbot.waitUntil(lambda: job.fraction > 0.05, timeout=20_000)
     row = window.jobs_panel.row(job.id)
@@ -276,7 +277,7 @@ def test_cancel_stops_the_audio_job_and_is_recorded(qtbot, window: MainWindow, t
 def test_a_corrupt_file_shows_an_error_and_the_window_survives(
     qtbot, window: MainWindow, not_media: Path, talk: Path
 ) -> None:
-    assert not window.open_path(not_media)
+    open_refused(qtbot, window.session, not_media)
     box = window.findChild(QMessageBox, "error_box")
     assert box is not None and "not a readable audio or video file" in box.text()
     box.close()
@@ -336,7 +337,7 @@ def test_closing_with_a_job_running_exits_within_two_seconds(qtbot, settings, lo
     win = MainWindow(settings)
     qtbot.addWidget(win)
     win.show()
-    win.open_path(long_audio)
+    open_and_wait(qtbot, win.session, long_audio)
     (job,) = win.runner.running_jobs()
     qtbot.wait(200)
     started = time.monotonic()
@@ -438,7 +439,7 @@ def test_open_url_downloads_then_opens(qtbot, window: MainWindow, talk: Path, tm
 
 
 def test_moving_k_while_the_audio_decodes_is_not_lost(qtbot, window: MainWindow, talk: Path) -> None:
-    window.open_path(talk)
+    open_and_wait(qtbot, window.session, talk)
     window.peak_controls.slider.setValue(10)
     with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
         pass

@@ -12,6 +12,7 @@ from analysis.motion import FlowMethod, MotionOptions
 from app.demo.synth import MotionScript
 from app.gui.main_window import MainWindow
 from app.timecode import format_ms
+from tests.helpers.opening import open_and_wait
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
 
@@ -28,7 +29,7 @@ def analysed(qtbot, window: MainWindow, moves: Path, tmp_path: Path) -> MainWind
     import shutil
 
     video = Path(shutil.copy(moves, tmp_path / "moves.mp4"))
-    assert window.open_path(video)
+    open_and_wait(qtbot, window.session, video)
     job = window.session.start_motion(MotionOptions())
     with qtbot.waitSignal(job.finished, timeout=60_000):
         pass
@@ -81,7 +82,7 @@ def test_only_the_last_selected_peak_gets_its_detail(qtbot, analysed: MainWindow
 
 
 def test_the_detail_uses_the_runs_method_and_width_and_its_cuts(qtbot, window: MainWindow, moves: Path) -> None:
-    assert window.open_path(moves)
+    open_and_wait(qtbot, window.session, moves)
     job = window.session.start_motion(MotionOptions(method=FlowMethod.FARNEBACK, width=160))
     with qtbot.waitSignal(job.finished, timeout=60_000):
         pass

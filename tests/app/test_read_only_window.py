@@ -12,6 +12,7 @@ import pytest
 from app.gui.main_window import MainWindow
 from app.model.formats import ExportRequest
 from app.project.store import Store
+from tests.helpers.opening import open_and_wait
 from tests.helpers.readonly import read_only
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
@@ -92,7 +93,7 @@ def test_a_read_only_project_opens_read_only_and_refuses_every_change(
         window.peak_controls.slider.setValue(5)  # other peaks on screen; not stored
         window.session.close()
 
-        assert window.session.open(talk)  # the video of a read-only project opens it read-only
+        open_and_wait(qtbot, window.session, talk)  # the video of a read-only project opens it read-only
         assert (window.session.read_only, window.session.project_path) == (WHY, project)
         job = window.export(ExportRequest("csv", tmp_path / "table"))
         with qtbot.waitSignal(job.finished, timeout=30_000):

@@ -17,6 +17,7 @@ from app.gui.labelling import ANALYSE_MOTION, MOTION_RUNNING, SILENT_VIDEO
 from app.gui.main_window import MainWindow
 from app.project.store import Store
 from app.timecode import format_clock
+from tests.helpers.opening import open_and_wait
 from widgets.dialogs.transcribe_dialog import TranscribeDialog
 from widgets.panels.overlay_toolbar import OverlayToolbar
 from widgets.panels.peak_detail_panel import EMPTY_TEXT
@@ -86,7 +87,7 @@ def test_an_audio_file_after_a_video_has_no_motion_scale_and_says_why(
 
 
 def test_a_video_without_audio_says_what_is_missing(qtbot, window: MainWindow, video_only: Path, monkeypatch) -> None:
-    assert window.open_path(video_only)
+    open_and_wait(qtbot, window.session, video_only)
     assert notes(window) == {
         **dict.fromkeys(AUDIO_ROWS, "No audio track in this file"),
         "motion": NOT_ANALYSED,
@@ -154,7 +155,7 @@ def test_a_video_without_audio_offers_its_motion_and_faces(
 ) -> None:
     """Nothing starts by itself without audio: the empty queue says why and offers the analysis that fills it."""
     video = Path(shutil.copy(silent_moves, tmp_path / "silent_moves.mp4"))
-    assert window.open_path(video)
+    open_and_wait(qtbot, window.session, video)
     panel = window.review_panel
     assert panel.rows() == []
     assert (panel.empty_label.text(), panel.empty_button.text()) == (SILENT_VIDEO, ANALYSE_MOTION)

@@ -140,3 +140,30 @@ def test_a_file_that_cannot_be_read_changes_nothing(session: Session, tmp_path: 
         session.import_transcript(bad, "Ana")
     assert session.transcript.undo_stack.count() == 1
     assert shown(session) == FIRST
+
+
+def test_a_long_file_is_read_in_a_job_and_then_shown_whole(qtbot, session: Session, tmp_path: Path) -> None:
+    """Issue 13 item 12: importing 100,000 cues blocked the window for 10–25 s. The file is parsed in a job: the
+    call returns at once with the transcript as it was, and the whole import arrives later as one undo step."""
+    cues = [(index * 5, index * 5 + 4, f"Cue {index}.") for index in range(3000)]  # 3,000 cues in 15 s
+    path = write_srt(tmp_path / "long.srt", [])
+    path.write_text(
+        "\n".join(
+            f"{n}\n00:00:{s // 1000:02d},{s % 1000:03d} --> 00:00:{e // 1000:02d},{e % 1000:03d}\n{t}\n"
+            for n, (s, e, t) in enumerate(cues, 1)
+        ),
+        encoding="utf-8",
+    )
+    outcome: list[tuple] = []
+    before = session.transcript.segments
+
+    job = session.start_import(path, "Ana", lambda result, why: outcome.append((result, why)))
+
+    assert job.running and outcome == [] and session.transcript.segments == before
+    assert in_project(session)[1] == before  # nothing stored yet either
+    qtbot.waitUntil(lambda: outcome != [], timeout=30_000)
+    ((result, why),) = outcome
+    assert why == "" and (result.segments, result.labels) == (3000, 0)
+    assert shown(session) == cues
+    assert in_project(session) == (result.run_id, session.transcript.segments)
+    assert session.transcript.undo_stack.undoText() == "Import long.srt"

@@ -14,6 +14,7 @@ from app.gui.session import Session
 from app.pipelines.transcription import RUN_TRANSCRIBE
 from app.project.store import Store
 from tests.app.test_transcript_import import write_srt
+from tests.helpers.transcripts import import_and_wait
 from widgets.dialogs.transcribe_dialog import TranscribeDialog
 
 pytestmark = pytest.mark.usefixtures("no_threads_left")
@@ -170,7 +171,7 @@ def test_the_dock_and_track_keep_the_edited_transcript_when_transcribing_fails(
     qtbot, monkeypatch, opened: MainWindow, tmp_path: Path
 ) -> None:
     controller = opened.transcript
-    assert controller.import_path(write_srt(tmp_path / "first.srt", CUES))
+    assert import_and_wait(qtbot, controller, write_srt(tmp_path / "first.srt", CUES))
     controller.view.text_edited.emit(0, "The corrected first line.")
     asked = answer(monkeypatch, "Replace", UNREACHABLE)
     controller.transcribe_dialog()
@@ -185,7 +186,7 @@ def test_the_dock_and_track_keep_the_edited_transcript_when_transcribing_fails(
 
 def test_cancel_in_the_question_starts_nothing(qtbot, monkeypatch, opened: MainWindow, tmp_path: Path) -> None:
     controller = opened.transcript
-    assert controller.import_path(write_srt(tmp_path / "first.srt", CUES))
+    assert import_and_wait(qtbot, controller, write_srt(tmp_path / "first.srt", CUES))
     asked = answer(monkeypatch, "Cancel", None)
     controller.transcribe_dialog()
     assert asked == ["This media already has a transcript of 2 segment(s), including any corrections you made."]
@@ -205,8 +206,8 @@ def test_the_versions_menu_lists_the_versions_and_switches(
     qtbot, monkeypatch, opened: MainWindow, tmp_path: Path
 ) -> None:
     controller = opened.transcript
-    assert controller.import_path(write_srt(tmp_path / "first.srt", CUES))
-    assert controller.import_path(write_srt(tmp_path / "second.srt", EDITED))
+    assert import_and_wait(qtbot, controller, write_srt(tmp_path / "first.srt", CUES))
+    assert import_and_wait(qtbot, controller, write_srt(tmp_path / "second.srt", EDITED))
     menu = controller.versions_menu
     menu.aboutToShow.emit()
     actions = menu.actions()

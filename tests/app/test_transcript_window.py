@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from analysis.transcribe import TranscribeOptions
 from app.gui.main_window import MainWindow
 from app.project.store import Store
+from tests.helpers.transcripts import import_and_wait
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_threads_left")]
 """Every test here transcribes the talk with the real model: seconds each."""
@@ -96,7 +97,7 @@ def test_export_srt_and_import_it_back(qtbot, transcribed: MainWindow, tmp_path:
     bad.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:0x.000\nbroken\n", encoding="utf-8")
     with Store.open(transcribed.session.project_path, read_only=True) as store:
         runs_before = len(store.runs())
-        assert not controller.import_path(bad)
+        assert not import_and_wait(qtbot, controller, bad)
         assert errors and "Nothing was imported" in errors[0] and "bad.vtt" in errors[0]
         assert len(store.runs()) == runs_before
 
@@ -104,7 +105,7 @@ def test_export_srt_and_import_it_back(qtbot, transcribed: MainWindow, tmp_path:
     subtitles[0].content = "Imported first line."
     fixed = tmp_path / "fixed.srt"
     fixed.write_text(srt.compose(subtitles), encoding="utf-8")
-    assert controller.import_path(fixed)
+    assert import_and_wait(qtbot, controller, fixed)
     assert controller.view.segments()[0].text == "Imported first line."
     with Store.open(transcribed.session.project_path, read_only=True) as store:
         run = store.transcript_run(transcribed.session.media.id)

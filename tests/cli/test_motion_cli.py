@@ -16,6 +16,7 @@ from app.pipelines.motion import RUN_MOTION, load_motion
 from app.project.store import Store
 from tests.helpers.cli import run
 from tests.helpers.media import quiet_with_burst
+from tests.helpers.opening import open_and_wait
 
 SCRIPT = MotionScript()
 
@@ -115,7 +116,7 @@ def test_bad_motion_options(with_sound: Path, option: str, value: str) -> None:
 def test_the_background_job_equals_the_direct_call(qtbot, silent: Path, tmp_path: Path) -> None:
     runner = JobRunner()
     session = Session(runner)
-    assert session.open(silent, tmp_path / "s.salient")
+    open_and_wait(qtbot, session, silent, tmp_path / "s.salient")
     job = session.start_motion(MotionOptions())
     with qtbot.waitSignal(job.finished, timeout=60_000):
         pass

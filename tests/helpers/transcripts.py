@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app.model.transcript import TranscriptSegment, Word
 
 CORRECTED_TEXT = "This is a well-known fact; really."
@@ -21,3 +23,11 @@ ALIGNED_PIECES = (
 def corrected_segment(segment_id: int | None = None) -> TranscriptSegment:
     """CORRECTED_TEXT with the aligner's pieces as its words, 1.0–3.0 s."""
     return TranscriptSegment(1000, 3000, CORRECTED_TEXT, ALIGNED_PIECES, timing="aligned", id=segment_id)
+
+
+def import_and_wait(qtbot, controller, path: Path) -> bool:
+    """Import ``path`` through the window's Transcript controller (read in the background) and wait until it is
+    done; whether it was imported."""
+    with qtbot.waitSignal(controller.import_finished, timeout=30_000) as finished:
+        controller.import_path(path)
+    return finished.args[0] is not None

@@ -9,47 +9,114 @@ same ids, so the edits made on the imported transcript or labels redo on them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from app.export.interchange import Interval
 from app.export.transcripts import ImportResult, import_file
 from app.gui.books.labels import LabelBook, as_new_label
-from app.gui.books.transcript import TranscriptBook
+from app.gui.books.transcript import StoredTranscript, TranscriptBook
+from app.model.records import LabelRecord, VocabularyEntry
+from app.model.transcript import TranscriptSegment
 from app.project.store import Store
 
 UNDONE = "undone"
 """The reason a withdrawn import's run gives for being cancelled."""
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class StoredImport:
+    """What an import put into the project, as read back: enough to withdraw it and to put it back."""
+
+    result: ImportResult
+    segments: list[TranscriptSegment]
+    summary: dict[str, Any]
+    new_labels: list[LabelRecord]
+    new_entries: list[VocabularyEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRows:
+    """An import just stored: its result and what the project held before (to tell the new rows apart)."""
+
+    result: ImportResult
+    media_id: int
+    labels_before: frozenset[int] | None
+    """the media's label ids before the import; None when the file had no label tiers (nothing to read back)"""
+    entries_before: frozenset[int]
+
+
+def store_import(
+    store: Store,
+    media_id: int,
+    path: Path,
+    annotator: str,
+    parsed: tuple[list[TranscriptSegment], list[Interval]] | None = None,
+) -> ImportedRows:
+    """Store the file (or what was ``parsed`` from it) in the project, all or nothing; raises SalientError, with
+    nothing stored, when it cannot. A file without label tiers leaves the labels and vocabulary unread."""
+    with_labels = parsed is None or bool(parsed[1])
+    labels_before = frozenset(label.id for label in store.labels(media_id)) if with_labels else None
+    entries_before = frozenset(entry.id for entry in store.vocabulary()) if with_labels else frozenset()
+    result = import_file(store, media_id, path, annotator, parsed)
+    return ImportedRows(result, media_id, labels_before, entries_before)
+
+
+def read_back(store: Store, rows: ImportedRows) -> StoredImport:
+    """The rows the import stored. Touches no Qt object: a worker may read them through a connection of its
+    own (``Store.open(read_only=True)``) while the window goes on."""
+    run_id = rows.result.run_id
+    segments = store.transcript_segments(run_id) if run_id is not None else []
+    summary = (store.run(run_id).summary or {}) if run_id is not None else {}
+    if rows.labels_before is None:
+        return StoredImport(rows.result, segments, summary, [], [])
+    labels = [label for label in store.labels(rows.media_id) if label.id not in rows.labels_before]
+    entries = [entry for entry in store.vocabulary() if entry.id not in rows.entries_before]
+    return StoredImport(rows.result, segments, summary, labels, entries)
+
+
 class ImportCommand(QUndoCommand):
-    """One imported file: stored when made; undo withdraws it, redo puts the same rows back."""
+    """One imported file, already stored when the command is made; undo withdraws it, redo puts the same rows
+    back."""
 
     def __init__(
         self,
+        store: Store,
+        path: Path,
+        stored: StoredImport,
+        transcript: TranscriptBook,
+        labels: LabelBook,
+        media_id: int,
+    ) -> None:
+        super().__init__(f"Import {path.name}")
+        self._store, self._media_id = store, media_id
+        self._transcript, self._labels = transcript, labels
+        self.result = stored.result
+        self._segments = stored.segments
+        self._summary = stored.summary
+        self._new_labels, self._new_entries = stored.new_labels, stored.new_entries
+        self._with_labels = bool(stored.new_labels or stored.new_entries)
+        self._stored = True
+        """the rows are in the project: the redo that pushing the command runs has nothing to do"""
+        self._show(first=True)
+
+    @classmethod
+    def now(
+        cls,
         store: Store,
         media_id: int,
         path: Path,
         annotator: str,
         transcript: TranscriptBook,
         labels: LabelBook,
-    ) -> None:
-        """Import ``path`` into the project now; raises SalientError, with nothing stored, when it cannot."""
-        super().__init__(f"Import {path.name}")
-        self._store, self._media_id = store, media_id
-        self._transcript, self._labels = transcript, labels
-        labels_before = {label.id for label in store.labels(media_id)}
-        entries_before = {entry.id for entry in store.vocabulary()}
-        self.result: ImportResult = import_file(store, media_id, path, annotator)
-        run_id = self.result.run_id
-        self._segments = store.transcript_segments(run_id) if run_id is not None else []
-        self._summary: dict[str, Any] = (store.run(run_id).summary or {}) if run_id is not None else {}
-        self._new_labels = [label for label in store.labels(media_id) if label.id not in labels_before]
-        self._new_entries = [entry for entry in store.vocabulary() if entry.id not in entries_before]
-        self._stored = True
-        """the rows are in the project: the redo that pushing the command runs has nothing to do"""
-        self._show()
+    ) -> ImportCommand:
+        """Import ``path`` into the project now, on this thread; raises SalientError, with nothing stored, when
+        it cannot."""
+        stored = read_back(store, store_import(store, media_id, path, annotator))
+        return cls(store, path, stored, transcript, labels, media_id)
 
     def redo(self) -> None:
         if self._stored:
@@ -80,7 +147,14 @@ class ImportCommand(QUndoCommand):
         self._stored = False
         self._show()
 
-    def _show(self) -> None:
-        """The books read the project again: the views show the transcript and labels it now holds."""
-        self._transcript.attach(self._store, self._media_id)
-        self._labels.reload()
+    def _show(self, first: bool = False) -> None:
+        """The books read the project again: the views show the transcript and labels it now holds (right after
+        the import, the transcript is the one just stored and read back: not read a second time)."""
+        run_id = self.result.run_id
+        if first and run_id is not None:
+            stored = StoredTranscript(run_id, "", "", tuple(self._segments))
+            self._transcript.attach(self._store, self._media_id, stored=stored)
+        else:
+            self._transcript.attach(self._store, self._media_id)
+        if self._with_labels:
+            self._labels.reload()

@@ -8,7 +8,7 @@ stays instant with thousands of labels in the project.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,21 @@ from app.model.review import Segment
 from app.project.store import ProjectError, Store
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StoredLabels:
+    """A media's labels (in the store's order: start, then id) and the project's vocabulary, as read."""
+
+    labels: list[LabelRecord]
+    vocabulary: list[VocabularyEntry]
+
+
+def read_labels(store: Store | None, media_id: int | None) -> StoredLabels:
+    """What the book shows for ``media_id``. Touches no Qt object: a worker thread may read it (opening)."""
+    if store is None:
+        return StoredLabels([], [])
+    return StoredLabels(store.labels(media_id) if media_id else [], store.vocabulary())
 
 
 class LabelBook(QObject):
@@ -51,22 +66,22 @@ class LabelBook(QObject):
 
     # -- state -------------------------------------------------------------------------------------
 
-    def attach(self, store: Store | None, media_id: int | None) -> None:
-        """Follow another project/media (None: nothing open). The undo history starts afresh."""
+    def attach(self, store: Store | None, media_id: int | None, stored: StoredLabels | None = None) -> None:
+        """Follow another project/media (None: nothing open). The undo history starts afresh. ``stored`` is
+        what :func:`read_labels` read for it in the background (else the book reads it now)."""
         self.undo_stack.clear()
         self._store, self.media_id = store, media_id
-        self.reload()
+        self.reload(stored)
 
-    def reload(self) -> None:
+    def reload(self, stored: StoredLabels | None = None) -> None:
         """Read the labels and the vocabulary again after the session changed them in the project (an import,
-        or its undo); the undo history stays."""
-        store, media_id = self._store, self.media_id
-        labels = store.labels(media_id) if store and media_id else []
+        or its undo); the undo history stays. One ``labels_reset``, never a signal per label."""
+        stored = stored or read_labels(self._store, self.media_id)
         self._labels, self._by_key = {}, {}
-        for label in labels:
+        for label in stored.labels:
             self._keep(label)
-        self._sorted = labels  # the store's order: start, then id
-        self._set_vocabulary(store.vocabulary() if store else [])
+        self._sorted = list(stored.labels)  # the store's order: start, then id
+        self._set_vocabulary(list(stored.vocabulary))
         self.labels_reset.emit()
         self.vocabulary_changed.emit()
 

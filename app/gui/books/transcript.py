@@ -126,6 +126,28 @@ class AlignmentService(QObject):
         self.failed.emit(request.segment_id, request.text, message)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class StoredTranscript:
+    """The transcript version a book shows, as read from the project (run None: the media has none)."""
+
+    run_id: int | None = None
+    model: str = ""
+    language: str = ""
+    segments: tuple[TranscriptSegment, ...] = ()
+
+
+def read_transcript(store: Store | None, media_id: int | None, run_id: int | None = None) -> StoredTranscript:
+    """The transcript of ``run_id`` (default: the project's current one for the media). Touches no Qt object:
+    a worker thread may read it (opening)."""
+    if store is None or media_id is None:
+        return StoredTranscript()
+    run = store.run(run_id) if run_id is not None else store.transcript_run(media_id)
+    if run is None:
+        return StoredTranscript()
+    language = (run.summary or {}).get("language") or run.params.get("language") or ""
+    return StoredTranscript(run.id, run.params.get("model", ""), language, tuple(store.transcript_segments(run.id)))
+
+
 class TranscriptBook(QObject):
     """The segments of the transcript on screen, changed only through undoable commands (and by a running
     transcription, which appends)."""
@@ -159,18 +181,20 @@ class TranscriptBook(QObject):
 
     # -- state -------------------------------------------------------------------------------------
 
-    def attach(self, store: Store | None, media_id: int | None, run_id: int | None = None) -> None:
-        """Show the transcript of ``run_id`` (default: the project's current one for this media)."""
+    def attach(
+        self,
+        store: Store | None,
+        media_id: int | None,
+        run_id: int | None = None,
+        stored: StoredTranscript | None = None,
+    ) -> None:
+        """Show the transcript of ``run_id`` (default: the project's current one for this media); ``stored`` is
+        what :func:`read_transcript` read for it in the background (else the book reads it now)."""
         self._store, self.media_id = store, media_id
         self._pending.clear()
-        self.run_id, self.model, self.language, self._segments = None, "", "", []
-        if store is not None and media_id is not None:
-            run = store.run(run_id) if run_id is not None else store.transcript_run(media_id)
-            if run is not None:
-                self.run_id = run.id
-                self.model = run.params.get("model", "")
-                self.language = (run.summary or {}).get("language") or run.params.get("language") or ""
-                self._segments = store.transcript_segments(run.id)
+        stored = stored or read_transcript(store, media_id, run_id)
+        self.run_id, self.model, self.language = stored.run_id, stored.model, stored.language
+        self._segments = list(stored.segments)
         self._words = None
         self.reset.emit()
         self.speakers_changed.emit()

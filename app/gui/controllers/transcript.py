@@ -9,13 +9,13 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
 from analysis.errors import SalientError
 from analysis.transcribe import BUNDLED, TranscribeOptions
-from app.export.transcripts import default_export_name
+from app.export.transcripts import ImportResult, default_export_name
 from app.gui.jobs import Job
 from app.model.formats import TRANSCRIPT_FORMATS, import_filter, transcript_format
 from app.model.records import RunRecord
@@ -39,6 +39,9 @@ NO_TRANSCRIPT_NOTE = "No transcript yet: Transcript ▸ Transcribe… (Ctrl+Shif
 
 
 class TranscriptController(QObject):
+    import_finished = Signal(object)
+    """an import started by import_path ended: its ImportResult, or None when nothing was imported"""
+
     def __init__(
         self, session: Session, review_queue: ReviewQueue, shell: Shell, parent: QObject | None = None
     ) -> None:
@@ -293,17 +296,23 @@ class TranscriptController(QObject):
         if path:
             self.import_path(Path(path))
 
-    def import_path(self, path: Path) -> bool:
-        """Import a file as one undoable step (Edit ▸ Undo brings the previous transcript back)."""
-        try:
-            result = self.session.import_transcript(path, self.session.labels.annotator or "import")
-        except SalientError as exc:
-            self.shell.show_error(f"Nothing was imported: {exc}", "")
-            return False
-        self.shell.show_message(
-            f"Imported {result.segments} transcript segment(s) and {result.labels} label(s) from {path.name}", 10000
-        )
-        return True
+    def import_path(self, path: Path) -> Job | None:
+        """Import a file as one undoable step (Edit ▸ Undo brings the previous transcript back), read in the
+        background: the window keeps answering while a long file is parsed (the Jobs panel shows it)."""
+
+        def done(result: ImportResult | None, why: str) -> None:
+            if result is None:
+                self.shell.show_error(f"Nothing was imported: {why}", "")
+            else:
+                self.shell.show_message(
+                    f"Imported {result.segments} transcript segment(s) and {result.labels} label(s) from {path.name}",
+                    10000,
+                )
+            self.import_finished.emit(result)
+
+        job = self.session.start_import(path, self.session.labels.annotator or "import", done)
+        self.shell.show_message(f"Importing {path.name}…", 0)
+        return job
 
     def export_dialog(self, fmt: str) -> None:
         session = self.session

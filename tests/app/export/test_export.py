@@ -524,3 +524,25 @@ def test_tables_hold_one_row_per_item(store: Store, tmp_path: Path) -> None:
         ("", None, False),
     ]
     assert len(json.loads(export_table(store, tmp_path / "l.json", "json", labels_only=True).read_text())) == 3
+
+
+def test_the_report_opens_the_video_once_for_every_picture_it_needs(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 40: one reader per media for the key frames, the face crops and the flow detail of every
+    observation, instead of a new one per observation (and a second one for the crops)."""
+    video = store.all_media()[0].path
+    opened: list[str] = []
+    real_open = av.open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file) == video:
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(av, "open", counting_open)
+    text = export_report(store, tmp_path, context_ms=1000).read_text(encoding="utf-8")
+    assert "Observations (3)" in text
+    # one reader for the whole media: it probes the file, then opens it once; the key frames and the flow detail
+    # of the three observations are all read through it (before: that reader, and one more open per flow detail)
+    assert len(opened) == 2
