@@ -21,7 +21,7 @@ from analysis import audio, media, pauses, waveform
 from analysis.audio import DistributionPlotData, DistributionStats, Envelope, OutlierResult, Tails
 from analysis.errors import MediaError, SalientError
 from analysis.motion import MotionOptions, MotionPeak, motion_peaks
-from analysis.pauses import PauseMetrics, PauseResult, Span
+from analysis.pauses import PauseResult
 from analysis.progress import SubProgress
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
 from app.export.transcripts import ImportResult, export_transcript
@@ -41,13 +41,25 @@ from app.pipelines.motion import (
     persist_motion_peaks,
     record_motion,
 )
-from app.pipelines.runs import library_versions
-from app.pipelines.sources import default_project_path
+from app.pipelines.runs import RunDataMissing, library_versions
+from app.pipelines.sources import MediaMismatch, check_media_file, default_project_path, is_same_recording
+from app.pipelines.stored import check_stored
 from app.pipelines.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
 from app.project.store import PROJECT_SUFFIX, ProjectError, ReadOnlyProjectError, Store
+from app.project.table import damaged
 
 if TYPE_CHECKING:
     from analysis.faces import FaceOptions
+
+_ANALYSIS_MENU = {"motion": "Analyze ▸ Motion", "faces": "Analyze ▸ Faces"}
+
+
+def missing_data_message(missing: list[RunDataMissing]) -> str:
+    """One line for every stored run that cannot be shown, and what runs them again."""
+    what = "; ".join(str(m) for m in missing)
+    again = " and ".join(dict.fromkeys(_ANALYSIS_MENU.get(m.what, m.what) for m in missing))
+    return f"{what[0].upper()}{what[1:]}. Run {again} again to see the results."
+
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +104,16 @@ class Session(QObject):
     """MotionState, or None when the media has no motion analysis"""
     faces_changed = Signal(object)
     """StoredFaces, or None"""
+    run_data_missing = Signal(str, str)
+    """kind ('motion', 'faces'), why: the media's latest run of that kind cannot be shown (its cache file is gone)"""
     """PauseResult"""
     warning_issued = Signal(str)
     status_message = Signal(str)
     """a passing note for the status bar"""
     error_occurred = Signal(str, str)
     """message, details"""
+    media_problem = Signal(object)
+    """MediaMismatch: a project was not opened because its media file is gone or is another file now"""
     closed = Signal()
     media_loaded = Signal()
     """After media_opened, once the labels and every stored result of the media are loaded: views that combine
@@ -131,6 +147,8 @@ class Session(QObject):
         """Why the open project cannot be changed ("" when it can): it is open to look and export only, analyses
         are not stored and every change is refused with a message."""
         self.labels.undo_stack.refused.connect(self.status_message)
+        self._missing: list[RunDataMissing] = []
+        """the stored runs open() could not show (their cache files are gone), said in one message at its end"""
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -152,16 +170,24 @@ class Session(QObject):
 
     # -- opening -----------------------------------------------------------------------------------
 
-    def open(self, path: str | Path, project_path: str | Path | None = None, source_url: str | None = None) -> bool:
+    def open(
+        self,
+        path: str | Path,
+        project_path: str | Path | None = None,
+        source_url: str | None = None,
+        check_media: bool = True,
+    ) -> bool:
         """Open a media file (creating or reopening its project) or a ``.salient`` project.
 
-        Returns False, with ``error_occurred`` emitted, if it cannot be opened; what was open stays open.
+        Returns False, with ``error_occurred`` emitted, if it cannot be opened; what was open stays open. A
+        project whose media file is gone or is not the recording analysed (unless ``check_media`` is False) is
+        not opened either: ``media_problem`` says which, to relink or re-analyse.
         """
         path = Path(path)
         try:
             if path.suffix == PROJECT_SUFFIX:
                 store, read_only = self._open_project(path, create=False)
-                record = self._project_media(store)
+                record = self._project_media(store, check_media)
             else:
                 info = media.probe(path)
                 fingerprint = media.fingerprint(path)
@@ -175,14 +201,19 @@ class Session(QObject):
                 except BaseException:
                     store.close()
                     raise
+            options = self._check_stored(store, record)
+        except MediaMismatch as problem:
+            self.media_problem.emit(problem)
+            return False
         except SalientError as exc:
             self.error_occurred.emit(str(exc), "")
             return False
         self.close()
         self._store, self.media = store, record
         self.read_only = self.labels.undo_stack.read_only = read_only
-        self.options = self._stored_options(store, record)
+        self.options = options
         self.loading = True
+        self._missing = []
         try:
             self.media_opened.emit(record)
             self.labels.attach(store, record.id)
@@ -193,6 +224,8 @@ class Session(QObject):
         finally:
             self.loading = False
             self.media_loaded.emit()
+        if self._missing:
+            self.warning_issued.emit(missing_data_message(self._missing))
         if record.info.has_audio:
             self._start_audio_job()
         else:
@@ -226,16 +259,58 @@ class Session(QObject):
             self.error_occurred.emit(f"{what}: {self.read_only}.", "")
         return bool(self.read_only)
 
-    def _project_media(self, store: Store) -> MediaRecord:
-        records = store.all_media()
-        if not records:
+    def _project_media(self, store: Store, check_media: bool = True) -> MediaRecord:
+        try:
+            records = store.all_media()
+            if not records:
+                raise ProjectError(f"{store.path}: the project holds no media yet")
+            record = records[-1]
+            if check_media:
+                check_media_file(record, store.path)
+            elif not Path(record.path).exists():
+                raise MediaError(f"{record.path}: the media of this project is no longer there")
+        except BaseException:
             store.close()
-            raise ProjectError(f"{store.path}: the project holds no media yet")
-        record = records[-1]
-        if not Path(record.path).exists():
-            store.close()
-            raise MediaError(f"the media of this project is no longer at {record.path}; put it back there to open it")
+            raise
         return record
+
+    def check_media(self) -> None:
+        """Raise MediaMismatch when the open media's file is gone or is not the recording analysed (before an
+        export: it may have been replaced since it was opened)."""
+        if self._store is not None and self.media is not None:
+            check_media_file(self.media, self._store.path)
+
+    def relink(self, project: Path, media_path: Path) -> bool:
+        """The project's media moved to ``media_path``: record the new place once its content proves it is the same
+        recording, then open the project. False, with ``error_occurred`` emitted and nothing changed, otherwise."""
+        project, media_path = Path(project), Path(media_path)
+        try:
+            with Store.open(project, create=False) as store:
+                record = store.all_media()[-1]  # the one opening the project shows (it said it was missing)
+                if not is_same_recording(record, media_path):
+                    raise MediaError(
+                        f"{media_path}: not the recording this project analysed (its content differs); "
+                        f"nothing was changed"
+                    )
+                store.relink_media(record.id, str(media_path.resolve()))
+        except SalientError as exc:
+            self.error_occurred.emit(str(exc), "")
+            return False
+        return self.open(project)
+
+    def _check_stored(self, store: Store, record: MediaRecord) -> AudioOptions:
+        """Read all that opening shows before the window switches to it (a damaged project is refused whole and
+        what was open stays open); closes ``store`` when it is refused. Returns the stored peak options."""
+        try:
+            try:
+                options = self._stored_options(store, record)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise damaged(store.path, f"a run's parameters cannot be read: {type(exc).__name__}: {exc}") from exc
+            check_stored(store, record.id, options.pause_params(), record.info.has_video)
+        except BaseException:
+            store.close()
+            raise
+        return options
 
     @staticmethod
     def _stored_options(store: Store, record: MediaRecord) -> AudioOptions:
@@ -400,20 +475,10 @@ class Session(QObject):
     def _load_stored_pauses(self) -> None:
         """Pauses of the latest finished run with the current parameters, straight from the project."""
         assert self._store is not None and self.media is not None
-        run = self._store.latest_run(self.media.id, RUN_PAUSES, self.options.pause_params())
-        if run is None or run.summary is None:
-            return
-        spans = {
-            track: tuple(Span(s.start_ms, s.end_ms) for s in self._store.segments(run.id, track))
-            for track in (pipeline.TRACK_PAUSE, pipeline.TRACK_SPEECH)
-        }
-        self.pauses = PauseResult(
-            run.summary["method"],
-            spans[pipeline.TRACK_SPEECH],
-            spans[pipeline.TRACK_PAUSE],
-            PauseMetrics(**run.summary["metrics"]),
-        )
-        self.pauses_changed.emit(self.pauses)
+        found = pipeline.load_pauses(self._store, self.media.id, self.options.pause_params())
+        if found is not None:
+            self.pauses = found
+            self.pauses_changed.emit(self.pauses)
 
     # -- live parameters ---------------------------------------------------------------------------
 
@@ -581,7 +646,11 @@ class Session(QObject):
 
     def _load_stored_motion(self) -> None:
         assert self._store is not None and self.media is not None
-        stored = load_motion(self._store, self.media.id) if self.media.info.has_video else None
+        try:
+            stored = load_motion(self._store, self.media.id) if self.media.info.has_video else None
+        except RunDataMissing as missing:
+            self._run_missing(missing)
+            return
         if stored is not None:
             if not self.media.info.has_audio:  # no audio run keeps the k: the motion run does
                 self.options = replace(self.options, k=stored.k)
@@ -646,9 +715,22 @@ class Session(QObject):
 
     def _load_stored_faces(self) -> None:
         assert self._store is not None and self.media is not None
-        self.faces = load_faces(self._store, self.media.id) if self.media.info.has_video else None
+        try:
+            self.faces = load_faces(self._store, self.media.id) if self.media.info.has_video else None
+        except RunDataMissing as missing:
+            self.faces = None
+            self._run_missing(missing)
+            return
         if self.faces is not None:
             self.faces_changed.emit(self.faces)
+
+    def _run_missing(self, missing: RunDataMissing) -> None:
+        """A stored run cannot be shown: its view says so at once; opening says it once for all such runs."""
+        self.run_data_missing.emit(missing.what, str(missing))
+        if self.loading:
+            self._missing.append(missing)
+        else:
+            self.warning_issued.emit(missing_data_message([missing]))
 
     def start_faces(self, options: FaceOptions | None = None) -> Job | None:
         """Faces and emotions in a decode pass of their own (Analyze ▸ Faces)."""

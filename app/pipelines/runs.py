@@ -7,7 +7,19 @@ from importlib import metadata
 from pathlib import Path
 
 from analysis.progress import Cancelled
-from app.project.store import Store
+from app.model.records import RunRecord
+from app.project.store import ProjectError, Store
+
+
+class RunDataMissing(ProjectError):
+    """A finished run whose data in the project's cache folder is gone or cannot be read: its results cannot be
+    shown until it is run again (the cache is derived data; the project itself is whole)."""
+
+    def __init__(self, what: str, run: RunRecord, path: Path, reason: str = "") -> None:
+        self.what, self.run, self.path = what, run, path
+        state = f"unreadable ({path}: {reason})" if reason else f"missing ({path})"
+        when = run.started_at[:16].replace("T", " ")
+        super().__init__(f"the data of the {what} run of {when} UTC is {state}")
 
 
 def library_versions() -> dict[str, str]:
