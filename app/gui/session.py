@@ -224,12 +224,12 @@ class Session(QObject):
         finally:
             self.loading = False
             self.media_loaded.emit()
-        if self._missing:
-            self.warning_issued.emit(missing_data_message(self._missing))
         if record.info.has_audio:
             self._start_audio_job()
         else:
             self.warning_issued.emit(f"{Path(record.path).name} has no audio track: there is no sound to analyse")
+        if self._missing:  # last: the status bar keeps it in view
+            self.warning_issued.emit(missing_data_message(self._missing))
         return True
 
     @staticmethod
