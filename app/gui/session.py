@@ -104,8 +104,6 @@ class Session(QObject):
     """MotionState, or None when the media has no motion analysis"""
     faces_changed = Signal(object)
     """StoredFaces, or None"""
-    run_data_missing = Signal(str, str)
-    """kind ('motion', 'faces'), why: the media's latest run of that kind cannot be shown (its cache file is gone)"""
     """PauseResult"""
     warning_issued = Signal(str)
     status_message = Signal(str)
@@ -114,6 +112,8 @@ class Session(QObject):
     """message, details"""
     media_problem = Signal(object)
     """MediaMismatch: a project was not opened because its media file is gone or is another file now"""
+    run_data_missing = Signal(str, str)
+    """kind ('motion', 'faces'), why: the media's latest run of that kind cannot be shown (its cache file is gone)"""
     closed = Signal()
     media_loaded = Signal()
     """After media_opened, once the labels and every stored result of the media are loaded: views that combine

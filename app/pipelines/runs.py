@@ -3,6 +3,7 @@ warning for a file whose audio ends before it says it does."""
 
 from __future__ import annotations
 
+import logging
 from importlib import metadata
 from pathlib import Path
 
@@ -20,6 +21,19 @@ class RunDataMissing(ProjectError):
         state = f"unreadable ({path}: {reason})" if reason else f"missing ({path})"
         when = run.started_at[:16].replace("T", " ")
         super().__init__(f"the data of the {what} run of {when} UTC is {state}")
+
+
+log = logging.getLogger(__name__)
+
+
+def without_missing(load, *args):  # load(*args) -> a stored result or None
+    """``load(*args)``, or None with a warning when the run's cache data is gone (RunDataMissing): what exports
+    use, which go on with what the project itself holds, as they did before the data was checked."""
+    try:
+        return load(*args)
+    except RunDataMissing as missing:
+        log.warning("%s: left out of the export", missing)
+        return None
 
 
 def library_versions() -> dict[str, str]:

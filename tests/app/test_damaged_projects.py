@@ -291,3 +291,47 @@ def test_a_damaged_project_gives_one_message(
         assert re.fullmatch(expected, messages[0]), messages[0]
         assert "\n" not in messages[0]
         assert state(window) == before
+
+
+def test_a_faces_run_without_its_data_offers_to_run_it_again(
+    qtbot, window: MainWindow, template: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    from widgets.dialogs.faces_dialog import FacesDialog
+
+    project = copy_project(template, tmp_path / "project")
+    faces_samples_file(project).unlink()
+    assert window.open_path(project)
+    panel = window.faces.panel
+    assert re.fullmatch(
+        rf"The {RUN_DATA.format(kind='faces', path=re.escape(str(faces_samples_file_path(project))))}\. The faces "
+        r"and persons cannot be shown: run Analyze ▸ Faces again\.",
+        panel.notice(),
+    ), panel.notice()
+    opened: list[str] = []
+    monkeypatch.setattr(FacesDialog, "exec", lambda dialog: opened.append("faces") or QDialog.DialogCode.Rejected)
+    qtbot.mouseClick(panel.notice_button, Qt.MouseButton.LeftButton)
+    assert opened == ["faces"]
+
+    asked: list[str] = []
+
+    def answer(box: QMessageBox) -> int:
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == "Run Faces Again…").click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    window.faces.persons_dialog()
+    assert asked == [panel.notice().split(". The faces")[0] + "."]
+    assert opened == ["faces", "faces"]
+
+
+def faces_samples_file_path(project: Path) -> Path:
+    """Where the faces run's samples were (the file itself may be gone)."""
+    from app.project.store import Store
+
+    with Store.open(project, read_only=True) as store:
+        run = next(run for run in store.runs() if run.kind == "faces")
+        return store.artifacts(run.id)["samples"]
