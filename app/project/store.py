@@ -114,6 +114,7 @@ def _check_header(path: Path) -> None:
         raise damaged(path, f"the file is cut short: {size // page_size} of its {pages} pages", untouched=True)
     if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
         return  # another program's database: refused as not a project, not as damaged
+    _check_wal(path)
     schema_format, encoding = int.from_bytes(header[44:48], "big"), int.from_bytes(header[56:60], "big")
     if schema_format not in (1, 2, 3, 4) or encoding != 1:
         raise damaged(path, f"its header is garbled (schema format {schema_format}, text encoding {encoding})", True)
@@ -163,6 +164,33 @@ def _tidy_wal_files(path: Path, before: frozenset[Path]) -> None:
         log.debug("%s: could not remove the -wal and -shm files a reader made (%s)", path, exc)
     finally:
         db.close()
+
+
+_WAL_MAGIC = (0x377F0682, 0x377F0683)
+
+
+def _check_wal(path: Path) -> None:
+    """Refuse a -wal file that holds another database's first page (a -wal copied or left next to the project):
+    SQLite would read its pages over the project's, and any connection that closes last would copy them in.
+    Read before any connection is made; the frames of the -wal's current generation only (matching salts)."""
+    wal = Path(f"{path}-wal")
+    try:
+        with wal.open("rb") as handle:
+            header = handle.read(32)
+            if len(header) < 32 or int.from_bytes(header[:4], "big") not in _WAL_MAGIC:
+                return  # SQLite ignores it
+            page_size = int.from_bytes(header[8:12], "big") or 65536
+            salts, first_page = header[16:24], None
+            while frame := handle.read(24):
+                page = handle.read(page_size)
+                if len(frame) < 24 or len(page) < page_size or frame[8:16] != salts:
+                    break
+                if int.from_bytes(frame[:4], "big") == 1:
+                    first_page = page
+    except OSError:
+        return
+    if first_page is not None and int.from_bytes(first_page[68:72], "big") != APPLICATION_ID:
+        raise damaged(path, f"its -wal file belongs to another database ({wal})", untouched=True)
 
 
 def _file_application_id(path: Path) -> int:

@@ -265,6 +265,7 @@ def test_a_damaged_project_gives_one_message(
     assert before["motion"] is not None and before["emotion rows"]
     bad = copy_project(template, tmp_path / "bad")
     case.damage(bad)
+    damaged_bytes = bad.read_bytes() if bad.is_file() else None
     seen = Shown([], [])
     monkeypatch.setattr(window, "show_error", lambda message, details="": seen.errors.append(message))
     window.session.warning_issued.connect(seen.warnings.append)
@@ -291,6 +292,8 @@ def test_a_damaged_project_gives_one_message(
         assert re.fullmatch(expected, messages[0]), messages[0]
         assert "\n" not in messages[0]
         assert state(window) == before
+        if "left untouched" in messages[0]:
+            assert bad.read_bytes() == damaged_bytes
 
 
 def test_a_faces_run_without_its_data_offers_to_run_it_again(
