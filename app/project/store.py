@@ -315,6 +315,8 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
         db.text_factory = _text(path)
         try:
             cls._verify(path, db)
+            if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                _check_schema(path, db)  # before anything is written (an older project is checked once migrated)
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
