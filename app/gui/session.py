@@ -41,7 +41,7 @@ from app.pipelines.motion import (
     persist_motion_peaks,
     record_motion,
 )
-from app.pipelines.runs import RunDataMissing, library_versions
+from app.pipelines.runs import RunDataMissing, library_versions, missing_data_message
 from app.pipelines.sources import MediaMismatch, check_media_file, default_project_path, is_same_recording
 from app.pipelines.stored import check_stored
 from app.pipelines.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
@@ -52,14 +52,6 @@ if TYPE_CHECKING:
     from analysis.faces import FaceOptions
 
 _ANALYSIS_MENU = {"motion": "Analyze ▸ Motion", "faces": "Analyze ▸ Faces"}
-
-
-def missing_data_message(missing: list[RunDataMissing]) -> str:
-    """One line for every stored run that cannot be shown, and what runs them again."""
-    what = "; ".join(str(m) for m in missing)
-    again = " and ".join(dict.fromkeys(_ANALYSIS_MENU.get(m.what, m.what) for m in missing))
-    return f"{what[0].upper()}{what[1:]}. Run {again} again to see the results."
-
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +139,7 @@ class Session(QObject):
         """Why the open project cannot be changed ("" when it can): it is open to look and export only, analyses
         are not stored and every change is refused with a message."""
         self.labels.undo_stack.refused.connect(self.status_message)
-        self._missing: list[RunDataMissing] = []
-        """the stored runs open() could not show (their cache files are gone), said in one message at its end"""
+        self._missing: list[RunDataMissing] = []  # runs open() could not show, said in one message at its end
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -229,7 +220,7 @@ class Session(QObject):
         else:
             self.warning_issued.emit(f"{Path(record.path).name} has no audio track: there is no sound to analyse")
         if self._missing:  # last: the status bar keeps it in view
-            self.warning_issued.emit(missing_data_message(self._missing))
+            self.warning_issued.emit(missing_data_message(self._missing, _ANALYSIS_MENU))
         return True
 
     @staticmethod
@@ -273,12 +264,6 @@ class Session(QObject):
             store.close()
             raise
         return record
-
-    def check_media(self) -> None:
-        """Raise MediaMismatch when the open media's file is gone or is not the recording analysed (before an
-        export: it may have been replaced since it was opened)."""
-        if self._store is not None and self.media is not None:
-            check_media_file(self.media, self._store.path)
 
     def relink(self, project: Path, media_path: Path) -> bool:
         """The project's media moved to ``media_path``: record the new place once its content proves it is the same
@@ -730,7 +715,7 @@ class Session(QObject):
         if self.loading:
             self._missing.append(missing)
         else:
-            self.warning_issued.emit(missing_data_message([missing]))
+            self.warning_issued.emit(missing_data_message([missing], _ANALYSIS_MENU))
 
     def start_faces(self, options: FaceOptions | None = None) -> Job | None:
         """Faces and emotions in a decode pass of their own (Analyze ▸ Faces)."""

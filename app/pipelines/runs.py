@@ -26,6 +26,13 @@ class RunDataMissing(ProjectError):
 log = logging.getLogger(__name__)
 
 
+def missing_data_message(missing: list[RunDataMissing], rerun: dict[str, str]) -> str:
+    """One line for the stored runs that cannot be shown, and what runs them again (``rerun``: kind → how)."""
+    what = "; ".join(str(m) for m in missing)
+    again = " and ".join(dict.fromkeys(rerun.get(m.what, m.what) for m in missing))
+    return f"{what[0].upper()}{what[1:]}. Run {again} again to see the results."
+
+
 def without_missing(load, *args):  # load(*args) -> a stored result or None
     """``load(*args)``, or None with a warning when the run's cache data is gone (RunDataMissing): what exports
     use, which go on with what the project itself holds, as they did before the data was checked."""

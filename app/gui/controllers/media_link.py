@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from analysis.errors import SalientError
-from app.pipelines.sources import MediaMismatch, fresh_project_path
+from app.pipelines.sources import MediaMismatch, check_media_file, fresh_project_path
 
 if TYPE_CHECKING:
     from app.gui.session import Session
@@ -80,8 +80,10 @@ class MediaLinkController(QObject):
     def confirm_export(self) -> bool | None:
         """Before an export that reads the media: None to stop, True when the user chose to continue with a
         replaced file, False when the file is the one analysed."""
+        session = self.session
         try:
-            self.session.check_media()
+            if session.media is not None and session.project_path is not None:
+                check_media_file(session.media, session.project_path)  # it may have been replaced since it opened
         except MediaMismatch as problem:
             return True if self.resolve(problem, exporting=True) == CONTINUE else None
         except SalientError as exc:
