@@ -116,8 +116,9 @@ def _check_header(path: Path) -> None:
         return  # another program's database: refused as not a project, not as damaged
     _check_wal(path)
     schema_format, encoding = int.from_bytes(header[44:48], "big"), int.from_bytes(header[56:60], "big")
-    if schema_format not in (1, 2, 3, 4) or encoding != 1:
-        raise damaged(path, f"its header is garbled (schema format {schema_format}, text encoding {encoding})", True)
+    if schema_format not in (1, 2, 3, 4) or encoding != 1 or header[18] not in (1, 2) or header[19] not in (1, 2):
+        detail = f"schema format {schema_format}, text encoding {encoding}, file format {header[18]}/{header[19]}"
+        raise damaged(path, f"its header is garbled ({detail})", untouched=True)
 
 
 def _is_empty_database(path: Path) -> bool:
