@@ -27,6 +27,7 @@ from app.export.run import run_export
 from app.model.formats import TRANSCRIPT_FORMAT_NAMES, ExportRequest
 from app.pipelines.analyze import AudioAnalysis, analyze_audio
 from app.pipelines.audio import AudioOptions
+from app.pipelines.sources import MediaMismatch
 from app.project.store import ProjectError, Store
 from app.timecode import format_mmss
 
@@ -157,6 +158,7 @@ def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
             ("--original-rate", args.original_rate, ("clips",)),
             ("--stream-copy", args.stream_copy, ("clips",)),
             ("--context", args.context > 0, ("clips", "dataset", "report")),
+            ("--force-media", args.force_media, ("clips", "dataset", "report")),
         )
         if given and args.format not in formats
     ]
@@ -181,10 +183,13 @@ def _run_export(args: argparse.Namespace, progress: TerminalProgress) -> int:
         stream_copy=args.stream_copy,
         original_rate=args.original_rate,
         force=args.force,
+        trust_media=args.force_media,
     )
     store = Store.open_to_read(args.project)  # an export writes nothing into the project: a read-only one exports
     try:
         result = run_export(store, request, progress)
+    except MediaMismatch as exc:
+        raise MediaError(f"{exc}; nothing was exported (--force-media exports it anyway)") from exc
     finally:
         store.close()
     progress.close()

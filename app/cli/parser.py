@@ -228,6 +228,12 @@ def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="clips: copy the video packets instead of re-encoding (fast; starts at the keyframe before the start)",
     )
     export.add_argument("--force", action="store_true", help="overwrite existing files")
+    export.add_argument(
+        "--force-media",
+        action="store_true",
+        help="clips, dataset, report: export even when a media file is no longer the recording that was analysed "
+        "(another file was copied to its path); without it such an export is refused (exit 3)",
+    )
     _add_common(export)
 
 

@@ -19,6 +19,7 @@ from analysis.fer_model import EMOTIONS
 from app.export.files import rounded
 from app.model.records import MediaRecord
 from app.pipelines.faces import StoredFaces, load_faces
+from app.pipelines.runs import without_missing
 from app.project.store import Store
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class FacesAround:
 def stored_faces(store: Store, record: MediaRecord) -> FaceIndex | None:
     """The media's latest finished faces run; None without one, or (with a warning) when its samples are unreadable."""
     try:
-        stored = load_faces(store, record.id)
+        stored = without_missing(load_faces, store, record.id)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("%s: the faces run cannot be read (%s); exported without face figures", record.path, exc)
         return None

@@ -44,6 +44,7 @@ from app.model.review import ReviewItem, review_items
 from app.model.transcript import DEFAULT_CONTEXT_WINDOW_S, Word, all_words, words_text
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE
 from app.pipelines.motion import TRACK_MOTION_PEAK, StoredMotion, load_motion
+from app.pipelines.runs import without_missing
 from app.pipelines.transcription import stored_transcript
 from app.project.store import Store
 from app.timecode import format_mmss, ms_to_s
@@ -218,7 +219,7 @@ def collect_items(
     for record in store.all_media():
         _, audio_rows = latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)
         _, pause_rows = latest_spans(store, record.id, RUN_PAUSES, TRACK_PAUSE)
-        motion = load_motion(store, record.id) if record.info.has_video else None
+        motion = without_missing(load_motion, store, record.id) if record.info.has_video else None
         motion_rows = store.segments(motion.run_id, TRACK_MOTION_PEAK) if motion else []
         faces = stored_faces(store, record) if record.info.has_video else None
         transcript = stored_transcript(store, record.id)

@@ -45,6 +45,7 @@ from app.model.review import SOURCE_AUDIO, SOURCE_MOTION, SOURCE_MULTIMODAL
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, load_envelope
 from app.pipelines.faces import StoredFaces
 from app.pipelines.motion import StoredMotion, load_motion
+from app.pipelines.runs import without_missing
 from app.project.store import Store
 from app.timecode import format_fps, format_mmss, format_ms
 from resources import resource_path
@@ -159,7 +160,7 @@ def _media_section(store: Store, record: MediaRecord) -> str:
         ("container", info.format_name),
         ("streams", "; ".join(streams)),
     ]
-    motion = load_motion(store, record.id) if info.has_video else None
+    motion = without_missing(load_motion, store, record.id) if info.has_video else None
     parts = [f"<h2>{html.escape(Path(record.path).name)}</h2>", _table(summary)]
     parts.extend(_audio_analysis(store, record, nothing_else=motion is None))
     if motion is not None:

@@ -22,7 +22,7 @@ from app.model.transcript import Transcript, TranscriptSegment, proportional_wor
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE
 from app.pipelines.faces import load_faces
 from app.pipelines.motion import load_motion
-from app.pipelines.runs import library_versions
+from app.pipelines.runs import library_versions, without_missing
 from app.pipelines.transcription import stored_transcript
 from app.project.store import Store
 from app.timecode import format_clock
@@ -86,12 +86,12 @@ def video_tiers(store: Store, media_id: int) -> list[Tier]:
     participant being the speaker linked to the person, else their name.
     """
     tiers: list[Tier] = []
-    motion = load_motion(store, media_id)
+    motion = without_missing(load_motion, store, media_id)
     if motion is not None:
         peaks = tuple(Interval(p.start_ms, p.end_ms, f"z={p.z:+.2f}") for p in motion.peaks)
         shots = tuple(Interval(s.start_ms, s.end_ms if s.kind != "cut" else s.start_ms, s.kind) for s in motion.shots)
         tiers += [Tier(MOTION_PEAKS_TIER, peaks), Tier(SHOTS_TIER, shots, points=True)]
-    faces = load_faces(store, media_id)
+    faces = without_missing(load_faces, store, media_id)
     for number, name, speaker, _tracks in faces.persons if faces is not None else ():
         series = emotion_series(faces.samples, number, faces.labels)
         spans = tuple(Interval(*span) for span in emotion_spans(series, faces.options.fps))

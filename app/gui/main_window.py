@@ -43,6 +43,7 @@ from analysis.errors import DownloadError
 from analysis.frames import Frame
 from analysis.pauses import PauseResult
 from app.gui.controllers.faces import FacesController
+from app.gui.controllers.media_link import MediaLinkController
 from app.gui.controllers.motion import MotionController
 from app.gui.controllers.transcript import TranscriptController
 from app.gui.input_keys import InputKeysFirst
@@ -55,7 +56,7 @@ from app.gui.recent_files import RecentFiles
 from app.gui.review_queue import ReviewQueue
 from app.gui.session import Session
 from app.gui.shell import VideoOverlay
-from app.model.formats import EXPORT_KINDS, ExportRequest, export_kind
+from app.model.formats import EXPORT_KINDS, READS_MEDIA, ExportRequest, export_kind
 from app.model.records import MediaRecord
 from app.pipelines.sources import default_project_path
 from app.project.store import Store
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         except ImportError:  # the overlays are optional in a build without them
             log.info("flow overlays not available")
         self.faces = FacesController(s, q, self, self)
+        self.media_link = MediaLinkController(s, self, self)
         self._build_menus()
         self.recent_files = RecentFiles(self.settings, self.recent_menu, self.open_path)
         self._connect()
@@ -607,8 +609,14 @@ class MainWindow(QMainWindow):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.export(dialog.request())
 
-    def export(self, request: ExportRequest) -> Job:
-        """Export in the background through a read-only connection; the session keeps writing meanwhile."""
+    def export(self, request: ExportRequest) -> Job | None:
+        """Export in the background through a read-only connection; the session keeps writing meanwhile. An export
+        that reads the media first checks it is still the recording analysed (None: the user stopped there)."""
+        if request.kind in READS_MEDIA and not request.trust_media:
+            trust = self.media_link.confirm_export()
+            if trust is None:
+                return None
+            request = replace(request, trust_media=trust)
         project = self.session.project_path
 
         def work(progress: JobProgress) -> ExportResult:

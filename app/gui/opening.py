@@ -11,14 +11,14 @@ it, then the GUI thread owns it; the two never use it at once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from analysis import media
 from analysis.audio import DistributionStats, Tails
 from analysis.errors import MediaError
 from analysis.motion import MotionPeak, motion_peaks
-from analysis.pauses import PauseMetrics, PauseResult, Span
+from analysis.pauses import PauseResult
 from analysis.progress import Cancelled, Progress
 from app.gui.books.labels import StoredLabels, read_labels
 from app.gui.books.transcript import StoredTranscript, read_transcript
@@ -28,8 +28,11 @@ from app.pipelines import audio as pipeline
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.pipelines.faces import StoredFaces, load_faces
 from app.pipelines.motion import StoredMotion, load_motion
-from app.pipelines.sources import default_project_path
+from app.pipelines.runs import RunDataMissing
+from app.pipelines.sources import check_media_file, default_project_path
+from app.pipelines.stored import check_stored
 from app.project.store import PROJECT_SUFFIX, ProjectError, ReadOnlyProjectError, Store
+from app.project.table import damaged
 
 log = logging.getLogger(__name__)
 
@@ -70,19 +73,27 @@ class LoadedProject:
     """the review queue as the stored results make it (no audio peaks yet: the audio job brings them)"""
     read_only: str = ""
     """why the project is open read-only ("" when it can be written)"""
+    missing: list[RunDataMissing] = field(default_factory=list)
+    """stored runs whose cache data is gone or unreadable: shown as missing, with an offer to run them again"""
 
 
 def load_project(
-    path: str | Path, project_path: str | Path | None, source_url: str | None, progress: Progress
+    path: str | Path,
+    project_path: str | Path | None,
+    source_url: str | None,
+    progress: Progress,
+    check_media: bool = True,
 ) -> LoadedProject:
     """Open a ``.salient`` project, or a media file (creating or reopening its project), and read what the
-    window shows of its media. Raises SalientError when it cannot be opened; Cancelled when asked to stop
-    (the project is closed again either way)."""
+    window shows of its media. Raises SalientError when it cannot be opened (MediaMismatch when the project's
+    media file is gone or another file now, unless not ``check_media``); Cancelled when asked to stop (the
+    project is closed again either way). Everything shown is read here, before the window switches: a damaged
+    project is refused whole and what was open stays open."""
     path = Path(path)
     progress.update(0.0, f"opening {path.name}")
     if path.suffix == PROJECT_SUFFIX:
         store, read_only = _open_project(path, create=False)
-        record = _project_media(store)
+        record = _project_media(store, check_media)
     else:
         info = media.probe(path)
         fingerprint = media.fingerprint(path)
@@ -127,20 +138,33 @@ def _read_only_media(store: Store, fingerprint: str, path: Path, why: str) -> Me
 
 
 def _read(store: Store, record: MediaRecord, progress: Progress) -> LoadedProject:
-    options = stored_options(store, record)
+    try:
+        options = stored_options(store, record)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise damaged(store.path, f"a run's parameters cannot be read: {type(exc).__name__}: {exc}") from exc
+    _check(progress, 0.05, "checking the project")
+    check_stored(store, record.id, options.pause_params(), record.info.has_video)
     _check(progress, 0.1, "reading the labels")
     labels = read_labels(store, record.id)
     _check(progress, 0.4, "reading the transcript")
     transcript = read_transcript(store, record.id)
     _check(progress, 0.6, "reading the analyses")
-    pauses = stored_pauses(store, record, options)
-    motion = None
-    stored = load_motion(store, record.id) if record.info.has_video else None
+    pauses = pipeline.load_pauses(store, record.id, options.pause_params())
+    motion, missing = None, []
+    try:
+        stored = load_motion(store, record.id) if record.info.has_video else None
+    except RunDataMissing as gone:
+        stored = None
+        missing.append(gone)
     if stored is not None:
         if not record.info.has_audio:  # no audio run keeps the k: the motion run does
             options = replace(options, k=stored.k)
         motion = motion_state(stored, options.k)
-    faces = load_faces(store, record.id) if record.info.has_video else None
+    try:
+        faces = load_faces(store, record.id) if record.info.has_video else None
+    except RunDataMissing as gone:
+        faces = None
+        missing.append(gone)
     _check(progress, 0.8, "building the review queue")
     queue = review_items(
         (),
@@ -150,7 +174,7 @@ def _read(store: Store, record: MediaRecord, progress: Progress) -> LoadedProjec
         motion.stored.shots if motion is not None else (),
     )
     progress.update(1.0, f"{len(labels.labels)} labels, {len(transcript.segments)} transcript segments read")
-    return LoadedProject(store, record, options, labels, transcript, pauses, motion, faces, queue)
+    return LoadedProject(store, record, options, labels, transcript, pauses, motion, faces, queue, missing=missing)
 
 
 def _check(progress: Progress, fraction: float | None = None, message: str = "") -> None:
@@ -160,15 +184,19 @@ def _check(progress: Progress, fraction: float | None = None, message: str = "")
         progress.update(fraction, message)
 
 
-def _project_media(store: Store) -> MediaRecord:
-    records = store.all_media()
-    if not records:
+def _project_media(store: Store, check_media: bool = True) -> MediaRecord:
+    try:
+        records = store.all_media()
+        if not records:
+            raise ProjectError(f"{store.path}: the project holds no media yet")
+        record = records[-1]
+        if check_media:
+            check_media_file(record, store.path)
+        elif not Path(record.path).exists():
+            raise MediaError(f"{record.path}: the media of this project is no longer there")
+    except BaseException:
         store.close()
-        raise ProjectError(f"{store.path}: the project holds no media yet")
-    record = records[-1]
-    if not Path(record.path).exists():
-        store.close()
-        raise MediaError(f"the media of this project is no longer at {record.path}; put it back there to open it")
+        raise
     return record
 
 
@@ -183,20 +211,3 @@ def stored_options(store: Store, record: MediaRecord) -> AudioOptions:
         params = last_pauses.params
         options = replace(options, min_pause_ms=params["min_pause_ms"], pause_method=params["method"])
     return options
-
-
-def stored_pauses(store: Store, record: MediaRecord, options: AudioOptions) -> PauseResult | None:
-    """Pauses of the latest finished run with the current parameters, straight from the project."""
-    run = store.latest_run(record.id, RUN_PAUSES, options.pause_params())
-    if run is None or run.summary is None:
-        return None
-    spans = {
-        track: tuple(Span(s.start_ms, s.end_ms) for s in store.segments(run.id, track))
-        for track in (pipeline.TRACK_PAUSE, pipeline.TRACK_SPEECH)
-    }
-    return PauseResult(
-        run.summary["method"],
-        spans[pipeline.TRACK_SPEECH],
-        spans[pipeline.TRACK_PAUSE],
-        PauseMetrics(**run.summary["metrics"]),
-    )

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from analysis import audio, media, pauses, waveform
 from analysis.audio import DistributionPlotData, Envelope, OutlierResult, Tails
-from analysis.errors import SalientError
+from analysis.errors import MediaError, SalientError
 from analysis.motion import MotionOptions
 from analysis.pauses import PauseResult
 from analysis.progress import SubProgress
@@ -44,12 +44,15 @@ from app.pipelines.motion import (
     persist_motion_peaks,
     record_motion,
 )
-from app.pipelines.runs import library_versions
+from app.pipelines.runs import RunDataMissing, library_versions, missing_data_message
+from app.pipelines.sources import MediaMismatch, is_same_recording
 from app.pipelines.transcription import RUN_TRANSCRIBE, finish_transcription, plan_transcription, segment_from_result
 from app.project.store import ProjectError, ReadOnlyProjectError, Store
 
 if TYPE_CHECKING:
     from analysis.faces import FaceOptions
+
+_ANALYSIS_MENU = {"motion": "Analyze ▸ Motion", "faces": "Analyze ▸ Faces"}
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,10 @@ class Session(QObject):
     """a passing note for the status bar"""
     error_occurred = Signal(str, str)
     """message, details"""
+    media_problem = Signal(object)
+    """MediaMismatch: a project was not opened because its media file is gone or is another file now"""
+    run_data_missing = Signal(str, str)
+    """kind ('motion', 'faces'), why: the media's latest run of that kind cannot be shown (its cache file is gone)"""
     closed = Signal()
     opening = Signal(str)
     """a project (or media) at this path is being opened in the background"""
@@ -131,6 +138,7 @@ class Session(QObject):
         """Why the open project cannot be changed ("" when it can): it is open to look and export only, analyses
         are not stored and every change is refused with a message."""
         self.labels.undo_stack.refused.connect(self.status_message)
+        self._missing: list[RunDataMissing] = []  # runs open() could not show, said in one message at its end
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
@@ -152,29 +160,37 @@ class Session(QObject):
 
     # -- opening -----------------------------------------------------------------------------------
 
-    def open(self, path: str | Path, project_path: str | Path | None = None, source_url: str | None = None) -> Job:
+    def open(
+        self,
+        path: str | Path,
+        project_path: str | Path | None = None,
+        source_url: str | None = None,
+        check_media: bool = True,
+    ) -> Job:
         """Open a media file (creating or reopening its project) or a ``.salient`` project, in the background.
 
         Returns at once: a job reads the project (``opening`` now, ``media_opened``, the books' resets and
         ``media_loaded`` once it is read). What was open stays open until then, and stays open if the new one
-        cannot be opened (``error_occurred``). A later open wins over one still loading, which is dropped.
+        cannot be opened (``error_occurred``). A later open wins over one still loading, which is dropped. A
+        project whose media file is gone or is not the recording analysed (unless ``check_media`` is False) is
+        not opened either: ``media_problem`` says which, to relink or re-analyse.
         """
         path = Path(path)
         if self._open_job is not None:
             self._open_job.cancel()
-        refused: list[str] = []
+        refused: list[SalientError] = []
 
         def work(progress: JobProgress) -> LoadedProject:
             try:
-                return load_project(path, project_path, source_url, progress)
+                return load_project(path, project_path, source_url, progress, check_media)
             except SalientError as exc:
-                refused.append(str(exc))
+                refused.append(exc)
                 raise
 
         job = self.runner.submit(f"Opening {path.name}", work)
         self._open_job = job
         job.succeeded.connect(lambda loaded: self._on_project_loaded(loaded, job))
-        job.failed.connect(lambda message, details: self._on_open_failed(job, message, "" if refused else details))
+        job.failed.connect(lambda message, details: self._on_open_failed(job, message, details, refused))
         job.finished.connect(lambda: self._on_open_finished(job))
         self.opening.emit(str(path))
         return job
@@ -184,9 +200,13 @@ class Session(QObject):
         """Whether a project is being opened (read in the background)."""
         return self._open_job is not None
 
-    def _on_open_failed(self, job: Job, message: str, details: str) -> None:
-        if job is self._open_job:
-            self.error_occurred.emit(message, details)
+    def _on_open_failed(self, job: Job, message: str, details: str, refused: list[SalientError]) -> None:
+        if job is not self._open_job:
+            return
+        if refused and isinstance(refused[0], MediaMismatch):
+            self.media_problem.emit(refused[0])
+        else:
+            self.error_occurred.emit(message, "" if refused else details)
 
     def _on_open_finished(self, job: Job) -> None:
         if job is self._open_job:
@@ -204,6 +224,7 @@ class Session(QObject):
         self._store, self.media, self.options = store, record, loaded.options
         self.read_only = self.labels.undo_stack.read_only = loaded.read_only
         self.loading = True
+        self._missing = []
         try:
             self.media_opened.emit(record)
             self.labels.attach(store, record.id, loaded.labels)
@@ -218,6 +239,8 @@ class Session(QObject):
             self.faces = loaded.faces
             if self.faces is not None:
                 self.faces_changed.emit(self.faces)
+            for missing in loaded.missing:
+                self._run_missing(missing)
         finally:
             self.loading = False
             self.media_loaded.emit()
@@ -226,6 +249,8 @@ class Session(QObject):
             self._start_audio_job()
         else:
             self.warning_issued.emit(f"{Path(record.path).name} has no audio track: there is no sound to analyse")
+        if self._missing:  # last: the status bar keeps it in view
+            self.warning_issued.emit(missing_data_message(self._missing, _ANALYSIS_MENU))
         self.open_finished.emit()
 
     def refuse_change(self, what: str) -> bool:
@@ -233,6 +258,25 @@ class Session(QObject):
         if self.read_only:
             self.error_occurred.emit(f"{what}: {self.read_only}.", "")
         return bool(self.read_only)
+
+    def relink(self, project: Path, media_path: Path) -> Job | None:
+        """The project's media moved to ``media_path``: record the new place once its content proves it is the same
+        recording, then open the project (the opening job). None, with ``error_occurred`` emitted and nothing
+        changed, otherwise."""
+        project, media_path = Path(project), Path(media_path)
+        try:
+            with Store.open(project, create=False) as store:
+                record = store.all_media()[-1]  # the one opening the project shows (it said it was missing)
+                if not is_same_recording(record, media_path):
+                    raise MediaError(
+                        f"{media_path}: not the recording this project analysed (its content differs); "
+                        f"nothing was changed"
+                    )
+                store.relink_media(record.id, str(media_path.resolve()))
+        except SalientError as exc:
+            self.error_occurred.emit(str(exc), "")
+            return None
+        return self.open(project)
 
     def open_url(self, url: str, project_path: Path, cookies: Path | None = None) -> Job:
         """Download in the background into the project's media folder, then open the file."""
@@ -657,9 +701,22 @@ class Session(QObject):
 
     def _load_stored_faces(self) -> None:
         assert self._store is not None and self.media is not None
-        self.faces = load_faces(self._store, self.media.id) if self.media.info.has_video else None
+        try:
+            self.faces = load_faces(self._store, self.media.id) if self.media.info.has_video else None
+        except RunDataMissing as missing:
+            self.faces = None
+            self._run_missing(missing)
+            return
         if self.faces is not None:
             self.faces_changed.emit(self.faces)
+
+    def _run_missing(self, missing: RunDataMissing) -> None:
+        """A stored run cannot be shown: its view says so at once; opening says it once for all such runs."""
+        self.run_data_missing.emit(missing.what, str(missing))
+        if self.loading:
+            self._missing.append(missing)
+        else:
+            self.warning_issued.emit(missing_data_message([missing], _ANALYSIS_MENU))
 
     def start_faces(self, options: FaceOptions | None = None) -> Job | None:
         """Faces and emotions in a decode pass of their own (Analyze ▸ Faces)."""

@@ -84,6 +84,11 @@ def import_filter() -> str:
     return f"Transcripts and tiers ({' '.join(patterns)});;All files (*)"
 
 
+READS_MEDIA = ("clips", "dataset", "report")
+"""The export kinds that read the media files themselves (pictures, sound at the source's rate): they check
+first that each file is still the recording analysed."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExportRequest:
     """One export as the CLI and the window ask for it."""
@@ -98,3 +103,6 @@ class ExportRequest:
     stream_copy: bool = False
     original_rate: bool = False
     force: bool = False
+    trust_media: bool = False
+    """export even when a media file's content is no longer the one analysed (clips, datasets and reports read
+    the media: by default such an export is refused)"""

@@ -18,7 +18,7 @@ import numpy as np
 
 from analysis import audio, media, pauses
 from analysis.audio import Envelope, Feature, OutlierResult, Tails
-from analysis.pauses import PauseMethod, PauseResult
+from analysis.pauses import PauseMethod, PauseMetrics, PauseResult, Span
 from analysis.progress import Progress, SubProgress
 from app.model.records import MediaRecord, NewSegment
 from app.pipelines.runs import library_versions, record_stop, truncation_warnings
@@ -197,4 +197,18 @@ def record_pauses(store: Store, run_id: int, found: PauseResult, elapsed_ms: int
             TRACK_SPEECH: [NewSegment(s.start_ms, s.end_ms) for s in found.speech],
         },
         elapsed_ms=elapsed_ms,
+    )
+
+
+def load_pauses(store: Store, media_id: int, params: dict[str, Any]) -> PauseResult | None:
+    """The pauses of the media's latest finished pauses run with ``params``, as stored; None without one."""
+    run = store.latest_run(media_id, RUN_PAUSES, params)
+    if run is None or run.summary is None:
+        return None
+    spans = {
+        track: tuple(Span(s.start_ms, s.end_ms) for s in store.segments(run.id, track))
+        for track in (TRACK_PAUSE, TRACK_SPEECH)
+    }
+    return PauseResult(
+        run.summary["method"], spans[TRACK_SPEECH], spans[TRACK_PAUSE], PauseMetrics(**run.summary["metrics"])
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.pipelines.runs import record_stop
+from app.pipelines.runs import RunDataMissing, record_stop
 from app.project.store import Store
 
 if TYPE_CHECKING:
@@ -249,36 +249,51 @@ class StoredFaces:
 
 
 def load_faces(store: Store, media_id: int) -> StoredFaces | None:
-    """The newest finished faces run of the media, or None."""
+    """The newest finished faces run of the media, or None when it has none. Raises RunDataMissing when that
+    run's samples file is gone from the cache folder or cannot be read."""
     from analysis.faces import Face, FaceOptions, FaceSample
 
-    for run in reversed(store.runs(media_id, RUN_FACES)):
-        if run.status != "done":
-            continue
-        path = store.artifacts(run.id).get("samples")
-        if path is None or not path.is_file():
-            continue
+    run = next((run for run in reversed(store.runs(media_id, RUN_FACES)) if run.status == "done"), None)
+    if run is None:
+        return None
+    path = store.artifacts(run.id).get("samples")
+    if path is None or not path.exists():
+        raise RunDataMissing("faces", run, path or store.cache_dir)
+    persons = tuple((n, name, speaker, tuple(tracks)) for n, name, speaker, tracks in store.persons(run.id))
+    person_of = {track: number for number, _, _, tracks in persons for track in tracks}
+    try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        labels = tuple(document["labels"])
-        persons = tuple((n, name, speaker, tuple(tracks)) for n, name, speaker, tracks in store.persons(run.id))
-        person_of = {track: number for number, _, _, tracks in persons for track in tracks}
+        labels = tuple(str(label) for label in document["labels"])
         samples = []
         for t_s, faces in document["samples"]:
             found = []
             for box, score, probabilities, track in faces:
-                shares = dict(zip(labels, probabilities, strict=True))
-                found.append(
-                    Face(tuple(box), score, shares, max(shares, key=shares.get), track, person_of.get(track, 0))
-                )
+                if len(probabilities) != len(labels):
+                    raise ValueError(f"a face has {len(probabilities)} emotion values for {len(labels)} emotions")
+                shares = dict(zip(labels, map(float, probabilities), strict=True))
+                box = tuple(int(v) for v in box)
+                if len(box) != 4:
+                    raise ValueError(f"a face box of {len(box)} numbers")
+                found.append(Face(box, score, shares, max(shares, key=shares.get), track, person_of.get(track, 0)))
             samples.append(FaceSample(math.floor(t_s * 1000 + 0.5), tuple(found)))
-        options = FaceOptions(**{k: run.params[k] for k in ("fps", "detector", "width")})
-        folder = store.artifacts(run.id).get("portraits")
-        portraits = {}
-        if folder is not None and folder.is_dir():
-            for png in folder.glob("track-*.png"):
-                portraits[int(png.stem.removeprefix("track-"))] = png
-        return StoredFaces(run.id, options, labels, tuple(samples), persons, portraits)
-    return None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise RunDataMissing("faces", run, path, _reason(exc)) from exc
+    options = FaceOptions(**{k: run.params[k] for k in ("fps", "detector", "width")})
+    folder = store.artifacts(run.id).get("portraits")
+    portraits = {}
+    if folder is not None and folder.is_dir():
+        for png in folder.glob("track-*.png"):
+            portraits[int(png.stem.removeprefix("track-"))] = png
+    return StoredFaces(run.id, options, labels, tuple(samples), persons, portraits)
+
+
+def _reason(exc: Exception) -> str:
+    """What is wrong with a cache file, in one line."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!r} in it"
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def with_persons(stored: StoredFaces, store: Store) -> StoredFaces:

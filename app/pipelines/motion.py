@@ -15,7 +15,7 @@ from analysis.audio import DistributionStats, Tails
 from analysis.motion import MotionOptions, MotionPeak, MotionResult, MotionSeries, ShotChange
 from analysis.progress import Progress
 from app.model.records import NewSegment
-from app.pipelines.runs import record_stop
+from app.pipelines.runs import RunDataMissing, record_stop
 from app.project.store import Store
 
 RUN_MOTION = "motion"
@@ -111,7 +111,11 @@ def load_motion(store: Store, media_id: int, options: MotionOptions | None = Non
             continue
         series_path = store.artifacts(run.id).get("series")
         if series_path is None or not series_path.exists():
-            continue
+            raise RunDataMissing("motion", run, series_path or store.cache_dir)
+        try:
+            series = MotionSeries.load(series_path)
+        except (OSError, ValueError, EOFError, IndexError) as exc:
+            raise RunDataMissing("motion", run, series_path, " ".join(str(exc).split())) from exc
         run_options = MotionOptions(**{k: run.params[k] for k in ("fps", "width", "method")})
         peaks = tuple(
             MotionPeak(
@@ -125,7 +129,7 @@ def load_motion(store: Store, media_id: int, options: MotionOptions | None = Non
         return StoredMotion(
             run.id,
             run_options,
-            MotionSeries.load(series_path),
+            series,
             peaks,
             tuple(shots),
             DistributionStats(**run.summary["stats"]),

@@ -69,3 +69,8 @@ class MediaTable(Table):
             "SELECT id, path, fingerprint, source_url, info_json, added_at FROM media ORDER BY id"
         ).fetchall()
         return [self._media_from_row(row) for row in rows]
+
+    def relink_media(self, media_id: int, path: str) -> None:
+        """The media file moved: record where it now is (the caller checked it is the same content)."""
+        with self.transaction() as db:
+            db.execute("UPDATE media SET path = ? WHERE id = ?", (path, media_id))

@@ -87,7 +87,38 @@ def _check_existing_file(path: Path) -> bool:
         raise ProjectError(
             f"{path}: not a Salient project, or the file is corrupt (no SQLite header); it was left untouched"
         )
+    if header:
+        _check_header(path)
     return _is_empty_database(path)
+
+
+def _check_header(path: Path) -> None:
+    """What SQLite's file header says of the file itself (https://sqlite.org/fileformat.html): a file cut short
+    (SQLite reads what is left without complaint when the cut falls in free space), or a damaged page size,
+    schema format or text encoding."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100:
+        raise damaged(path, f"the file is cut short: {size} bytes, less than its header", untouched=True)
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise damaged(path, f"the page size in its header is {page_size} bytes", untouched=True)
+    if size % page_size:
+        raise damaged(path, f"the file is cut short: {size} bytes is not a whole number of pages", untouched=True)
+    pages, valid_for, changes = (int.from_bytes(header[at : at + 4], "big") for at in (28, 92, 24))
+    wal = Path(f"{path}-wal")
+    replaying = wal.exists() and wal.stat().st_size > 0  # a checkpoint cut short: the -wal still holds the pages
+    if valid_for == changes and size < pages * page_size and not replaying:
+        raise damaged(path, f"the file is cut short: {size // page_size} of its {pages} pages", untouched=True)
+    if int.from_bytes(header[68:72], "big") != APPLICATION_ID:
+        return  # another program's database: refused as not a project, not as damaged
+    _check_wal(path)
+    schema_format, encoding = int.from_bytes(header[44:48], "big"), int.from_bytes(header[56:60], "big")
+    if schema_format not in (1, 2, 3, 4) or encoding != 1 or header[18] not in (1, 2) or header[19] not in (1, 2):
+        detail = f"schema format {schema_format}, text encoding {encoding}, file format {header[18]}/{header[19]}"
+        raise damaged(path, f"its header is garbled ({detail})", untouched=True)
 
 
 def _is_empty_database(path: Path) -> bool:
@@ -134,6 +165,40 @@ def _tidy_wal_files(path: Path, before: frozenset[Path]) -> None:
         log.debug("%s: could not remove the -wal and -shm files a reader made (%s)", path, exc)
     finally:
         db.close()
+
+
+_WAL_MAGIC = (0x377F0682, 0x377F0683)
+
+
+def _check_wal(path: Path) -> None:
+    """Refuse a -wal file that holds another database's first page (a -wal copied or left next to the project):
+    SQLite would read its pages over the project's, and any connection that closes last would copy them in.
+    Read before any connection is made; the frames of the -wal's current generation only (matching salts)."""
+    wal = Path(f"{path}-wal")
+    try:
+        with wal.open("rb") as handle:
+            header = handle.read(32)
+            if len(header) < 32 or int.from_bytes(header[:4], "big") not in _WAL_MAGIC:
+                return  # SQLite ignores it
+            page_size = int.from_bytes(header[8:12], "big") or 65536
+            salts, first_page = header[16:24], None
+            while frame := handle.read(24):
+                page = handle.read(page_size)
+                if len(frame) < 24 or len(page) < page_size or frame[8:16] != salts:
+                    break
+                if int.from_bytes(frame[:4], "big") == 1:
+                    first_page = page
+    except OSError:
+        return
+    if first_page is not None and int.from_bytes(first_page[68:72], "big") != APPLICATION_ID:
+        raise damaged(path, f"its -wal file belongs to another database ({wal})", untouched=True)
+
+
+def _file_application_id(path: Path) -> int:
+    """The application id in the file's own header, whatever a -wal file next to it holds."""
+    with path.open("rb") as handle:
+        header = handle.read(72)
+    return int.from_bytes(header[68:72], "big") if len(header) == 72 else 0
 
 
 def _check_data_dir(path: Path) -> None:
@@ -255,6 +320,8 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
         db.text_factory = _text(path)
         try:
             cls._verify(path, db)
+            if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                _check_schema(path, db)  # before anything is written (an older project is checked once migrated)
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
@@ -357,6 +424,9 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
     def _verify(path: Path, db: sqlite3.Connection) -> None:
         """Read-only checks: a Salient file, not from a newer version, not damaged."""
         application_id = db.execute("PRAGMA application_id").fetchone()[0]
+        if application_id != APPLICATION_ID and _file_application_id(path) == APPLICATION_ID:
+            # the file alone is a project: the pages SQLite read over it came from a -wal of another database
+            raise damaged(path, f"its -wal file belongs to another database ({path}-wal)", untouched=True)
         if application_id != APPLICATION_ID:
             raise ProjectError(f"{path}: a SQLite database, but not a Salient project; it was left untouched")
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -371,9 +441,10 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
         finally:
             db.text_factory = text_factory
         if problems != ["ok"]:
-            raise ProjectError(
-                f"{path}: the project file is damaged ({'; '.join(problems[:3])}); it was left untouched"
-            )
+            # SQLite's report is several lines ("*** in database main ***", then one per problem): one line here
+            lines = [" ".join(line.split()) for problem in problems for line in problem.splitlines()]
+            lines = [line for line in lines if line and not line.startswith("***")]
+            raise damaged(path, "; ".join(lines[:3]), untouched=True)
 
     def _create(self) -> None:
         script = (resources.files("app.project") / "schema.sql").read_text(encoding="utf-8")
@@ -452,6 +523,17 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
     @property
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def read_everything(self) -> None:
+        """Read every row of every table once, as opening a project in the window then reads some of them: a
+        flipped byte in any stored text is a ProjectError now, not an error halfway through showing the project."""
+        tables = [row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        try:
+            for table in tables:
+                for _ in self._db.execute(f'SELECT * FROM "{table}"'):
+                    pass
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise damaged(self.path, _reason(exc)) from exc
 
     def integrity_check(self) -> list[str]:
         return [row[0] for row in self._db.execute("PRAGMA integrity_check")]

@@ -20,3 +20,13 @@ def open_refused(qtbot, session, path: str | Path) -> str:
         session.open(path)
     qtbot.waitUntil(lambda: not session.opening_path, timeout=OPEN_TIMEOUT_MS)
     return error.args[0]
+
+
+def open_settled(qtbot, session, path: str | Path, *args, **kwargs) -> bool:
+    """Open ``path`` and wait until opening is over, including an open that the answer to a question about it
+    started (Relink…, Continue Anyway); return whether any media was shown meanwhile."""
+    shown: list[bool] = []
+    session.media_loaded.connect(lambda: shown.append(True))
+    session.open(path, *args, **kwargs)
+    qtbot.waitUntil(lambda: not session.opening_path, timeout=OPEN_TIMEOUT_MS)
+    return bool(shown)

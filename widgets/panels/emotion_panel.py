@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QRegion, QResizeEvent
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -116,6 +116,9 @@ def _legend_html(labels: Sequence[str]) -> str:
 class EmotionPanel(QWidget):
     """Share of time per emotion and emotions over time for one person, and every person around a segment."""
 
+    notice_action_requested = Signal()
+    """the button of the notice was clicked (e.g. run the analysis again)"""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._persons: list[Person] = []
@@ -202,17 +205,39 @@ class EmotionPanel(QWidget):
         figure_layout.addWidget(self.segment_label)
         figure_layout.addWidget(self._segment_widget)
 
+        self.notice_label = QLabel(self)
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice_button = QPushButton(self)
+        self.notice_button.clicked.connect(self.notice_action_requested)
+        notice = QHBoxLayout()
+        notice.setContentsMargins(6, 4, 6, 0)
+        notice.addWidget(self.notice_label, 1)
+        notice.addWidget(self.notice_button, 0, Qt.AlignmentFlag.AlignTop)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        layout.addLayout(notice)
         layout.addLayout(bar)
         layout.addWidget(self.figure, 1)
+        self.set_notice("")
         self._use_labels(EMOTIONS)
         self._use_segment_labels(EMOTIONS)
         self._show_person()
         self._show_segment()
 
     # Data -------------------------------------------------------------------------------------------------
+
+    def set_notice(self, text: str, action: str = "") -> None:
+        """A line above the charts (why nothing is shown) with a button ``action`` (none when empty); "" hides it."""
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
+        self.notice_button.setText(action)
+        self.notice_button.setVisible(bool(text and action))
+
+    def notice(self) -> str:
+        return self.notice_label.text() if self.notice_label.isVisibleTo(self) else ""
 
     def set_persons(self, persons: Sequence[Person], labels: Sequence[str] = EMOTIONS) -> None:
         """The persons, in the order to list them; the person shown stays shown if still there. ``labels``: the

@@ -10,10 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import (
-    QDialog,
-    QMenu,
-)
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox
 
 from analysis.faces.stats import emotion_series, persons_around, summarize, track_spans, visible_ms
 from app.pipelines.faces import StoredFaces
@@ -30,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+RERUN = "run Analyze ▸ Faces again"
 AROUND_PEAK_MS = 5000
 """The emotions "around the selected segment" are those from peak − this to peak + this."""
 
@@ -56,6 +54,10 @@ class FacesController(QObject):
         self.actions["boxes"].setCheckable(True)
         self.actions["boxes"].setChecked(True)
         session.faces_changed.connect(self._on_faces_changed)
+        session.run_data_missing.connect(self._on_run_data_missing)
+        self.panel.notice_action_requested.connect(self.faces_dialog)
+        self.missing = ""
+        """why the media's faces run cannot be shown (its data is gone), or """ ""
         session.closed.connect(self._on_session_closed)
         session.media_opened.connect(self._on_media_opened)
         shell.player.frame_ready.connect(self._on_frame_ready)
@@ -88,8 +90,16 @@ class FacesController(QObject):
         if video is not None:
             self.boxes.set_frame_size(video.width, video.height)
 
+    def _on_run_data_missing(self, kind: str, why: str) -> None:
+        if kind != "faces":
+            return
+        self.missing = f"{why[0].upper()}{why[1:]}."
+        self.panel.set_notice(f"{self.missing} The faces and persons cannot be shown: {RERUN}.", "Run Faces Again…")
+
     def _on_faces_changed(self, stored: StoredFaces | None) -> None:
         self.stored = stored
+        self.missing = ""
+        self.panel.set_notice("")
         self._times_ms = [s.t_ms for s in stored.samples] if stored else []
         for track in self.tracks.values():
             self.shell.set_track_visible(track.key, False)
@@ -149,6 +159,16 @@ class FacesController(QObject):
     # -- persons --------------------------------------------------------------------------------------
 
     def persons_dialog(self) -> None:
+        if self.stored is None and self.missing:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Persons", self.missing, parent=self.shell.dialog_parent)
+            box.setObjectName("faces_missing_box")
+            box.setInformativeText(f"The persons of that run cannot be shown: {RERUN}.")
+            rerun = box.addButton("Run Faces Again…", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.exec()
+            if box.clickedButton() is rerun:
+                self.faces_dialog()
+            return
         if self.stored is None:
             self.shell.show_error("Run Analyze ▸ Faces first: there are no persons yet.", "")
             return

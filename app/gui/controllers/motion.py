@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 DETAIL_STOP_WAIT_MS = 3000
 """How long closing the window waits for the peak detail being computed."""
 NOT_ANALYSED = "Not analysed yet: Analyze ▸ Motion… (Ctrl+Alt+M)"
+DATA_MISSING = "The motion run's data is missing or unreadable: run Analyze ▸ Motion… (Ctrl+Alt+M) again"
 NO_VIDEO = "No video track in this file: no motion"
 NO_VIDEO_DETAIL = "This file has no video: there are no frames or flow to show around its peaks."
 
@@ -88,6 +89,7 @@ class MotionController(QObject):
         self._detail_worker.error.connect(self._on_detail_error)
         session.media_opened.connect(self._on_media_opened)
         session.motion_changed.connect(self._on_motion_changed)
+        session.run_data_missing.connect(self._on_run_data_missing)
         session.closed.connect(self._on_session_closed)
         review_queue.selected.connect(self._on_review_row_selected)
         review_queue.changed.connect(self._on_review_queue_changed)
@@ -104,6 +106,10 @@ class MotionController(QObject):
         else:
             self.track.set_note(NO_VIDEO)
             self.detail.set_busy(NO_VIDEO_DETAIL)
+
+    def _on_run_data_missing(self, kind: str, _why: str) -> None:
+        if kind == "motion":
+            self.track.set_note(DATA_MISSING)
 
     def _on_motion_changed(self, state: MotionState | None) -> None:
         if state is None:
