@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _PERSIST_DELAY_MS = 700
-"""Peak parameters are stored once the user stops moving the controls for this long."""
+"""The peaks of the parameters chosen are stored as a run once the user stops moving the controls for this
+long; the parameters themselves are stored at once."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -130,7 +131,7 @@ class Session(QObject):
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
-        self._persist_timer.timeout.connect(self._persist_peaks)
+        self._persist_timer.timeout.connect(lambda: self._save_quietly(self._persist_peaks))
 
     @property
     def project_path(self) -> Path | None:
@@ -207,6 +208,12 @@ class Session(QObject):
         last_peaks = store.latest_run(record.id, RUN_AUDIO_PEAKS)
         if last_peaks is not None:
             options = replace(options, **last_peaks.params)
+        chosen = store.chosen_peak_params(record.id)
+        if chosen is not None and (last_peaks is None or chosen[1] >= last_peaks.started_at):
+            # set in the window after the newest peaks run began (a kill came before their peaks were stored);
+            # a run begun later (the command line's) has the last word
+            names = options.peak_params()
+            options = replace(options, **{name: value for name, value in chosen[0].items() if name in names})
         last_pauses = store.latest_run(record.id, RUN_PAUSES)
         if last_pauses is not None:
             params = last_pauses.params
@@ -244,7 +251,7 @@ class Session(QObject):
             return
         if self._persist_timer.isActive():
             self._persist_timer.stop()
-            self._persist_peaks()
+            self._save_quietly(self._persist_peaks)
         for job in self._jobs:
             job.cancel()
         for job in self._jobs:
@@ -378,8 +385,11 @@ class Session(QObject):
     # -- live parameters ---------------------------------------------------------------------------
 
     def set_options(self, options: AudioOptions) -> None:
-        """Recompute the peaks at once (the envelope is reused unless the window changed); store them soon."""
+        """Recompute the peaks at once (the envelope is reused unless the window changed); store the parameters
+        at once and the peaks they give soon (when the controls rest)."""
         previous, self.options = self.options, options
+        if self.media is not None and options.peak_params() != previous.peak_params():
+            self._save_quietly(lambda: self._store.choose_peak_params(self.media.id, options.peak_params()))
         if self.motion is not None and self.motion.k != options.k:
             self._set_motion(self.motion.stored, options.k)
             self._persist_timer.start()
@@ -395,6 +405,14 @@ class Session(QObject):
         )
         self.peaks_changed.emit(self.outliers)
         self._persist_timer.start()
+
+    def _save_quietly(self, save) -> None:  # a callable that writes to the project
+        """Store something the controls set (they move many times a second): a refusal (full disk) is noted
+        in the status bar, not in a dialog per move; the controls keep working."""
+        try:
+            save()
+        except SalientError as exc:
+            self.status_message.emit(f"Not saved: {exc}")
 
     def _persist_peaks(self) -> None:
         """Record the peaks of the parameters the user settled on, so the project reopens showing them."""
@@ -536,7 +554,8 @@ class Session(QObject):
         assert self._store is not None and self.media is not None
         stored = load_motion(self._store, self.media.id) if self.media.info.has_video else None
         if stored is not None:
-            if not self.media.info.has_audio:  # no audio run keeps the k: the motion run does
+            if not self.media.info.has_audio and self._store.chosen_peak_params(self.media.id) is None:
+                # no audio run keeps the k, and it was not set in the window: the motion run's
                 self.options = replace(self.options, k=stored.k)
             self._set_motion(stored, self.options.k)
 
