@@ -253,11 +253,7 @@ class MainWindow(QMainWindow):
             "shortcuts": add("&Keyboard Shortcuts", self.show_shortcuts, "F1"),
             "about": add("&About Salient", self.show_about),
         }
-        stack = self.session.labels.undo_stack
-        undo = stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        undo, redo = self.session.labels.history.actions(self)
         self.addActions([undo, redo])
         self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
 

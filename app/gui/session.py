@@ -120,7 +120,8 @@ class Session(QObject):
         self._job_runs: dict[int, int] = {}
         """job id → the run it will finish, while it runs"""
         self.labels = LabelBook(self)
-        self.transcript = TranscriptBook(self.labels.undo_stack, self)
+        self.transcript = TranscriptBook(self.labels.history, self)
+        self.labels.history.failed.connect(lambda message: self.error_occurred.emit(message, ""))
         self.transcript.audio_source = lambda: self.samples
         self.transcription_job: Job | None = None
         self.motion: MotionState | None = None
@@ -541,7 +542,7 @@ class Session(QObject):
         """Import a transcript and/or label tiers (SRT, WebVTT, ELAN, TextGrid) as one undoable step, labels
         under ``annotator``; raises SalientError, storing nothing, when the file cannot be read."""
         command = ImportCommand(self._open_store(), self.media.id, Path(path), annotator, self.transcript, self.labels)
-        self.transcript.undo_stack.push(command)
+        self.labels.history.push(command)
         return command.result
 
     def export_transcript(self, fmt: str, path: str | Path) -> Path:

@@ -273,7 +273,7 @@ def test_a_read_only_connection_reads_while_the_writer_works(project: Path, talk
             entry = writer.vocabulary()[0].id
             writer.add_label(media_id, NewLabel(0, 1000, entry, "selection"), "Ana")
             assert len(reader.labels()) == 1
-            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            with pytest.raises(ProjectError, match=r"the project is read-only \(attempt to write a readonly"):
                 reader.delete_label(reader.labels()[0].id)
         assert writer.run(run).status == "running"
 

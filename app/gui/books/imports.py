@@ -12,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QUndoCommand
-
 from app.export.transcripts import ImportResult, import_file
+from app.gui.books.history import StoredCommand
 from app.gui.books.labels import LabelBook, as_new_label
 from app.gui.books.transcript import TranscriptBook
 from app.project.store import Store
@@ -23,7 +22,7 @@ UNDONE = "undone"
 """The reason a withdrawn import's run gives for being cancelled."""
 
 
-class ImportCommand(QUndoCommand):
+class ImportCommand(StoredCommand):
     """One imported file: stored when made; undo withdraws it, redo puts the same rows back."""
 
     def __init__(
@@ -36,7 +35,7 @@ class ImportCommand(QUndoCommand):
         labels: LabelBook,
     ) -> None:
         """Import ``path`` into the project now; raises SalientError, with nothing stored, when it cannot."""
-        super().__init__(f"Import {path.name}")
+        super().__init__(transcript.history, f"Import {path.name}")
         self._store, self._media_id = store, media_id
         self._transcript, self._labels = transcript, labels
         labels_before = {label.id for label in store.labels(media_id)}
@@ -51,7 +50,7 @@ class ImportCommand(QUndoCommand):
         """the rows are in the project: the redo that pushing the command runs has nothing to do"""
         self._show()
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         if self._stored:
             return
         store, run_id = self._store, self.result.run_id
@@ -66,7 +65,7 @@ class ImportCommand(QUndoCommand):
         self._stored = True
         self._show()
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         store, run_id = self._store, self.result.run_id
         if run_id is not None:
             # cancelled first: until its segments are gone the run is still the one shown, so a crash in
