@@ -56,6 +56,7 @@ from app.gui.session import Session
 from app.gui.shell import VideoOverlay
 from app.model.formats import EXPORT_KINDS, ExportRequest, export_kind
 from app.model.records import MediaRecord
+from app.pipelines.faces import IMAGE_SUFFIXES, is_image
 from app.pipelines.sources import default_project_path
 from app.project.store import Store
 from widgets.dialogs.export_dialog import ExportDialog
@@ -81,7 +82,8 @@ FRAME_SETTLE_MS = 300
 """How long after the first show the window manager's decorations are known (to fit the frame to the screen)."""
 MEDIA_FILTER = (
     "Media and projects (*.mp4 *.mkv *.mov *.webm *.avi *.m4v *.mpg *.mpeg *.ts *.wmv *.flv *.mp3 *.wav *.m4a "
-    "*.aac *.flac *.ogg *.opus *.wma *.salient);;Salient projects (*.salient);;All files (*)"
+    "*.aac *.flac *.ogg *.opus *.wma *.salient);;Salient projects (*.salient);;"
+    f"Still images: faces ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)});;All files (*)"
 )
 DOCK_WIDTH = 460
 """Default width of the right docks: their tab titles and the review queue's columns fit it."""
@@ -393,6 +395,10 @@ class MainWindow(QMainWindow):
     # -- opening -----------------------------------------------------------------------------------
 
     def open_path(self, path: str | Path) -> bool:
+        """Open a video, an audio file or a project; a still image is analysed for faces and shown apart."""
+        if is_image(path):
+            self.faces.open_still(Path(path))
+            return True
         return self.session.open(path)
 
     def open_dialog(self) -> None:
