@@ -329,7 +329,7 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
     def _write_error(self, exc: sqlite3.Error) -> ProjectError:
         """Why the project refused a write, in words: the disk is full, the file or its folder is read-only,
         or SQLite's own message; the project is as it was before."""
-        return ProjectError(f"{self.path}: cannot save to the project: {_write_refusal(self.path, exc)}")
+        return ProjectError(f"{self.path}: not saved, {_write_refusal(self.path, exc)}")
 
     def close(self) -> None:
         self._db.close()
@@ -432,7 +432,7 @@ def _write_refusal(path: Path, exc: sqlite3.Error) -> str:
     except OSError:
         full = code == _SQLITE_FULL
     if full:
-        return f"the disk is full ({exc}); free some space and try again; nothing was changed"
+        return "the disk is full. Free some space and try again; nothing was changed"
     if code == _SQLITE_READONLY or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         return f"the project is read-only ({exc}); nothing was changed"
     if code == _SQLITE_BUSY:

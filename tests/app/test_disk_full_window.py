@@ -89,6 +89,7 @@ def test_edits_on_a_full_disk_say_so_and_change_nothing(qtbot, window: MainWindo
             assert on_screen(window) == before, name
             assert window.label_track.label_count == 1
             assert [row.label for row in window.review_panel.rows()[:2]] == ["anger", ""]
+            assert window.session.transcript.aligner.idle()  # no alignment started for an edit not stored
 
         window.actions_by_name["undo"].trigger()  # undo the label: refused too, the label stays, and so does Undo
         assert "the disk is full" in last_error(window)

@@ -60,6 +60,15 @@ class EditHistory(QObject):
         self._replaying = False
         """putting the stack back after a refused undo or redo: commands write nothing"""
         self._in_step = False
+        self._committed: list[Callable[[], None]] = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the step under way is stored (at once outside a step); never if it is refused.
+        For work a stored edit starts (aligning an edited text), not worth starting for one rolled back."""
+        if self._in_step:
+            self._committed.append(action)
+        else:
+            action()
 
     @property
     def failing(self) -> bool:
@@ -127,23 +136,28 @@ class EditHistory(QObject):
         """Run a step inside one transaction. If any write in it is refused, or saving it is, roll it all back,
         ``put_back`` the stack, let the books read the project again and report why."""
         self._failure = None
+        self._committed = []
         ran = False
         self._in_step = True
         try:
-            if self.store is None:
+            if self.store is None:  # no project: the commands have nothing to write to
+                ran = True
                 run()
-                return True
-            try:
-                with self.store.transaction():
-                    ran = True
-                    run()
-                    if self._failure is not None:
-                        raise self._failure  # rolls back what the step's earlier commands wrote
-            except SalientError as exc:
-                self._failure = self._failure or exc
+            else:
+                try:
+                    with self.store.transaction():
+                        ran = True
+                        run()
+                        if self._failure is not None:
+                            raise self._failure  # rolls back what the step's earlier commands wrote
+                except SalientError as exc:
+                    self._failure = self._failure or exc
         finally:
             self._in_step = False
+        committed, self._committed = self._committed, []
         if self._failure is None:
+            for action in committed:
+                action()
             return True
         log.warning("an edit was not stored: %s", self._failure)
         if ran:

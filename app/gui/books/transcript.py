@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from analysis.errors import SalientError
 from analysis.transcribe import Aligner, TranscribeOptions
 from app.gui.books.history import EditHistory, StoredCommand
 from app.gui.workers import LatestPerKeyWorker
@@ -383,9 +384,13 @@ class TranscriptBook(QObject):
         if current.text != text or not words:
             return
         aligned = replace(current, words=tuple(words), timing="aligned")
+        try:
+            self._apply_update([aligned])
+        except SalientError as exc:  # a full disk: the words keep their estimated times, on screen as in the file
+            self.alignment_failed.emit(f"Aligned word timings could not be saved: {exc}")
+            return
         if command is not None and command.after.id == segment_id and command.after.text == text:
             command.after = aligned
-        self._apply_update([aligned])
 
     def _on_alignment_failed(self, segment_id: int, text: str, reason: str) -> None:
         self._pending.pop(segment_id, None)
@@ -411,7 +416,8 @@ class _EditText(StoredCommand):
         self.book._apply_update([self.after])
         if self.after.timing == "estimated" and not self._aligned_once:
             self._aligned_once = True
-            self.book._request_alignment(self, self.after)
+            after = self.after
+            self.book.history.after_commit(lambda: self.book._request_alignment(self, after))
 
     def revert(self) -> None:
         self.book._pending.pop(self.before.id, None)
