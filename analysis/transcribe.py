@@ -19,6 +19,7 @@ import bisect
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -459,6 +460,18 @@ class NpyReader:
 # -- the child process -------------------------------------------------------------------------------
 
 
+def _thread_lock_for_tqdm() -> None:
+    """tqdm (faster-whisper's progress bar, even a disabled one) makes a multiprocessing lock on first use: a
+    named semaphore, released only when the process exits by itself. A child ended before that (Cancel, Ctrl+C,
+    a slow exit) leaves it to the resource tracker, which warns about a "leaked semaphore" when Salient quits.
+    The child is one process: a thread lock serves."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return
+    tqdm.set_lock(threading.RLock())
+
+
 def _child_main(audio_path: str, options: TranscribeOptions, start_ms: int, connection: Any) -> None:
     """Runs in the child: load the model, transcribe, and send every segment to the parent."""
 
@@ -480,6 +493,7 @@ def _child_main(audio_path: str, options: TranscribeOptions, start_ms: int, conn
                 out.put(("progress", fraction))
 
     try:
+        _thread_lock_for_tqdm()
         audio = NpyReader(audio_path)
         model = load_model(options)
         out.put(("loaded", None))

@@ -58,6 +58,7 @@ from app.gui.session import Session
 from app.gui.shell import VideoOverlay
 from app.model.formats import EXPORT_KINDS, READS_MEDIA, ExportRequest, export_kind
 from app.model.records import MediaRecord
+from app.pipelines.faces import IMAGE_SUFFIXES, is_image
 from app.pipelines.sources import default_project_path
 from app.project.store import Store
 from widgets.dialogs.export_dialog import ExportDialog
@@ -85,7 +86,8 @@ FRAME_SETTLE_MS = 300
 """How long after the first show the window manager's decorations are known (to fit the frame to the screen)."""
 MEDIA_FILTER = (
     "Media and projects (*.mp4 *.mkv *.mov *.webm *.avi *.m4v *.mpg *.mpeg *.ts *.wmv *.flv *.mp3 *.wav *.m4a "
-    "*.aac *.flac *.ogg *.opus *.wma *.salient);;Salient projects (*.salient);;All files (*)"
+    "*.aac *.flac *.ogg *.opus *.wma *.salient);;Salient projects (*.salient);;"
+    f"Still images: faces ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)});;All files (*)"
 )
 DOCK_WIDTH = 460
 """Default width of the right docks: their tab titles and the review queue's columns fit it."""
@@ -263,11 +265,7 @@ class MainWindow(QMainWindow):
             "shortcuts": add("&Keyboard Shortcuts", self.show_shortcuts, "F1"),
             "about": add("&About Salient", self.show_about),
         }
-        stack = self.session.labels.undo_stack
-        undo = stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        undo, redo = self.session.labels.history.actions(self)
         self.addActions([undo, redo])
         self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
 
@@ -408,8 +406,12 @@ class MainWindow(QMainWindow):
 
     # -- opening -----------------------------------------------------------------------------------
 
-    def open_path(self, path: str | Path) -> Job:
-        """Open a media or project in the background (the window keeps answering; the job says how far)."""
+    def open_path(self, path: str | Path) -> Job | None:
+        """Open a video, an audio file or a project in the background (the window keeps answering; the job says how
+        far); a still image is analysed for faces and shown apart (no job returned)."""
+        if is_image(path):
+            self.faces.open_still(Path(path))
+            return None
         return self.session.open(path)
 
     def open_dialog(self) -> None:

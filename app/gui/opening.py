@@ -157,7 +157,8 @@ def _read(store: Store, record: MediaRecord, progress: Progress) -> LoadedProjec
         stored = None
         missing.append(gone)
     if stored is not None:
-        if not record.info.has_audio:  # no audio run keeps the k: the motion run does
+        if not record.info.has_audio and store.chosen_peak_params(record.id) is None:
+            # no audio run keeps the k, and it was not set in the window: the motion run's
             options = replace(options, k=stored.k)
         motion = motion_state(stored, options.k)
     try:
@@ -206,6 +207,12 @@ def stored_options(store: Store, record: MediaRecord) -> AudioOptions:
     last_peaks = store.latest_run(record.id, RUN_AUDIO_PEAKS)
     if last_peaks is not None:
         options = replace(options, **last_peaks.params)
+    chosen = store.chosen_peak_params(record.id)
+    if chosen is not None and (last_peaks is None or chosen[1] >= last_peaks.started_at):
+        # set in the window after the newest peaks run began (a kill came before their peaks were stored);
+        # a run begun later (the command line's) has the last word
+        names = options.peak_params()
+        options = replace(options, **{name: value for name, value in chosen[0].items() if name in names})
     last_pauses = store.latest_run(record.id, RUN_PAUSES)
     if last_pauses is not None:
         params = last_pauses.params

@@ -25,8 +25,8 @@ from analysis.motion import MotionOptions
 from analysis.pauses import PauseResult
 from analysis.progress import SubProgress
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
-from app.export.transcripts import ImportResult, export_transcript, read_import
-from app.gui.books.imports import ImportCommand, StoredImport, read_back, store_import
+from app.export.transcripts import ImportResult, export_transcript
+from app.gui.books.imports import ImportCommand, StoredImport, import_in_background
 from app.gui.books.labels import LabelBook
 from app.gui.books.transcript import TranscriptBook
 from app.gui.jobs import Job, JobProgress, JobRunner
@@ -57,7 +57,8 @@ _ANALYSIS_MENU = {"motion": "Analyze ▸ Motion", "faces": "Analyze ▸ Faces"}
 log = logging.getLogger(__name__)
 
 _PERSIST_DELAY_MS = 700
-"""Peak parameters are stored once the user stops moving the controls for this long."""
+"""The peaks of the parameters chosen are stored as a run once the user stops moving the controls for this
+long; the parameters themselves are stored at once."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -122,7 +123,8 @@ class Session(QObject):
         self._job_runs: dict[int, int] = {}
         """job id → the run it will finish, while it runs"""
         self.labels = LabelBook(self)
-        self.transcript = TranscriptBook(self.labels.undo_stack, self)
+        self.transcript = TranscriptBook(self.labels.history, self)
+        self.labels.history.failed.connect(lambda message: self.error_occurred.emit(message, ""))
         self.transcript.audio_source = lambda: self.samples
         self.transcription_job: Job | None = None
         self.motion: MotionState | None = None
@@ -142,7 +144,7 @@ class Session(QObject):
         self._persist_timer = QTimer(self)
         self._persist_timer.setSingleShot(True)
         self._persist_timer.setInterval(_PERSIST_DELAY_MS)
-        self._persist_timer.timeout.connect(self._persist_peaks)
+        self._persist_timer.timeout.connect(lambda: self._save_quietly(self._persist_peaks))
 
     @property
     def project_path(self) -> Path | None:
@@ -314,7 +316,7 @@ class Session(QObject):
             return
         if self._persist_timer.isActive():
             self._persist_timer.stop()
-            self._persist_peaks()
+            self._save_quietly(self._persist_peaks)
         for job in self._jobs:
             job.cancel()
         for job in self._jobs:
@@ -434,8 +436,11 @@ class Session(QObject):
     # -- live parameters ---------------------------------------------------------------------------
 
     def set_options(self, options: AudioOptions) -> None:
-        """Recompute the peaks at once (the envelope is reused unless the window changed); store them soon."""
+        """Recompute the peaks at once (the envelope is reused unless the window changed); store the parameters
+        at once and the peaks they give soon (when the controls rest)."""
         previous, self.options = self.options, options
+        if self.media is not None and options.peak_params() != previous.peak_params():
+            self._save_quietly(lambda: self._store.choose_peak_params(self.media.id, options.peak_params()))
         if self.motion is not None and self.motion.k != options.k:
             self._set_motion(self.motion.stored, options.k)
             self._persist_timer.start()
@@ -451,6 +456,14 @@ class Session(QObject):
         )
         self.peaks_changed.emit(self.outliers)
         self._persist_timer.start()
+
+    def _save_quietly(self, save) -> None:  # a callable that writes to the project
+        """Store something the controls set (they move many times a second): a refusal (full disk) is noted
+        in the status bar, not in a dialog per move; the controls keep working."""
+        try:
+            save()
+        except SalientError as exc:
+            self.status_message.emit(f"Not saved: {exc}")
 
     def _persist_peaks(self) -> None:
         """Record the peaks of the parameters the user settled on, so the project reopens showing them."""
@@ -588,7 +601,7 @@ class Session(QObject):
         command = ImportCommand.now(
             self._open_store(), self.media.id, Path(path), annotator, self.transcript, self.labels
         )
-        self.transcript.undo_stack.push(command)
+        self.labels.history.push(command)
         return command.result
 
     def start_import(
@@ -601,44 +614,14 @@ class Session(QObject):
         if self.read_only:
             done(None, self.read_only)
             return None
-        store, path = self._open_store(), Path(path)
-        media_id = self.media.id
+        store, path, media_id = self._open_store(), Path(path), self.media.id
 
-        def parse(progress: JobProgress) -> tuple[list, list]:  # the segments and the label intervals
-            progress.update(0.0, f"reading {path.name}")
-            return read_import(path)
+        def show(stored: StoredImport) -> None:
+            self.labels.history.push(ImportCommand(store, path, stored, self.transcript, self.labels, media_id))
 
-        def parsed(content: tuple[list, list]) -> None:
-            if store is not self._store:
-                done(None, "the project was closed before the file was read")
-                return
-            try:
-                rows = store_import(store, media_id, path, annotator, content)
-            except SalientError as exc:
-                done(None, str(exc))
-                return
-
-            def read(progress: JobProgress) -> StoredImport:
-                progress.update(0.0, f"reading back {rows.result.segments} segments")
-                with Store.open(store.path, read_only=True) as reader:
-                    return read_back(reader, rows)
-
-            reading = self.runner.submit(f"Importing {path.name}: showing it", read)
-            reading.succeeded.connect(lambda stored: shown(stored))
-            reading.failed.connect(lambda message, _details: done(None, message))
-
-        def shown(stored: StoredImport) -> None:
-            if store is not self._store:
-                done(stored.result, "")  # stored in the project, shown when it is opened again
-                return
-            command = ImportCommand(store, path, stored, self.transcript, self.labels, media_id)
-            self.transcript.undo_stack.push(command)
-            done(stored.result, "")
-
-        job = self.runner.submit(f"Importing {path.name}", parse)
-        job.succeeded.connect(parsed)
-        job.failed.connect(lambda message, _details: done(None, message))
-        return job
+        return import_in_background(
+            self.runner, store, media_id, path, annotator, lambda: store is self._store, show, done
+        )
 
     def export_transcript(self, fmt: str, path: str | Path) -> Path:
         """Write the transcript (for ELAN and Praat every track) as ``fmt``, replacing a file at ``path``."""

@@ -74,3 +74,27 @@ class MediaTable(Table):
         """The media file moved: record where it now is (the caller checked it is the same content)."""
         with self.transaction() as db:
             db.execute("UPDATE media SET path = ? WHERE id = ?", (path, media_id))
+
+    # -- the peak parameters chosen on a media -------------------------------------------------------
+
+    def choose_peak_params(self, media_id: int, params: dict) -> None:
+        """Keep the peak parameters the user just set (k, window, …) at once: one small row. The peaks they
+        give are stored as a run a moment later, once the controls rest."""
+        value = json.dumps({"params": params, "set_at": timestamp()}, sort_keys=True)
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_peak_params_key(media_id), value))
+
+    def chosen_peak_params(self, media_id: int) -> tuple[dict, str] | None:
+        """The peak parameters last set on a media and when (a timestamp), or None if never set."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_peak_params_key(media_id),)).fetchone()
+        if row is None:
+            return None
+        data = self._load_json(row[0], "the chosen peak parameters")
+        try:
+            return dict(data["params"]), str(data["set_at"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise damaged(self.path, f"the chosen peak parameters are not valid: {exc!r}") from exc
+
+
+def _peak_params_key(media_id: int) -> str:
+    return f"peak_params:{media_id}"

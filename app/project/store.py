@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import time
 import urllib.parse
@@ -474,28 +475,66 @@ class Store(MediaTable, TranscriptsTable, RunsTable, PersonsTable, LabelsTable):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One committed unit of work; rolled back whole if anything inside fails."""
+        """One committed unit of work; rolled back whole if anything inside fails.
+
+        Inside another one (the session stores an undo step of several edits as one unit) it is a savepoint
+        of the outer unit, committed with it. A write the disk refuses (full, read-only, failing) raises a
+        ProjectError that says so, with the file as it was before the unit."""
         if self.read_only:
             raise ReadOnlyProjectError(f"{self.path}: the project is open read-only; nothing can be changed")
+        if self._db.in_transaction:
+            yield from self._savepoint()
+            return
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorname", "") in _NEEDS_WRITE_ACCESS:
-                raise _read_only_error(self.path, "the disk or the file refused the write") from exc
-            raise ProjectError(f"{self.path}: cannot write to the project ({exc})") from exc
+            raise self._write_error(exc) from exc
         try:
             yield self._db
         except UnicodeDecodeError as exc:  # SQLite's own message held damaged bytes (say, in a CHECK's text)
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise damaged(self.path, _reason(exc)) from exc
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            if _refused_write(exc):
+                raise self._write_error(exc) from exc
+            raise
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
+            self._rollback()
+            raise self._write_error(exc) from exc
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("SAVEPOINT unit")
+        try:
+            yield self._db
+        except BaseException as exc:
+            if self._db.in_transaction:  # SQLite may have rolled the whole transaction back itself (disk full)
+                self._db.execute("ROLLBACK TO unit")
+                self._db.execute("RELEASE unit")
+            if isinstance(exc, sqlite3.OperationalError) and _refused_write(exc):
+                raise self._write_error(exc) from exc
+            raise
+        self._db.execute("RELEASE unit")
+
+    def _rollback(self) -> None:
+        """Undo the unit under way. After some errors (a full disk, a failed I/O) SQLite has already rolled
+        it back: then there is nothing to do, and the first error is the one to report."""
+        if not self._db.in_transaction:
+            return
+        try:
             self._db.execute("ROLLBACK")
-            raise ProjectError(f"{self.path}: could not save to the project ({exc})") from exc
+        except sqlite3.Error as exc:
+            log.warning("%s: rollback failed after an error (%s)", self.path, exc)
+
+    def _write_error(self, exc: sqlite3.Error) -> ProjectError:
+        """Why the project refused a write, in words: the disk is full, the file or its folder is read-only,
+        or SQLite's own message; the project is as it was before."""
+        return ProjectError(f"{self.path}: not saved, {_write_refusal(self.path, exc)}")
 
     def close(self) -> None:
         self._db.close()
@@ -593,6 +632,32 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return bytes(exc.object).decode("utf-8", "replace")
     return str(exc)
+
+
+_SQLITE_BUSY, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 5, 8, 10, 13, 14
+
+
+def _refused_write(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused a write for the disk's or the file's sake (not for a mistake in the SQL)."""
+    code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    return code in (_SQLITE_BUSY, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN)
+
+
+def _write_refusal(path: Path, exc: sqlite3.Error) -> str:
+    """Why a write failed, in words. SQLite reports a full disk as SQLITE_FULL, but a write that fails in its
+    shared-memory or journal file as an I/O error: the file system is asked, too."""
+    code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    try:
+        full = code == _SQLITE_FULL or shutil.disk_usage(path.parent).free == 0
+    except OSError:
+        full = code == _SQLITE_FULL
+    if full:
+        return "the disk is full. Free some space and try again; nothing was changed"
+    if code == _SQLITE_READONLY or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        return f"the project is read-only ({exc}); nothing was changed"
+    if code == _SQLITE_BUSY:
+        return f"another program is writing to it ({exc}); nothing was changed"
+    return f"{exc}; nothing was changed"
 
 
 def _move_into_place(partial: Path, path: Path, over_stub: bool) -> None:

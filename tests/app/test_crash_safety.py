@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.project.store import Store
+from tests.helpers.opening import open_and_wait
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,3 +95,62 @@ def test_sigkill_while_labelling_loses_no_confirmed_label(tmp_path: Path, talk_v
     db = sqlite3.connect(project)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
+
+
+K_CHANGER = r"""
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from app.gui.main_window import MainWindow
+settings = QSettings(sys.argv[2], QSettings.Format.IniFormat)
+settings.setValue("annotator", "Ana")  # else the window asks for a name, in a dialog nobody answers
+window = MainWindow(settings)
+window.show()
+done = []
+window.session.pauses_changed.connect(done.append)
+window.open_path(sys.argv[1])
+while not (done and window.session.outliers is not None):
+    app.processEvents()
+    time.sleep(0.005)
+window.peak_controls.slider.setValue(int(sys.argv[3]))
+print(f"K {window.session.options.k}", flush=True)
+time.sleep(600)  # killed here: the event loop never runs again, so nothing that waits for it is saved
+"""
+
+
+@pytest.mark.slow
+def test_a_k_changed_just_before_a_kill_is_kept(qtbot, tmp_path: Path, talk_video: Path) -> None:
+    from app.gui.jobs import JobRunner
+    from app.gui.session import Session
+
+    talk = Path(shutil.copy(talk_video, tmp_path / "talk.mp4"))
+    child = subprocess.Popen(
+        [sys.executable, "-c", K_CHANGER, str(talk), str(tmp_path / "settings.ini"), "35"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
+    )
+    try:
+        line = child.stdout.readline()
+        assert line.startswith("K "), "the child stopped before changing k"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    chosen = float(line.split()[1])
+    assert chosen == 3.5
+    runner = JobRunner()
+    session = Session(runner)
+    try:
+        with qtbot.waitSignal(session.peaks_changed, timeout=30_000) as shown:
+            open_and_wait(qtbot, session, talk.with_suffix(".salient"))
+            assert session.options.k == chosen
+        assert shown.args[0].stats.k == chosen  # the peaks on screen are those of the k chosen before the kill
+    finally:
+        session.close()
+        runner.shutdown()

@@ -153,3 +153,34 @@ def test_analysing_again_keeps_the_names_and_says_so(qtbot, analysed: MainWindow
     (row,) = analysed.faces._dialog.rows()
     assert row.name == "Ana" and Path(row.portrait).is_file()
     analysed.faces._dialog.close()
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_a_still_image_opened_in_the_window_shows_its_faces_as_the_cli_finds_them(
+    qtbot, window: MainWindow, talk: Path, tmp_path: Path, suffix: str
+) -> None:
+    """Issue 13 item 12: a still image was refused as "zero length"; the command line analyses images."""
+    import cv2
+    import skimage.data
+    from PySide6.QtWidgets import QMessageBox
+
+    from analysis.faces import analyze_image
+
+    image = tmp_path / f"astronaut{suffix}"
+    cv2.imwrite(str(image), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    with qtbot.waitSignal(window.session.pauses_changed, timeout=30_000):
+        assert window.open_path(talk)  # a project is open: it stays open
+    assert window.open_path(image) is None  # no project opening: a still is shown apart
+    qtbot.waitUntil(lambda: window.faces.still_dialog is not None, timeout=60_000)
+    dialog = window.faces.still_dialog
+    expected = [
+        (tuple(int(v) for v in face.box), face.dominant) for face in analyze_image(image).samples[0].faces
+    ]  # what `salient analyze --faces IMAGE` prints
+    assert len(expected) == 1
+    assert [(face.box, face.emotion) for face in dialog.faces] == expected
+    assert dialog.isVisible() and dialog.summary.text() == "1 face found."
+    assert dialog.list.item(0).text().startswith(f"Person 1: {expected[0][1]} (")
+    assert dialog.picture.pixmap().width() == 512  # the whole picture (512 px wide), boxes drawn on it
+    assert not [box for box in window.findChildren(QMessageBox, "error_box") if box.isVisible()]
+    assert window.session.is_open and Path(window.session.media.path).name == "talk.mp4"
+    dialog.close()

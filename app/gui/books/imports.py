@@ -9,16 +9,18 @@ same ids, so the edits made on the imported transcript or labels redo on them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QUndoCommand
-
+from analysis.errors import SalientError
 from app.export.interchange import Interval
-from app.export.transcripts import ImportResult, import_file
+from app.export.transcripts import ImportResult, import_file, read_import
+from app.gui.books.history import StoredCommand
 from app.gui.books.labels import LabelBook, as_new_label
 from app.gui.books.transcript import StoredTranscript, TranscriptBook
+from app.gui.jobs import Job, JobProgress, JobRunner
 from app.model.records import LabelRecord, VocabularyEntry
 from app.model.transcript import TranscriptSegment
 from app.project.store import Store
@@ -78,7 +80,57 @@ def read_back(store: Store, rows: ImportedRows) -> StoredImport:
     return StoredImport(rows.result, segments, summary, labels, entries)
 
 
-class ImportCommand(QUndoCommand):
+def import_in_background(
+    runner: JobRunner,
+    store: Store,
+    media_id: int,
+    path: Path,
+    annotator: str,
+    still_open: Callable[[], bool],
+    show: Callable[[StoredImport], None],
+    done: Callable[[ImportResult | None, str], None],
+) -> Job:
+    """Import ``path`` without holding the window up: a job parses the file (a 100,000-cue file takes seconds),
+    it is stored in one transaction on this (the GUI) thread, and a second job reads the stored rows back
+    through a reading connection of its own; then ``show`` gets them (while ``still_open()``: the project was
+    not closed meanwhile). ``done(result, "")`` once stored (and shown), ``done(None, why)`` when nothing was
+    imported."""
+
+    def parse(progress: JobProgress) -> tuple[list, list]:  # the segments and the label intervals
+        progress.update(0.0, f"reading {path.name}")
+        return read_import(path)
+
+    def parsed(content: tuple[list, list]) -> None:
+        if not still_open():
+            done(None, "the project was closed before the file was read")
+            return
+        try:
+            rows = store_import(store, media_id, path, annotator, content)
+        except SalientError as exc:
+            done(None, str(exc))
+            return
+
+        def read(progress: JobProgress) -> StoredImport:
+            progress.update(0.0, f"reading back {rows.result.segments} segments")
+            with Store.open(store.path, read_only=True) as reader:
+                return read_back(reader, rows)
+
+        reading = runner.submit(f"Importing {path.name}: showing it", read)
+        reading.succeeded.connect(lambda stored: shown(stored))
+        reading.failed.connect(lambda message, _details: done(None, message))
+
+    def shown(stored: StoredImport) -> None:
+        if still_open():  # else stored in the project, shown when it is opened again
+            show(stored)
+        done(stored.result, "")
+
+    job = runner.submit(f"Importing {path.name}", parse)
+    job.succeeded.connect(parsed)
+    job.failed.connect(lambda message, _details: done(None, message))
+    return job
+
+
+class ImportCommand(StoredCommand):
     """One imported file, already stored when the command is made; undo withdraws it, redo puts the same rows
     back."""
 
@@ -91,7 +143,7 @@ class ImportCommand(QUndoCommand):
         labels: LabelBook,
         media_id: int,
     ) -> None:
-        super().__init__(f"Import {path.name}")
+        super().__init__(transcript.history, f"Import {path.name}")
         self._store, self._media_id = store, media_id
         self._transcript, self._labels = transcript, labels
         self.result = stored.result
@@ -118,7 +170,7 @@ class ImportCommand(QUndoCommand):
         stored = read_back(store, store_import(store, media_id, path, annotator))
         return cls(store, path, stored, transcript, labels, media_id)
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         if self._stored:
             return
         store, run_id = self._store, self.result.run_id
@@ -133,7 +185,7 @@ class ImportCommand(QUndoCommand):
         self._stored = True
         self._show()
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         store, run_id = self._store, self.result.run_id
         if run_id is not None:
             # cancelled first: until its segments are gone the run is still the one shown, so a crash in

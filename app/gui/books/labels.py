@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand
 
-from app.gui.books.stack import ProjectUndoStack
+from app.gui.books.history import EditHistory, StoredCommand
 from app.model.records import LabelRecord, NewLabel, VocabularyEntry
 from app.model.review import Segment
 from app.project.store import ProjectError, Store
@@ -52,7 +51,9 @@ class LabelBook(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.undo_stack = ProjectUndoStack(self)
+        self.history = EditHistory(self)
+        self.history.reload_requested.connect(self.reload)
+        self.undo_stack = self.history.stack
         self._store: Store | None = None
         self.media_id: int | None = None
         self.annotator = ""
@@ -71,6 +72,7 @@ class LabelBook(QObject):
         what :func:`read_labels` read for it in the background (else the book reads it now)."""
         self.undo_stack.clear()
         self._store, self.media_id = store, media_id
+        self.history.store = store
         self.reload(stored)
 
     def reload(self, stored: StoredLabels | None = None) -> None:
@@ -132,7 +134,7 @@ class LabelBook(QObject):
             details.get("confidence"),
             details.get("note", ""),
         )
-        self.undo_stack.push(_AddLabel(self, new, f"Label {self.entry(vocabulary_id).name}"))
+        self.history.push(_AddLabel(self, new, f"Label {self.entry(vocabulary_id).name}"))
 
     def is_own(self, label_id: int) -> bool:
         """Whether the label is this annotator's: only those are changed unless the user says otherwise."""
@@ -150,7 +152,7 @@ class LabelBook(QObject):
         old = {name: getattr(before, name) for name in fields}
         if old == fields:
             return
-        self.undo_stack.push(_UpdateLabel(self, label_id, old, fields, f"Edit label ({', '.join(fields)})"))
+        self.history.push(_UpdateLabel(self, label_id, old, fields, f"Edit label ({', '.join(fields)})"))
 
     def move(self, label_id: int, start_ms: int, end_ms: int, *, others: bool = False) -> None:
         if end_ms <= start_ms:
@@ -160,18 +162,18 @@ class LabelBook(QObject):
     def delete(self, label_id: int, *, others: bool = False) -> None:
         """Delete a label; another annotator's label only with ``others`` (the user chose to)."""
         self._check_own(label_id, others)
-        self.undo_stack.push(_DeleteLabel(self, self._labels[label_id]))
+        self.history.push(_DeleteLabel(self, self._labels[label_id]))
 
     def add_entry(self, name: str, color: str, description: str = "", shortcut: str = "") -> None:
         self._check_name(name)
-        self.undo_stack.push(_AddEntry(self, " ".join(name.split()), color, description, shortcut))
+        self.history.push(_AddEntry(self, " ".join(name.split()), color, description, shortcut))
 
     def update_entry(self, entry_id: int, fields: dict[str, Any]) -> None:
         if "name" in fields:
             self._check_name(fields["name"], entry_id)
         entry = self.entry(entry_id)
         old = {name: getattr(entry, name) for name in fields}
-        self.undo_stack.push(_UpdateEntry(self, entry_id, old, dict(fields)))
+        self.history.push(_UpdateEntry(self, entry_id, old, dict(fields)))
 
     def delete_entry(self, entry_id: int) -> None:
         """Remove an unused value ("not significant" stays); a value still in use is refused."""
@@ -181,7 +183,7 @@ class LabelBook(QObject):
         used = sum(1 for label in self._labels.values() if label.vocabulary_id == entry_id)
         if used or any(label.vocabulary_id == entry_id for label in self._store.labels()):
             raise ProjectError(f"labels use {entry.name!r}: rename it, or relabel them first")
-        self.undo_stack.push(_DeleteEntry(self, entry))
+        self.history.push(_DeleteEntry(self, entry))
 
     def _check_name(self, name: str, entry_id: int | None = None) -> None:
         """Commands must not fail half-way inside the undo stack, so refuse bad names before pushing."""
@@ -196,16 +198,15 @@ class LabelBook(QObject):
         from app.project.vocabulary import read_vocabulary_json
 
         known = {entry.name.casefold() for entry in self._vocabulary}
-        added = 0
-        self.undo_stack.beginMacro(f"Import vocabulary {Path(path).name}")
-        try:
-            for item in read_vocabulary_json(path):
-                if item["name"].casefold() not in known:
-                    self.add_entry(item["name"], item["color"], item.get("description", ""), item.get("shortcut", ""))
-                    added += 1
-        finally:
-            self.undo_stack.endMacro()
-        return added
+        items = [item for item in read_vocabulary_json(path) if item["name"].casefold() not in known]
+
+        def add_all() -> None:
+            for item in items:
+                if self.history.failing:
+                    break
+                self.add_entry(item["name"], item["color"], item.get("description", ""), item.get("shortcut", ""))
+
+        return len(items) if self.history.macro(f"Import vocabulary {Path(path).name}", add_all) else 0
 
     def export_vocabulary(self, path: Path) -> None:
         from app.project.vocabulary import write_vocabulary_json
@@ -275,88 +276,88 @@ def as_new_label(record: LabelRecord) -> NewLabel:
     )
 
 
-class _AddLabel(QUndoCommand):
+class _AddLabel(StoredCommand):
     def __init__(self, book: LabelBook, new: NewLabel, text: str) -> None:
-        super().__init__(text)
+        super().__init__(book.history, text)
         self._book, self._new, self._id = book, new, None
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         self._id = self._book._store.add_label(self._book.media_id, self._new, self._book.annotator, self._id)
         self._book._refresh_label(self._id, added=True)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         self._book._store.delete_label(self._id)
         self._book._forget_label(self._id)
 
 
-class _UpdateLabel(QUndoCommand):
+class _UpdateLabel(StoredCommand):
     def __init__(self, book: LabelBook, label_id: int, old: dict, new: dict, text: str) -> None:
-        super().__init__(text)
+        super().__init__(book.history, text)
         self._book, self._id, self._old, self._new = book, label_id, old, new
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         self._book._store.update_label(self._id, **self._new)
         self._book._refresh_label(self._id, added=False)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         self._book._store.update_label(self._id, **self._old)
         self._book._refresh_label(self._id, added=False)
 
 
-class _DeleteLabel(QUndoCommand):
+class _DeleteLabel(StoredCommand):
     def __init__(self, book: LabelBook, record: LabelRecord) -> None:
-        super().__init__(f"Delete label {record.value}")
+        super().__init__(book.history, f"Delete label {record.value}")
         self._book, self._record = book, record
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         self._book._store.delete_label(self._record.id)
         self._book._forget_label(self._record.id)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         r = self._record
         self._book._store.add_label(r.media_id, as_new_label(r), r.annotator, label_id=r.id)
         self._book._refresh_label(r.id, added=True)
 
 
-class _AddEntry(QUndoCommand):
+class _AddEntry(StoredCommand):
     def __init__(self, book: LabelBook, name: str, color: str, description: str, shortcut: str) -> None:
-        super().__init__(f"Add {name} to the vocabulary")
+        super().__init__(book.history, f"Add {name} to the vocabulary")
         self._book, self._args, self._id = book, (name, color, description, shortcut), None
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         name, color, description, shortcut = self._args
         self._id = self._book._store.add_vocabulary_entry(name, color, description, shortcut, "label", self._id)
         self._book._refresh_vocabulary()
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         self._book._store.delete_vocabulary_entry(self._id)
         self._book._refresh_vocabulary()
 
 
-class _UpdateEntry(QUndoCommand):
+class _UpdateEntry(StoredCommand):
     def __init__(self, book: LabelBook, entry_id: int, old: dict, new: dict) -> None:
-        super().__init__(f"Change {', '.join(new)} of a vocabulary value")
+        super().__init__(book.history, f"Change {', '.join(new)} of a vocabulary value")
         self._book, self._id, self._old, self._new = book, entry_id, old, new
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         self._book._store.update_vocabulary_entry(self._id, **self._new)
         self._book._refresh_vocabulary()
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         self._book._store.update_vocabulary_entry(self._id, **self._old)
         self._book._refresh_vocabulary()
 
 
-class _DeleteEntry(QUndoCommand):
+class _DeleteEntry(StoredCommand):
     def __init__(self, book: LabelBook, entry: VocabularyEntry) -> None:
-        super().__init__(f"Delete {entry.name} from the vocabulary")
+        super().__init__(book.history, f"Delete {entry.name} from the vocabulary")
         self._book, self._entry = book, entry
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         self._book._store.delete_vocabulary_entry(self._entry.id)
         self._book._refresh_vocabulary()
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         e = self._entry
         self._book._store.add_vocabulary_entry(e.name, e.color, e.description, e.shortcut, e.kind, e.id, e.position)
         self._book._refresh_vocabulary()

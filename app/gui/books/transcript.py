@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from analysis.errors import SalientError
 from analysis.transcribe import Aligner, TranscribeOptions
+from app.gui.books.history import EditHistory, StoredCommand
 from app.gui.workers import LatestPerKeyWorker
 from app.model.transcript import (
     TranscriptSegment,
@@ -160,9 +161,11 @@ class TranscriptBook(QObject):
     speakers_changed = Signal()
     alignment_failed = Signal(str)
 
-    def __init__(self, undo_stack: QUndoStack, parent: QObject | None = None) -> None:
+    def __init__(self, history: EditHistory, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.undo_stack = undo_stack
+        self.history = history
+        self.undo_stack = history.stack
+        history.reload_requested.connect(self._reread)
         self._store: Store | None = None
         self.media_id: int | None = None
         self.run_id: int | None = None
@@ -198,6 +201,11 @@ class TranscriptBook(QObject):
         self._words = None
         self.reset.emit()
         self.speakers_changed.emit()
+
+    def _reread(self) -> None:
+        """Show again what the project holds (an edit was refused and rolled back)."""
+        if self._store is not None:
+            self.attach(self._store, self.media_id, self.run_id)
 
     @property
     def segments(self) -> list[TranscriptSegment]:
@@ -243,32 +251,32 @@ class TranscriptBook(QObject):
         old = self._segments[index]
         if not text or text == old.text:
             return
-        self.undo_stack.push(_EditText(self, old, text))
+        self.history.push(_EditText(self, old, text))
 
     def replace_texts(self, changes: dict[int, str]) -> None:
         """Find/replace: one undo step for all the segments it changed."""
         changes = {i: normalize_text(t) for i, t in changes.items() if normalize_text(t) != self._segments[i].text}
         if not changes:
             return
-        self.undo_stack.beginMacro(f"Replace in {len(changes)} segment(s)")
-        try:
+
+        def replace_all() -> None:
             for index in sorted(changes):
-                if changes[index]:
-                    self.undo_stack.push(_EditText(self, self._segments[index], changes[index]))
-        finally:
-            self.undo_stack.endMacro()
+                if changes[index] and not self.history.failing:
+                    self.history.push(_EditText(self, self._segments[index], changes[index]))
+
+        self.history.macro(f"Replace in {len(changes)} segment(s)", replace_all)
 
     def split(self, index: int, word_index: int) -> None:
         segment = self._segments[index]
         first, second = split_segment(segment, word_index)
-        self.undo_stack.push(_Replace(self, [segment], [first, second], "Split segment"))
+        self.history.push(_Replace(self, [segment], [first, second], "Split segment"))
 
     def merge(self, index: int) -> None:
         """Merge segment ``index`` with the next one."""
         if not 0 <= index < len(self._segments) - 1:
             return
         a, b = self._segments[index], self._segments[index + 1]
-        self.undo_stack.push(_Replace(self, [a, b], [merge_segments(a, b)], "Merge segments"))
+        self.history.push(_Replace(self, [a, b], [merge_segments(a, b)], "Merge segments"))
 
     def set_bounds(self, index: int, start_ms: int, end_ms: int) -> None:
         segment = self._segments[index]
@@ -281,7 +289,7 @@ class TranscriptBook(QObject):
         if end_ms - start_ms < MIN_SEGMENT_MS or (start_ms, end_ms) == (segment.start_ms, segment.end_ms):
             return
         new = replace(segment, start_ms=start_ms, end_ms=end_ms, words=clamp_words(segment.words, start_ms, end_ms))
-        self.undo_stack.push(_Update(self, [segment], [new], "Move segment boundary"))
+        self.history.push(_Update(self, [segment], [new], "Move segment boundary"))
 
     def nudge(self, index: int, edge: str, delta_ms: int) -> None:
         segment = self._segments[index]
@@ -295,20 +303,20 @@ class TranscriptBook(QObject):
         old = [self._segments[i] for i in indices if self._segments[i].speaker != name]
         if old:
             new = [replace(s, speaker=name) for s in old]
-            self.undo_stack.push(_Update(self, old, new, f"Speaker {name or '(none)'}"))
+            self.history.push(_Update(self, old, new, f"Speaker {name or '(none)'}"))
 
     def rename_speaker(self, old_name: str, new_name: str) -> None:
         new_name = normalize_text(new_name)
         if not new_name or new_name == old_name or old_name not in self.speakers:
             return
-        self.undo_stack.push(_RenameSpeaker(self, old_name, new_name))
+        self.history.push(_RenameSpeaker(self, old_name, new_name))
 
     def set_reviewed(self, indices: Sequence[int], reviewed: bool) -> None:
         old = [self._segments[i] for i in indices if self._segments[i].reviewed != reviewed]
         if old:
             new = [replace(s, reviewed=reviewed) for s in old]
             title = "Mark reviewed" if reviewed else "Mark not reviewed"
-            self.undo_stack.push(_Update(self, old, new, title))
+            self.history.push(_Update(self, old, new, title))
 
     # -- applying changes (commands call these) ----------------------------------------------------------
 
@@ -400,9 +408,13 @@ class TranscriptBook(QObject):
         if current.text != text or not words:
             return
         aligned = replace(current, words=tuple(words), timing="aligned")
+        try:
+            self._apply_update([aligned])
+        except SalientError as exc:  # a full disk: the words keep their estimated times, on screen as in the file
+            self.alignment_failed.emit(f"Aligned word timings could not be saved: {exc}")
+            return
         if command is not None and command.after.id == segment_id and command.after.text == text:
             command.after = aligned
-        self._apply_update([aligned])
 
     def _on_alignment_failed(self, segment_id: int, text: str, reason: str) -> None:
         self._pending.pop(segment_id, None)
@@ -414,9 +426,9 @@ class TranscriptBook(QObject):
             )
 
 
-class _EditText(QUndoCommand):
+class _EditText(StoredCommand):
     def __init__(self, book: TranscriptBook, before: TranscriptSegment, text: str) -> None:
-        super().__init__(f"Edit text at {before.start_ms / 1000:.1f} s")
+        super().__init__(book.history, f"Edit text at {before.start_ms / 1000:.1f} s")
         self.book = book
         self.before = before
         self.after = replace(
@@ -424,58 +436,59 @@ class _EditText(QUndoCommand):
         )
         self._aligned_once = False
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         self.book._apply_update([self.after])
         if self.after.timing == "estimated" and not self._aligned_once:
             self._aligned_once = True
-            self.book._request_alignment(self, self.after)
+            after = self.after
+            self.book.history.after_commit(lambda: self.book._request_alignment(self, after))
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         self.book._pending.pop(self.before.id, None)
         self.book._apply_update([self.before])
 
 
-class _Update(QUndoCommand):
+class _Update(StoredCommand):
     def __init__(
         self, book: TranscriptBook, before: list[TranscriptSegment], after: list[TranscriptSegment], title: str
     ) -> None:
-        super().__init__(title)
+        super().__init__(book.history, title)
         self.book, self.before, self.after = book, before, after
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         self.book._apply_update(self.after)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         self.book._apply_update(self.before)
 
 
-class _Replace(QUndoCommand):
+class _Replace(StoredCommand):
     """Split or merge: some segments leave, others arrive; undo restores the same rows (same ids)."""
 
     def __init__(
         self, book: TranscriptBook, remove: list[TranscriptSegment], add: list[TranscriptSegment], title: str
     ) -> None:
-        super().__init__(title)
+        super().__init__(book.history, title)
         self.book, self.remove, self.add = book, remove, add
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         self.add = self.book._apply_replace(self.remove, self.add)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         self.book._apply_replace(self.add, self.remove)
 
 
-class _RenameSpeaker(QUndoCommand):
+class _RenameSpeaker(StoredCommand):
     def __init__(self, book: TranscriptBook, old_name: str, new_name: str) -> None:
-        super().__init__(f"Rename speaker {old_name} to {new_name}")
+        super().__init__(book.history, f"Rename speaker {old_name} to {new_name}")
         self.book, self.old_name, self.new_name = book, old_name, new_name
         self.moved = [s.id for s in book.segments if s.speaker == old_name]
         self.merged = new_name in book.speakers
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         self.book._apply_rename(self.old_name, self.new_name)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         if self.merged:
             # the two names were merged: give the old name back to exactly the segments that had it
             segments = [self.book.segment(self.book.index_of(i)) for i in self.moved]

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import bisect
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox
 
 from analysis.faces.stats import emotion_series, persons_around, summarize, track_spans, visible_ms
-from app.pipelines.faces import StoredFaces
+from app.gui.jobs import Job, JobProgress
+from app.pipelines.faces import StoredFaces, faces_document
 from widgets.dialogs.faces_dialog import FacesDialog
 from widgets.dialogs.persons_dialog import PersonRow, PersonsDialog
+from widgets.dialogs.still_faces_dialog import StillFace, StillFacesDialog
 from widgets.panels.emotion_panel import EmotionPanel
 from widgets.timeline.emotion_track import EmotionTrack
 from widgets.video.face_overlay import FaceBoxes
@@ -46,6 +49,7 @@ class FacesController(QObject):
         self.stored: StoredFaces | None = None
         self._times_ms: list[int] = []
         self._dialog: PersonsDialog | None = None
+        self.still_dialog: StillFacesDialog | None = None
         self.actions = {
             "faces": shell.add_action("Analyze &Faces and Emotions…", self.faces_dialog, "Ctrl+Alt+F"),
             "boxes": shell.add_action("Show Face &Boxes", self._on_boxes_toggled, "B"),
@@ -68,6 +72,37 @@ class FacesController(QObject):
         menu.addAction(self.actions["faces"])
         menu.addAction(self.actions["persons"])
         menu.addAction(self.actions["boxes"])
+
+    # -- a still image --------------------------------------------------------------------------------
+
+    def open_still(self, path: Path) -> Job:
+        """Find the faces on a still image in the background, then show them on it (the open project stays
+        open: a still has no timeline to label, so it makes no project, as on the command line)."""
+
+        def work(progress: JobProgress):  # the image (RGB) and its faces
+            import cv2
+
+            from analysis.faces import FaceOptions, analyze_image
+            from analysis.faces.analyze import read_image
+
+            progress.update(0.1, "finding faces")
+            result = analyze_image(path, FaceOptions())
+            return cv2.cvtColor(read_image(path), cv2.COLOR_BGR2RGB), result
+
+        job = self.session.runner.submit(f"Faces: {path.name}", work)
+        job.succeeded.connect(lambda found: self._show_still(path, *found))
+        job.failed.connect(self.shell.show_error)
+        return job
+
+    def _show_still(self, path: Path, image, result) -> None:  # an RGB array and a FacesResult
+        (sample,) = faces_document(result)["faces"]
+        faces = [
+            StillFace(tuple(face["box"]), face["person"], face["dominant"], face["emotions"][face["dominant"]])
+            for face in sample["faces"]
+        ]
+        self.still_dialog = StillFacesDialog(path.name, image, faces, self.shell.dialog_parent)
+        self.still_dialog.show()
+        self.shell.show_message(f"{path.name}: {len(faces)} face(s)", 8000)
 
     # -- running --------------------------------------------------------------------------------------
 
