@@ -30,7 +30,7 @@ from app.pipelines.faces import StoredFaces, load_faces
 from app.pipelines.motion import StoredMotion, load_motion
 from app.pipelines.runs import RunDataMissing
 from app.pipelines.sources import check_media_file, default_project_path
-from app.pipelines.stored import check_stored
+from app.pipelines.stored import check_stored, reading_stored
 from app.project.store import PROJECT_SUFFIX, ProjectError, ReadOnlyProjectError, Store
 from app.project.table import damaged
 
@@ -143,29 +143,30 @@ def _read(store: Store, record: MediaRecord, progress: Progress) -> LoadedProjec
     except (KeyError, TypeError, ValueError) as exc:
         raise damaged(store.path, f"a run's parameters cannot be read: {type(exc).__name__}: {exc}") from exc
     _check(progress, 0.05, "checking the project")
-    check_stored(store, record.id, options.pause_params(), record.info.has_video)
-    _check(progress, 0.1, "reading the labels")
-    labels = read_labels(store, record.id)
-    _check(progress, 0.4, "reading the transcript")
-    transcript = read_transcript(store, record.id)
-    _check(progress, 0.6, "reading the analyses")
-    pauses = pipeline.load_pauses(store, record.id, options.pause_params())
-    motion, missing = None, []
-    try:
-        stored = load_motion(store, record.id) if record.info.has_video else None
-    except RunDataMissing as gone:
-        stored = None
-        missing.append(gone)
-    if stored is not None:
-        if not record.info.has_audio and store.chosen_peak_params(record.id) is None:
-            # no audio run keeps the k, and it was not set in the window: the motion run's
-            options = replace(options, k=stored.k)
-        motion = motion_state(stored, options.k)
-    try:
-        faces = load_faces(store, record.id) if record.info.has_video else None
-    except RunDataMissing as gone:
-        faces = None
-        missing.append(gone)
+    check_stored(store, record.id)
+    with reading_stored(store):
+        _check(progress, 0.1, "reading the labels")
+        labels = read_labels(store, record.id)
+        _check(progress, 0.4, "reading the transcript")
+        transcript = read_transcript(store, record.id)
+        _check(progress, 0.6, "reading the analyses")
+        pauses = pipeline.load_pauses(store, record.id, options.pause_params())
+        motion, missing = None, []
+        try:
+            stored = load_motion(store, record.id) if record.info.has_video else None
+        except RunDataMissing as gone:
+            stored = None
+            missing.append(gone)
+        if stored is not None:
+            if not record.info.has_audio and store.chosen_peak_params(record.id) is None:
+                # no audio run keeps the k, and it was not set in the window: the motion run's
+                options = replace(options, k=stored.k)
+            motion = motion_state(stored, options.k)
+        try:
+            faces = load_faces(store, record.id) if record.info.has_video else None
+        except RunDataMissing as gone:
+            faces = None
+            missing.append(gone)
     _check(progress, 0.8, "building the review queue")
     queue = review_items(
         (),
