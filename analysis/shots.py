@@ -49,6 +49,9 @@ DISSOLVE_MIN_CHANGE = 10.0
 """Mean grey-level difference (of 32-px thumbnails) between the two ends of a window, at least."""
 DISSOLVE_ALPHA_TOLERANCE = 0.12
 """How far the blend share at a quarter, half and three quarters of a window may be from 1/4, 1/2, 3/4."""
+DISSOLVE_STILL = 0.25
+"""Frames at the ends of a dissolve whose change is below this share of its median frame-to-frame change are
+still (not yet or no longer blending) and left out of its span."""
 DISSOLVE_MAX_RESIDUAL = 0.28
 """What the best blend of the two ends leaves unexplained, as a share of their difference, at most. Measured
 on 32-px thumbnails: 0.02 in a still dissolve, 0.23 in a dissolve between two shots of a walking crowd, 0.35
@@ -151,15 +154,28 @@ def dissolve_spans(thumbs: list[np.ndarray], times: np.ndarray) -> list[tuple[in
             continue
         for first in np.flatnonzero(_blend_windows(stack, half)):
             marked[first : first + 2 * half + 1] = True
+    steps = np.zeros(n)
+    steps[1:] = np.abs(np.diff(stack, axis=0)).mean(axis=1)
     found = []
     start = None
     for i, flag in enumerate([*marked.tolist(), False]):
         if flag and start is None:
             start = i
         elif not flag and start is not None:
-            found.append((start, i - 1))
+            found.append(_trimmed(steps, start, i - 1))
             start = None
     return found
+
+
+def _trimmed(steps: np.ndarray, first: int, last: int) -> tuple[int, int]:
+    """The span without the still frames at its ends (windows reaching a little past a blend fit it too): it
+    runs from the last frame before the change to the first after it."""
+    floor = DISSOLVE_STILL * float(np.median(steps[first + 1 : last + 1]))
+    while first < last and steps[first + 1] < floor:
+        first += 1
+    while last > first and steps[last] < floor:
+        last -= 1
+    return first, last
 
 
 def _blend_windows(stack: np.ndarray, half: int) -> np.ndarray:
