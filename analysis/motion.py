@@ -1,5 +1,6 @@
 """Motion over a whole video: optical flow sampled a few times per second, motion peaks with the same
-μ ± kσ machinery as the audio, shot changes (hard cuts, zooms), and the flow images of one frame pair.
+μ ± kσ machinery as the audio, shot changes (cuts, fades, dissolves, zooms, pans), and the flow images of one
+frame pair.
 
 A *pair* is two consecutive frames; its flow says how far each pixel moved in one frame interval. Flow is
 computed on grey images ``width`` pixels wide and reported in pixels per second at REFERENCE_WIDTH pixels,
@@ -9,10 +10,12 @@ so runs at different analysis widths and on videos of different resolution and f
   default;
   Farneback with the original project's parameters (pyr_scale 0.5, levels 3, winsize 15, iterations 3,
   poly_n 5, poly_sigma 1.2, flags 0) for parity.
-* Cuts: the grey-level histogram of a thumbnail of every frame is compared with the previous frame's; a
-  distance far above its neighbourhood marks the first frame of a new shot.
+* Cuts, fades and dissolves: :class:`analysis.shots.ShotConsumer` (PySceneDetect's detectors and our dissolve
+  rule) sees every frame of the same decode pass.
 * Zooms: on every pair the flow is fitted with a translation + uniform scaling + rotation model; a run of
   pairs whose flow is mostly that scaling (radial divergence) is a zoom or dolly.
+* Pans: a run of pairs where most pixels move (PAN_MIN_MOVING) and the mean flow vector is fast
+  (PAN_MIN_SPEED) and carries most of the motion (PAN_MIN_COHERENCE: the picture slides as one), not a zoom.
 
 Qt-free.
 """
@@ -32,6 +35,7 @@ import numpy as np
 
 from analysis.audio import DistributionStats, Tails, find_outliers
 from analysis.progress import Progress
+from analysis.shots import ShotConsumer
 from analysis.video_pass import DecodedFrame, PassInfo, run_pass
 
 REFERENCE_WIDTH = 320
@@ -42,16 +46,22 @@ FARNEBACK_PARAMS = (0.5, 3, 15, 3, 5, 1.2, 0)
 """pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags: the original project's values."""
 MOVING_PX_S = 20.0
 """A pixel moves when its flow exceeds this many reference pixels per second (1/16 of the width per s)."""
-CUT_MIN_DISTANCE = 0.35
-"""Histogram L1 distance (0–2) a cut must exceed, whatever its neighbourhood."""
-CUT_CONTRAST = 4.0
-"""…and this multiple of the median distance of the frames around it."""
 ZOOM_MIN_RATE = 0.02
 """Scale change per second (2 %/s) below which a pair is not zooming."""
 ZOOM_MIN_FIT = 0.6
 """Share of the flow's energy the scaling model must explain."""
 ZOOM_MIN_S = 0.5
 """A zoom lasts at least this long."""
+PAN_MIN_SPEED = 30.0
+"""Mean flow vector (reference pixels per second, ~1/10 of the width per second) a panning pair exceeds."""
+PAN_MIN_COHERENCE = 0.7
+"""Share of the mean flow magnitude the mean vector must reach (1 = every pixel moves the same way)."""
+PAN_MIN_MOVING = 0.5
+"""Share of the pixels that must move."""
+PAN_MIN_S = 0.5
+"""A pan lasts at least this long."""
+SHOT_KINDS = ("cut", "fade", "dissolve", "zoom", "pan")
+"""Every kind of shot change, in the order menus list them."""
 
 
 class FlowMethod(StrEnum):
@@ -125,6 +135,8 @@ class PairStats:
     """uniform scaling per second fitted to the flow (> 0 zoom in, < 0 zoom out)"""
     scale_fit: float
     """share of the flow's energy the scaling explains"""
+    mean_speed: float
+    """length of the mean flow vector, reference pixels per second (a pan's speed)"""
 
 
 def pair_stats(flow: np.ndarray, dt_s: float, width: int) -> PairStats:
@@ -149,6 +161,7 @@ def pair_stats(flow: np.ndarray, dt_s: float, width: int) -> PairStats:
         direction,
         scale / max(dt_s, 1e-6),
         fit,
+        mean_vector,
     )
 
 
@@ -249,66 +262,6 @@ class MotionConsumer:
         return MotionSeries(np.array(self.times, dtype=np.float64), **columns)
 
 
-class CutConsumer:
-    """Compares every frame's thumbnail histogram with the previous frame's.
-
-    The per-frame work is a strided copy of about a thousand luma pixels; the histograms and distances are
-    computed for blocks of frames at once, so the decoding loop is not slowed by per-frame numpy calls."""
-
-    BLOCK = 256
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-        """time of every frame seen"""
-        self.distances: list[float] = []
-        """histogram distance between frame i and frame i + 1"""
-        self._thumbs: list[np.ndarray] = []
-        self._previous: np.ndarray | None = None
-
-    def wants(self, time_s: float) -> bool:
-        """Always: a cut can fall between any two frames."""
-        return True
-
-    def consume(self, frame: DecodedFrame) -> None:
-        """Keep the frame's thumbnail (about 40 px wide) and time; histograms follow per block of frames."""
-        self._thumbs.append(frame.thumbnail(max(1, frame.width // 40)))
-        self.times.append(frame.time_s)
-        if len(self._thumbs) >= self.BLOCK:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._thumbs:
-            return
-        if len({thumb.shape for thumb in self._thumbs}) == 1:
-            blocks = [np.stack(self._thumbs)]
-        else:  # the picture size changed mid-stream: one frame at a time
-            blocks = [thumb[None] for thumb in self._thumbs]
-        for block in blocks:
-            n = block.shape[0]
-            bins = (block.reshape(n, -1) >> 3).astype(np.int64) + 32 * np.arange(n)[:, None]
-            histograms = np.bincount(bins.ravel(), minlength=32 * n).reshape(n, 32).astype(np.float64)
-            histograms /= histograms.sum(axis=1, keepdims=True)
-            if self._previous is not None:
-                histograms = np.vstack((self._previous, histograms))
-            self.distances.extend(np.abs(np.diff(histograms, axis=0)).sum(axis=1).tolist())
-            self._previous = histograms[-1:]
-        self._thumbs = []
-
-    def finish(self) -> list[float]:
-        """Times of the first frames of new shots."""
-        self._flush()
-        d = np.array(self.distances)
-        cuts = []
-        for i, value in enumerate(d):
-            if value < CUT_MIN_DISTANCE:
-                continue
-            around = np.concatenate((d[max(0, i - 12) : i], d[i + 1 : i + 13]))
-            reference = float(np.median(around)) if around.size else 0.0
-            if value >= CUT_CONTRAST * max(reference, 0.02) and value == d[max(0, i - 2) : i + 3].max():
-                cuts.append(self.times[i + 1])
-        return cuts
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class MotionSeries:
     """One value per analysed pair (time = the pair's first frame)."""
@@ -320,6 +273,12 @@ class MotionSeries:
     direction: np.ndarray
     scale_rate: np.ndarray
     scale_fit: np.ndarray
+    mean_speed: np.ndarray | None = None
+    """NaN throughout for a series saved before pans were found (no pans then)."""
+
+    def __post_init__(self) -> None:
+        if self.mean_speed is None:
+            object.__setattr__(self, "mean_speed", np.full(self.times.shape, np.nan))
 
     def __len__(self) -> int:
         return int(self.times.shape[0])
@@ -342,12 +301,13 @@ def ms_of(seconds: float) -> int:
 
 @dataclass(frozen=True, slots=True)
 class ShotChange:
-    """A cut or a zoom, in integer milliseconds of media time."""
+    """A shot change in integer milliseconds of media time: one event per transition, with its span."""
 
     start_ms: int
     end_ms: int
     kind: str
-    """'cut' (start = end = the first frame of the new shot) or 'zoom'"""
+    """'cut' (start = end = the first frame of the new shot); 'fade', 'dissolve' (from the last frame before
+    the transition to the first after it); 'zoom', 'pan' (the pairs of the camera move)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,20 +335,40 @@ class MotionResult:
     info: PassInfo
 
 
-def zooms(series: MotionSeries, fps: float) -> list[ShotChange]:
-    """Runs of pairs whose flow is mostly a uniform scaling faster than ZOOM_MIN_RATE, at least ZOOM_MIN_S long."""
-    zooming = (np.abs(series.scale_rate) >= ZOOM_MIN_RATE) & (series.scale_fit >= ZOOM_MIN_FIT)
+def _zooming(series: MotionSeries) -> np.ndarray:
+    return (np.abs(series.scale_rate) >= ZOOM_MIN_RATE) & (series.scale_fit >= ZOOM_MIN_FIT)
+
+
+def _runs(series: MotionSeries, flags: np.ndarray, fps: float, min_s: float, kind: str) -> list[ShotChange]:
+    """Runs of flagged pairs at least ``min_s`` long, as shot changes of ``kind``."""
     found = []
     start = None
-    for i, flag in enumerate([*zooming.tolist(), False]):
+    for i, flag in enumerate([*flags.tolist(), False]):
         if flag and start is None:
             start = i
         elif not flag and start is not None:
             end_s = float(series.times[i - 1]) + 1.0 / fps
-            if end_s - float(series.times[start]) >= ZOOM_MIN_S:
-                found.append(ShotChange(ms_of(float(series.times[start])), ms_of(end_s), "zoom"))
+            if end_s - float(series.times[start]) >= min_s:
+                found.append(ShotChange(ms_of(float(series.times[start])), ms_of(end_s), kind))
             start = None
     return found
+
+
+def zooms(series: MotionSeries, fps: float) -> list[ShotChange]:
+    """Runs of pairs whose flow is mostly a uniform scaling faster than ZOOM_MIN_RATE, at least ZOOM_MIN_S long."""
+    return _runs(series, _zooming(series), fps, ZOOM_MIN_S, "zoom")
+
+
+def pans(series: MotionSeries, fps: float) -> list[ShotChange]:
+    """Runs of pairs that slide as one (see the module's docstring), at least PAN_MIN_S long."""
+    with np.errstate(invalid="ignore"):
+        panning = (
+            (series.mean_speed >= PAN_MIN_SPEED)
+            & (series.mean_speed >= PAN_MIN_COHERENCE * series.magnitude)
+            & (series.moving >= PAN_MIN_MOVING)
+            & ~_zooming(series)
+        )
+    return _runs(series, panning, fps, PAN_MIN_S, "pan")
 
 
 def analyze_motion(
@@ -399,7 +379,7 @@ def analyze_motion(
 ) -> MotionResult:
     """One decode pass: the motion series and the shot changes. ``extra_consumers`` (e.g. faces) share it."""
     options = options or MotionOptions()
-    motion, cuts = MotionConsumer(options), CutConsumer()
+    motion, cuts = MotionConsumer(options), ShotConsumer()
     # FFmpeg's decoding threads already use every core; OpenCV's own threads on top of them only contend
     # (the flow runs beside the decoder in the consumer's worker thread instead)
     threads = cv2.getNumThreads()
@@ -410,8 +390,9 @@ def analyze_motion(
         motion.close()
         cv2.setNumThreads(threads)
     series = info.results[0]
-    shots = [ShotChange(ms_of(t), ms_of(t), "cut") for t in info.results[1]] + zooms(series, options.fps)
-    shots.sort(key=lambda s: s.start_ms)
+    shots = [ShotChange(ms_of(a), ms_of(b), kind) for a, b, kind in info.results[1]]
+    shots += zooms(series, options.fps) + pans(series, options.fps)
+    shots.sort(key=lambda s: (s.start_ms, s.end_ms))
     return MotionResult(options, series, tuple(shots), info)
 
 

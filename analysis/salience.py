@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 SHOT_MARGIN_MS = 500
-"""A cut this close to a segment (before or after) makes it coincide with the shot change."""
+"""By default, a cut, fade or dissolve this close to a segment (before or after) makes it coincide with it."""
+TRANSITION_KINDS = ("cut", "fade", "dissolve")
+"""Changes from one shot to another: a segment within the rule's margin of one coincides with it."""
+CAMERA_KINDS = ("zoom", "pan")
+"""Camera moves: a segment overlapping one coincides with it (its motion is the camera's)."""
+MAX_SHOT_MARGIN_MS = 10_000
 MULTIMODAL_DELTA_MS = 1000
 """An audio peak and a motion peak at most this far apart (peak to peak), or overlapping, are one moment."""
 
@@ -39,11 +44,12 @@ class Flag(Protocol):
 
 
 class Shot(Protocol):
-    """A shot change: a cut (start = end = the first frame of the new shot) or a zoom over a span."""
+    """A shot change: a cut (start = end = the first frame of the new shot), or a fade, dissolve, zoom or pan
+    over a span."""
 
     @property
     def kind(self) -> str:
-        """'cut' or 'zoom'."""
+        """'cut', 'fade', 'dissolve', 'zoom' or 'pan'."""
 
     @property
     def start_ms(self) -> int:
@@ -56,44 +62,82 @@ class Shot(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ShotSpan:
-    """A shot change in milliseconds: ``kind`` is 'cut' or 'zoom'."""
+    """A shot change in milliseconds: ``kind`` is one of TRANSITION_KINDS or CAMERA_KINDS."""
 
     kind: str
     start_ms: int
     end_ms: int
 
 
-def shot_change_near(start_ms: int, end_ms: int, shots: Sequence[Shot], margin_ms: int = SHOT_MARGIN_MS) -> Shot | None:
-    """The shot change a segment coincides with: a cut within ``margin_ms`` of it, or a zoom overlapping it."""
-    return ShotIndex(shots, margin_ms).near(start_ms, end_ms)
+@dataclass(frozen=True, slots=True)
+class ShotRule:
+    """Which shot changes make an unlabelled flagged segment "not significant" (its motion is the editing's or
+    the camera's), and how near: a segment within ``margin_ms`` of a cut, fade or dissolve of ``kinds``, or
+    overlapping a zoom or pan of ``kinds``. Stored with the project; raises ValueError for an unknown kind or
+    a margin out of 0…MAX_SHOT_MARGIN_MS."""
+
+    kinds: frozenset[str] = frozenset(TRANSITION_KINDS + CAMERA_KINDS)
+    margin_ms: int = SHOT_MARGIN_MS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kinds", frozenset(self.kinds))
+        unknown = self.kinds - set(TRANSITION_KINDS + CAMERA_KINDS)
+        if unknown:
+            raise ValueError(f"unknown kind of shot change: {', '.join(sorted(unknown))}")
+        if not isinstance(self.margin_ms, int) or not 0 <= self.margin_ms <= MAX_SHOT_MARGIN_MS:
+            raise ValueError(f"the distance to a shot change must lie between 0 and {MAX_SHOT_MARGIN_MS} ms")
+
+    def params(self) -> dict:
+        """The rule as plain JSON values (kinds in their usual order)."""
+        return {"kinds": [k for k in TRANSITION_KINDS + CAMERA_KINDS if k in self.kinds], "margin_ms": self.margin_ms}
+
+    @classmethod
+    def from_params(cls, params: dict) -> ShotRule:
+        """The rule :meth:`params` gave; raises ValueError (or KeyError, TypeError) for anything else."""
+        return cls(frozenset(str(kind) for kind in params["kinds"]), int(params["margin_ms"]))
+
+    def applies(self, shot: Shot, start_ms: int, end_ms: int) -> bool:
+        """Whether ``shot`` makes the segment ``[start_ms, end_ms]`` coincide with a shot change."""
+        if shot.kind not in self.kinds:
+            return False
+        if shot.kind in CAMERA_KINDS:
+            return shot.start_ms < end_ms and start_ms < shot.end_ms
+        return shot.start_ms - self.margin_ms <= end_ms and start_ms <= shot.end_ms + self.margin_ms
+
+
+DEFAULT_SHOT_RULE = ShotRule()
+
+
+def shot_change_near(
+    start_ms: int, end_ms: int, shots: Sequence[Shot], margin_ms: int = SHOT_MARGIN_MS, rule: ShotRule | None = None
+) -> Shot | None:
+    """The shot change a segment coincides with under ``rule`` (by default every kind, ``margin_ms``)."""
+    return ShotIndex(shots, margin_ms, rule).near(start_ms, end_ms)
 
 
 class ShotIndex:
     """The shot changes of a media made ready for many :func:`shot_change_near` look-ups (each a bisection over
     the changes sorted by start), so the shots of every segment of a long recording cost O(n log n)."""
 
-    def __init__(self, shots: Sequence[Shot], margin_ms: int = SHOT_MARGIN_MS) -> None:
-        self._margin_ms = margin_ms
+    def __init__(self, shots: Sequence[Shot], margin_ms: int = SHOT_MARGIN_MS, rule: ShotRule | None = None) -> None:
+        self.rule = rule or ShotRule(margin_ms=margin_ms)
         order = sorted(range(len(shots)), key=lambda index: shots[index].start_ms)
         self._shots = [shots[index] for index in order]
         self._positions = order
         """each sorted shot's place in the given sequence: the first matching one there is the answer"""
         self._starts = [shot.start_ms for shot in self._shots]
-        self._longest_zoom_ms = max((shot.end_ms - shot.start_ms for shot in shots if shot.kind == "zoom"), default=0)
+        self._longest_ms = max((shot.end_ms - shot.start_ms for shot in shots), default=0)
 
     def near(self, start_ms: int, end_ms: int) -> Shot | None:
         """What :func:`shot_change_near` says of the segment ``[start_ms, end_ms]``."""
-        margin = self._margin_ms
-        low = bisect.bisect_left(self._starts, min(start_ms - margin, start_ms - self._longest_zoom_ms))
+        margin = self.rule.margin_ms
+        low = bisect.bisect_left(self._starts, start_ms - margin - self._longest_ms)
         high = bisect.bisect_right(self._starts, end_ms + margin)
         found = None
         for index in range(low, high):
-            shot = self._shots[index]
             if found is not None and self._positions[index] > self._positions[found]:
                 continue
-            if shot.kind == "cut" and start_ms - margin <= shot.start_ms <= end_ms + margin:
-                found = index
-            elif shot.kind == "zoom" and shot.start_ms < end_ms and start_ms < shot.end_ms:
+            if self.rule.applies(self._shots[index], start_ms, end_ms):
                 found = index
         return None if found is None else self._shots[found]
 

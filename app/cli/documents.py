@@ -96,6 +96,7 @@ def _moment_json(item: ReviewItem) -> dict[str, Any]:
         "audio": _track_json(segment.audio),
         "motion": _track_json(segment.motion),
         "not_significant": item.not_significant,
+        "why": item.why,
     }
 
 

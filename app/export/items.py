@@ -40,14 +40,14 @@ from analysis.urls import redact_url
 from app.export.faces import FaceIndex, FacesAround, face_values, stored_faces
 from app.export.files import rounded
 from app.model.records import LabelRecord, MediaRecord, RunRecord, SegmentRecord
-from app.model.review import ReviewItem, review_items
+from app.model.review import ReviewItem, review_items, shot_reason
 from app.model.transcript import DEFAULT_CONTEXT_WINDOW_S, Word, all_words, words_text
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, TRACK_AUDIO_PEAK, TRACK_PAUSE
-from app.pipelines.motion import TRACK_MOTION_PEAK, StoredMotion, load_motion
+from app.pipelines.motion import TRACK_MOTION_PEAK, StoredMotion, load_motion, shot_rule
 from app.pipelines.runs import without_missing
 from app.pipelines.transcription import stored_transcript
 from app.project.store import Store
-from app.timecode import format_mmss, ms_to_s
+from app.timecode import ms_to_s
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,8 @@ class ExportItem:
     transcript_after: str = ""
     """The words said after the item's range, up to its end + W."""
     shot_change: str = ""
-    """'cut at 00:09.000' or 'zoom at 00:11.000' when the segment coincides with a shot change, else ''."""
+    """Why the segment coincides with a shot change under the project's rule ('within 0.5 s of a cut at
+    00:09.000', 'during a zoom 00:11.000–00:12.400'), else ''."""
     motion_magnitude: float | None = None
     """Mean flow magnitude (reference px/s) of the motion run's sample nearest the moment; None without a run."""
     motion_mean: float | None = None
@@ -216,6 +217,7 @@ def collect_items(
         raise ValueError(f"the transcript context cannot be negative (got {transcript_context_ms} ms)")
     items: list[ExportItem] = []
     used: set[str] = set()
+    rule = shot_rule(store)
     for record in store.all_media():
         _, audio_rows = latest_spans(store, record.id, RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK)
         _, pause_rows = latest_spans(store, record.id, RUN_PAUSES, TRACK_PAUSE)
@@ -230,6 +232,7 @@ def collect_items(
             store.labels(record.id),
             [Span(row.start_ms, row.end_ms) for row in pause_rows],
             motion.shots if motion is not None else (),
+            rule=rule,
         )
         for entry in review:
             if not entry.labels and not labels_only:
@@ -309,7 +312,7 @@ def _item(
         fields["flow_method"], fields["flow_width"] = motion.options.method.value, motion.options.width
         fields["cuts_ms"] = tuple(shot.start_ms for shot in motion.shots if shot.kind == "cut")
     if entry.shot_change is not None:
-        fields["shot_change"] = f"{entry.shot_change.kind} at {format_mmss(entry.shot_change.start_ms)}"
+        fields["shot_change"] = shot_reason(entry.shot_change, entry.rule)
     if faces is not None:
         fields["faces_around"] = faces.around(segment.moment_ms)
     fields.update(said.around(segment.start_ms, segment.end_ms))

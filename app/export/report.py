@@ -349,8 +349,8 @@ def _observation(
         )
     elif first.not_significant:
         labels = (
-            '<p class="muted">Not labelled yet. <b>Not significant</b>: it coincides with a shot change '
-            f"({html.escape(first.shot_change)}), so clips and datasets leave it out until someone labels it.</p>"
+            '<p class="muted">Not labelled yet. <b>Not significant</b>: it lies '
+            f"{html.escape(first.shot_change)}, so clips and datasets leave it out until someone labels it.</p>"
         )
     else:
         labels = '<p class="muted">Not labelled yet.</p>'

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
 
 from analysis.errors import SalientError
 from app.model.records import LabelRecord
-from app.model.review import ReviewItem
+from app.model.review import ReviewItem, shot_reason
 from app.timecode import format_mmss
 from widgets.dialogs.vocabulary_dialog import VocabularyDialog
 from widgets.panels.review_panel import ReviewPanel, ReviewRow
@@ -103,7 +103,7 @@ class LabellingController(QObject):
             own.confidence if own else None,
             own.note if own else "",
             segment.tracks,
-            f"{shot.kind} at {format_mmss(shot.start_ms)}" if shot is not None else "",
+            shot_reason(shot, item.rule) if shot is not None else "",
             segment.tracks_detail,
         )
 

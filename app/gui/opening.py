@@ -20,6 +20,7 @@ from analysis.errors import MediaError
 from analysis.motion import MotionPeak, motion_peaks
 from analysis.pauses import PauseResult
 from analysis.progress import Cancelled, Progress
+from analysis.salience import DEFAULT_SHOT_RULE, ShotRule
 from app.gui.books.labels import StoredLabels, read_labels
 from app.gui.books.transcript import StoredTranscript, read_transcript
 from app.model.records import MediaRecord
@@ -27,7 +28,7 @@ from app.model.review import ReviewItem, review_items
 from app.pipelines import audio as pipeline
 from app.pipelines.audio import RUN_AUDIO_PEAKS, RUN_PAUSES, AudioOptions
 from app.pipelines.faces import StoredFaces, load_faces
-from app.pipelines.motion import StoredMotion, load_motion
+from app.pipelines.motion import StoredMotion, load_motion, shot_rule
 from app.pipelines.runs import RunDataMissing
 from app.pipelines.sources import check_media_file, default_project_path
 from app.pipelines.stored import check_stored, reading_stored
@@ -75,6 +76,8 @@ class LoadedProject:
     """why the project is open read-only ("" when it can be written)"""
     missing: list[RunDataMissing] = field(default_factory=list)
     """stored runs whose cache data is gone or unreadable: shown as missing, with an offer to run them again"""
+    shot_rule: ShotRule = DEFAULT_SHOT_RULE
+    """the project's rule for segments at a shot change"""
 
 
 def load_project(
@@ -168,15 +171,19 @@ def _read(store: Store, record: MediaRecord, progress: Progress) -> LoadedProjec
             faces = None
             missing.append(gone)
     _check(progress, 0.8, "building the review queue")
+    rule = shot_rule(store)
     queue = review_items(
         (),
         motion.peaks if motion is not None else (),
         labels.labels,
         pauses.pauses if pauses is not None else (),
         motion.stored.shots if motion is not None else (),
+        rule=rule,
     )
     progress.update(1.0, f"{len(labels.labels)} labels, {len(transcript.segments)} transcript segments read")
-    return LoadedProject(store, record, options, labels, transcript, pauses, motion, faces, queue, missing=missing)
+    return LoadedProject(
+        store, record, options, labels, transcript, pauses, motion, faces, queue, missing=missing, shot_rule=rule
+    )
 
 
 def _check(progress: Progress, fraction: float | None = None, message: str = "") -> None:

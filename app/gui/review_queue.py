@@ -42,6 +42,7 @@ class ReviewQueue(QObject):
         """a rebuild was asked for while the session was loading a media: done once it has loaded"""
         self._selected: str | None = None
         session.media_loaded.connect(self._on_session_media_loaded)
+        session.shot_rule_changed.connect(lambda _rule: self.refresh())
 
     @property
     def items(self) -> list[ReviewItem]:
@@ -76,7 +77,8 @@ class ReviewQueue(QObject):
         motion = session.motion.peaks if session.motion is not None else ()
         shots = session.motion.stored.shots if session.motion is not None else ()
         pauses = session.pauses.pauses if session.pauses is not None else ()
-        items = review_items(audio, motion, session.labels.labels, pauses, shots, list(self._selections.values()))
+        selections = list(self._selections.values())
+        items = review_items(audio, motion, session.labels.labels, pauses, shots, selections, session.shot_rule)
         previous = self.segment(self._selected or "")
         self._items = {item.key: item for item in items}
         self._owners = {key: item.key for item in items for key in item.segment.keys}

@@ -24,6 +24,7 @@ from analysis.errors import MediaError, SalientError
 from analysis.motion import MotionOptions
 from analysis.pauses import PauseResult
 from analysis.progress import SubProgress
+from analysis.salience import DEFAULT_SHOT_RULE, ShotRule
 from analysis.transcribe import SegmentResult, TranscribeOptions, TranscribeSummary, resolve_model, transcribe_in_child
 from app.export.transcripts import ImportResult, export_transcript
 from app.gui.books.imports import ImportCommand, StoredImport, import_in_background
@@ -85,6 +86,8 @@ class Session(QObject):
     """OutlierResult"""
     pauses_changed = Signal(object)
     motion_changed = Signal(object)
+    shot_rule_changed = Signal(object)
+    """the rule for segments at a shot change (a ShotRule) was changed"""
     """MotionState, or None when the media has no motion analysis"""
     faces_changed = Signal(object)
     """StoredFaces, or None"""
@@ -130,6 +133,8 @@ class Session(QObject):
         self.motion: MotionState | None = None
         self.motion_job: Job | None = None
         self.faces: StoredFaces | None = None
+        self.shot_rule = DEFAULT_SHOT_RULE
+        """which shot changes make an unlabelled flagged segment not significant (stored with the project)"""
         self._open_job: Job | None = None
         """the project being opened in the background (the latest request; an earlier one is dropped)"""
         self.loaded_queue: list[ReviewItem] | None = None
@@ -225,6 +230,7 @@ class Session(QObject):
         store, record = loaded.store, loaded.media
         self._store, self.media, self.options = store, record, loaded.options
         self.read_only = self.labels.undo_stack.read_only = loaded.read_only
+        self.shot_rule = loaded.shot_rule
         self.loading = True
         self._missing = []
         try:
@@ -329,6 +335,7 @@ class Session(QObject):
         self.motion_job = None
         self.motion = None
         self.faces = None
+        self.shot_rule = DEFAULT_SHOT_RULE
         self.labels.attach(None, None)
         self.transcript.attach(None, None)
         self.transcript.aligner.stop()
@@ -456,6 +463,18 @@ class Session(QObject):
         )
         self.peaks_changed.emit(self.outliers)
         self._persist_timer.start()
+
+    def set_shot_rule(self, rule: ShotRule) -> None:
+        """Store the rule at once (refused in a read-only project) and have the review queue apply it."""
+        if rule == self.shot_rule or self._store is None or self.refuse_change("Changing the shot change rule"):
+            return
+        try:
+            self._store.choose_shot_rule(rule.params())
+        except SalientError as exc:
+            self.error_occurred.emit(f"The shot change rule was not changed: {exc}", "")
+            return
+        self.shot_rule = rule
+        self.shot_rule_changed.emit(rule)
 
     def _save_quietly(self, save) -> None:  # a callable that writes to the project
         """Store something the controls set (they move many times a second): a refusal (full disk) is noted

@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analysis.pauses import PauseIndex, Span
-from analysis.salience import MULTIMODAL_DELTA_MS, Flag, Moment, Shot, ShotIndex, moments
+from analysis.salience import (
+    CAMERA_KINDS,
+    DEFAULT_SHOT_RULE,
+    MULTIMODAL_DELTA_MS,
+    Flag,
+    Moment,
+    Shot,
+    ShotIndex,
+    ShotRule,
+    moments,
+)
 from app.model.records import LabelRecord, segment_key
 from app.timecode import format_mmss
 
@@ -108,6 +118,8 @@ class ReviewItem:
     """The shot change the segment coincides with (never set for a selection)."""
     labels: tuple[LabelRecord, ...]
     """Every annotator's labels on the segment, in the order they were given."""
+    rule: ShotRule = DEFAULT_SHOT_RULE
+    """The rule that found ``shot_change`` (its margin is part of the reason given)."""
 
     @property
     def key(self) -> str:
@@ -119,12 +131,30 @@ class ReviewItem:
         """Unlabelled at a shot change: the motion there is the camera's, so clips and datasets leave it out."""
         return self.shot_change is not None and not self.labels
 
+    @property
+    def why(self) -> str:
+        """Why it is not significant ("within 0.5 s of a cut at 00:12.300"), or '' when it is significant."""
+        return shot_reason(self.shot_change, self.rule) if self.not_significant else ""
+
     def own_label(self, annotator: str) -> LabelRecord | None:
         """The label ``annotator`` gave this segment: the one on its own key, else their latest (by id) on one of
         its aliases; None when they gave none."""
         mine = [label for label in self.labels if label.annotator == annotator]
         on_key = [label for label in mine if label.segment_key == self.key]
         return max(on_key or mine, key=lambda label: label.id, default=None)
+
+
+def shot_reason(shot: Shot, rule: ShotRule) -> str:
+    """Why a segment coincides with ``shot`` under ``rule``: "within 0.5 s of a cut at 00:12.300", "within
+    0.5 s of a fade 00:12.300–00:14.100", "during a pan 00:03.000–00:05.200"."""
+    if shot.kind in CAMERA_KINDS:
+        return f"during a {shot.kind} {format_mmss(shot.start_ms)}–{format_mmss(shot.end_ms)}"
+    where = (
+        f"at {format_mmss(shot.start_ms)}"
+        if shot.end_ms <= shot.start_ms
+        else f"{format_mmss(shot.start_ms)}–{format_mmss(shot.end_ms)}"
+    )
+    return f"within {rule.margin_ms / 1000:g} s of a {shot.kind} {where}"
 
 
 def moment_segment(moment: Moment) -> Segment:
@@ -159,6 +189,7 @@ def review_items(
     pauses: Sequence[Span] = (),
     shots: Sequence[Shot] = (),
     selections: Sequence[Segment] = (),
+    rule: ShotRule = DEFAULT_SHOT_RULE,
 ) -> list[ReviewItem]:
     """Every segment of one media that can be reviewed, in time order (start, end, then source).
 
@@ -168,6 +199,7 @@ def review_items(
     ``labels`` are the media's labels: one whose ``segment_key`` is a moment's key or one of its aliases is
     attached to it; any other label is a range of its own (a selection, or a segment no longer flagged).
     ``selections`` are ranges chosen in this session and not labelled yet. ``pauses`` are in time order.
+    ``rule`` says which shot changes make an unlabelled flagged segment not significant (the project's).
     """
     flagged = [moment_segment(moment) for moment in moments(audio_peaks, motion_peaks)]
     segments = {segment.key: segment for segment in flagged}
@@ -183,11 +215,11 @@ def review_items(
     for segment in selections:
         if segment.key not in owner:
             segments.setdefault(segment.key, segment)
-    pause_index, shot_index = PauseIndex(pauses), ShotIndex(shots)
+    pause_index, shot_index = PauseIndex(pauses), ShotIndex(shots, rule=rule)
     items = []
     for key, segment in segments.items():
         context = pause_index.context(segment.moment_ms)
         shot = shot_index.near(segment.start_ms, segment.end_ms) if segment.flagged else None
-        items.append(ReviewItem(segment, context.before, context.after, shot, tuple(attached.get(key, ()))))
+        items.append(ReviewItem(segment, context.before, context.after, shot, tuple(attached.get(key, ())), rule))
     items.sort(key=lambda item: (item.segment.start_ms, item.segment.end_ms, item.segment.source))
     return items

@@ -14,14 +14,38 @@ from analysis import motion
 from analysis.audio import DistributionStats, Tails
 from analysis.motion import MotionOptions, MotionPeak, MotionResult, MotionSeries, ShotChange
 from analysis.progress import Progress
+from analysis.salience import DEFAULT_SHOT_RULE, ShotRule
 from app.model.records import NewSegment
 from app.pipelines.runs import RunDataMissing, record_stop
 from app.project.store import Store
+from app.project.table import damaged
 
 RUN_MOTION = "motion"
 TRACK_MOTION_PEAK = "motion_peak"
 TRACK_CUT = "shot_cut"
 TRACK_ZOOM = "shot_zoom"
+SHOT_TRACKS = {kind: f"shot_{kind}" for kind in motion.SHOT_KINDS}
+"""The stored track of each kind of shot change (a project from before fades, dissolves and pans has only the
+cut and zoom tracks, and opens with those)."""
+
+
+def shot_rule(store: Store) -> ShotRule:
+    """The project's rule for segments at a shot change (the default until a user changes it)."""
+    params = store.chosen_shot_rule()
+    if params is None:
+        return DEFAULT_SHOT_RULE
+    try:
+        return ShotRule.from_params(params)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise damaged(store.path, f"the shot change rule is not valid: {exc}") from exc
+
+
+def shot_segments(shots: Sequence[ShotChange]) -> dict[str, list[NewSegment]]:
+    """The shot changes as stored segments, one track per kind."""
+    return {
+        track: [NewSegment(s.start_ms, s.end_ms) for s in shots if s.kind == kind]
+        for kind, track in SHOT_TRACKS.items()
+    }
 
 
 def series_cache_path(cache_dir: Path, fingerprint: str, options: MotionOptions) -> Path:
@@ -83,8 +107,7 @@ def record_motion(
         },
         {
             TRACK_MOTION_PEAK: [NewSegment(p.start_ms, p.end_ms, p.peak_ms, p.z, p.value) for p in peaks],
-            TRACK_CUT: [NewSegment(s.start_ms, s.end_ms) for s in result.shots if s.kind == "cut"],
-            TRACK_ZOOM: [NewSegment(s.start_ms, s.end_ms) for s in result.shots if s.kind == "zoom"],
+            **shot_segments(result.shots),
         },
         elapsed_ms=elapsed_ms,
         artifacts={"series": str(cached.relative_to(store.data_dir))},
@@ -123,9 +146,12 @@ def load_motion(store: Store, media_id: int, options: MotionOptions | None = Non
             )
             for s in store.segments(run.id, TRACK_MOTION_PEAK)
         )
-        shots = [ShotChange(s.start_ms, s.end_ms, "cut") for s in store.segments(run.id, TRACK_CUT)]
-        shots += [ShotChange(s.start_ms, s.end_ms, "zoom") for s in store.segments(run.id, TRACK_ZOOM)]
-        shots.sort(key=lambda s: s.start_ms)
+        shots = [
+            ShotChange(s.start_ms, s.end_ms, kind)
+            for kind, track in SHOT_TRACKS.items()
+            for s in store.segments(run.id, track)
+        ]
+        shots.sort(key=lambda s: (s.start_ms, s.end_ms))
         return StoredMotion(
             run.id,
             run_options,
@@ -151,8 +177,7 @@ def persist_motion_peaks(
         {**(run.summary or {}), "stats": asdict(stats), "k": k},
         {
             TRACK_MOTION_PEAK: [NewSegment(p.start_ms, p.end_ms, p.peak_ms, p.z, p.value) for p in peaks],
-            TRACK_CUT: [NewSegment(s.start_ms, s.end_ms) for s in stored.shots if s.kind == "cut"],
-            TRACK_ZOOM: [NewSegment(s.start_ms, s.end_ms) for s in stored.shots if s.kind == "zoom"],
+            **shot_segments(stored.shots),
         },
         elapsed_ms=0,
         artifacts={"series": str(series.relative_to(store.data_dir))},

@@ -95,6 +95,24 @@ class MediaTable(Table):
         except (KeyError, TypeError, ValueError) as exc:
             raise damaged(self.path, f"the chosen peak parameters are not valid: {exc!r}") from exc
 
+    # -- the project's rule for segments at a shot change -------------------------------------------------
+
+    def choose_shot_rule(self, params: dict) -> None:
+        """Keep the project's "not significant near a shot change" rule (kinds, distance) at once."""
+        value = json.dumps({"params": params, "set_at": timestamp()}, sort_keys=True)
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('shot_rule', ?)", (value,))
+
+    def chosen_shot_rule(self) -> dict | None:
+        """The rule's parameters as last chosen, or None when the project keeps the default."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'shot_rule'").fetchone()
+        if row is None:
+            return None
+        data = self._load_json(row[0], "the shot change rule")
+        if not isinstance(data, dict) or not isinstance(data.get("params"), dict):
+            raise damaged(self.path, "the shot change rule is not valid")
+        return data["params"]
+
 
 def _peak_params_key(media_id: int) -> str:
     return f"peak_params:{media_id}"

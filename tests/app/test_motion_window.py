@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from analysis.motion import FlowMethod, MotionOptions
+from analysis.salience import ShotRule
 from app.demo.synth import MotionScript
 from app.gui.main_window import MainWindow
 from app.timecode import format_ms
@@ -108,3 +109,19 @@ def test_the_detail_uses_the_runs_method_and_width_and_its_cuts(qtbot, window: M
             assert side.cut_ms == cut
             label = panel.interval_labels["before" if side is detail.before else "after"].text()
             assert label.endswith(f"a cut lies between these frames (at {format_ms(cut)}): this flow is not motion")
+
+
+def test_the_shot_rule_is_set_stored_and_applied_to_the_queue(analysed: MainWindow) -> None:
+    """Issue 14: the rule (Analyze ▸ Not Significant Near…) changes which rows are marked, at once, says why,
+    and is stored with the project. The motion peaks end at 6.24 s and 7.04 s; the cuts are at 9 and 11 s."""
+    session = analysed.session
+
+    def marks() -> list[tuple[int, str]]:
+        return [(row.end_ms, row.shot) for row in analysed.review_panel.rows() if row.track == "motion"]
+
+    assert marks() == [(6240, ""), (7040, "")]
+    session.set_shot_rule(ShotRule(frozenset({"cut"}), 2500))
+    assert marks() == [(6240, ""), (7040, "within 2.5 s of a cut at 00:09.000")]
+    assert session._store.chosen_shot_rule() == {"kinds": ["cut"], "margin_ms": 2500}
+    session.set_shot_rule(ShotRule(frozenset({"fade", "dissolve", "zoom", "pan"}), 2500))
+    assert marks() == [(6240, ""), (7040, "")]

@@ -15,7 +15,7 @@ from app.gui.session import Session
 from app.pipelines.motion import RUN_MOTION, load_motion
 from app.project.store import Store
 from tests.helpers.cli import run
-from tests.helpers.media import quiet_with_burst
+from tests.helpers.media import quiet_with_burst, write_transition_video
 from tests.helpers.opening import open_and_wait
 
 SCRIPT = MotionScript()
@@ -146,3 +146,17 @@ def test_the_background_job_equals_the_direct_call(qtbot, silent: Path, tmp_path
         assert store.artifacts(runs[0].id)["series"] == store.artifacts(runs[1].id)["series"]
     session.close()
     runner.shutdown()
+
+
+def test_a_fade_is_one_shot_change_in_the_json_and_says_why_a_moment_is_marked(tmp_path: Path) -> None:
+    """Issue 14: the fade to black and back is one ``fade`` with its span (it was two cuts), and the moment the
+    flow flags in it is marked with the reason."""
+    video = write_transition_video(tmp_path / "fade.mp4", "fade_black", before_s=3.0, after_s=3.0)
+    done = run("analyze", str(video), "--motion", "--json", "--quiet")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["shot_changes"] == [{"t_s": 2.96, "end_s": 5.36, "kind": "fade"}]
+    assert [(m["start_s"], m["not_significant"], m["why"]) for m in data["moments"]] == [
+        (3.84, True, "within 0.5 s of a fade 00:02.960–00:05.360"),
+        (4.44, True, "within 0.5 s of a fade 00:02.960–00:05.360"),
+    ]

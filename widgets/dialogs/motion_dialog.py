@@ -43,7 +43,8 @@ class MotionDialog(QDialog):
         form.addRow("", self.faces)
         note = QLabel(
             "One pass over the whole video: motion magnitude, motion peaks (μ + kσ with the audio's k), "
-            "cuts and zooms. Peaks at a shot change are marked not significant.",
+            "shot changes (cuts, fades, dissolves, zooms, pans). Peaks at a shot change are marked not significant "
+            "(Analyze ▸ Not Significant Near…).",
             self,
         )
         note.setWordWrap(True)

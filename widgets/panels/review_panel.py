@@ -79,7 +79,8 @@ class ReviewRow:
     track: str = ""
     """where the segment comes from: 'audio', 'motion', 'audio + motion', 'selection'"""
     shot: str = ""
-    """the shot change it coincides with ("cut at 00:12.300"): not significant unless labelled otherwise"""
+    """why it coincides with a shot change ("within 0.5 s of a cut at 00:12.300"): not significant unless
+    labelled otherwise"""
     track_detail: str = ""
     """each track's peak and z ('audio: peak 00:07.907, z +5.14 · motion: peak 00:07.440, z +1.85'): the
     Track cell's tooltip, a line per track"""

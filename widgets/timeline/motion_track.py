@@ -220,6 +220,7 @@ class MotionTrack(BandTrack):
         self._peaks: tuple[MotionPeak, ...] = ()
         self._cut_count = 0
         self._zoom_count = 0
+        self._span_kinds: tuple[str, ...] = ()
         self._show_caption()
 
     @property
@@ -267,11 +268,13 @@ class MotionTrack(BandTrack):
         self._set_markers(x, y)
 
     def set_shots(self, shots: Sequence[ShotChange]) -> None:
-        """Cuts as vertical lines at their time, zooms as shaded spans; other kinds are ignored."""
+        """Cuts as vertical lines at their time; every other kind (fade, dissolve, zoom, pan) as one shaded span."""
         cuts = np.array([shot.start_ms for shot in shots if shot.kind == "cut"], dtype=np.float64) / 1000
-        zooms = np.array([(s.start_ms, s.end_ms) for s in shots if s.kind == "zoom"], dtype=np.float64) / 1000
+        zooms = np.array([(s.start_ms, s.end_ms) for s in shots if s.kind != "cut"], dtype=np.float64) / 1000
         zooms = zooms.reshape(-1, 2)
-        self._cut_count, self._zoom_count = int(cuts.size), int(zooms.shape[0])
+        self._cut_count = int(cuts.size)
+        self._zoom_count = sum(1 for shot in shots if shot.kind == "zoom")
+        self._span_kinds = tuple(dict.fromkeys(shot.kind for shot in shots if shot.kind != "cut"))
         self._shots.set_shots(cuts, zooms[:, 0], zooms[:, 1])
         self._show_caption()
 
@@ -289,6 +292,7 @@ class MotionTrack(BandTrack):
         self._times = np.zeros(0, dtype=np.float64)
         self._peaks = ()
         self._cut_count = self._zoom_count = 0
+        self._span_kinds = ()
         self._shots.set_shots(np.zeros(0), np.zeros(0), np.zeros(0))
         self._show_caption()
 
@@ -298,8 +302,8 @@ class MotionTrack(BandTrack):
         parts.append(f'<span style="color:{PEAK_COLOR}">● peak</span>')
         if self._cut_count:
             parts.append(f'<span style="color:{CUT_LEGEND}">│ cut</span>')
-        if self._zoom_count:
-            parts.append(f'<span style="color:{ZOOM_LEGEND}">▮ zoom</span>')
+        if self._span_kinds:
+            parts.append(f'<span style="color:{ZOOM_LEGEND}">▮ {" · ".join(sorted(self._span_kinds))}</span>')
         self._caption.setHtml(f'<span style="font-size:8pt">{"&nbsp;&nbsp;".join(parts)}</span>')
 
     def _fit_y(self) -> None:

@@ -21,6 +21,7 @@ from analysis.motion import MotionOptions
 from app.gui.workers import LatestRequestWorker
 from app.timecode import format_ms
 from widgets.dialogs.motion_dialog import MotionDialog
+from widgets.dialogs.shot_rule_dialog import ShotRuleDialog
 from widgets.panels.peak_detail_panel import PeakDetailPanel
 from widgets.timeline.motion_track import MotionTrack
 
@@ -80,6 +81,7 @@ class MotionController(QObject):
         self.detail_dock = shell.add_dock("Peak detail", "peak_detail_dock", self.detail)
         self.actions = {
             "motion": shell.add_action("Analyze &Motion…", self.motion_dialog, "Ctrl+Alt+M"),
+            "shot_rule": shell.add_action("&Not Significant Near…", self.shot_rule_dialog),
         }
         self._request = 0
         self._moment: int | None = None
@@ -96,6 +98,7 @@ class MotionController(QObject):
 
     def build_menu(self, menu: QMenu) -> None:
         menu.addAction(self.actions["motion"])
+        menu.addAction(self.actions["shot_rule"])
 
     # -- results ------------------------------------------------------------------------------------
 
@@ -145,6 +148,15 @@ class MotionController(QObject):
 
                 faces = FaceOptions()
             session.start_motion(dialog.options(), faces)
+
+    def shot_rule_dialog(self) -> None:
+        """Which shot changes make an unlabelled peak not significant, and how near (the session stores it)."""
+        if not self.session.is_open:
+            self.shell.show_error("Open a video or a project first.", "")
+            return
+        dialog = ShotRuleDialog(self.session.shot_rule, self.shell.dialog_parent)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.session.set_shot_rule(dialog.rule())
 
     def analyse_motion_and_faces(self) -> Job | None:
         """Motion and faces in one decode pass with the default settings (the offer of an empty queue)."""

@@ -12,6 +12,7 @@ import pytest
 
 from analysis.errors import ExportError
 from analysis.peak_detail import peak_detail
+from analysis.salience import ShotRule
 from app.demo.synth import SCENE_RATE, MotionScript, write_media
 from app.export import pictures as export
 from app.export.clips import export_clips
@@ -25,6 +26,7 @@ from app.pipelines.analyze import analyze_audio
 from app.pipelines.audio import RUN_AUDIO_PEAKS, TRACK_AUDIO_PEAK
 from app.pipelines.motion import TRACK_MOTION_PEAK, load_motion
 from app.project.store import Store
+from app.project.table import ProjectError
 from app.timecode import format_mmss
 from tests.helpers.cli import run
 from tests.helpers.exports import disk_full_on, png_image, read_csv
@@ -149,7 +151,7 @@ def test_motion_peaks_are_flagged_segments_and_labels_attach_by_key(store: Store
         "Ana",
     )
     assert zoom.z == segments[1].score
-    assert (moment.shot_change, zoom.shot_change) == ("", "cut at 00:11.000")
+    assert (moment.shot_change, zoom.shot_change) == ("", "within 0.5 s of a cut at 00:11.000")
     assert [item.not_significant for item in (moment, zoom)] == [False, True]
     end = f"{segments[1].end_ms // 1000:06d}.{segments[1].end_ms % 1000:03d}"
     assert zoom.label == "" and zoom.name == f"moves_000011.000-{end}_unlabelled"
@@ -264,7 +266,7 @@ def test_tables_list_every_row_with_the_mark(store: Store, tmp_path: Path) -> No
     assert columns == list(TABLE_COLUMNS)
     assert [(row["source"], row["label"], row["shot_change"], row["not_significant"]) for row in rows] == [
         ("multimodal_peak", "anger", "", "False"),
-        ("motion_peak", "", "cut at 00:11.000", "True"),
+        ("motion_peak", "", "within 0.5 s of a cut at 00:11.000", "True"),
     ]
     assert [row["tracks"] for row in rows] == [item.tracks for item in collect_items(store)]
     assert rows[1]["tracks"].startswith("motion: peak 00:11.000, z +")
@@ -303,7 +305,8 @@ def test_a_labelled_peak_at_a_shot_change_is_exported(video: Path, tmp_path: Pat
     label_motion_peak(project, 1, "irony")
     with Store.open(project) as opened:
         zoom = collect_items(opened)[-1]
-        assert (zoom.label, zoom.shot_change, zoom.not_significant) == ("irony", "cut at 00:11.000", False)
+        at_cut = "within 0.5 s of a cut at 00:11.000"
+        assert (zoom.label, zoom.shot_change, zoom.not_significant) == ("irony", at_cut, False)
         written = export_clips(opened, tmp_path / "clips")
     assert {path.name for path in written if path.name.startswith(zoom.name)} == {
         f"{zoom.name}{suffix}"
@@ -367,3 +370,21 @@ def test_audio_only_media_exports_without_motion(tmp_path: Path) -> None:
         assert all(row[column] == "" for column in MOTION_COLUMNS if column in TABLE_COLUMNS)
     assert not [path for path in out.rglob("*.png")]
     assert "Motion analysis" not in report and '<table class="motion">' not in report
+
+
+def test_the_projects_shot_rule_decides_what_exports_leave_out(store: Store) -> None:
+    """Issue 14: the rule is stored with the project; without cuts in it, the zoom's peak at the cut is
+    significant in the exports too (one rule for the window, the exports and the CLI)."""
+    assert store.chosen_shot_rule() is None
+    try:
+        store.choose_shot_rule({"kinds": ["fade", "dissolve", "pan"], "margin_ms": 500})
+        _moment, zoom = items_by_source(store)
+        assert (zoom.shot_change, zoom.not_significant) == ("", False)
+        store.choose_shot_rule({"kinds": ["cut"], "margin_ms": 500})
+        _moment, zoom = items_by_source(store)
+        assert (zoom.shot_change, zoom.not_significant) == ("within 0.5 s of a cut at 00:11.000", True)
+        store.choose_shot_rule({"kinds": ["cut", "wipe"], "margin_ms": 500})
+        with pytest.raises(ProjectError, match="the shot change rule is not valid: unknown kind of shot change: wipe"):
+            collect_items(store)
+    finally:
+        store.choose_shot_rule(ShotRule().params())

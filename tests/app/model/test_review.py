@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+import pytest
+
 from analysis.audio import Peak
 from analysis.pauses import Span
-from analysis.salience import ShotIndex, ShotSpan, shot_change_near
+from analysis.salience import ShotIndex, ShotRule, ShotSpan, shot_change_near
 from app.model.records import LabelRecord, segment_key
 from app.model.review import Segment, TrackPeak, review_items
 
@@ -150,3 +152,32 @@ def test_every_peak_inside_its_own_segment_and_in_no_other() -> None:
                 continue
             assert item.segment.start_ms <= t <= item.segment.end_ms
             assert not any(other.start_ms <= t <= other.end_ms for other in others)
+
+
+def test_the_shot_rule_says_which_kinds_count_how_near_and_why() -> None:
+    """Issue 14: a fade is one span, a peak within the rule's distance of it is marked with the reason; kinds
+    left out of the rule, or a smaller distance, make the peak significant again."""
+    fade, pan = ShotSpan("fade", 12_300, 14_100), ShotSpan("pan", 30_000, 32_000)
+    motion = [Peak(14_400, 15_000, 14_700, 3.0, 9.0), Peak(31_000, 31_500, 31_200, 3.0, 9.0)]
+    near_fade, in_pan = review_items((), motion, shots=[fade, pan])
+    assert (near_fade.shot_change, near_fade.why) == (fade, "within 0.5 s of a fade 00:12.300–00:14.100")
+    assert (in_pan.shot_change, in_pan.why) == (pan, "during a pan 00:30.000–00:32.000")
+    closer = review_items((), motion, shots=[fade, pan], rule=ShotRule(frozenset({"fade", "pan"}), 250))
+    assert [(item.not_significant, item.why) for item in closer] == [
+        (False, ""),
+        (True, "during a pan 00:30.000–00:32.000"),
+    ]
+    transitions_only = review_items((), motion, shots=[fade, pan], rule=ShotRule(frozenset({"cut", "fade"}), 500))
+    assert [item.not_significant for item in transitions_only] == [True, False]
+    labelled = review_items((), motion[:1], [label(1, "motion_peak", 14_400, 15_000)], shots=[fade])
+    assert (labelled[0].not_significant, labelled[0].why) == (False, "")
+
+
+def test_a_shot_rule_refuses_unknown_kinds_and_distances_out_of_range() -> None:
+    with pytest.raises(ValueError, match="unknown kind of shot change: wipe"):
+        ShotRule(frozenset({"cut", "wipe"}))
+    with pytest.raises(ValueError, match="between 0 and 10000 ms"):
+        ShotRule(margin_ms=-1)
+    rule = ShotRule(frozenset({"zoom", "cut"}), 800)
+    assert rule.params() == {"kinds": ["cut", "zoom"], "margin_ms": 800}
+    assert ShotRule.from_params(rule.params()) == rule
