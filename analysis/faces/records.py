@@ -83,8 +83,9 @@ class Face:
     person_id: int
     """1, 2, … in order of appearance: tracks that show the same person"""
     landmarks: tuple[tuple[int, int], ...] = ()
-    """YuNet's five points in original frame pixels (right eye, left eye, nose, right and left mouth corner, as
-    seen); empty for the detectors that give none and for runs read back from a project"""
+    """YuNet's five points in original frame pixels: the person's right eye (on the left of the picture), left
+    eye, nose tip, right and left mouth corner; empty for the detectors that give none and for runs read back
+    from a project"""
 
     @property
     def area(self) -> int:

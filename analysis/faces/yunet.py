@@ -110,7 +110,8 @@ class YuNetDetector:
 
     def detect_with_landmarks(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Boxes ``[N, 4]`` (x, y, w, h), confidences ``[N]`` (0–1) and landmarks ``[N, 5, 2]`` (x, y) of a
-        BGR image, in its pixels: right eye, left eye, nose, right and left corner of the mouth (as seen)."""
+        BGR image, in its pixels: the right eye, left eye, nose tip, right and left mouth corner of the person
+        (their right eye is on the left of the picture)."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"YuNet needs a colour (BGR) picture, not one of shape {image.shape}")
         buffer = getattr(self._local, "buffer", None)
