@@ -49,6 +49,8 @@ class _Found:
     thumb: np.ndarray
     portrait: np.ndarray | None = None
     """the face in colour, PORTRAIT_SIZE² (BGR): what the persons dialog shows of the person"""
+    landmarks: tuple[tuple[int, int], ...] = ()
+    """the detector's five points in original pixels (YuNet), or none"""
 
 
 def _analyse(
@@ -56,19 +58,32 @@ def _analyse(
 ) -> list[_Found]:
     """Detect and classify the faces of one BGR image at the analysis width; boxes scaled to original pixels."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    boxes, scores = detector.detect(image if detector.needs_color else gray)
+    with_landmarks = getattr(detector, "detect_with_landmarks", None)
+    if with_landmarks is not None:
+        boxes, scores, points = with_landmarks(image if detector.needs_color else gray)
+    else:
+        boxes, scores = detector.detect(image if detector.needs_color else gray)
+        points = np.zeros((len(boxes), 0, 2))
     if len(boxes) == 0:
         return []
     order = np.lexsort((boxes[:, 1], boxes[:, 0]))  # left to right, so runs compare face by face
-    boxes, scores = boxes[order], scores[order]
+    boxes, scores, points = boxes[order], scores[order], points[order]
     probabilities = backend.classify(image if backend.needs_color else gray, boxes)
     sx, sy = scale
     found = []
-    for box, score, row in zip(boxes, scores, probabilities, strict=True):
+    for box, score, row, marks in zip(boxes, scores, probabilities, points, strict=True):
         x, y, w, h = box.tolist()
         original = (round(x * sx), round(y * sy), round(w * sx), round(h * sy))
+        landmarks = tuple((round(px * sx), round(py * sy)) for px, py in marks.tolist())
         found.append(
-            _Found(original, float(score), np.asarray(row, np.float64), thumbnail(gray, box), portrait(image, box))
+            _Found(
+                original,
+                float(score),
+                np.asarray(row, np.float64),
+                thumbnail(gray, box),
+                portrait(image, box),
+                landmarks,
+            )
         )
     return found
 
@@ -103,7 +118,7 @@ def _build_result(
         for face, track in faces:
             probabilities = {label: float(p) for label, p in zip(labels, face.probabilities, strict=True)}
             dominant = labels[int(np.argmax(face.probabilities))]
-            typed.append(Face(face.box, face.score, probabilities, dominant, track, person_of[track]))
+            typed.append(Face(face.box, face.score, probabilities, dominant, track, person_of[track], face.landmarks))
         samples.append(FaceSample(t_ms, tuple(typed)))
     return FacesResult(
         tuple(samples),
@@ -121,8 +136,8 @@ def _build_result(
 
 
 def default_workers() -> int:
-    """Threads that detect and classify: one per core, at most four (Haar takes 40–90 ms per 640 px frame,
-    so one thread keeps up with about 8× real time at 2 samples per second)."""
+    """Threads that detect and classify: one per core, at most four (YuNet and Haar take 30–90 ms per 640 px
+    frame, so one thread keeps up with about 8× real time at 2 samples per second)."""
     return max(1, min(4, os.cpu_count() or 1))
 
 

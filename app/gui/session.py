@@ -754,6 +754,8 @@ class Session(QObject):
             self.status_message.emit(f"Faces: {recorded.carried} person {names} carried over from the previous run")
         if result.skipped:
             self.warning_issued.emit(f"Faces: {result.skipped} frame(s) could not be analysed and were skipped")
+        for warning in result.warnings():
+            self.warning_issued.emit(f"Faces: {warning}")
 
     def _refresh_persons(self) -> None:
         """The persons changed in the project: relabel the faces in memory and tell the views."""

@@ -147,6 +147,7 @@ def analyze_audio(
                 face_consumer.result if face_consumer is not None else None,
             )
             timed("faces", start)
+            warnings = (*warnings, *(f"{path}: faces: {text}" for text in faces_result.result.warnings()))
     finally:
         store.close()
     index = pauses.PauseIndex(found.pauses) if found else None

@@ -41,6 +41,7 @@ def faces_document(result: FacesResult, names: dict[int, str] | None = None) -> 
                 "faces": [
                     {
                         "box": [int(v) for v in face.box],
+                        "landmarks": [[int(x), int(y)] for x, y in face.landmarks],
                         "score": round(float(face.score), 4),
                         "emotions": {name: round(float(p), 4) for name, p in face.probabilities.items()},
                         "dominant": face.dominant,
@@ -131,6 +132,7 @@ def record_faces(store: Store, run_id: int, fingerprint: str, result: FacesResul
             "faces": sum(len(s.faces) for s in result.samples),
             "persons": [_person_json(p, names) for p in result.persons],
             "skipped": result.skipped,
+            "warnings": list(result.warnings()),
         },
         {},
         elapsed_ms=elapsed_ms,

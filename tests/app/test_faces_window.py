@@ -184,3 +184,18 @@ def test_a_still_image_opened_in_the_window_shows_its_faces_as_the_cli_finds_the
     assert not [box for box in window.findChildren(QMessageBox, "error_box") if box.isVisible()]
     assert window.session.is_open and Path(window.session.media.path).name == "talk.mp4"
     dialog.close()
+
+
+def test_a_video_without_a_face_warns_in_the_window(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    video = write_video(tmp_path / "nobody.mp4", [], 3.0)
+    open_and_wait(qtbot, window.session, video)
+    warnings: list[str] = []
+    window.session.warning_issued.connect(warnings.append)
+    job = window.session.start_faces(FaceOptions())
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    assert job.state == "done", job.error
+    assert warnings == [
+        "Faces: the yunet detector found no face in any of the 6 frames sampled; if people are visible, try "
+        "another detector or a larger analysis width"
+    ]

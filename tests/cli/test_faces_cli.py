@@ -97,3 +97,39 @@ def test_your_own_onnx_emotion_model(folder: Path) -> None:
     assert missing.returncode == 7 and "--emotion-labels" in missing.stderr
     unknown = run("analyze", str(path), "--faces", "--emotion-model", "magic")
     assert unknown.returncode == 7 and "unknown emotion model 'magic'" in unknown.stderr
+
+
+def test_the_detector_choice_and_the_landmarks_in_the_json(folder: Path) -> None:
+    path = folder / "astronaut.jpg"
+    cv2.imwrite(str(path), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    faces = {}
+    for detector in ("", "yunet", "haar"):
+        done = run("analyze", str(path), "--faces", "--json", *(["--detector", detector] if detector else []))
+        assert done.returncode == 0, done.stderr
+        (faces[detector],) = json.loads(done.stdout)["faces"][0]["faces"]
+    assert faces[""] == faces["yunet"]  # yunet is the default
+    landmarks = faces["yunet"]["landmarks"]
+    assert len(landmarks) == 5 and all(
+        len(point) == 2 and all(isinstance(v, int) for v in point) for point in landmarks
+    )
+    x, y, w, h = faces["yunet"]["box"]
+    assert all(x <= px <= x + w and y <= py <= y + h for px, py in landmarks)
+    assert faces["yunet"]["dominant"] == "happy"
+    assert faces["haar"]["landmarks"] == [] and faces["haar"]["box"] != faces["yunet"]["box"]
+    wrong = run("analyze", str(path), "--faces", "--detector", "dlib")
+    assert wrong.returncode == 2
+    assert "invalid choice: 'dlib'" in wrong.stderr and all(n in wrong.stderr for n in ("yunet", "haar", "mtcnn"))
+
+
+def test_a_video_without_a_face_warns(folder: Path, tmp_path: Path) -> None:
+    video = write_video(folder / "nobody.mp4", [], 3.0)
+    done = run("analyze", str(video), "--faces", "--json", "--quiet", "--project", str(tmp_path / "n.salient"))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert len(data["faces"]) == 6 and not any(sample["faces"] for sample in data["faces"])
+    warning = (
+        "faces: the yunet detector found no face in any of the 6 frames sampled; if people are visible, "
+        "try another detector or a larger analysis width"
+    )
+    assert any(text.endswith(warning) for text in data["warnings"]), data["warnings"]
+    assert f"salient: warning: {video}: {warning}" in done.stderr

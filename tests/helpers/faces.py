@@ -129,3 +129,17 @@ def constant_classifier(path: Path) -> Path:
     model.ir_version = 8
     onnx.save(model, path)
     return path
+
+
+GROUP = [(astronaut_face(150), (30, 60)), (lfw_face(0, 120), (230, 40)), (lfw_face(3, 120), (250, 200))]
+GROUP += [(lfw_face(7, 140), (460, 100))]
+"""Four faces of different people and sizes on the background: (picture, top-left corner)."""
+
+
+def group_picture() -> np.ndarray:
+    """The GROUP faces pasted on the background: WIDTH × HEIGHT, RGB."""
+    frame = background().copy()
+    for picture, (x, y) in GROUP:
+        h, w = picture.shape[:2]
+        frame[y : y + h, x : x + w] = picture
+    return frame

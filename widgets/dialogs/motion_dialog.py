@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis.faces import FaceOptions
 from analysis.motion import FlowMethod, MotionOptions
 
 
@@ -39,7 +40,8 @@ class MotionDialog(QDialog):
         self.method.addItem("DIS (fast)", FlowMethod.DIS.value)
         self.method.addItem("Farneback (the original project's parameters)", FlowMethod.FARNEBACK.value)
         form.addRow("Optical flow:", self.method)
-        self.faces = QCheckBox("Faces and emotions too, in the same pass (2 frames/s, Haar detector)", self)
+        detector = FaceOptions().detector.value
+        self.faces = QCheckBox(f"Faces and emotions too, in the same pass (2 frames/s, {detector} detector)", self)
         form.addRow("", self.faces)
         note = QLabel(
             "One pass over the whole video: motion magnitude, motion peaks (μ + kσ with the audio's k), "
