@@ -316,7 +316,13 @@ def test_a_failed_job_offers_its_details(qtbot, window: MainWindow, truncated_vi
 def test_analyze_holds_actions_and_view_panels_every_dock(window: MainWindow) -> None:
     menus = {action.text(): action.menu() for action in window.menuBar().actions()}
     analyze = [action.text() for action in menus["&Analyze"].actions() if not action.isSeparator()]
-    assert analyze == ["Analyze &Motion…", "Analyze &Faces and Emotions…", "&Persons…", "Show Face &Boxes"]
+    assert analyze == [
+        "Analyze &Motion…",
+        "&Not Significant Near…",
+        "Analyze &Faces and Emotions…",
+        "&Persons…",
+        "Show Face &Boxes",
+    ]
     view = {action.text(): action.menu() for action in menus["&View"].actions() if action.menu() is not None}
     assert list(view) == ["&Tracks", "&Panels"]
     panels = view["&Panels"].actions()
