@@ -129,6 +129,7 @@ def _build_result(
         labels,
         {track: unit(total) for track, total in sums.items()},
         {track: face.portrait for track, face in largest.items() if face.portrait is not None},
+        sum(len(faces) for _, faces in found) - sum(len(faces) for _, faces in kept),
     )
 
 

@@ -130,10 +130,18 @@ class FacesResult:
     """track → its mean grey thumbnail (zero mean, unit length): what persons are grouped by"""
     portraits: dict[int, np.ndarray] = field(default_factory=dict)
     """track → its largest face in colour (PORTRAIT_SIZE², BGR)"""
+    left_out: int = 0
+    """faces left out because their track was seen in one sample only (see analysis.faces.tracking); not stored
+    with a run"""
 
     def warnings(self) -> tuple[str, ...]:
         """What the user should know about the run: the detector found no face in any sample of a video (a
-        still image, one sample, says "0 face(s)" itself)."""
+        still image, one sample, says "0 face(s)" itself), or faces seen in a single sample were left out."""
+        if self.left_out:
+            return (
+                f"{self.left_out} face(s) seen in a single sample only were left out (under a second on screen: "
+                "mostly false detections, or people passing quickly)",
+            )
         if len(self.samples) >= NO_FACE_MIN_SAMPLES and not any(sample.faces for sample in self.samples):
             return (
                 f"the {self.options.detector.value} detector found no face in any of the {len(self.samples)} "
