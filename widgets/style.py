@@ -100,10 +100,15 @@ def readable_on(color: QColor, background: QColor, minimum: float = MIN_TEXT_CON
     return QColor(target, target, target)
 
 
+UNCERTAIN = "uncertain"
+"""the word views put first for a face whose dominant emotion does not count (as in analysis.faces.confidence)"""
+
+
 def emotion_color(emotion: str) -> str:
     """The colour of ``emotion`` on its own (a face box, the persons table): a FER name's own colour, the
-    colour its name picks among :data:`OTHER_EMOTION_COLORS` for any other name, grey for no name."""
-    if not emotion:
+    colour its name picks among :data:`OTHER_EMOTION_COLORS` for any other name, grey for no name and for
+    ``"uncertain"`` (a face whose dominant emotion does not count, :mod:`analysis.faces.confidence`)."""
+    if not emotion or emotion == UNCERTAIN:
         return NO_EMOTION_COLOR
     return EMOTION_COLORS.get(emotion) or OTHER_EMOTION_COLORS[_preferred_slot(emotion, len(OTHER_EMOTION_COLORS))]
 

@@ -97,7 +97,13 @@ class FacesController(QObject):
     def _show_still(self, path: Path, image, result) -> None:  # an RGB array and a FacesResult
         (sample,) = faces_document(result)["faces"]
         faces = [
-            StillFace(tuple(face["box"]), face["person"], face["dominant"], face["emotions"][face["dominant"]])
+            StillFace(
+                tuple(face["box"]),
+                face["person"],
+                face["dominant"],
+                face["emotions"][face["dominant"]],
+                face["uncertain"],
+            )
             for face in sample["faces"]
         ]
         self.still_dialog = StillFacesDialog(path.name, image, faces, self.shell.dialog_parent)
@@ -176,8 +182,7 @@ class FacesController(QObject):
         faces = []
         if i >= 0 and t_ms - self._times_ms[i] <= 1000 / self.stored.options.fps:
             for face in self.stored.samples[i].faces:
-                p = face.probabilities.get(face.dominant, 0.0)
-                faces.append((tuple(face.box), self.stored.person_name(face.person_id), f"{face.dominant} {p:.2f}"))
+                faces.append((tuple(face.box), self.stored.person_name(face.person_id), face.caption))
         self.boxes.set_faces(faces)
 
     def _on_review_row_selected(self, key: str) -> None:
