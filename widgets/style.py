@@ -124,7 +124,7 @@ def emotion_colors(labels: Sequence[str]) -> list[str]:
         if label in EMOTION_COLORS:
             colors.append(EMOTION_COLORS[label])
         else:
-            colors.append(OTHER_EMOTION_COLORS[others[label]] if label else NO_EMOTION_COLOR)
+            colors.append(OTHER_EMOTION_COLORS[others[label]] if label and label != UNCERTAIN else NO_EMOTION_COLOR)
     return colors
 
 

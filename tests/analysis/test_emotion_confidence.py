@@ -10,6 +10,7 @@ import skimage.data
 from analysis.faces.align import aligned_patch, eye_angle, find_eyes
 from analysis.faces.confidence import MIN_MARGIN, MIN_PROBABILITY, emotion_caption, is_uncertain, uncertain_rows
 from analysis.faces.records import Face
+from analysis.faces.stats import EmotionSeries, dominant_shares
 from analysis.faces.yunet import YuNetDetector
 
 
@@ -74,3 +75,12 @@ def test_a_face_with_level_eyes_is_copied_not_resampled() -> None:
     patch, (x, y, w, h), _ = aligned_patch(picture, (180, 60, 89, 112), np.array([[200.0, 100.0], [250.0, 100.0]]))
     assert (w, h) == (89, 112) and patch.shape == (224, 224, 3)
     assert np.array_equal(patch[y : y + h, x : x + w], picture[60:172, 180:269])
+
+
+def test_the_dock_shares_put_uncertain_samples_apart() -> None:
+    labels = ("angry", "happy", "neutral")
+    rows = np.array([[0.1, 0.8, 0.1], [0.1, 0.7, 0.2], [0.38, 0.32, 0.30], [0.6, 0.1, 0.3]])
+    series = EmotionSeries(1, labels, np.arange(4, dtype=np.int64) * 500, rows)
+    assert dominant_shares(series) == {"angry": 0.25, "happy": 0.5, "neutral": 0.0, "uncertain": 0.25}
+    empty = EmotionSeries(1, labels, np.zeros(0, np.int64), np.zeros((0, 3)))
+    assert dominant_shares(empty) == {"angry": 0.0, "happy": 0.0, "neutral": 0.0, "uncertain": 0.0}

@@ -123,7 +123,8 @@ def test_a_run_of_a_three_label_classifier_shows_its_labels(
     seen = [face for sample in stored.samples for face in sample.faces]
     assert len(seen) == 10 and {face.person_id for face in seen} == {1}  # 3 s + 2 s at two samples a second
     assert all(face.dominant == "tense" for face in seen)
-    assert window.faces.panel._persons == [(1, "Person 1", 5.0, {"calm": 0.0, "tense": 1.0, "joy": 0.0})]
+    shares = {"calm": 0.0, "tense": 1.0, "joy": 0.0, "uncertain": 0.0}  # 0.5 and 0.2 ahead: it counts
+    assert window.faces.panel._persons == [(1, "Person 1", 5.0, shares)]
     track = window.faces.tracks[1]
     assert window.timeline.is_track_visible(track.key)
     assert track.labels == CUSTOM_LABELS and track.item.sample_count == 10

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox
 
-from analysis.faces.stats import emotion_series, persons_around, summarize, track_spans, visible_ms
+from analysis.faces.confidence import UNCERTAIN
+from analysis.faces.stats import dominant_shares, emotion_series, persons_around, summarize, track_spans, visible_ms
 from app.gui.jobs import Job, JobProgress
 from app.pipelines.faces import StoredFaces, faces_document
 from widgets.dialogs.faces_dialog import FacesDialog
@@ -153,7 +154,8 @@ class FacesController(QObject):
         for number, name, _speaker, _tracks in stored.persons:
             series = emotion_series(stored.samples, number, stored.labels)
             summary = summarize(series)
-            rows.append((number, name, visible_ms(summary.samples, stored.options.fps) / 1000, summary.share))
+            seconds = visible_ms(summary.samples, stored.options.fps) / 1000
+            rows.append((number, name, seconds, dominant_shares(series)))  # uncertain samples apart, in grey
             track = self.tracks.get(number)
             if track is None:
                 track = EmotionTrack(number, name)
@@ -164,7 +166,7 @@ class FacesController(QObject):
             track.set_samples(times_s, series.probabilities, step_s, labels)
             self.shell.set_track_visible(track.key, True)
             self.panel.set_series(number, times_s, series.probabilities, labels)
-        self.panel.set_persons(rows, labels)
+        self.panel.set_persons(rows, (*labels, UNCERTAIN))
         self._refresh_dialog()
 
     def _on_session_closed(self) -> None:
