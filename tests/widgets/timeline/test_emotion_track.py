@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QPointF
 from analysis.fer_model import EMOTIONS
 from tests.helpers.emotions import STEP, THREE_HOURS_S, minute_samples, three_hours
 from tests.helpers.pixels import pixel_color
-from widgets.style import BACKGROUND, EMOTION_COLORS, NO_EMOTION_COLOR
+from widgets.style import BACKGROUND, EMOTION_COLORS, UNCERTAIN_COLOR
 from widgets.timeline.emotion_track import EmotionTrack
 from widgets.timeline.timeline_view import TimelineView
 
@@ -161,5 +161,5 @@ def test_uncertain_samples_are_grey_spans_named_uncertain(emotion_timeline) -> N
     track.set_samples(times, rows, STEP)
     assert track.item.drawn_spans() == [(0.0, 4.0, "happy"), (4.0, 6.0, "uncertain"), (6.0, 10.0, "happy")]
     image = view.graphics_view.grab().toImage()
-    assert pixel_color(image, viewport_pixel(view, track.key, 5.0, 0.5)) == NO_EMOTION_COLOR
+    assert pixel_color(image, viewport_pixel(view, track.key, 5.0, 0.5)) == UNCERTAIN_COLOR
     assert pixel_color(image, viewport_pixel(view, track.key, 2.0, 0.5)) == EMOTION_COLORS["happy"]
