@@ -100,9 +100,18 @@ def readable_on(color: QColor, background: QColor, minimum: float = MIN_TEXT_CON
     return QColor(target, target, target)
 
 
+UNCERTAIN = "uncertain"
+UNCERTAIN_COLOR = "#616161"
+"""A dark grey, apart from neutral's light grey (#9e9e9e): faces whose dominant emotion does not count."""
+"""the word views put first for a face whose dominant emotion does not count (as in analysis.faces.confidence)"""
+
+
 def emotion_color(emotion: str) -> str:
     """The colour of ``emotion`` on its own (a face box, the persons table): a FER name's own colour, the
-    colour its name picks among :data:`OTHER_EMOTION_COLORS` for any other name, grey for no name."""
+    colour its name picks among :data:`OTHER_EMOTION_COLORS` for any other name, light grey for no name and
+    :data:`UNCERTAIN_COLOR` for ``"uncertain"`` (a face whose dominant emotion does not count)."""
+    if emotion == UNCERTAIN:
+        return UNCERTAIN_COLOR
     if not emotion:
         return NO_EMOTION_COLOR
     return EMOTION_COLORS.get(emotion) or OTHER_EMOTION_COLORS[_preferred_slot(emotion, len(OTHER_EMOTION_COLORS))]
@@ -119,7 +128,10 @@ def emotion_colors(labels: Sequence[str]) -> list[str]:
         if label in EMOTION_COLORS:
             colors.append(EMOTION_COLORS[label])
         else:
-            colors.append(OTHER_EMOTION_COLORS[others[label]] if label else NO_EMOTION_COLOR)
+            if label == UNCERTAIN:
+                colors.append(UNCERTAIN_COLOR)
+            else:
+                colors.append(OTHER_EMOTION_COLORS[others[label]] if label else NO_EMOTION_COLOR)
     return colors
 
 

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from analysis.errors import MediaError
+from analysis.faces.align import classify_aligned
 from analysis.faces.detect import FaceDetector, make_detector
 from analysis.faces.emotion import EmotionBackend, make_backend
 from analysis.faces.identity import persons_of_tracks, portrait, thumbnail, unit
@@ -54,9 +55,16 @@ class _Found:
 
 
 def _analyse(
-    image: np.ndarray, detector: FaceDetector, backend: EmotionBackend, scale: tuple[float, float]
+    image: np.ndarray,
+    detector: FaceDetector,
+    backend: EmotionBackend,
+    scale: tuple[float, float],
+    align: bool = True,
 ) -> list[_Found]:
-    """Detect and classify the faces of one BGR image at the analysis width; boxes scaled to original pixels."""
+    """Detect and classify the faces of one BGR image at the analysis width; boxes scaled to original pixels.
+
+    With ``align`` and a detector that gives landmarks (YuNet), each face is turned eyes-level before the
+    emotion model sees it (:func:`~analysis.faces.align.classify_aligned`)."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     with_landmarks = getattr(detector, "detect_with_landmarks", None)
     if with_landmarks is not None:
@@ -68,7 +76,11 @@ def _analyse(
         return []
     order = np.lexsort((boxes[:, 1], boxes[:, 0]))  # left to right, so runs compare face by face
     boxes, scores, points = boxes[order], scores[order], points[order]
-    probabilities = backend.classify(image if backend.needs_color else gray, boxes)
+    source = image if backend.needs_color else gray
+    if align:
+        probabilities = classify_aligned(backend, source, boxes, points)
+    else:
+        probabilities = backend.classify(source, boxes)
     sx, sy = scale
     found = []
     for box, score, row, marks in zip(boxes, scores, probabilities, points, strict=True):
@@ -204,7 +216,7 @@ class FaceConsumer:
                 continue
             t_ms, image, scale = item
             try:
-                found = _analyse(image, self.detector, self.backend, scale)
+                found = _analyse(image, self.detector, self.backend, scale, self.options.align)
             except (cv2.error, ValueError) as exc:
                 with self._lock:
                     self._unusable += 1
@@ -313,5 +325,5 @@ def analyze_image(
         size = (options.width, max(1, round(rows * options.width / cols)))
         analysed = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     scale = (cols / analysed.shape[1], rows / analysed.shape[0])
-    found = [(0, _analyse(analysed, detector, backend, scale))]
+    found = [(0, _analyse(analysed, detector, backend, scale, options.align))]
     return _build_result(found, options, backend.labels, 0, None)

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from analysis.faces.confidence import emotion_caption, is_uncertain
 from analysis.fer_model import EMOTIONS
 from analysis.video_pass import PassInfo
 
@@ -45,6 +46,9 @@ class FaceOptions:
     """'fer' (the FER2013 model, default), 'deepface' (when installed), or the path of an ONNX classifier"""
     emotion_labels: tuple[str, ...] = ()
     """the output names of a user's ONNX classifier, in order"""
+    align: bool = True
+    """turn each face eyes-level before the emotion model when the detector gives landmarks (YuNet); Haar and
+    MTCNN faces are classified as cut (bench/RESULTS.md, issue 14)"""
 
     def __post_init__(self) -> None:
         try:
@@ -65,6 +69,8 @@ class FaceOptions:
             del out["emotion_model"], out["emotion_labels"]
         else:
             out["emotion_labels"] = list(self.emotion_labels)
+        if self.align:  # the default: runs stored before compare equal
+            del out["align"]
         return out
 
 
@@ -91,6 +97,16 @@ class Face:
     def area(self) -> int:
         """The box's area in pixels."""
         return self.box[2] * self.box[3]
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether the dominant emotion does not count (:mod:`analysis.faces.confidence`)."""
+        return is_uncertain(self.probabilities.values())
+
+    @property
+    def caption(self) -> str:
+        """``"happy 91 %"`` or ``"uncertain (angry 38 %)"``: what views write beside the face."""
+        return emotion_caption(self.dominant, self.probabilities.get(self.dominant, 0.0), self.uncertain)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.faces.confidence import UNCERTAIN, uncertain_rows
 from analysis.faces.records import Face, FaceSample, Person
 
 
@@ -90,6 +91,21 @@ def summarize(series: EmotionSeries) -> EmotionSummary:
         {label: float(n / count) for label, n in zip(series.labels, dominant.tolist(), strict=True)},
         {label: float(m) for label, m in zip(series.labels, mean.tolist(), strict=True)},
     )
+
+
+def dominant_shares(series: EmotionSeries) -> dict[str, float]:
+    """Per label, the share of the series' samples in which it was the dominant emotion *and counted*
+    (:mod:`analysis.faces.confidence`), then ``"uncertain"``: the share in which the dominant emotion did not
+    count. The values sum to 1 (all 0 without samples). What the Emotions dock draws."""
+    count = len(series.times_ms)
+    out = dict.fromkeys((*series.labels, UNCERTAIN), 0.0)
+    if count == 0:
+        return out
+    unsure = uncertain_rows(series.probabilities)
+    sure = np.bincount(series.probabilities[~unsure].argmax(axis=1), minlength=len(series.labels))
+    out.update({label: float(n / count) for label, n in zip(series.labels, sure.tolist(), strict=True)})
+    out[UNCERTAIN] = float(unsure.sum() / count)
+    return out
 
 
 def emotion_spans(series: EmotionSeries, fps: float) -> list[tuple[int, int, str]]:

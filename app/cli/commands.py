@@ -118,6 +118,7 @@ def _run_analyze(args: argparse.Namespace, progress: TerminalProgress) -> int:
 def _analyze_image(args: argparse.Namespace, faces: Any, progress: TerminalProgress) -> int:
     """A still image: its faces as one sample at t = 0, printed (no project: there is no timeline)."""
     from analysis.faces import FaceOptions, analyze_image
+    from analysis.faces.confidence import emotion_caption
     from app.pipelines.faces import faces_document
 
     if args.motion:
@@ -133,9 +134,8 @@ def _analyze_image(args: argparse.Namespace, faces: Any, progress: TerminalProgr
         sample = document["faces"][0]
         sys.stdout.write(f"{args.input}: {len(sample['faces'])} face(s)\n")
         for face in sample["faces"]:
-            sys.stdout.write(
-                f"  {face['person']} at {face['box']}: {face['dominant']} ({face['emotions'][face['dominant']]:.2f})\n"
-            )
+            caption = emotion_caption(face["dominant"], face["emotions"][face["dominant"]], face["uncertain"])
+            sys.stdout.write(f"  {face['person']} at {face['box']}: {caption}\n")
     return EXIT_OK
 
 

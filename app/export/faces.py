@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from analysis.faces.confidence import emotion_caption
 from analysis.faces.stats import nearest_sample, persons_around, samples_around
 from analysis.fer_model import EMOTIONS
 from app.export.files import rounded
@@ -51,6 +52,13 @@ class FaceSeen:
     dominant: str
     probability: float
     """The probability of the dominant emotion."""
+    uncertain: bool = False
+    """The dominant emotion does not count (:mod:`analysis.faces.confidence`)."""
+
+    @property
+    def caption(self) -> str:
+        """``"happy 91 %"`` or ``"uncertain (angry 38 %)"``."""
+        return emotion_caption(self.dominant, self.probability, self.uncertain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +134,7 @@ class FaceIndex:
                 stored.person_name(face.person_id),
                 face.dominant,
                 float(face.probabilities[face.dominant]),
+                face.uncertain,
             )
             for face in (nearest.faces if nearest is not None else ())
         )

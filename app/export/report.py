@@ -377,7 +377,7 @@ def _observation(
     if first.faces_around is not None and crops:
         crop_figures = "".join(
             f'<figure><img alt="face {k}" src="{_png_uri(data)}"><figcaption>face {k}: {html.escape(face.name)},'
-            f" {html.escape(face.dominant)} {face.probability:.0%}</figcaption></figure>"
+            f" {html.escape(face.caption)}</figcaption></figure>"
             for k, (face, data) in enumerate(zip(first.faces_around.faces, crops, strict=True), 1)
         )
     transcript = _transcript(first, transcript_context_ms)

@@ -45,6 +45,7 @@ def faces_document(result: FacesResult, names: dict[int, str] | None = None) -> 
                         "score": round(float(face.score), 4),
                         "emotions": {name: round(float(p), 4) for name, p in face.probabilities.items()},
                         "dominant": face.dominant,
+                        "uncertain": face.uncertain,
                         "person": names.get(face.person_id, f"Person {face.person_id}"),
                         "person_id": face.person_id,
                         "track": face.track_id,

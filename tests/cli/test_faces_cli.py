@@ -14,7 +14,7 @@ from analysis.faces.stats import emotion_series
 from app.pipelines.faces import RUN_FACES, load_faces
 from app.project.store import Store
 from tests.helpers.cli import run
-from tests.helpers.faces import ONE_FACE, ONE_FACE_S, write_video
+from tests.helpers.faces import ONE_FACE, ONE_FACE_S, constant_classifier, write_video
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +133,22 @@ def test_a_video_without_a_face_warns(folder: Path, tmp_path: Path) -> None:
     )
     assert any(text.endswith(warning) for text in data["warnings"]), data["warnings"]
     assert f"salient: warning: {video}: {warning}" in done.stderr
+
+
+def test_an_unsure_face_is_marked_uncertain_in_the_json_and_the_text(folder: Path) -> None:
+    path = folder / "astronaut_unsure.png"
+    cv2.imwrite(str(path), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
+    model = constant_classifier(folder / "unsure.onnx", (0.38, 0.32, 0.30))
+    options = ("--faces", "--emotion-model", str(model), "--emotion-labels", "angry,sad,neutral")
+    done = run("analyze", str(path), *options, "--json")
+    assert done.returncode == 0, done.stderr
+    (face,) = json.loads(done.stdout)["faces"][0]["faces"]
+    # the existing keys stay as they were: the dominant emotion is still named, only flagged as not counting
+    assert face["dominant"] == "angry" and face["emotions"] == {"angry": 0.38, "sad": 0.32, "neutral": 0.3}
+    assert face["uncertain"] is True
+    text = run("analyze", str(path), *options)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.splitlines()[1].endswith(": uncertain (angry 38 %)")
+    sure = run("analyze", str(path), "--faces", "--json")
+    (face,) = json.loads(sure.stdout)["faces"][0]["faces"]
+    assert face["dominant"] == "happy" and face["uncertain"] is False

@@ -106,8 +106,8 @@ CUSTOM_PROBABILITIES = (0.2, 0.5, 0.3)
 """What :func:`constant_classifier` gives every face."""
 
 
-def constant_classifier(path: Path) -> Path:
-    """A tiny ONNX emotion classifier of three labels that gives every face CUSTOM_PROBABILITIES."""
+def constant_classifier(path: Path, probabilities: tuple[float, float, float] = CUSTOM_PROBABILITIES) -> Path:
+    """A tiny ONNX emotion classifier of three labels that gives every face ``probabilities``."""
     import onnx
     from onnx import TensorProto, helper
 
@@ -122,7 +122,7 @@ def constant_classifier(path: Path) -> Path:
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])],
         [
             helper.make_tensor("zeros", TensorProto.FLOAT, [64, 3], [0.0] * 64 * 3),
-            helper.make_tensor("constant", TensorProto.FLOAT, [3], list(CUSTOM_PROBABILITIES)),
+            helper.make_tensor("constant", TensorProto.FLOAT, [3], list(probabilities)),
         ],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])

@@ -11,7 +11,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QVBoxLayout, QWidget
 
-from widgets.style import emotion_color
+from widgets.style import UNCERTAIN, emotion_color
 
 MAX_SIDE_PX = 900
 """The picture is scaled down to fit this square on screen."""
@@ -24,10 +24,13 @@ class StillFace:
     person: str
     emotion: str
     probability: float
+    uncertain: bool = False
+    """the dominant emotion does not count (analysis.faces.confidence): drawn grey, captioned uncertain (…)"""
 
     @property
     def caption(self) -> str:
-        return f"{self.person}: {self.emotion} ({self.probability:.2f})"
+        text = f"{self.emotion} {self.probability:.0%}".replace("%", " %")
+        return f"{self.person}: {UNCERTAIN} ({text})" if self.uncertain else f"{self.person}: {text}"
 
 
 class StillFacesDialog(QDialog):
@@ -74,7 +77,7 @@ def _drawn(image_rgb: np.ndarray, faces: list[StillFace]) -> QPixmap:
     try:
         for face in faces:
             x, y, w, h = (v * scale for v in face.box)
-            color = QColor(emotion_color(face.emotion))
+            color = QColor(emotion_color(UNCERTAIN if face.uncertain else face.emotion))
             painter.setPen(QPen(color, 3))
             painter.drawRect(QRectF(x, y, w, h))
             text_rect = QRectF(x, max(0.0, y - 20), max(w, 160.0), 18)

@@ -3,7 +3,8 @@
 Two looks, switched with :meth:`EmotionTrack.set_mode`:
 
 * ``"ribbon"`` (default): the dominant emotion of each sample as a coloured span ``step_s`` wide, runs of the
-  same emotion merged into one span, the emotion's name written where it fits;
+  same emotion merged into one span, the emotion's name written where it fits; samples whose dominant emotion
+  does not count (:mod:`analysis.faces.confidence`) are grey spans named "uncertain";
 * ``"stacked"``: the probabilities stacked from 0 to 1, one coloured band per emotion.
 
 The emotion names come with the samples: the run's classifier decides them (FER2013's seven by default, a
@@ -29,9 +30,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QWidget
 
+from analysis.faces.confidence import UNCERTAIN, uncertain_rows
 from analysis.fer_model import EMOTIONS
 from app.timecode import format_seconds
-from widgets.style import emotion_colors, text_color_on
+from widgets.style import emotion_color, emotion_colors, text_color_on
 from widgets.timeline.timeline_view import TimelineView, Track
 
 RIBBON, STACKED = "ribbon", "stacked"
@@ -171,6 +173,8 @@ class EmotionItem(pg.GraphicsObject):
         super().__init__()
         self._track = track
         self._labels: tuple[str, ...] = ()
+        self._names: tuple[str, ...] = ()
+        """the ribbon's names by code: the labels, then 'uncertain'"""
         self._brushes: list[QBrush] = []
         self._text_colors: list[QColor] = []
         self._use_labels(EMOTIONS)
@@ -185,7 +189,7 @@ class EmotionItem(pg.GraphicsObject):
         self._view: tuple[float, float, int] | None = None
         self._pixel_s = 0.0
         self._ribbon: tuple[np.ndarray, np.ndarray, np.ndarray] = (self._span_starts, self._span_ends, self._span_codes)
-        self._rects: list[list[QRectF]] = [[] for _ in self._labels]
+        self._rects: list[list[QRectF]] = [[] for _ in self._names]
         self._bins: tuple[np.ndarray, np.ndarray, np.ndarray] = (
             np.zeros(0),
             np.zeros(0),
@@ -199,9 +203,11 @@ class EmotionItem(pg.GraphicsObject):
     def set_samples(self, times_s: np.ndarray, probabilities: np.ndarray, step_s: float, labels: Sequence[str]) -> None:
         self._use_labels(labels)
         self._times, self._probabilities, self._step = times_s, probabilities, step_s
-        self._dominant = (
-            np.argmax(probabilities, axis=1).astype(np.int16) if times_s.size else np.zeros(0, dtype=np.int16)
-        )
+        if times_s.size:
+            codes = np.where(uncertain_rows(probabilities), len(self._labels), np.argmax(probabilities, axis=1))
+            self._dominant = codes.astype(np.int16)
+        else:
+            self._dominant = np.zeros(0, dtype=np.int16)
         self._span_starts, self._span_ends, self._span_codes = dominant_spans(times_s, self._dominant, step_s)
         self.prepareGeometryChange()
         if times_s.size:
@@ -234,9 +240,10 @@ class EmotionItem(pg.GraphicsObject):
         return int(self._span_starts.shape[0])
 
     def drawn_spans(self) -> list[tuple[float, float, str]]:
-        """(start_s, end_s, emotion) of the ribbon spans painted for the current view, in time order."""
+        """(start_s, end_s, emotion or "uncertain") of the ribbon spans painted for the current view, in time
+        order."""
         starts, ends, codes = self._ribbon
-        labels = self._labels
+        labels = self._names
         return [(a, b, labels[c]) for a, b, c in zip(starts.tolist(), ends.tolist(), codes.tolist(), strict=True)]
 
     def stacked_bins(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -251,7 +258,8 @@ class EmotionItem(pg.GraphicsObject):
         if labels == self._labels:
             return
         self._labels = labels
-        colors = [QColor(color) for color in emotion_colors(labels)]
+        self._names = (*labels, UNCERTAIN)
+        colors = [QColor(color) for color in (*emotion_colors(labels), emotion_color(UNCERTAIN))]
         self._brushes = [QBrush(color) for color in colors]
         self._text_colors = [text_color_on(color) for color in colors]
 
@@ -260,7 +268,7 @@ class EmotionItem(pg.GraphicsObject):
     def _rebuild(self) -> None:
         empty = np.zeros(0, dtype=np.float64)
         self._ribbon = (empty, empty, np.zeros(0, dtype=np.int16))
-        self._rects = [[] for _ in self._labels]
+        self._rects = [[] for _ in self._names]
         self._bins = (empty, empty, np.zeros((0, len(self._labels) + 1), dtype=np.float32))
         if self._view is not None and self._times.size:
             start, end, width = self._view
@@ -308,7 +316,7 @@ class EmotionItem(pg.GraphicsObject):
             if hi <= lo:
                 return
             base, cols, owners = self._columns(lo, hi)
-            count = len(self._labels)
+            count = len(self._names)
             ncols = int(cols.max()) + 1
             votes = np.bincount(cols * count + self._dominant[owners], minlength=ncols * count).reshape(ncols, count)
             present = votes.sum(axis=1) > 0
@@ -387,7 +395,7 @@ class EmotionItem(pg.GraphicsObject):
         view_start, view_end, _width = self._view
         starts, ends = np.maximum(starts, view_start), np.minimum(ends, view_end)
         metrics = painter.fontMetrics()
-        needed_px = np.array([metrics.horizontalAdvance(name) + 6 for name in self._labels], dtype=np.float64)
+        needed_px = np.array([metrics.horizontalAdvance(name) + 6 for name in self._names], dtype=np.float64)
         wide = np.flatnonzero(ends - starts >= needed_px[codes] * self._pixel_s)
         if wide.size == 0:
             return
@@ -400,7 +408,7 @@ class EmotionItem(pg.GraphicsObject):
             box = QRectF(top_left, bottom_right).normalized().adjusted(3, 0, -2, 0)
             align = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
             painter.setPen(self._text_colors[int(codes[index])])
-            painter.drawText(box, align, self._labels[int(codes[index])])
+            painter.drawText(box, align, self._names[int(codes[index])])
         painter.restore()
 
     def describe(self, x_s: float) -> str:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QMenu, QMessageBox
 
-from analysis.faces.stats import emotion_series, persons_around, summarize, track_spans, visible_ms
+from analysis.faces.confidence import UNCERTAIN
+from analysis.faces.stats import dominant_shares, emotion_series, persons_around, summarize, track_spans, visible_ms
 from app.gui.jobs import Job, JobProgress
 from app.pipelines.faces import StoredFaces, faces_document
 from widgets.dialogs.faces_dialog import FacesDialog
@@ -97,7 +98,13 @@ class FacesController(QObject):
     def _show_still(self, path: Path, image, result) -> None:  # an RGB array and a FacesResult
         (sample,) = faces_document(result)["faces"]
         faces = [
-            StillFace(tuple(face["box"]), face["person"], face["dominant"], face["emotions"][face["dominant"]])
+            StillFace(
+                tuple(face["box"]),
+                face["person"],
+                face["dominant"],
+                face["emotions"][face["dominant"]],
+                face["uncertain"],
+            )
             for face in sample["faces"]
         ]
         self.still_dialog = StillFacesDialog(path.name, image, faces, self.shell.dialog_parent)
@@ -147,7 +154,8 @@ class FacesController(QObject):
         for number, name, _speaker, _tracks in stored.persons:
             series = emotion_series(stored.samples, number, stored.labels)
             summary = summarize(series)
-            rows.append((number, name, visible_ms(summary.samples, stored.options.fps) / 1000, summary.share))
+            seconds = visible_ms(summary.samples, stored.options.fps) / 1000
+            rows.append((number, name, seconds, dominant_shares(series)))  # uncertain samples apart, in grey
             track = self.tracks.get(number)
             if track is None:
                 track = EmotionTrack(number, name)
@@ -158,7 +166,7 @@ class FacesController(QObject):
             track.set_samples(times_s, series.probabilities, step_s, labels)
             self.shell.set_track_visible(track.key, True)
             self.panel.set_series(number, times_s, series.probabilities, labels)
-        self.panel.set_persons(rows, labels)
+        self.panel.set_persons(rows, (*labels, UNCERTAIN))
         self._refresh_dialog()
 
     def _on_session_closed(self) -> None:
@@ -176,8 +184,7 @@ class FacesController(QObject):
         faces = []
         if i >= 0 and t_ms - self._times_ms[i] <= 1000 / self.stored.options.fps:
             for face in self.stored.samples[i].faces:
-                p = face.probabilities.get(face.dominant, 0.0)
-                faces.append((tuple(face.box), self.stored.person_name(face.person_id), f"{face.dominant} {p:.2f}"))
+                faces.append((tuple(face.box), self.stored.person_name(face.person_id), face.caption))
         self.boxes.set_faces(faces)
 
     def _on_review_row_selected(self, key: str) -> None:

@@ -19,7 +19,7 @@ from app.demo.synth import SCENE_RATE, write_media
 from app.export import faces as export
 from app.export.clips import export_clips
 from app.export.dataset import IMAGE_COLUMNS, METADATA_COLUMNS, export_dataset
-from app.export.faces import EMOTION_COLUMNS, FACE_COLUMNS, FACE_WINDOW_MS, face_crop
+from app.export.faces import EMOTION_COLUMNS, FACE_COLUMNS, FACE_WINDOW_MS, FaceSeen, face_crop
 from app.export.items import ExportItem, collect_items, safe_name
 from app.export.report import export_report
 from app.export.table import TABLE_COLUMNS, export_table
@@ -363,3 +363,8 @@ def test_video_without_a_faces_run_and_audio_only_media_have_empty_face_columns(
         assert row["face_crops"] == ""
     assert not [path for path in out.rglob("*_face*")]
     assert "<h3>Persons</h3>" not in report and '<table class="faces">' not in report and 'alt="face' not in report
+
+
+def test_a_face_seen_captions_an_uncertain_emotion_as_such() -> None:
+    assert FaceSeen((0, 0, 9, 9), 1, "Ann", "angry", 0.38, uncertain=True).caption == "uncertain (angry 38 %)"
+    assert FaceSeen((0, 0, 9, 9), 1, "Ann", "happy", 0.91).caption == "happy 91 %"

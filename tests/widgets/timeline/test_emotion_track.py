@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QPointF
 from analysis.fer_model import EMOTIONS
 from tests.helpers.emotions import STEP, THREE_HOURS_S, minute_samples, three_hours
 from tests.helpers.pixels import pixel_color
-from widgets.style import BACKGROUND, EMOTION_COLORS
+from widgets.style import BACKGROUND, EMOTION_COLORS, UNCERTAIN_COLOR
 from widgets.timeline.emotion_track import EmotionTrack
 from widgets.timeline.timeline_view import TimelineView
 
@@ -146,3 +146,20 @@ def test_a_classifier_with_three_labels_is_drawn_and_named_with_them(emotion_tim
     track.set_mode("ribbon")
     track.set_samples(*minute_samples(), STEP)
     assert track.labels == EMOTIONS and track.item.drawn_spans()[0] == (0.0, 10.0, "happy")
+
+
+def test_uncertain_samples_are_grey_spans_named_uncertain(emotion_timeline) -> None:
+    view, track = emotion_timeline
+    view.set_duration(10_000)
+    times = np.arange(20) * STEP
+    rows = np.full((20, len(EMOTIONS)), 0.02, dtype=np.float32)
+    rows[:, EMOTIONS.index("happy")] = 0.88
+    unsure = (times >= 4) & (times < 6)  # angry 0.38 against sad 0.32: not enough to count
+    rows[unsure] = 0.3 / 5
+    rows[unsure, EMOTIONS.index("angry")] = 0.38
+    rows[unsure, EMOTIONS.index("sad")] = 0.32
+    track.set_samples(times, rows, STEP)
+    assert track.item.drawn_spans() == [(0.0, 4.0, "happy"), (4.0, 6.0, "uncertain"), (6.0, 10.0, "happy")]
+    image = view.graphics_view.grab().toImage()
+    assert pixel_color(image, viewport_pixel(view, track.key, 5.0, 0.5)) == UNCERTAIN_COLOR
+    assert pixel_color(image, viewport_pixel(view, track.key, 2.0, 0.5)) == EMOTION_COLORS["happy"]
