@@ -41,7 +41,8 @@ def main() -> None:
         window = MainWindow(settings)
         window.resize(1600, 1000)
         window.show()
-        window.open_path(video)
+        window.open_path(video)  # opened in the background
+        wait(app, 60, lambda: window.session.is_open and not window.session.opening_path)
         job = window.session.start_motion(MotionOptions())
         wait(app, 120, lambda: not job.running)
         toolbar = (
