@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.demo.synth import write_media  # noqa: E402
 from app.project.store import Store  # noqa: E402
-from tests.app.test_crash_safety import LABELLER  # noqa: E402
+from tests.app.test_crash_safety import LABELLER, labels_lost  # noqa: E402
 from tests.helpers.media import build_talk_scene  # noqa: E402
 
 
@@ -66,10 +66,7 @@ def lost_labels(project: Path, steps: list[tuple[str, str]]) -> tuple[int, bool]
     with Store.open(project) as store:
         intact = store.integrity_check() == ["ok"]
         stored = {label.segment_key: label.value for label in store.labels()}
-    last = dict(steps)
-    cycle = list(dict.fromkeys(key for key, _ in steps))
-    unprinted = cycle[(cycle.index(steps[-1][0]) + 1) % len(cycle)]
-    return sum(1 for key, value in last.items() if key != unprinted and stored.get(key) != value), intact
+    return len(labels_lost(stored, steps)), intact
 
 
 def main() -> None:

@@ -18,6 +18,20 @@ from tests.helpers.opening import open_and_wait
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
+def labels_lost(stored: dict[str, str], steps: list[tuple[str, str]]) -> list[str]:
+    """The segments whose last confirmed label (``steps``: segment key, value, in the order the labelling child
+    printed them) the project does not hold (``stored``: key → value). The child commits a label, then prints it:
+    a kill may fall in between, so the segment after the last printed one may already hold a newer value (it
+    must still hold a label); every other segment holds exactly its last value."""
+    last_confirmed = dict(steps)
+    cycle = list(dict.fromkeys(key for key, _ in steps))
+    unprinted = cycle[(cycle.index(steps[-1][0]) + 1) % len(cycle)]
+    return [
+        key for key, value in last_confirmed.items() if key not in stored or (key != unprinted and stored[key] != value)
+    ]
+
+
 LABELLER = r"""
 import itertools, os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -83,15 +97,7 @@ def test_sigkill_while_labelling_loses_no_confirmed_label(tmp_path: Path, talk_v
     with Store.open(project) as store:
         assert store.integrity_check() == ["ok"]
         stored = {label.segment_key: label.value for label in store.labels()}
-    last_confirmed = dict(steps)
-    cycle = list(dict.fromkeys(key for key, _ in steps))
-    # The child commits a label, then prints it: the kill may fall in between, so the segment after the
-    # last printed one may already hold a newer value. Every other segment holds exactly its last value.
-    unprinted = cycle[(cycle.index(steps[-1][0]) + 1) % len(cycle)]
-    assert set(last_confirmed) <= set(stored)
-    for key, value in last_confirmed.items():
-        if key != unprinted:
-            assert stored[key] == value, key
+    assert labels_lost(stored, steps) == []
     db = sqlite3.connect(project)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()

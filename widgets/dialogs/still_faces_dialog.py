@@ -11,6 +11,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QVBoxLayout, QWidget
 
+from analysis.faces.confidence import emotion_caption
 from widgets.style import UNCERTAIN, emotion_color
 
 MAX_SIDE_PX = 900
@@ -29,8 +30,7 @@ class StillFace:
 
     @property
     def caption(self) -> str:
-        text = f"{self.emotion} {self.probability:.0%}".replace("%", " %")
-        return f"{self.person}: {UNCERTAIN} ({text})" if self.uncertain else f"{self.person}: {text}"
+        return f"{self.person}: {emotion_caption(self.emotion, self.probability, self.uncertain)}"
 
 
 class StillFacesDialog(QDialog):
@@ -80,7 +80,8 @@ def _drawn(image_rgb: np.ndarray, faces: list[StillFace]) -> QPixmap:
             color = QColor(emotion_color(UNCERTAIN if face.uncertain else face.emotion))
             painter.setPen(QPen(color, 3))
             painter.drawRect(QRectF(x, y, w, h))
-            text_rect = QRectF(x, max(0.0, y - 20), max(w, 160.0), 18)
+            text_width = painter.fontMetrics().horizontalAdvance(face.caption) + 8.0  # the whole caption
+            text_rect = QRectF(x, max(0.0, y - 20), max(w, text_width), 18)
             painter.fillRect(text_rect, QColor(0, 0, 0, 170))
             painter.setPen(QColor("white"))
             painter.drawText(text_rect.adjusted(4, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, face.caption)
