@@ -176,3 +176,19 @@ def test_stereo_is_averaged_into_mono(tmp_path: Path) -> None:
     path = write_media(tmp_path / "tone.wav", tone, video_size=None, channels=2)
     samples = media.decode_audio(path)
     assert float(np.abs(samples[1000:-1000]).max()) == pytest.approx(0.5, abs=0.005)
+
+
+def test_a_file_replaced_at_the_same_path_is_probed_again(
+    tmp_path: Path, talk_video: Path, talk_audio_only: Path
+) -> None:
+    import shutil
+
+    path = tmp_path / "media.mp4"
+    shutil.copyfile(talk_video, path)
+    assert media.probe(path).video is not None
+    assert media.probe(path) is media.probe(path)  # read once while the file stays as it is
+    shutil.copyfile(talk_audio_only, path)  # another recording copied over it
+    assert media.probe(path).video is None
+    path.unlink()
+    with pytest.raises(MediaError):
+        media.probe(path)

@@ -540,9 +540,10 @@ def test_the_report_opens_the_video_once_for_every_picture_it_needs(
             opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
+    media.probe(video)  # described once per file (as when the project opened it), not once per reader
     monkeypatch.setattr(av, "open", counting_open)
     text = export_report(store, tmp_path, context_ms=1000).read_text(encoding="utf-8")
     assert "Observations (3)" in text
-    # one reader for the whole media: it probes the file, then opens it once; the key frames and the flow detail
-    # of the three observations are all read through it (before: that reader, and one more open per flow detail)
-    assert len(opened) == 2
+    # one reader for the whole media, opened once; the key frames and the flow detail of the three observations
+    # are all read through it (before: that reader, and one more open per flow detail)
+    assert len(opened) == 1
